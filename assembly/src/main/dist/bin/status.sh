@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Tells whether a node runs from a base: exit 0 if it does, 1 if not.
+#   bin/status.sh -Dcarbide.base=nodes/w2          one line
+#   bin/status.sh -Dcarbide.base=nodes/w2 --json   node, profile, roles, readOnly, pid, ports,
+#                                                   bundles, cluster members, artifacts
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/carbide-env.sh"
+carbide_parse_args "$@"
+
+not_running() {
+  if [ "$CARBIDE_JSON" = true ]; then
+    printf '{\n  "running": false,\n  "base": "%s",\n  "reason": "%s"\n}\n' "$CARBIDE_BASE" "$1"
+  else
+    echo "Not running: $1"
+  fi
+  exit 1
+}
+
+pid="$(carbide_running_pid)" || not_running "no Carbide node runs from $CARBIDE_BASE"
+if [ -n "$CARBIDE_OFFSET" ] && [ -f "$CARBIDE_STATUS_FILE" ]; then
+  offset="$(sed -n 's/^    "offset": \([0-9]*\),\{0,1\}$/\1/p' "$CARBIDE_STATUS_FILE" | head -n 1)"
+  if [ -n "$offset" ] && [ "$offset" != "$CARBIDE_OFFSET" ]; then
+    not_running "the node running from $CARBIDE_BASE (pid $pid) has port offset $offset, not $CARBIDE_OFFSET"
+  fi
+fi
+
+if [ ! -f "$CARBIDE_STATUS_FILE" ] || [ "$(carbide_status_field pid)" != "$pid" ]; then
+  # still starting: the node writes its status once its bundles are up
+  if [ "$CARBIDE_JSON" = true ]; then
+    printf '{\n  "running": true,\n  "starting": true,\n  "pid": %s,\n  "base": "%s"\n}\n' "$pid" "$CARBIDE_BASE"
+  else
+    echo "Starting: pid $pid, base $CARBIDE_BASE"
+  fi
+  exit 0
+fi
+
+if [ "$CARBIDE_JSON" = true ]; then
+  cat "$CARBIDE_STATUS_FILE"
+else
+  mode=read-write
+  [ "$(carbide_status_field readOnly)" = true ] && mode=read-only
+  ready=ready
+  [ "$(carbide_status_field ready)" = true ] || ready="not ready"
+  active="$(grep -c '"state": "ACTIVE"' "$CARBIDE_STATUS_FILE" || true)"
+  echo "Running: node $(carbide_status_field node), profile $(carbide_status_field profile) ($mode), $ready, pid $pid, $active bundles active, base $CARBIDE_BASE"
+fi
+exit 0

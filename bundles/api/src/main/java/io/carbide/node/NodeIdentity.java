@@ -1,0 +1,63 @@
+package io.carbide.node;
+
+import java.nio.file.Path;
+import java.util.Set;
+
+/**
+ * Who this node is, as decided once by the launcher from its profile. Registered as a service so
+ * that every bundle reads the same answer.
+ *
+ * <p>There is deliberately no separate read-only switch: a node is read-only exactly when its
+ * profile lacks the manager role.
+ */
+public interface NodeIdentity {
+
+    /** The node's name, unique in its cluster, e.g. {@code worker-2}. */
+    String name();
+
+    /** The profile the node was started with, e.g. {@code worker}. */
+    String profile();
+
+    /** The roles the profile gives this node; never empty. */
+    Set<Role> roles();
+
+    default boolean hasRole(Role role) {
+        return roles().contains(role);
+    }
+
+    /** True on nodes without the manager role: they only receive artifacts and configuration. */
+    default boolean isReadOnly() {
+        return !hasRole(Role.MANAGER);
+    }
+
+    /** The shift applied to every port of this node. */
+    int portOffset();
+
+    /** Client HTTP port (9763 + offset). */
+    int clientPort();
+
+    /** Management HTTPS port (9443 + offset); only open on nodes with the manager role. */
+    int managementPort();
+
+    /**
+     * Whiteboard target filter ({@code osgi.http.whiteboard.target}) that puts a servlet on the
+     * client port only, never on the management port.
+     */
+    default String clientHttpTarget() {
+        return "(org.osgi.service.http.port=" + clientPort() + ")";
+    }
+
+    /** Whiteboard target filter that puts a servlet on the management port only. */
+    default String managementHttpTarget() {
+        return "(org.osgi.service.http.port=" + managementPort() + ")";
+    }
+
+    /** Cluster port (4000 + offset). */
+    int clusterPort();
+
+    /** The node's own folder, holding its {@code data/}, {@code deploy/}, {@code logs/}. */
+    Path base();
+
+    /** The product version, e.g. {@code 0.1.0}. */
+    String version();
+}

@@ -1,0 +1,28 @@
+package io.carbide.node;
+
+/**
+ * Names of the framework properties through which the launcher tells bundles who the node is.
+ * Bundles should read {@link NodeIdentity} instead; these names are for the launcher, tests and
+ * tools that set up a framework by hand.
+ */
+public final class NodeProperties {
+    public static final String NAME = "carbide.node.name";
+    public static final String PROFILE = "carbide.profile";
+    /** Comma-separated role labels, e.g. {@code worker,manager}. */
+    public static final String ROLES = "carbide.roles";
+    public static final String PORT_OFFSET = "carbide.portOffset";
+    public static final String CLIENT_PORT = "carbide.port.client";
+    public static final String MANAGEMENT_PORT = "carbide.port.management";
+    public static final String CLUSTER_PORT = "carbide.port.cluster";
+    public static final String HOME = "carbide.home";
+    public static final String BASE = "carbide.base";
+    public static final String VERSION = "carbide.version";
+
+    /** The well-known ports before the offset is added; WSO2 users know them. */
+    public static final int DEFAULT_CLIENT_PORT = 9763;
+    public static final int DEFAULT_MANAGEMENT_PORT = 9443;
+    public static final int DEFAULT_CLUSTER_PORT = 4000;
+
+    private NodeProperties() {
+    }
+}

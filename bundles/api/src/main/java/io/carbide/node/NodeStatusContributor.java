@@ -1,0 +1,29 @@
+package io.carbide.node;
+
+import java.util.Map;
+
+/**
+ * A part of the node that reports into its status. Register one as a service (whiteboard): the
+ * node bundle puts {@link #status()} under {@link #section()} in {@code bin/status.sh --json},
+ * and the client port's {@code /health} merges {@link #health()} and {@link #isReady()}.
+ *
+ * <p>Values must be JSON-shaped: maps with string keys, lists, strings, numbers, booleans.
+ */
+public interface NodeStatusContributor {
+
+    /** The key this part's status appears under, e.g. {@code members} or {@code artifacts}. */
+    String section();
+
+    /** Detailed state for operators; called whenever the status file is rewritten. */
+    Object status();
+
+    /** A small public summary merged into {@code /health}; nothing secret. */
+    default Map<String, Object> health() {
+        return Map.of();
+    }
+
+    /** False while this part would make the node serve stale or partial content. */
+    default boolean isReady() {
+        return true;
+    }
+}

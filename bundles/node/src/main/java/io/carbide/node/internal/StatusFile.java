@@ -1,0 +1,151 @@
+package io.carbide.node.internal;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import io.carbide.node.NodeIdentity;
+import io.carbide.node.NodeStatusContributor;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleEvent;
+import org.osgi.framework.BundleListener;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps {@code data/status.json} current: the node's identity, ports, bundles and whatever the
+ * other bundles contribute (cluster members, artifacts). {@code bin/status.sh --json} prints it,
+ * so the status of a node is readable without a network port, even on a locked-down worker.
+ *
+ * <p>The file is replaced atomically (write beside, then rename) so a reader never sees half of
+ * it; it is rewritten at once on bundle events and otherwise checked every second, and only
+ * written when its content changed.
+ */
+@Component(service = {}, immediate = true)
+public class StatusFile implements BundleListener {
+
+    static final String FILE_NAME = "status.json";
+    private static final Logger LOG = LoggerFactory.getLogger(StatusFile.class);
+
+    private final Gson gson = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+    private final List<NodeStatusContributor> contributors = new CopyOnWriteArrayList<>();
+    private final NodeIdentity node;
+    private final BundleContext context;
+    private final Path file;
+    private final String startedAt = Instant.now().toString();
+    private final ScheduledExecutorService writer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "carbide-status-file");
+        t.setDaemon(true);
+        return t;
+    });
+    private String lastWritten = "";
+    private boolean failureReported;
+
+    @Activate
+    public StatusFile(@Reference NodeIdentity node, BundleContext context) {
+        this.node = node;
+        this.context = context;
+        this.file = node.base().resolve("data").resolve(FILE_NAME);
+        context.addBundleListener(this);
+        writer.scheduleWithFixedDelay(this::write, 0, 1, TimeUnit.SECONDS);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addContributor(NodeStatusContributor contributor) {
+        contributors.add(contributor);
+        requestWrite();
+    }
+
+    void removeContributor(NodeStatusContributor contributor) {
+        contributors.remove(contributor);
+        requestWrite();
+    }
+
+    @Override
+    public void bundleChanged(BundleEvent event) {
+        requestWrite();
+    }
+
+    private void requestWrite() {
+        if (!writer.isShutdown()) {
+            writer.execute(this::write);
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        context.removeBundleListener(this);
+        writer.shutdownNow();
+    }
+
+    Map<String, Object> snapshot() {
+        Map<String, Object> status = NodeReport.identity(node);
+        status.put("ready", NodeReport.ready(contributors));
+        status.put("pid", ProcessHandle.current().pid());
+        status.put("version", node.version());
+        status.put("startedAt", startedAt);
+        status.put("base", node.base().toString());
+        status.put("ports", NodeReport.ports(node));
+        List<Map<String, Object>> bundles = new ArrayList<>();
+        for (Bundle bundle : context.getBundles()) {
+            if (bundle.getBundleId() == 0) {
+                continue; // the framework itself
+            }
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("id", bundle.getBundleId());
+            entry.put("symbolicName", bundle.getSymbolicName());
+            entry.put("version", bundle.getVersion().toString());
+            entry.put("state", BundleStates.name(bundle.getState()));
+            bundles.add(entry);
+        }
+        status.put("bundles", bundles);
+        for (NodeStatusContributor contributor : contributors) {
+            try {
+                status.put(contributor.section(), contributor.status());
+            } catch (RuntimeException e) {
+                status.put(contributor.section(), Map.of("error", String.valueOf(e.getMessage())));
+            }
+        }
+        return status;
+    }
+
+    private synchronized void write() {
+        try {
+            String json = gson.toJson(snapshot());
+            if (json.equals(lastWritten)) {
+                return;
+            }
+            Files.createDirectories(file.getParent());
+            Path next = file.resolveSibling(FILE_NAME + ".tmp");
+            Files.writeString(next, json + "\n", StandardCharsets.UTF_8);
+            Files.move(next, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            lastWritten = json;
+            failureReported = false;
+        } catch (IOException | RuntimeException e) {
+            if (!failureReported) {
+                LOG.warn("Could not write node status to {}: {}; bin/status.sh --json will show stale data "
+                        + "until the folder is writable again", file, e.toString());
+                failureReported = true;
+            }
+        }
+    }
+}

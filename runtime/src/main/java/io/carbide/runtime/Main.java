@@ -1,0 +1,139 @@
+package io.carbide.runtime;
+
+import io.carbide.node.Role;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.launch.Framework;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts a Carbide node: {@code bin/start.sh} runs this with the user's {@code -D} flags.
+ *
+ * <p>Exit codes: 0 after a clean stop, 2 when the user must fix something (unknown profile, bad
+ * file, missing or broken bundle: one line on standard error says what), 1 for anything else.
+ * With {@code --check} it starts nothing and instead verifies that every profile's bundle set
+ * resolves; the build runs that.
+ */
+public final class Main {
+
+    static final int EXIT_USER_ERROR = 2;
+    static final int EXIT_FAILURE = 1;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        Properties system = System.getProperties();
+        boolean debug = Boolean.parseBoolean(system.getProperty("debug", "false"));
+        boolean check = List.of(args).contains("--check");
+        try {
+            NodeOptions options = NodeOptions.from(system);
+            configureLogging(options, check);
+            int code = check ? checkProfiles(options, system) : run(options, system);
+            System.exit(code);
+        } catch (LaunchException e) {
+            System.err.println("carbide: " + e.getMessage());
+            if (debug) {
+                e.printStackTrace();
+            }
+            System.exit(EXIT_USER_ERROR);
+        } catch (RuntimeException | Error e) {
+            System.err.println("carbide: unexpected failure: " + e + " (run with -Ddebug=true for the stack trace)");
+            if (debug) {
+                e.printStackTrace();
+            }
+            System.exit(EXIT_FAILURE);
+        }
+    }
+
+    /** Logback reads conf/logback.xml (the base's copy wins) and writes under the base's logs/. */
+    private static void configureLogging(NodeOptions options, boolean check) throws LaunchException {
+        Path conf = options.base().resolve("conf/logback.xml");
+        if (!Files.isRegularFile(conf)) {
+            conf = options.home().resolve("conf/logback.xml");
+        }
+        System.setProperty("logback.configurationFile", conf.toString());
+        if (check) {
+            System.setProperty("carbide.console.level", "WARN");
+            System.setProperty("carbide.logs", System.getProperty("java.io.tmpdir") + "/carbide-check-logs");
+        } else {
+            System.setProperty("carbide.logs", options.logsDir().toString());
+        }
+    }
+
+    private static int run(NodeOptions options, Properties system) throws LaunchException {
+        Logger log = LoggerFactory.getLogger(Main.class);
+        Profile profile = new ProfileReader(options.profilesDir()).read(options.profile());
+        Map<String, Feature> features = new FeatureReader(options.featuresDir()).readAll();
+        BundlePlan plan = new BundlePlanner(options.systemRepository()).plan(profile, features);
+        plan.refused().forEach(refusal -> log.warn(refusal.reason()));
+
+        NodeBase base = NodeBase.claim(options);
+        try {
+            Map<String, String> properties = FrameworkProperties.build(options, profile, system);
+            log.info("Starting node {} from {}: profile {} ({}), features {}", options.nodeName(), options.base(),
+                    profile.name(), profile.description(), String.join(", ", plan.features()));
+            Framework framework = new NodeLauncher(properties).start(plan);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                log.info("Node {} stopping", options.nodeName());
+                NodeLauncher.stopQuietly(framework);
+                log.info("Node {} stopped", options.nodeName());
+            }, "carbide-shutdown"));
+            log.info(readyLine(options, profile, framework));
+            framework.waitForStop(0);
+            return 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return EXIT_FAILURE;
+        } finally {
+            base.close();
+        }
+    }
+
+    static String readyLine(NodeOptions options, Profile profile, Framework framework) {
+        long active = 0;
+        for (Bundle bundle : framework.getBundleContext().getBundles()) {
+            if (bundle.getBundleId() != 0 && bundle.getState() == Bundle.ACTIVE) {
+                active++;
+            }
+        }
+        long millis = ProcessHandle.current().info().startInstant()
+                .map(start -> Duration.between(start, Instant.now()).toMillis()).orElse(-1L);
+        return "Node " + options.nodeName() + " ready: profile " + profile.name() + ", roles "
+                + Role.labels(profile.roles()) + ", " + (profile.isReadOnly() ? "read-only" : "read-write") + ", "
+                + active + " bundles active, client port " + (9763 + options.portOffset()) + ", " + millis + " ms";
+    }
+
+    /** Resolves every profile's bundle set in a framework that is never started. */
+    private static int checkProfiles(NodeOptions options, Properties system) throws LaunchException {
+        ProfileReader profiles = new ProfileReader(options.profilesDir());
+        Map<String, Feature> features = new FeatureReader(options.featuresDir()).readAll();
+        List<String> problems = new ArrayList<>();
+        for (String name : profiles.available().split(", ")) {
+            Profile profile = profiles.read(name);
+            BundlePlan plan = new BundlePlanner(options.systemRepository()).plan(profile, features);
+            Path scratch;
+            try {
+                scratch = Files.createTempDirectory("carbide-check-");
+            } catch (java.io.IOException e) {
+                throw new LaunchException("Cannot create a scratch folder for the check: " + e.getMessage());
+            }
+            NodeOptions scratchNode = new NodeOptions(options.home(), scratch, name, 0, "check", false, true);
+            List<String> found = new NodeLauncher(FrameworkProperties.build(scratchNode, profile, new Properties()))
+                    .checkResolves(plan);
+            System.out.printf("profile %-10s %2d bundles, %d refused by role: %s%n", name, plan.bundles().size(),
+                    plan.refused().size(), found.isEmpty() ? "resolves" : "DOES NOT RESOLVE");
+            found.forEach(p -> problems.add("profile " + name + ": " + p));
+        }
+        problems.forEach(p -> System.err.println("carbide: " + p));
+        return problems.isEmpty() ? 0 : EXIT_USER_ERROR;
+    }
+}
