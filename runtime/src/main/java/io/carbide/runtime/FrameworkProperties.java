@@ -80,7 +80,7 @@ public final class FrameworkProperties {
         return props;
     }
 
-    static String slf4jPackages() {
+    public static String slf4jPackages() {
         String version = BUILD.getProperty("slf4j.version");
         StringBuilder packages = new StringBuilder();
         for (String pkg : List.of("org.slf4j", "org.slf4j.spi", "org.slf4j.event", "org.slf4j.helpers")) {

@@ -36,11 +36,13 @@ public class HealthServlet extends HttpServlet {
     private final transient NodeIdentity node;
     private final transient List<NodeStatusContributor> contributors = new CopyOnWriteArrayList<>();
     private final transient Gson gson = new Gson();
-    private transient ServiceRegistration<Servlet> registration;
+    private final transient BundleContext context;
+    private final transient ServiceRegistration<Servlet> registration;
 
     @Activate
     public HealthServlet(@Reference NodeIdentity node, BundleContext context) {
         this.node = node;
+        this.context = context;
         Hashtable<String, Object> properties = new Hashtable<>();
         properties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_SERVLET_PATTERN, "/health");
         properties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_TARGET, node.clientHttpTarget());
@@ -66,7 +68,7 @@ public class HealthServlet extends HttpServlet {
         for (NodeStatusContributor contributor : contributors) {
             report.putAll(contributor.health());
         }
-        report.put("ready", NodeReport.ready(contributors));
+        report.put("ready", NodeReport.ready(context, contributors));
         return report;
     }
 

@@ -6,6 +6,8 @@ import io.carbide.node.Role;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
 
 /**
  * The node's self-description shared by {@code status.sh --json} and {@code /health}, so that
@@ -38,8 +40,12 @@ final class NodeReport {
         return ports;
     }
 
-    /** A node is ready when every part that reports into it is. */
-    static boolean ready(List<NodeStatusContributor> contributors) {
-        return contributors.stream().allMatch(NodeStatusContributor::isReady);
+    /**
+     * A node is ready once the framework has finished starting every bundle (the system bundle
+     * turns ACTIVE only then) and every part that reports into it is ready.
+     */
+    static boolean ready(BundleContext context, List<NodeStatusContributor> contributors) {
+        return context.getBundle(0).getState() == Bundle.ACTIVE
+                && contributors.stream().allMatch(NodeStatusContributor::isReady);
     }
 }

@@ -99,7 +99,7 @@ public class StatusFile implements BundleListener {
 
     Map<String, Object> snapshot() {
         Map<String, Object> status = NodeReport.identity(node);
-        status.put("ready", NodeReport.ready(contributors));
+        status.put("ready", NodeReport.ready(context, contributors));
         status.put("pid", ProcessHandle.current().pid());
         status.put("version", node.version());
         status.put("startedAt", startedAt);

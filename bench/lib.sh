@@ -1,0 +1,57 @@
+# Helpers shared by the benchmark scripts. Sourced, not run.
+# Everything here talks to 127.0.0.1 only.
+
+BENCH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BENCH_DIST="${CARBIDE_DIST:-$BENCH_ROOT/assembly/target/carbide-0.1.0/carbide-0.1.0}"
+BENCH_WORK="${BENCH_WORK:-$BENCH_ROOT/bench/target}"
+
+bench_require_dist() {
+  if [ ! -x "$BENCH_DIST/bin/start.sh" ]; then
+    echo "bench: no distribution at $BENCH_DIST; build it first: mvn -B install -DskipTests" >&2
+    exit 2
+  fi
+}
+
+now_ms() { date +%s%3N; }
+
+# Waits until http://127.0.0.1:PORT/PATH answers 200; prints the time it answered (epoch ms).
+await_http_200() {
+  local port=$1 path=$2 timeout_ms=${3:-60000} start
+  start=$(now_ms)
+  while true; do
+    if [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$port$path" 2>/dev/null)" = 200 ]; then
+      now_ms
+      return 0
+    fi
+    if [ $(( $(now_ms) - start )) -gt "$timeout_ms" ]; then
+      echo "bench: http://127.0.0.1:$port$path did not answer 200 within ${timeout_ms} ms" >&2
+      return 1
+    fi
+    sleep 0.01
+  done
+}
+
+# median, min and max of the numbers given as arguments: "median min max"
+stats() {
+  printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END {
+    if (NR % 2) m = v[(NR + 1) / 2]; else m = (v[NR / 2] + v[NR / 2 + 1]) / 2;
+    printf "%d %d %d\n", m, v[1], v[NR] }'
+}
+
+# Resident memory of a pid in MiB.
+rss_mib() { awk '/VmRSS/ { printf "%d", $2 / 1024 }' "/proc/$1/status"; }
+
+machine_line() {
+  echo "$(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(java -version 2>&1 | head -n 1)"
+}
+
+# The "ready ... N ms" figure the launcher logged (JVM start to all bundles started).
+launcher_ready_ms() {
+  local log="$1/logs/carbide.log" ms=""
+  for _ in $(seq 1 100); do
+    ms="$(sed -n 's/.* ready: .*, \([0-9]*\) ms$/\1/p' "$log" 2>/dev/null | tail -n 1)"
+    [ -n "$ms" ] && break
+    sleep 0.05
+  done
+  echo "${ms:-0}"
+}

@@ -1,0 +1,145 @@
+package io.carbide.itests.distribution;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.carbide.itests.support.NodeProcess;
+import io.carbide.itests.support.ScriptResult;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The assembled distribution as a user runs it: start.sh --background, status.sh, /health,
+ * stop.sh, for each profile, and the errors a user meets on a wrong option.
+ */
+class DistributionScriptsTest {
+
+    @TempDir
+    Path temp;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"worker", "manager", "default"})
+    void eachProfileStartsReportsAndStops(String profile) throws Exception {
+        try (NodeProcess node = new NodeProcess(temp.resolve(profile), profile)) {
+            ScriptResult started = node.start();
+            assertEquals(0, started.exitCode(), started.output());
+
+            JsonObject status = node.awaitReady();
+            assertEquals(profile + "-" + node.portOffset(), status.get("node").getAsString());
+            assertEquals(profile, status.get("profile").getAsString());
+            boolean worker = profile.equals("worker");
+            assertEquals(worker, status.get("readOnly").getAsBoolean(), "only the worker is read-only");
+            assertTrue(status.get("pid").getAsLong() > 0);
+            assertEquals(node.clientPort(), status.getAsJsonObject("ports").get("client").getAsInt());
+            for (JsonElement bundle : status.getAsJsonArray("bundles")) {
+                assertEquals("ACTIVE", bundle.getAsJsonObject().get("state").getAsString(), bundle.toString());
+            }
+            assertEquals(!worker, NodeProcess.hasBundle(status, "io.carbide.management"),
+                    "the management bundle is on manager and default nodes only");
+            assertEquals(!worker, status.getAsJsonObject("ports").has("management"));
+
+            HttpResponse<String> health = node.get(node.clientPort(), "/health");
+            assertEquals(200, health.statusCode());
+            JsonObject body = JsonParser.parseString(health.body()).getAsJsonObject();
+            assertEquals(status.get("node"), body.get("node"));
+            assertEquals(worker, body.get("readOnly").getAsBoolean());
+            assertTrue(body.get("ready").getAsBoolean());
+
+            ScriptResult human = node.status(false);
+            assertEquals(0, human.exitCode());
+            assertTrue(human.stdout().startsWith("Running: node " + profile), human.stdout());
+
+            ScriptResult stopped = node.stop();
+            assertEquals(0, stopped.exitCode(), stopped.output());
+            ScriptResult after = node.status(true);
+            assertEquals(1, after.exitCode(), "status.sh exits 1 once the node is stopped");
+            assertFalse(JsonParser.parseString(after.stdout()).getAsJsonObject().get("running").getAsBoolean());
+        }
+    }
+
+    @Test
+    void managementPortIsOpenOnManagersAndClosedOnWorkers() throws Exception {
+        try (NodeProcess manager = new NodeProcess(temp.resolve("m"), "manager");
+             NodeProcess worker = new NodeProcess(temp.resolve("w"), "worker")) {
+            assertEquals(0, manager.start().exitCode());
+            assertEquals(0, worker.start().exitCode());
+            manager.awaitReady();
+            worker.awaitReady();
+
+            assertNotEquals(manager.statusJson().get("pid"), worker.statusJson().get("pid"),
+                    "two nodes run at once from one unpacked distribution");
+            HttpResponse<String> api = manager.get(manager.managementPort(), "/api/node");
+            assertEquals(200, api.statusCode());
+            assertTrue(api.body().contains("\"io.carbide.management\""), api.body());
+            assertEquals(404, manager.get(manager.clientPort(), "/api/node").statusCode(),
+                    "management API stays off the client port");
+            assertThrowsConnect(() -> worker.get(worker.managementPort(), "/api/node"));
+            assertEquals(200, worker.get(worker.clientPort(), "/health").statusCode());
+
+            assertEquals(0, manager.stop().exitCode());
+            assertEquals(0, worker.stop().exitCode());
+        }
+    }
+
+    @Test
+    void secondNodeOnTheSameBaseIsRefused() throws Exception {
+        try (NodeProcess first = new NodeProcess(temp.resolve("shared"), "worker");
+             NodeProcess second = new NodeProcess(temp.resolve("shared"), "worker")) {
+            assertEquals(0, first.start().exitCode());
+            ScriptResult refused = second.start();
+            assertEquals(2, refused.exitCode());
+            assertTrue(refused.stderr().contains("already runs from"), refused.output());
+            first.stop();
+        }
+    }
+
+    @Test
+    void unknownProfileFailsWithOneLine() {
+        try (NodeProcess node = new NodeProcess(temp.resolve("nope"), "nope")) {
+            ScriptResult result = node.start();
+            assertEquals(2, result.exitCode());
+            List<String> lines = result.stderr().strip().lines().toList();
+            assertEquals(1, lines.size(), result.stderr());
+            assertTrue(lines.get(0).contains("Unknown profile 'nope'"), lines.get(0));
+            assertTrue(lines.get(0).contains("default, manager, worker"), lines.get(0));
+        }
+    }
+
+    @Test
+    void badPortOffsetFailsWithOneLine() {
+        try (NodeProcess node = new NodeProcess(temp.resolve("bad"), "worker", "-DportOffset=minus-one")) {
+            ScriptResult result = node.start();
+            assertEquals(2, result.exitCode());
+            assertEquals(1, result.stderr().strip().lines().count(), result.stderr());
+            assertTrue(result.stderr().contains("Port offset 'minus-one' is not valid"), result.stderr());
+        }
+    }
+
+    private interface Call {
+        void run() throws Exception;
+    }
+
+    private static void assertThrowsConnect(Call call) {
+        try {
+            call.run();
+        } catch (java.net.ConnectException expected) {
+            return;
+        } catch (Exception other) {
+            if (other.getCause() instanceof java.net.ConnectException) {
+                return;
+            }
+            throw new AssertionError("expected the connection to be refused, got " + other, other);
+        }
+        throw new AssertionError("expected the connection to be refused, but the port answered");
+    }
+}

@@ -1,0 +1,41 @@
+package io.carbide.itests.profiles;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
+
+import io.carbide.itests.support.ProfileOptions;
+import io.carbide.node.Role;
+import java.util.List;
+import javax.inject.Inject;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+
+/** The manager profile's bundle set in a real Felix: all active, the management bundle among them. */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class ManagerProfileTest {
+
+    @Inject
+    BundleContext context;
+
+    @Configuration
+    public Option[] configure() {
+        return ProfileOptions.of("manager");
+    }
+
+    @Test
+    public void everyBundleIsActiveIncludingTheManagementBundle() throws Exception {
+        List<Bundle> bundles = ProfileBundleSetChecks.awaitAllActive(context);
+        Bundle management = ProfileBundleSetChecks.bySymbolicName(bundles, "io.carbide.management");
+        assertNotNull("the manager profile carries the management bundle", management);
+        assertEquals(Bundle.ACTIVE, management.getState());
+        ProfileBundleSetChecks.assertIdentity(ProfileBundleSetChecks.identity(context), "manager", false, Role.MANAGER);
+    }
+}

@@ -1,0 +1,199 @@
+package io.carbide.itests.support;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * One node of the real distribution, driven only through its scripts, as a user would: start.sh,
+ * status.sh, stop.sh. Each node gets its own base folder and a free port offset. {@link #close()}
+ * kills the process this node started (by the pid it wrote) if a test left it running.
+ */
+public final class NodeProcess implements AutoCloseable {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private final Path home;
+    private final Path base;
+    private final String profile;
+    private final int portOffset;
+    private final List<String> extraOptions;
+    private Long pid;
+
+    public NodeProcess(Path base, String profile, String... extraOptions) {
+        this.home = Distribution.home();
+        this.base = base;
+        this.profile = profile;
+        this.portOffset = PortOffsets.free();
+        this.extraOptions = List.of(extraOptions);
+    }
+
+    public Path base() {
+        return base;
+    }
+
+    public int portOffset() {
+        return portOffset;
+    }
+
+    public int clientPort() {
+        return 9763 + portOffset;
+    }
+
+    public int managementPort() {
+        return 9443 + portOffset;
+    }
+
+    public int clusterPort() {
+        return 4000 + portOffset;
+    }
+
+    public List<String> options() {
+        List<String> options = new ArrayList<>();
+        options.add("-Dprofile=" + profile);
+        options.add("-DportOffset=" + portOffset);
+        options.add("-Dcarbide.base=" + base);
+        options.addAll(extraOptions);
+        return options;
+    }
+
+    public ScriptResult start() {
+        List<String> args = new ArrayList<>(options());
+        args.add("--background");
+        ScriptResult result = script("start.sh", args);
+        if (result.exitCode() == 0) {
+            pid = readPid();
+        }
+        return result;
+    }
+
+    public ScriptResult stop() {
+        return script("stop.sh", options());
+    }
+
+    public ScriptResult status(boolean json) {
+        List<String> args = new ArrayList<>(options());
+        if (json) {
+            args.add("--json");
+        }
+        return script("status.sh", args);
+    }
+
+    public JsonObject statusJson() {
+        ScriptResult result = status(true);
+        return JsonParser.parseString(result.stdout()).getAsJsonObject();
+    }
+
+    /** Polls status.sh --json until the condition holds, or fails after the timeout. */
+    public JsonObject awaitStatus(Predicate<JsonObject> condition, Duration timeout, String what) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        JsonObject last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                last = statusJson();
+                if (condition.test(last)) {
+                    return last;
+                }
+            } catch (RuntimeException parseOrMissing) {
+                // starting: try again
+            }
+            sleep(200);
+        }
+        throw new AssertionError("node " + base.getFileName() + " did not reach: " + what + " within " + timeout
+                + "; last status: " + last + "\nlog:\n" + logTail());
+    }
+
+    public JsonObject awaitReady() {
+        return awaitStatus(s -> s.has("ready") && s.get("ready").getAsBoolean(), Duration.ofSeconds(60), "ready");
+    }
+
+    public HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    public static boolean hasBundle(JsonObject status, String symbolicName) {
+        for (JsonElement bundle : status.getAsJsonArray("bundles")) {
+            if (symbolicName.equals(bundle.getAsJsonObject().get("symbolicName").getAsString())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public String logTail() {
+        try {
+            List<String> lines = Files.readAllLines(base.resolve("logs/carbide.log"));
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    private Long readPid() {
+        try {
+            return Long.parseLong(Files.readString(base.resolve("data/carbide.pid")).strip());
+        } catch (IOException | NumberFormatException e) {
+            return null;
+        }
+    }
+
+    public ScriptResult script(String name, List<String> args) {
+        List<String> command = new ArrayList<>();
+        command.add(home.resolve("bin").resolve(name).toString());
+        command.addAll(args);
+        try {
+            Process process = new ProcessBuilder(command).directory(home.toFile()).start();
+            process.getOutputStream().close();
+            byte[] out = process.getInputStream().readAllBytes();
+            byte[] err = process.getErrorStream().readAllBytes();
+            if (!process.waitFor(90, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new AssertionError(name + " did not finish within 90 s");
+            }
+            return new ScriptResult(process.exitValue(), new String(out, StandardCharsets.UTF_8),
+                    new String(err, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new AssertionError("cannot run " + command + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted running " + name, e);
+        }
+    }
+
+    /** Kills the process with SIGKILL, as a crash would. */
+    public void kill() {
+        if (pid != null) {
+            ProcessHandle.of(pid).ifPresent(process -> {
+                process.destroyForcibly();
+                process.onExit().orTimeout(20, TimeUnit.SECONDS).join();
+            });
+        }
+    }
+
+    @Override
+    public void close() {
+        kill();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
