@@ -55,6 +55,9 @@ public interface NodeIdentity {
     /** Cluster port (4000 + offset). */
     int clusterPort();
 
+    /** The installation folder: {@code conf/}, {@code system/}, {@code profiles/}, shared by its nodes. */
+    Path home();
+
     /** The node's own folder, holding its {@code data/}, {@code deploy/}, {@code logs/}. */
     Path base();
 

@@ -31,6 +31,7 @@ public final class NodeProcess implements AutoCloseable {
     private final String profile;
     private final int portOffset;
     private final List<String> extraOptions;
+    private final java.util.Map<String, String> environment = new java.util.HashMap<>();
     private Long pid;
 
     public NodeProcess(Path base, String profile, String... extraOptions) {
@@ -39,6 +40,12 @@ public final class NodeProcess implements AutoCloseable {
         this.profile = profile;
         this.portOffset = PortOffsets.free();
         this.extraOptions = List.of(extraOptions);
+    }
+
+    /** Sets an environment variable for the scripts (and so the node) this object runs. */
+    public NodeProcess withEnvironment(String name, String value) {
+        environment.put(name, value);
+        return this;
     }
 
     public Path base() {
@@ -134,6 +141,15 @@ public final class NodeProcess implements AutoCloseable {
         return false;
     }
 
+    /** Whether the node's log has a line containing {@code text}. */
+    public boolean logContains(String text) {
+        try {
+            return Files.readString(base.resolve("logs/carbide.log")).contains(text);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     public String logTail() {
         try {
             List<String> lines = Files.readAllLines(base.resolve("logs/carbide.log"));
@@ -156,7 +172,9 @@ public final class NodeProcess implements AutoCloseable {
         command.add(home.resolve("bin").resolve(name).toString());
         command.addAll(args);
         try {
-            Process process = new ProcessBuilder(command).directory(home.toFile()).start();
+            ProcessBuilder builder = new ProcessBuilder(command).directory(home.toFile());
+            builder.environment().putAll(environment);
+            Process process = builder.start();
             process.getOutputStream().close();
             byte[] out = process.getInputStream().readAllBytes();
             byte[] err = process.getErrorStream().readAllBytes();

@@ -1,7 +1,5 @@
 package io.carbide.management.internal;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
 import io.carbide.node.NodeIdentity;
 import io.carbide.node.Role;
 import jakarta.servlet.Servlet;
@@ -10,7 +8,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Hashtable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +18,6 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.servlet.whiteboard.HttpWhiteboardConstants;
 
 /**
  * {@code GET /api/node} on the management port: the node's identity and its bundles with the
@@ -34,17 +30,14 @@ public class NodeApiServlet extends HttpServlet {
 
     private final transient NodeIdentity node;
     private final transient BundleContext context;
-    private final transient Gson gson = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
     private final transient ServiceRegistration<Servlet> registration;
 
     @Activate
     public NodeApiServlet(@Reference NodeIdentity node, BundleContext context) {
         this.node = node;
         this.context = context;
-        Hashtable<String, Object> properties = new Hashtable<>();
-        properties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_SERVLET_PATTERN, "/api/node");
-        properties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_TARGET, node.managementHttpTarget());
-        this.registration = context.registerService(Servlet.class, this, properties);
+        this.registration = context.registerService(Servlet.class, this,
+                Json.managementServlet("/api/node", node.managementHttpTarget()));
     }
 
     @Deactivate
@@ -76,8 +69,6 @@ public class NodeApiServlet extends HttpServlet {
 
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        response.setContentType("application/json");
-        response.setCharacterEncoding("UTF-8");
-        response.getWriter().write(gson.toJson(describe()));
+        Json.write(response, 200, describe());
     }
 }

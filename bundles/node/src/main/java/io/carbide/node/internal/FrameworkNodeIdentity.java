@@ -23,6 +23,7 @@ public class FrameworkNodeIdentity implements NodeIdentity {
     private final int clientPort;
     private final int managementPort;
     private final int clusterPort;
+    private final Path home;
     private final Path base;
     private final String version;
 
@@ -40,6 +41,7 @@ public class FrameworkNodeIdentity implements NodeIdentity {
                 String.valueOf(NodeProperties.DEFAULT_CLUSTER_PORT + portOffset)));
         this.base = Path.of(property(context, NodeProperties.BASE, System.getProperty("user.dir")))
                 .toAbsolutePath();
+        this.home = Path.of(property(context, NodeProperties.HOME, base.toString())).toAbsolutePath();
         this.version = property(context, NodeProperties.VERSION,
                 context.getBundle().getVersion().toString());
     }
@@ -56,6 +58,7 @@ public class FrameworkNodeIdentity implements NodeIdentity {
     @Override public int clientPort() { return clientPort; }
     @Override public int managementPort() { return managementPort; }
     @Override public int clusterPort() { return clusterPort; }
+    @Override public Path home() { return home; }
     @Override public Path base() { return base; }
     @Override public String version() { return version; }
 

@@ -1,0 +1,22 @@
+package io.carbide.cluster;
+
+import java.util.Set;
+
+/**
+ * A member of the cluster domain, as it announced itself when it joined.
+ *
+ * @param name the node's name, unique in the domain
+ * @param subDomains {@code worker}, {@code mgt} or both
+ * @param profile the profile the node runs
+ * @param clientUrl base URL of its client port, e.g. {@code http://127.0.0.1:9765}
+ * @param managementUrl base URL of its management port, or empty on a worker
+ * @param version the Carbide version it runs
+ * @param startedAt when it started, in epoch milliseconds
+ */
+public record ClusterMember(String name, Set<SubDomain> subDomains, String profile, String clientUrl,
+        String managementUrl, String version, long startedAt) {
+
+    public boolean isIn(SubDomain subDomain) {
+        return subDomains.contains(subDomain);
+    }
+}

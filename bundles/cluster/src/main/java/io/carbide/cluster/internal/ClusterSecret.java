@@ -1,0 +1,79 @@
+package io.carbide.cluster.internal;
+
+import io.carbide.node.NodeIdentity;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Base64;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Finds the cluster's shared secret: the environment variable {@code CARBIDE_CLUSTER_SECRET}, else
+ * {@code conf/cluster.secret} in the node's base, else in the installation. When there is none,
+ * the first node generates one into the installation's {@code conf/} (readable by its owner
+ * only), so the nodes of one unpacked distribution share it; copy that file to the other hosts.
+ * The secret itself is never logged.
+ */
+final class ClusterSecret {
+
+    static final String ENVIRONMENT_VARIABLE = "CARBIDE_CLUSTER_SECRET";
+    static final String FILE_NAME = "cluster.secret";
+    private static final int MINIMUM_LENGTH = 16;
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterSecret.class);
+
+    private ClusterSecret() {
+    }
+
+    static byte[] load(NodeIdentity node) throws IOException {
+        String fromEnvironment = System.getenv(ENVIRONMENT_VARIABLE);
+        if (fromEnvironment != null && !fromEnvironment.isBlank()) {
+            return checked(fromEnvironment.strip(), "environment variable " + ENVIRONMENT_VARIABLE);
+        }
+        Path own = node.base().resolve("conf").resolve(FILE_NAME);
+        if (Files.isRegularFile(own)) {
+            return checked(Files.readString(own).strip(), own.toString());
+        }
+        Path shared = node.home().resolve("conf").resolve(FILE_NAME);
+        if (!Files.isRegularFile(shared)) {
+            generate(shared);
+        }
+        return checked(Files.readString(shared).strip(), shared.toString());
+    }
+
+    private static byte[] checked(String secret, String source) throws IOException {
+        if (secret.length() < MINIMUM_LENGTH) {
+            throw new IOException("the cluster secret in " + source + " is shorter than " + MINIMUM_LENGTH
+                    + " characters; use a long random string (or delete the file to have one generated)");
+        }
+        return secret.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void generate(Path file) throws IOException {
+        byte[] random = new byte[32];
+        new SecureRandom().nextBytes(random);
+        String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(random) + "\n";
+        Files.createDirectories(file.getParent());
+        Path next = Files.createTempFile(file.getParent(), FILE_NAME, ".tmp");
+        try {
+            try {
+                Files.setPosixFilePermissions(next, PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException notPosix) {
+                // best effort on other file systems
+            }
+            Files.writeString(next, secret, StandardCharsets.US_ASCII, StandardOpenOption.TRUNCATE_EXISTING);
+            // a link, not a move: if another node generated one meanwhile, theirs wins and both agree
+            Files.createLink(file, next);
+            LOG.info("Generated a cluster secret in {}: nodes on other hosts need a copy of that file to join", file);
+        } catch (FileAlreadyExistsException anotherNodeWasFirst) {
+            // use theirs
+        } finally {
+            Files.deleteIfExists(next);
+        }
+    }
+}

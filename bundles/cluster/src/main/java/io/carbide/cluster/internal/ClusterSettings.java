@@ -1,0 +1,53 @@
+package io.carbide.cluster.internal;
+
+import io.carbide.node.NodeIdentity;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Pattern;
+import org.osgi.framework.BundleContext;
+
+/**
+ * The cluster settings of a node, read from framework properties ({@code conf/carbide.properties},
+ * a profile, or {@code -D}):
+ *
+ * <ul>
+ * <li>{@code carbide.cluster.domain}: the cluster domain, default {@code carbide}</li>
+ * <li>{@code carbide.cluster.stack}: {@code tcp} (well-known members, the default) or {@code udp}
+ *     (multicast), the name of a stack file in {@code conf/cluster/}</li>
+ * <li>{@code carbide.cluster.bindAddress}: default {@code 127.0.0.1}</li>
+ * <li>{@code carbide.cluster.wellKnownMembers}: {@code host[port]} list for TCPPING; the manager
+ *     should be one of them</li>
+ * <li>{@code carbide.cluster.enabled}: {@code false} keeps the node out of any cluster</li>
+ * </ul>
+ * The port is the node's cluster port, 4000 + offset.
+ */
+record ClusterSettings(boolean enabled, String domain, String stack, Path stackFile, String bindAddress, int port,
+        String wellKnownMembers) {
+
+    private static final Pattern WELL_KNOWN = Pattern.compile("[^\\s,\\[\\]]+\\[\\d{1,5}\\](\\s*,\\s*[^\\s,\\[\\]]+\\[\\d{1,5}\\])*");
+
+    static ClusterSettings from(BundleContext context, NodeIdentity node) {
+        String stack = property(context, "carbide.cluster.stack", "tcp");
+        String bind = property(context, "carbide.cluster.bindAddress", "127.0.0.1");
+        String wellKnown = property(context, "carbide.cluster.wellKnownMembers",
+                bind + "[" + node.clusterPort() + "]");
+        if (!WELL_KNOWN.matcher(wellKnown).matches()) {
+            throw new IllegalArgumentException("carbide.cluster.wellKnownMembers '" + wellKnown + "' is not a list of "
+                    + "host[port], e.g. 127.0.0.1[4001],127.0.0.1[4002]");
+        }
+        return new ClusterSettings(Boolean.parseBoolean(property(context, "carbide.cluster.enabled", "true")),
+                property(context, "carbide.cluster.domain", "carbide"), stack, stackFile(node, stack), bind,
+                node.clusterPort(), wellKnown);
+    }
+
+    /** A node's own conf/ wins over the installation's. */
+    private static Path stackFile(NodeIdentity node, String stack) {
+        Path own = node.base().resolve("conf/cluster").resolve(stack + ".xml");
+        return Files.isRegularFile(own) ? own : node.home().resolve("conf/cluster").resolve(stack + ".xml");
+    }
+
+    private static String property(BundleContext context, String key, String fallback) {
+        String value = context.getProperty(key);
+        return value == null || value.isBlank() ? fallback : value.trim();
+    }
+}

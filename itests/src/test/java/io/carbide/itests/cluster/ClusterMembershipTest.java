@@ -1,0 +1,153 @@
+package io.carbide.itests.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.carbide.itests.support.NodeProcess;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real cluster of separate JVMs started from the distribution's scripts on 127.0.0.1: two
+ * managers and two workers find each other through the first manager as well-known member.
+ */
+class ClusterMembershipTest {
+
+    @TempDir
+    Path temp;
+
+    private static Set<String> memberNames(JsonObject status) {
+        Set<String> names = new TreeSet<>();
+        for (JsonElement member : status.getAsJsonObject("cluster").getAsJsonArray("members")) {
+            names.add(member.getAsJsonObject().get("name").getAsString());
+        }
+        return names;
+    }
+
+    private static JsonObject member(JsonObject status, String name) {
+        for (JsonElement member : status.getAsJsonObject("cluster").getAsJsonArray("members")) {
+            if (member.getAsJsonObject().get("name").getAsString().equals(name)) {
+                return member.getAsJsonObject();
+            }
+        }
+        throw new AssertionError(name + " is not in " + status.getAsJsonObject("cluster"));
+    }
+
+    private static Set<String> pingedNames(NodeProcess manager, String subDomain) throws Exception {
+        HttpResponse<String> response = manager.get(manager.managementPort(),
+                "/api/cluster/ping?subDomain=" + subDomain + "&waitMs=1500");
+        assertEquals(200, response.statusCode(), response.body());
+        Set<String> names = new TreeSet<>();
+        JsonArray replies = JsonParser.parseString(response.body()).getAsJsonObject().getAsJsonArray("replies");
+        replies.forEach(r -> names.add(r.getAsJsonObject().get("member").getAsString()));
+        return names;
+    }
+
+    @Test
+    void managersAndWorkersFormOneViewAndMessagesRespectSubDomains() throws Exception {
+        NodeProcess manager = new NodeProcess(temp.resolve("mgr-1"), "manager", "-Dnode=mgr-1");
+        String wellKnown = "-Dcarbide.cluster.wellKnownMembers=127.0.0.1[" + manager.clusterPort() + "]";
+        NodeProcess manager2 = new NodeProcess(temp.resolve("mgr-2"), "manager", "-Dnode=mgr-2", wellKnown);
+        NodeProcess worker1 = new NodeProcess(temp.resolve("w-1"), "worker", "-Dnode=w-1", wellKnown);
+        NodeProcess worker2 = new NodeProcess(temp.resolve("w-2"), "worker", "-Dnode=w-2", wellKnown);
+        List<NodeProcess> all = List.of(manager, manager2, worker1, worker2);
+        try {
+            for (NodeProcess node : all) {
+                assertEquals(0, node.start().exitCode());
+            }
+            Set<String> everyone = Set.of("mgr-1", "mgr-2", "w-1", "w-2");
+            for (NodeProcess node : all) {
+                JsonObject status = node.awaitStatus(s -> s.has("cluster") && memberNames(s).equals(everyone),
+                        Duration.ofSeconds(60), "a view of all four nodes");
+                JsonObject cluster = status.getAsJsonObject("cluster");
+                assertEquals("carbide", cluster.get("domain").getAsString());
+                assertEquals("mgr-1", cluster.get("authority").getAsString(), "the oldest manager is the authority");
+                assertEquals("[\"mgt\"]", member(status, "mgr-2").get("subDomains").toString());
+                assertEquals("[\"worker\"]", member(status, "w-1").get("subDomains").toString());
+                assertTrue(member(status, "mgr-1").get("authority").getAsBoolean());
+            }
+            JsonObject health = JsonParser.parseString(worker1.get(worker1.clientPort(), "/health").body())
+                    .getAsJsonObject();
+            assertEquals(4, health.getAsJsonArray("members").size(), health.toString());
+            assertEquals("mgr-1", health.get("authority").getAsString());
+
+            assertEquals(Set.of("w-1", "w-2"), pingedNames(manager, "worker"), "worker sub-domain: workers only");
+            assertEquals(Set.of("mgr-2"), pingedNames(manager, "mgt"), "mgt sub-domain: the other manager only");
+
+            // garbage on a worker's cluster port: connection dropped, node unharmed
+            byte[] garbage = new byte[4096];
+            new Random(42).nextBytes(garbage);
+            for (int i = 0; i < 3; i++) {
+                try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), worker1.clusterPort());
+                     OutputStream out = socket.getOutputStream()) {
+                    out.write(garbage);
+                    out.flush();
+                } catch (java.io.IOException closedByTheNode) {
+                    // the node may cut us off mid-write; that is the point
+                }
+            }
+            Thread.sleep(1000);
+            assertEquals(Set.of("w-1", "w-2"), pingedNames(manager, "worker"), "w-1 still answers after garbage");
+            assertEquals(200, worker1.get(worker1.clientPort(), "/health").statusCode());
+
+            // a worker killed with kill -9 leaves every view within the failure-detection bound
+            long killedAt = System.nanoTime();
+            worker2.kill();
+            for (NodeProcess node : List.of(manager, manager2, worker1)) {
+                node.awaitStatus(s -> memberNames(s).equals(Set.of("mgr-1", "mgr-2", "w-1")), Duration.ofSeconds(15),
+                        "w-2 gone from the view");
+            }
+            long seconds = (System.nanoTime() - killedAt) / 1_000_000_000L;
+            assertTrue(seconds < 15, "left the views in " + seconds + " s");
+            assertTrue(manager.logContains("Cluster domain carbide: 3 members [mgr-1 (mgt, authority), mgr-2 (mgt), "
+                    + "w-1 (worker)]"), manager.logTail());
+        } finally {
+            List<Throwable> failures = new ArrayList<>();
+            for (NodeProcess node : all) {
+                try {
+                    node.close();
+                } catch (RuntimeException e) {
+                    failures.add(e);
+                }
+            }
+            assertTrue(failures.isEmpty(), failures.toString());
+        }
+    }
+
+    @Test
+    void nodeWithTheWrongSecretIsRefusedAndBothSidesSaySo() throws Exception {
+        try (NodeProcess manager = new NodeProcess(temp.resolve("mgr"), "manager", "-Dnode=mgr")) {
+            String wellKnown = "-Dcarbide.cluster.wellKnownMembers=127.0.0.1[" + manager.clusterPort() + "]";
+            try (NodeProcess intruder = new NodeProcess(temp.resolve("bad"), "worker", "-Dnode=bad", wellKnown)
+                    .withEnvironment("CARBIDE_CLUSTER_SECRET", "not-the-secret-of-this-cluster")) {
+                assertEquals(0, manager.start().exitCode());
+                manager.awaitStatus(s -> s.has("cluster") && "joined".equals(
+                        s.getAsJsonObject("cluster").get("state").getAsString()), Duration.ofSeconds(60), "joined");
+                assertEquals(0, intruder.start().exitCode());
+                intruder.awaitStatus(s -> s.has("cluster") && "refused".equals(
+                        s.getAsJsonObject("cluster").get("state").getAsString()), Duration.ofSeconds(60), "refused");
+                assertTrue(intruder.logContains("Node bad could not join cluster domain carbide: refused"),
+                        intruder.logTail());
+                assertTrue(manager.logContains("into cluster domain carbide: it does not hold this domain's cluster "
+                        + "secret"), manager.logTail());
+                assertEquals(Set.of("mgr"), memberNames(manager.statusJson()));
+                assertTrue(!manager.logContains("not-the-secret"), "the secret never reaches a log");
+            }
+        }
+    }
+}
