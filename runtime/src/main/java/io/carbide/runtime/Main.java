@@ -76,6 +76,7 @@ public final class Main {
         BundlePlan plan = new BundlePlanner(options.systemRepository()).plan(profile, features);
         plan.refused().forEach(refusal -> log.warn(refusal.reason()));
 
+        PortCheck.requireFree(options, profile);
         NodeBase base = NodeBase.claim(options);
         try {
             Map<String, String> properties = FrameworkProperties.build(options, profile, system);

@@ -19,6 +19,12 @@ public interface Cluster {
     /** True once the node has joined (or founded) the domain. */
     boolean isJoined();
 
+    /**
+     * True while the node's first attempt to join is still under way: until it ends, nobody can
+     * tell whether a manager is up.
+     */
+    boolean isJoining();
+
     /** Sends to every other member. Reliable and, per sender, ordered. */
     void sendToAll(ClusterMessage message);
 

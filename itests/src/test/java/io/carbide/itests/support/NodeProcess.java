@@ -127,6 +127,37 @@ public final class NodeProcess implements AutoCloseable {
         return awaitStatus(s -> s.has("ready") && s.get("ready").getAsBoolean(), Duration.ofSeconds(60), "ready");
     }
 
+    public Path deployDir() {
+        return base.resolve("deploy");
+    }
+
+    /**
+     * Polls {@code GET path} on the client port until it answers {@code status} with a body that
+     * contains {@code text} (null: any body), or fails after the timeout.
+     */
+    public String awaitHttp(String path, int status, String text, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String last = "nothing";
+        while (System.nanoTime() < deadline) {
+            try {
+                HttpResponse<String> response = get(clientPort(), path);
+                last = response.statusCode() + " " + response.body();
+                if (response.statusCode() == status && (text == null || response.body().contains(text))) {
+                    return response.body();
+                }
+            } catch (IOException e) {
+                last = e.toString();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+            sleep(100);
+        }
+        throw new AssertionError("node " + base.getFileName() + ": GET " + path + " did not answer " + status
+                + (text == null ? "" : " with '" + text + "'") + " within " + timeout + "; last: "
+                + last.substring(0, Math.min(300, last.length())) + "\nlog:\n" + logTail());
+    }
+
     public HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
         return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());

@@ -54,6 +54,14 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
 
     private static final Logger LOG = LoggerFactory.getLogger(JGroupsCluster.class);
 
+    static {
+        // addresses print as the node's name in JGroups' own log lines, not with the bytes they carry
+        ExtendedUUID.setPrintFunction(address -> {
+            String name = org.jgroups.util.NameCache.get(address);
+            return name != null ? name : address.toStringLong();
+        });
+    }
+
     private final NodeIdentity node;
     private final ClusterSettings settings;
     private final ClusterMember self;
@@ -92,7 +100,18 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
         long started = System.nanoTime();
         try {
             byte[] secret = ClusterSecret.load(node);
-            JChannel created = new JChannel(new ByteArrayInputStream(StackFile.read(settings)));
+            JChannel created;
+            SecretEncrypt.KEY.set(SecretEncrypt.deriveKey(secret, settings.domain()));
+            try {
+                created = new JChannel(new ByteArrayInputStream(StackFile.read(settings)));
+            } finally {
+                SecretEncrypt.KEY.remove();
+            }
+            if (created.getProtocolStack().findProtocol(SecretEncrypt.class) == null) {
+                created.close();
+                throw new IllegalStateException("stack " + settings.stackFile() + " lacks <" + SecretEncrypt.class.getName()
+                        + "/>; cluster traffic must be encrypted");
+            }
             AUTH auth = created.getProtocolStack().findProtocol(AUTH.class);
             if (auth == null || !(auth.getAuthToken() instanceof SharedSecretToken token)) {
                 created.close();
@@ -239,7 +258,8 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
             return;
         }
         if (from == null) {
-            LOG.warn("Dropped a {} message from {}, which is not in the current view", envelope.message().type(), sender);
+            // normal while a node joins: a member may speak before this node has installed the view
+            LOG.debug("Dropped a {} message from {}, which is not in the current view", envelope.message().type(), sender);
             return;
         }
         switch (envelope.kind()) {
@@ -357,6 +377,11 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
     @Override
     public boolean isJoined() {
         return "joined".equals(state);
+    }
+
+    @Override
+    public boolean isJoining() {
+        return "joining".equals(state);
     }
 
     @Override

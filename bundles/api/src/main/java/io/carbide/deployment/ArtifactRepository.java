@@ -1,0 +1,50 @@
+package io.carbide.deployment;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The manager's authoritative artifact repository: content-addressed by SHA-256, one monotonic
+ * revision per change (add, update, delete), kept on disk so a restart loses nothing. Files
+ * dropped into the manager's {@code deploy/} and uploads both arrive through {@link #store}.
+ */
+public interface ArtifactRepository {
+
+    /** Identifies this repository; a node that synced from another repository starts over. */
+    String id();
+
+    /** The revision of the latest change; 0 for an empty repository. */
+    long revision();
+
+    /** The artifacts present now (no tombstones), by name. */
+    List<Artifact> artifacts();
+
+    /** The latest record of every artifact changed after {@code revision}, tombstones included, oldest first. */
+    List<Artifact> changesSince(long revision);
+
+    /** Every change ever made, oldest first, for the history of one artifact or all. */
+    List<Artifact> history(Optional<String> name);
+
+    /**
+     * Validates and stores an artifact under {@code name}; a new revision when its content is new.
+     *
+     * @return the artifact's record (the existing one when the content is unchanged)
+     * @throws InvalidArtifactException when the file is not a valid artifact of its type
+     */
+    Artifact store(String name, Path file) throws InvalidArtifactException, IOException;
+
+    /** Removes an artifact: a tombstone at a new revision. Empty when there was no such artifact. */
+    Optional<Artifact> remove(String name) throws IOException;
+
+    /** Where the content with this digest is stored, if it is. */
+    Optional<Path> content(String sha256);
+
+    /** Artifacts refused recently (newest last), with the reason: what the operator needs to fix. */
+    List<Refusal> refusals();
+
+    /** A refused artifact and why. */
+    record Refusal(String name, String reason, long at) {
+    }
+}

@@ -1,0 +1,18 @@
+package io.carbide.deployment.internal;
+
+import io.carbide.deployment.Artifact;
+import io.carbide.deployment.protocol.ReplicationProtocol;
+import java.io.IOException;
+import java.io.OutputStream;
+
+/** Where a node gets artifacts from: the authority over the cluster, or its own repository. */
+interface ArtifactSource {
+
+    /** Who this source is, for log lines. */
+    String name();
+
+    ReplicationProtocol.Changes sync(String repositoryId, long revision) throws IOException;
+
+    /** Streams the content of {@code artifact} into {@code out}. */
+    void fetch(Artifact artifact, OutputStream out) throws IOException;
+}

@@ -1,0 +1,43 @@
+package io.carbide.deployment.internal;
+
+import io.carbide.deployment.Artifact;
+import io.carbide.deployment.ArtifactRepository;
+import io.carbide.deployment.protocol.ReplicationProtocol;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The node's own repository, on a default (dual-mode) node that is its own authority: artifacts
+ * are read straight from disk, the same way a worker reads them from the cluster.
+ */
+final class LocalSource implements ArtifactSource {
+
+    private final ArtifactRepository repository;
+
+    LocalSource(ArtifactRepository repository) {
+        this.repository = repository;
+    }
+
+    @Override
+    public String name() {
+        return "the local repository";
+    }
+
+    @Override
+    public ReplicationProtocol.Changes sync(String repositoryId, long revision) {
+        long current = repository.revision();
+        if (repository.id().equals(repositoryId) && revision <= current) {
+            return new ReplicationProtocol.Changes(repository.id(), current, false, repository.changesSince(revision));
+        }
+        return new ReplicationProtocol.Changes(repository.id(), current, true, repository.artifacts());
+    }
+
+    @Override
+    public void fetch(Artifact artifact, OutputStream out) throws IOException {
+        Path blob = repository.content(artifact.sha256())
+                .orElseThrow(() -> new IOException("content of " + artifact.name() + " is missing from the repository"));
+        Files.copy(blob, out);
+    }
+}

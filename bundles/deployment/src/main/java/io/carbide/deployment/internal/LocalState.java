@@ -1,0 +1,61 @@
+package io.carbide.deployment.internal;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonParseException;
+import io.carbide.deployment.Artifact;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What this node has applied, in {@code data/deployment/state.json}: the repository it follows,
+ * the revision it reached, and the artifacts it holds. Replaced atomically after each step, so a
+ * node killed at any moment restarts from a consistent revision and re-applies from there.
+ */
+final class LocalState {
+
+    /** The persisted form. */
+    record Snapshot(String repositoryId, long revision, List<Artifact> artifacts) {
+        static Snapshot empty() {
+            return new Snapshot("", 0, List.of());
+        }
+    }
+
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
+
+    private final Path file;
+
+    LocalState(Path file) {
+        this.file = file;
+    }
+
+    Snapshot read() throws IOException {
+        if (!Files.exists(file)) {
+            return Snapshot.empty();
+        }
+        try {
+            Snapshot snapshot = GSON.fromJson(Files.readString(file, StandardCharsets.UTF_8), Snapshot.class);
+            return snapshot == null || snapshot.artifacts() == null ? Snapshot.empty()
+                    : new Snapshot(snapshot.repositoryId(), snapshot.revision(), new ArrayList<>(snapshot.artifacts()));
+        } catch (JsonParseException e) {
+            throw new IOException(file + " is unreadable (" + e.getMessage() + ")", e);
+        }
+    }
+
+    void write(Snapshot snapshot) throws IOException {
+        Files.createDirectories(file.getParent());
+        Path next = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(next, GSON.toJson(snapshot), StandardCharsets.UTF_8);
+        try (FileChannel channel = FileChannel.open(next, StandardOpenOption.WRITE)) {
+            channel.force(true);
+        }
+        Files.move(next, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+}

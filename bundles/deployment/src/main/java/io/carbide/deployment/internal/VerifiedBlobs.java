@@ -1,0 +1,93 @@
+package io.carbide.deployment.internal;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * This node's copy of artifact content, in {@code data/deployment/blobs/<sha256>}. Content arrives
+ * through {@link #receive}: written to a temporary file as it streams in, its digest checked
+ * against the one the authority announced, forced to disk, then renamed into place. So only
+ * whole, verified content is ever installed, whatever happens mid-transfer.
+ */
+final class VerifiedBlobs {
+
+    /** Writes an artifact's content into the stream it is given, in pieces. */
+    interface Transfer {
+        void to(OutputStream out) throws IOException;
+    }
+
+    private final Path dir;
+
+    VerifiedBlobs(Path dir) throws IOException {
+        this.dir = Files.createDirectories(dir);
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path leftover : (Iterable<Path>) files.filter(p -> p.toString().endsWith(".part"))::iterator) {
+                Files.deleteIfExists(leftover); // a transfer cut short by a crash
+            }
+        }
+    }
+
+    Optional<Path> get(String sha256) {
+        Path blob = dir.resolve(sha256);
+        return Files.isRegularFile(blob) ? Optional.of(blob) : Optional.empty();
+    }
+
+    Path receive(String sha256, long size, Transfer transfer) throws IOException {
+        Optional<Path> existing = get(sha256);
+        if (existing.isPresent()) {
+            return existing.get();
+        }
+        Path part = Files.createTempFile(dir, sha256.substring(0, 12) + "-", ".part");
+        try {
+            MessageDigest digest = sha256();
+            try (OutputStream out = new DigestOutputStream(Files.newOutputStream(part), digest)) {
+                transfer.to(out);
+            }
+            String actual = HexFormat.of().formatHex(digest.digest());
+            long received = Files.size(part);
+            if (!actual.equals(sha256) || received != size) {
+                throw new IOException("content does not match: expected sha256 " + sha256 + " (" + size + " bytes), got "
+                        + actual + " (" + received + " bytes)");
+            }
+            try (FileChannel channel = FileChannel.open(part, StandardOpenOption.WRITE)) {
+                channel.force(true);
+            }
+            Path blob = dir.resolve(sha256);
+            Files.move(part, blob, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            return blob;
+        } finally {
+            Files.deleteIfExists(part);
+        }
+    }
+
+    /** Drops content no artifact refers to any more. */
+    void keepOnly(Set<String> digests) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path blob : (Iterable<Path>) files::iterator) {
+                if (!digests.contains(blob.getFileName().toString())) {
+                    Files.deleteIfExists(blob);
+                }
+            }
+        }
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+}

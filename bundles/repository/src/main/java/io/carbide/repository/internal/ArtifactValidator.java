@@ -1,0 +1,121 @@
+package io.carbide.repository.internal;
+
+import io.carbide.deployment.ArtifactType;
+import io.carbide.deployment.InvalidArtifactException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Enumeration;
+import java.util.List;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
+import java.util.regex.Pattern;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import org.apache.felix.cm.file.ConfigurationHandler;
+import org.osgi.framework.Version;
+
+/**
+ * Decides whether a file is a valid artifact before anything is stored or sent: a bundle has a
+ * symbolic name and a version; a web application zip opens and has no absolute or {@code ..}
+ * entries; a configuration parses. Each refusal is one sentence naming the file and what to fix.
+ */
+final class ArtifactValidator {
+
+    /** Artifact names end up in paths and URLs: keep them plain. */
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
+    static final long MAX_WEBAPP_ENTRIES = 100_000;
+
+    private ArtifactValidator() {
+    }
+
+    static ArtifactType validate(String name, Path file) throws InvalidArtifactException {
+        if (!NAME.matcher(name).matches()) {
+            throw new InvalidArtifactException(name + ": artifact names may use letters, digits, '.', '_' and '-' "
+                    + "only (up to 200); rename the file");
+        }
+        ArtifactType type = ArtifactType.of(name).orElseThrow(() -> new InvalidArtifactException(name
+                + ": unknown artifact type; deploy bundles (.jar), configurations (.cfg, .config) or web "
+                + "applications (.zip)"));
+        switch (type) {
+            case BUNDLE -> bundle(name, file);
+            case CONFIGURATION -> configuration(name, file);
+            case WEBAPP -> webApp(name, file);
+        }
+        return type;
+    }
+
+    private static void bundle(String name, Path file) throws InvalidArtifactException {
+        try (JarFile jar = new JarFile(file.toFile(), true)) {
+            Manifest manifest = jar.getManifest();
+            String symbolicName = manifest == null ? null : manifest.getMainAttributes().getValue("Bundle-SymbolicName");
+            if (symbolicName == null || symbolicName.isBlank()) {
+                throw new InvalidArtifactException(name + " is a jar but not an OSGi bundle (no Bundle-SymbolicName in "
+                        + "its manifest); build it as a bundle, e.g. with bnd");
+            }
+            String version = manifest.getMainAttributes().getValue("Bundle-Version");
+            if (version == null || version.isBlank()) {
+                throw new InvalidArtifactException(name + " has no Bundle-Version; give the bundle a version");
+            }
+            Version.parseVersion(version.trim());
+            // reading every entry catches a truncated or corrupt archive
+            for (Enumeration<? extends ZipEntry> entries = jar.entries(); entries.hasMoreElements(); ) {
+                try (InputStream in = jar.getInputStream(entries.nextElement())) {
+                    in.transferTo(OutputStreams.DISCARD);
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            throw new InvalidArtifactException(name + " has an invalid Bundle-Version (" + e.getMessage() + ")");
+        } catch (IOException | SecurityException e) {
+            throw new InvalidArtifactException(name + " is not a readable jar (" + e.getMessage()
+                    + "); it may be truncated or corrupt, copy it again");
+        }
+    }
+
+    private static void webApp(String name, Path file) throws InvalidArtifactException {
+        String context = name.substring(0, name.length() - ".zip".length());
+        if (context.isEmpty()) {
+            throw new InvalidArtifactException(name + ": a web application needs a name before .zip");
+        }
+        try (ZipFile zip = new ZipFile(file.toFile())) {
+            long count = 0;
+            for (Enumeration<? extends ZipEntry> entries = zip.entries(); entries.hasMoreElements(); ) {
+                ZipEntry entry = entries.nextElement();
+                String entryName = entry.getName();
+                if (entryName.startsWith("/") || entryName.startsWith("\\") || entryName.contains(":")
+                        || List.of(entryName.replace('\\', '/').split("/")).contains("..")) {
+                    throw new InvalidArtifactException(name + " has an entry that would land outside its folder ('"
+                            + entryName + "'); rebuild the zip with relative paths only");
+                }
+                if (++count > MAX_WEBAPP_ENTRIES) {
+                    throw new InvalidArtifactException(name + " has more than " + MAX_WEBAPP_ENTRIES + " entries");
+                }
+                if (!entry.isDirectory()) {
+                    try (InputStream in = zip.getInputStream(entry)) {
+                        in.transferTo(OutputStreams.DISCARD);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new InvalidArtifactException(name + " is not a readable zip archive (" + e.getMessage()
+                    + "); it may be truncated or corrupt, copy it again");
+        }
+    }
+
+    private static void configuration(String name, Path file) throws InvalidArtifactException {
+        try {
+            if (name.endsWith(".config")) {
+                try (InputStream in = Files.newInputStream(file)) {
+                    ConfigurationHandler.read(in);
+                }
+            } else {
+                CfgFormat.check(name, Files.readString(file, StandardCharsets.ISO_8859_1));
+            }
+        } catch (IOException e) {
+            throw new InvalidArtifactException(name + " does not parse as a configuration (" + e.getMessage()
+                    + "); fix the file");
+        }
+    }
+}

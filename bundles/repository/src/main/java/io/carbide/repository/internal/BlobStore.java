@@ -1,0 +1,86 @@
+package io.carbide.repository.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Content-addressed files: each stored under its SHA-256. A file is copied beside its final place
+ * while its digest is computed, forced to disk, then renamed into place atomically, so a blob is
+ * either whole or absent, whatever happens to the process.
+ */
+final class BlobStore {
+
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+
+    private final Path dir;
+
+    BlobStore(Path dir) throws IOException {
+        this.dir = Files.createDirectories(dir);
+    }
+
+    /** The stored digest and size of {@code source}, which is copied in unless already there. */
+    record Stored(String sha256, long size) {
+    }
+
+    Stored put(Path source) throws IOException {
+        Path temp = Files.createTempFile(dir, "incoming-", ".tmp");
+        try {
+            MessageDigest digest = sha256();
+            long size;
+            try (InputStream in = Files.newInputStream(source);
+                 OutputStream out = new DigestOutputStream(Files.newOutputStream(temp), digest)) {
+                size = in.transferTo(out);
+            }
+            String sha = HexFormat.of().formatHex(digest.digest());
+            Path target = dir.resolve(sha);
+            if (!Files.exists(target)) {
+                try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                    channel.force(true);
+                }
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+            }
+            return new Stored(sha, size);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    Optional<Path> get(String sha256) {
+        if (!SHA256.matcher(sha256).matches()) {
+            return Optional.empty();
+        }
+        Path blob = dir.resolve(sha256);
+        return Files.isRegularFile(blob) ? Optional.of(blob) : Optional.empty();
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    /** Leftovers of copies interrupted by a crash. */
+    void removeIncomplete() throws IOException {
+        try (var files = Files.list(dir)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                if (file.getFileName().toString().startsWith("incoming-")) {
+                    Files.deleteIfExists(file);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,234 @@
+package io.carbide.itests.deployment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import io.carbide.itests.support.Artifacts;
+import io.carbide.itests.support.NodeProcess;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The deployment flow with real processes: a manager and workers started from the distribution,
+ * artifacts dropped into the manager's deploy/ folder, and HTTP on the workers' client ports.
+ */
+class DeploymentReplicationTest {
+
+    private static final Duration CONVERGE = Duration.ofSeconds(60);
+
+    @TempDir
+    Path temp;
+
+    private final List<NodeProcess> started = new ArrayList<>();
+
+    @AfterEach
+    void killWhatWeStarted() {
+        started.forEach(NodeProcess::close);
+    }
+
+    private NodeProcess manager(String name) {
+        NodeProcess node = new NodeProcess(temp.resolve(name), "manager", "-Dnode=" + name);
+        started.add(node);
+        return node;
+    }
+
+    private NodeProcess worker(String name, NodeProcess manager) {
+        NodeProcess node = new NodeProcess(temp.resolve(name), "worker", "-Dnode=" + name,
+                "-Dcarbide.cluster.wellKnownMembers=127.0.0.1[" + manager.clusterPort() + "]");
+        started.add(node);
+        return node;
+    }
+
+    private static void start(NodeProcess node) {
+        assertEquals(0, node.start().exitCode(), node.logTail());
+        node.awaitReady();
+    }
+
+    private static long repositoryRevision(NodeProcess manager) {
+        return manager.statusJson().getAsJsonObject("repository").get("revision").getAsLong();
+    }
+
+    private static Map<String, String> refused(NodeProcess manager) {
+        Map<String, String> refused = new LinkedHashMap<>();
+        for (JsonElement entry : manager.statusJson().getAsJsonObject("repository").getAsJsonArray("refused")) {
+            refused.put(entry.getAsJsonObject().get("name").getAsString(),
+                    entry.getAsJsonObject().get("reason").getAsString());
+        }
+        return refused;
+    }
+
+    private static Set<String> deployed(NodeProcess worker) {
+        Set<String> names = new TreeSet<>();
+        JsonArray artifacts = worker.statusJson().getAsJsonObject("deployment").getAsJsonArray("artifacts");
+        artifacts.forEach(a -> names.add(a.getAsJsonObject().get("name").getAsString()));
+        return names;
+    }
+
+    @Test
+    void artifactsDroppedIntoTheManagerGoLiveOnEveryWorkerAndFollowItsChanges() throws Exception {
+        NodeProcess manager = manager("mgr");
+        start(manager);
+        NodeProcess w1 = worker("w1", manager);
+        NodeProcess w2 = worker("w2", manager);
+        start(w1);
+        start(w2);
+        List<NodeProcess> workers = List.of(w1, w2);
+
+        // a bundle with a servlet, its configuration, and a static site
+        Artifacts.drop(Artifacts.helloServlet(), manager.deployDir(), "hello-servlet.jar");
+        Artifacts.drop(Artifacts.helloSite(), manager.deployDir(), "hello-site.zip");
+        Artifacts.dropText("greeting = Hello from the manager\n", manager.deployDir(), "hello.cfg");
+        for (NodeProcess worker : workers) {
+            worker.awaitHttp("/hello", 200, "Hello from the manager", CONVERGE);
+            worker.awaitHttp("/hello-site/", 200, "Hello from a Carbide worker", CONVERGE);
+            worker.awaitHttp("/hello-site/style.css", 200, "font-family", CONVERGE);
+        }
+        manager.awaitStatus(s -> repositoryRevision(manager) == 3, CONVERGE, "repository at revision 3");
+        for (NodeProcess worker : workers) {
+            JsonObject status = worker.awaitStatus(s -> s.getAsJsonObject("deployment").get("revision").getAsLong() == 3,
+                    CONVERGE, "revision 3");
+            for (JsonElement artifact : status.getAsJsonObject("deployment").getAsJsonArray("artifacts")) {
+                assertEquals("active", artifact.getAsJsonObject().get("state").getAsString(), artifact.toString());
+            }
+        }
+        // the manager knows what every worker applied
+        manager.awaitStatus(s -> s.getAsJsonObject("replication").getAsJsonArray("nodes").size() == 2
+                && s.getAsJsonObject("replication").getAsJsonArray("nodes").get(0).getAsJsonObject().get("revision")
+                .getAsLong() == 3, CONVERGE, "reports from both workers at revision 3");
+        assertFalse(manager.get(manager.clientPort(), "/hello").statusCode() == 200,
+                "a manager-only node stores artifacts but does not run them");
+
+        // an update reaches both
+        Artifacts.dropText("greeting = Second greeting\n", manager.deployDir(), "hello.cfg");
+        Path site2 = Artifacts.zip(temp.resolve("site2.zip"),
+                Map.of("index.html", "<h1>Version two</h1>".getBytes(StandardCharsets.UTF_8)), false);
+        Artifacts.drop(site2, manager.deployDir(), "hello-site.zip");
+        for (NodeProcess worker : workers) {
+            worker.awaitHttp("/hello", 200, "Second greeting", CONVERGE);
+            worker.awaitHttp("/hello-site/", 200, "Version two", CONVERGE);
+            worker.awaitHttp("/hello-site/style.css", 404, null, CONVERGE);
+        }
+
+        // a delete removes it from both
+        Files.delete(manager.deployDir().resolve("hello-site.zip"));
+        for (NodeProcess worker : workers) {
+            worker.awaitHttp("/hello-site/", 404, null, CONVERGE);
+        }
+
+        // a file dropped by hand on a worker is refused: not installed, not replicated
+        Artifacts.drop(Artifacts.helloSite(), w1.deployDir(), "hello-site.zip");
+        w1.awaitStatus(s -> w1.logContains("dropped on read-only node w1"), CONVERGE, "the refusal in the log");
+        assertEquals(404, w1.get(w1.clientPort(), "/hello-site/").statusCode());
+        assertEquals(404, w2.get(w2.clientPort(), "/hello-site/").statusCode());
+        long before = repositoryRevision(manager);
+
+        // invalid artifacts are refused and reported; the rest keeps working
+        Artifacts.drop(Artifacts.plainJar(temp.resolve("lib.jar")), manager.deployDir(), "plain-library.jar");
+        Artifacts.drop(Artifacts.zip(temp.resolve("evil.zip"), Map.of("../../escape.txt", new byte[] {1}), false),
+                manager.deployDir(), "evil.zip");
+        Artifacts.drop(Artifacts.truncated(Artifacts.helloServlet(), temp.resolve("cut.jar"), 1500), manager.deployDir(),
+                "truncated.jar");
+        Artifacts.dropText("greeting = fine\nthis line has no separator\n", manager.deployDir(), "broken.cfg");
+        manager.awaitStatus(s -> refused(manager).size() == 4, CONVERGE, "four refusals");
+        Map<String, String> reasons = refused(manager);
+        assertTrue(reasons.get("plain-library.jar").contains("not an OSGi bundle"), reasons.toString());
+        assertTrue(reasons.get("evil.zip").contains("outside its folder"), reasons.toString());
+        assertTrue(reasons.get("truncated.jar").contains("not a readable jar"), reasons.toString());
+        assertTrue(reasons.get("broken.cfg").contains("line 2 of broken.cfg is not 'key = value'"), reasons.toString());
+        assertTrue(manager.logContains("Artifact refused, not stored or replicated: evil.zip"), manager.logTail());
+        assertEquals(before, repositoryRevision(manager), "nothing refused is stored or replicated");
+        for (NodeProcess worker : workers) {
+            worker.awaitHttp("/hello", 200, "Second greeting", CONVERGE);
+            assertEquals(Set.of("hello-servlet.jar", "hello.cfg"), deployed(worker));
+        }
+
+        // a worker that starts late catches up
+        NodeProcess late = worker("late", manager);
+        start(late);
+        late.awaitHttp("/hello", 200, "Second greeting", CONVERGE);
+        assertEquals(Set.of("hello-servlet.jar", "hello.cfg"), deployed(late));
+        assertEquals(404, late.get(late.clientPort(), "/hello-site/").statusCode());
+    }
+
+    @Test
+    void restartedWorkerServesItsLocalCopyAtOnceAndReconcilesDeletionsWhenTheManagerReturns() throws Exception {
+        NodeProcess manager = manager("mgr");
+        start(manager);
+        NodeProcess worker = worker("w", manager);
+        start(worker);
+        Artifacts.drop(Artifacts.helloServlet(), manager.deployDir(), "hello-servlet.jar");
+        Artifacts.dropText("greeting = Before the outage\n", manager.deployDir(), "hello.cfg");
+        worker.awaitHttp("/hello", 200, "Before the outage", CONVERGE);
+
+        // the worker dies; meanwhile the configuration is deleted on the manager; then the manager stops
+        worker.kill();
+        Files.delete(manager.deployDir().resolve("hello.cfg"));
+        manager.awaitStatus(s -> repositoryRevision(manager) == 3, CONVERGE, "the tombstone at revision 3");
+        assertEquals(0, manager.stop().exitCode());
+
+        // with no manager up, the restarted worker serves what it had, and says it is ready
+        assertEquals(0, worker.start().exitCode());
+        worker.awaitReady();
+        worker.awaitHttp("/hello", 200, "Before the outage", CONVERGE);
+
+        // the manager returns: nothing is re-recorded, and the worker applies the deletion it missed
+        assertEquals(0, manager.start().exitCode());
+        manager.awaitReady();
+        worker.awaitHttp("/hello", 200, "Hello from Carbide", CONVERGE);
+        assertEquals(3, repositoryRevision(manager), "a manager restart records nothing new");
+        assertEquals(Set.of("hello-servlet.jar"), deployed(worker));
+        assertFalse(manager.logContains("at revision 4"), manager.logTail());
+    }
+
+    @Test
+    void workerKilledDuringALargeTransferConvergesWithNoCorruptArtifact() throws Exception {
+        NodeProcess manager = manager("mgr");
+        start(manager);
+        NodeProcess worker = worker("w", manager);
+        start(worker);
+
+        // 96 MB of random bytes, stored uncompressed, so the transfer takes a while
+        byte[] big = new byte[96 * 1024 * 1024];
+        new java.util.Random(7).nextBytes(big);
+        Path zip = Artifacts.zip(temp.resolve("big.zip"), Map.of("data.bin", big, "index.html",
+                "<p>big</p>".getBytes(StandardCharsets.UTF_8)), true);
+        Artifacts.drop(zip, manager.deployDir(), "big.zip");
+
+        Path blobs = worker.base().resolve("data/deployment/blobs");
+        worker.awaitStatus(s -> partialTransferIn(blobs), CONVERGE, "a transfer under way");
+        worker.kill();
+        assertTrue(partialTransferIn(blobs), "killed mid-transfer");
+
+        assertEquals(0, worker.start().exitCode());
+        worker.awaitHttp("/big/", 200, "big", CONVERGE);
+        java.net.http.HttpResponse<byte[]> data = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + worker.clientPort()
+                        + "/big/data.bin")).build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, data.statusCode());
+        assertTrue(java.util.Arrays.equals(big, data.body()), "the served bytes are exactly the deployed bytes");
+        assertFalse(partialTransferIn(blobs), "no partial transfer is left behind");
+    }
+
+    private static boolean partialTransferIn(Path blobs) {
+        try (var files = Files.list(blobs)) {
+            return files.anyMatch(f -> f.getFileName().toString().endsWith(".part"));
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package io.carbide.itests.support;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+/** The example artifacts the build made, and artifacts a test makes (good and bad ones). */
+public final class Artifacts {
+
+    private Artifacts() {
+    }
+
+    public static Path examples() {
+        return Path.of(System.getProperty("carbide.examples", "../examples")).toAbsolutePath().normalize();
+    }
+
+    public static Path helloServlet() {
+        return examples().resolve("hello-servlet/target/hello-servlet.jar");
+    }
+
+    public static Path helloSite() {
+        return examples().resolve("static-site/target/hello-site.zip");
+    }
+
+    /** Puts a file into a folder the way a careful user does: copy beside it, then rename. */
+    public static void drop(Path file, Path folder, String name) throws IOException {
+        Path temp = folder.resolve("." + name + ".copying");
+        Files.copy(file, temp, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(temp, folder.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    public static void dropText(String text, Path folder, String name) throws IOException {
+        Path temp = folder.resolve("." + name + ".copying");
+        Files.writeString(temp, text, StandardCharsets.UTF_8);
+        Files.move(temp, folder.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** A zip with the given entries (name to content). */
+    public static Path zip(Path target, Map<String, byte[]> entries, boolean stored) throws IOException {
+        try (OutputStream out = Files.newOutputStream(target); ZipOutputStream zip = new ZipOutputStream(out)) {
+            if (stored) {
+                zip.setLevel(0);
+            }
+            for (Map.Entry<String, byte[]> entry : entries.entrySet()) {
+                zip.putNextEntry(new ZipEntry(entry.getKey()));
+                zip.write(entry.getValue());
+                zip.closeEntry();
+            }
+        }
+        return target;
+    }
+
+    /** A valid jar whose manifest has no Bundle-SymbolicName: a plain library, not a bundle. */
+    public static Path plainJar(Path target) throws IOException {
+        Manifest manifest = new Manifest();
+        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        try (OutputStream out = Files.newOutputStream(target); JarOutputStream jar = new JarOutputStream(out, manifest)) {
+            jar.putNextEntry(new ZipEntry("readme.txt"));
+            jar.write("not a bundle".getBytes(StandardCharsets.UTF_8));
+            jar.closeEntry();
+        }
+        return target;
+    }
+
+    /** The first {@code bytes} of a file, as a copy cut short leaves it. */
+    public static Path truncated(Path source, Path target, int bytes) throws IOException {
+        byte[] all = Files.readAllBytes(source);
+        Files.write(target, java.util.Arrays.copyOf(all, Math.min(bytes, all.length / 2)));
+        return target;
+    }
+}
