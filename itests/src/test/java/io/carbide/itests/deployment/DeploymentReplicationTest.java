@@ -190,8 +190,8 @@ class DeploymentReplicationTest {
         assertEquals(0, manager.start().exitCode());
         manager.awaitReady();
         worker.awaitHttp("/hello", 200, "Hello from Carbide", CONVERGE);
+        worker.awaitStatus(s -> deployed(worker).equals(Set.of("hello-servlet.jar")), CONVERGE, "hello.cfg undeployed");
         assertEquals(3, repositoryRevision(manager), "a manager restart records nothing new");
-        assertEquals(Set.of("hello-servlet.jar"), deployed(worker));
         assertFalse(manager.logContains("at revision 4"), manager.logTail());
     }
 

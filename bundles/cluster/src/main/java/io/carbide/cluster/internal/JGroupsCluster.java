@@ -249,6 +249,11 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
     @Override
     public void receive(Message message) {
         ClusterMember from = byAddress.get(message.getSrc());
+        if (from == null && message.getSrc() instanceof ExtendedUUID extended && extended.keyExists(MemberCodec.ADDRESS_KEY)) {
+            // a member that just joined can speak before this node has installed the view that lists it;
+            // only holders of the cluster secret can send anything that decrypts, so take its own description
+            from = describe(message.getSrc());
+        }
         String sender = from == null ? String.valueOf(message.getSrc()) : from.name();
         Envelope envelope;
         try {
@@ -258,8 +263,7 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
             return;
         }
         if (from == null) {
-            // normal while a node joins: a member may speak before this node has installed the view
-            LOG.debug("Dropped a {} message from {}, which is not in the current view", envelope.message().type(), sender);
+            LOG.warn("Dropped a {} message from {}, which is not in the current view", envelope.message().type(), sender);
             return;
         }
         switch (envelope.kind()) {

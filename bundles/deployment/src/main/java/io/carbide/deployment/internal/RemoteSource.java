@@ -17,7 +17,7 @@ import java.util.concurrent.ExecutionException;
 final class RemoteSource implements ArtifactSource {
 
     static final int CHUNK = 1024 * 1024;
-    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     private final Cluster cluster;
     private final String authority;
