@@ -55,3 +55,42 @@ launcher_ready_ms() {
   done
   echo "${ms:-0}"
 }
+
+# Starts a node in the background; extra arguments are passed to start.sh.
+start_node() {
+  "$BENCH_DIST/bin/start.sh" --background "$@" >/dev/null
+}
+
+stop_node() {
+  "$BENCH_DIST/bin/stop.sh" -Dcarbide.base="$1" >/dev/null 2>&1 || true
+}
+
+# A field of a node's /health, e.g. health_field 9765 revision
+health_field() {
+  curl -s --max-time 2 "http://127.0.0.1:$1/health" | sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p"
+}
+
+# Waits until every given client port answers /health with ready=true; prints nothing.
+await_ready() {
+  local port
+  for port in "$@"; do
+    until curl -s --max-time 2 "http://127.0.0.1:$port/health" | grep -q '"ready":true'; do sleep 0.05; done
+  done
+}
+
+# Percentile P (0-100) of the numbers given after it.
+percentile() {
+  local p=$1; shift
+  printf '%s\n' "$@" | sort -n | awk -v p="$p" '{ v[NR] = $1 } END { i = int((p / 100) * NR + 0.999999); if (i < 1) i = 1; if (i > NR) i = NR; print v[i] }'
+}
+
+# Peak used heap (MiB) of a pid, sampled with jstat every 200 ms until the file $2 exists.
+sample_peak_heap() {
+  local pid=$1 stop=$2 peak=0 used
+  while [ ! -e "$stop" ]; do
+    used=$(jstat -gc "$pid" 2>/dev/null | awk 'NR == 2 { printf "%d", ($3 + $4 + $6 + $8) / 1024 }')
+    [ -n "$used" ] && [ "$used" -gt "$peak" ] && peak=$used
+    sleep 0.2
+  done
+  echo "$peak"
+}

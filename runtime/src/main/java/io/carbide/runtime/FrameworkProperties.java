@@ -74,7 +74,7 @@ public final class FrameworkProperties {
 
         props.putIfAbsent("felix.fileinstall.dir", options.deployDir().toString());
         props.putIfAbsent("felix.fileinstall.tmpdir", options.dataDir().resolve("tmp").toString());
-        props.putIfAbsent("felix.fileinstall.poll", "500");
+        props.putIfAbsent("felix.fileinstall.poll", "100");
         props.putIfAbsent("felix.fileinstall.noInitialDelay", "true");
         props.putIfAbsent("felix.fileinstall.bundles.new.start", "true");
         return props;

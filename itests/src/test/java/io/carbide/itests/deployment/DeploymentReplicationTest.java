@@ -224,6 +224,25 @@ class DeploymentReplicationTest {
         assertFalse(partialTransferIn(blobs), "no partial transfer is left behind");
     }
 
+    @Test
+    void dualModeNodeRunsWhatIsDroppedIntoItAndReplicatesItToWorkers() throws Exception {
+        NodeProcess dual = new NodeProcess(temp.resolve("dual"), "default", "-Dnode=dual");
+        started.add(dual);
+        start(dual);
+        NodeProcess worker = worker("w", dual);
+        start(worker);
+
+        Artifacts.drop(Artifacts.helloSite(), dual.deployDir(), "hello-site.zip");
+        dual.awaitHttp("/hello-site/", 200, "Hello from a Carbide worker", CONVERGE);
+        worker.awaitHttp("/hello-site/", 200, "Hello from a Carbide worker", CONVERGE);
+        dual.awaitStatus(s -> s.getAsJsonObject("deployment").get("revision").getAsLong() == 1
+                && !s.get("readOnly").getAsBoolean(), CONVERGE, "the dual-mode node applied revision 1");
+
+        Files.delete(dual.deployDir().resolve("hello-site.zip"));
+        dual.awaitHttp("/hello-site/", 404, null, CONVERGE);
+        worker.awaitHttp("/hello-site/", 404, null, CONVERGE);
+    }
+
     private static boolean partialTransferIn(Path blobs) {
         try (var files = Files.list(blobs)) {
             return files.anyMatch(f -> f.getFileName().toString().endsWith(".part"));

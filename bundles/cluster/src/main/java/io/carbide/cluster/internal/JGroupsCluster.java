@@ -70,6 +70,8 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
     private final PendingRequests requests = new PendingRequests();
     // view changes reach listeners in order, off the JGroups thread that must not block
     private final ExecutorService events = Executors.newSingleThreadExecutor(r -> daemon(r, "carbide-cluster-events"));
+    private final ExecutorService requestWorkers = Executors.newFixedThreadPool(4,
+            r -> daemon(r, "carbide-cluster-requests"));
     private volatile ClusterView view;
     private volatile Map<Address, ClusterMember> byAddress = Map.of();
     private volatile String state = "joining";
@@ -152,6 +154,7 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
         closeChannel();
         requests.failAll("node " + node.name() + " is leaving the cluster");
         events.shutdown();
+        requestWorkers.shutdownNow();
         if (!"refused".equals(state) && !"failed".equals(state)) {
             state = "stopped";
         }
@@ -270,7 +273,12 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
             case REPLY -> requests.replied(envelope.correlation(), envelope.message());
             case FAILURE -> requests.failed(envelope.correlation(),
                     new String(envelope.message().payload(), java.nio.charset.StandardCharsets.UTF_8));
-            case ONE_WAY, REQUEST -> dispatch(from, message.getSrc(), envelope);
+            case ONE_WAY -> dispatch(from, message.getSrc(), envelope);
+            case REQUEST -> {
+                // a reply may be large and wait for flow-control credits: never on JGroups' delivery thread
+                ClusterMember member = from;
+                requestWorkers.execute(() -> dispatch(member, message.getSrc(), envelope));
+            }
         }
     }
 
