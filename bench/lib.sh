@@ -14,12 +14,13 @@ bench_require_dist() {
 
 now_ms() { date +%s%3N; }
 
-# Waits until http://127.0.0.1:PORT/PATH answers 200; prints the time it answered (epoch ms).
+# Waits until http://127.0.0.1:PORT/PATH answers with a status matching the pattern (default 200);
+# prints the time it answered (epoch ms).
 await_http_200() {
-  local port=$1 path=$2 timeout_ms=${3:-60000} start
+  local port=$1 path=$2 timeout_ms=${3:-60000} want=${4:-200} start
   start=$(now_ms)
   while true; do
-    if [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$port$path" 2>/dev/null)" = 200 ]; then
+    if [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$port$path" 2>/dev/null)" =~ ^($want)$ ]]; then
       now_ms
       return 0
     fi
