@@ -135,7 +135,9 @@ class DeploymentReplicationTest {
         w1.awaitStatus(s -> w1.logContains("dropped on read-only node w1"), CONVERGE, "the refusal in the log");
         assertEquals(404, w1.get(w1.clientPort(), "/hello-site/").statusCode());
         assertEquals(404, w2.get(w2.clientPort(), "/hello-site/").statusCode());
-        long before = repositoryRevision(manager);
+        // revisions so far: 3 drops, 2 updates, 1 delete
+        manager.awaitStatus(s -> repositoryRevision(manager) == 6, CONVERGE, "repository at revision 6");
+        long before = 6;
 
         // invalid artifacts are refused and reported; the rest keeps working
         Artifacts.drop(Artifacts.plainJar(temp.resolve("lib.jar")), manager.deployDir(), "plain-library.jar");
