@@ -28,7 +28,10 @@ fi
 # shellcheck disable=SC2206
 [ -n "${JAVA_OPTS:-}" ] && JVM_OPTIONS+=($JAVA_OPTS)
 
-COMMAND=("$JAVA" "${JVM_OPTIONS[@]}" "-Dcarbide.home=$CARBIDE_HOME" "-Dcarbide.base=$CARBIDE_BASE" ${CARBIDE_DEFINES[@]+"${CARBIDE_DEFINES[@]}"})
+# when start.sh was run, so the node's ready line counts from what the user did
+launched_at="$(date +%s%3N 2>/dev/null || true)"
+case "$launched_at" in *[!0-9]*|"") launched_at="" ;; esac
+COMMAND=("$JAVA" "${JVM_OPTIONS[@]}" "-Dcarbide.home=$CARBIDE_HOME" "-Dcarbide.base=$CARBIDE_BASE" ${launched_at:+"-Dcarbide.launchedAt=$launched_at"} ${CARBIDE_DEFINES[@]+"${CARBIDE_DEFINES[@]}"})
 
 if [ "$CARBIDE_BACKGROUND" != true ]; then
   exec "${COMMAND[@]}" -cp "$CARBIDE_HOME/lib/*" io.carbide.runtime.Main

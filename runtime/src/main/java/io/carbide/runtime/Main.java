@@ -106,11 +106,19 @@ public final class Main {
                 active++;
             }
         }
-        long millis = ProcessHandle.current().info().startInstant()
-                .map(start -> Duration.between(start, Instant.now()).toMillis()).orElse(-1L);
+        long millis = launchedAt().map(start -> Duration.between(start, Instant.now()).toMillis()).orElse(-1L);
         return "Node " + options.nodeName() + " ready: profile " + profile.name() + ", roles "
                 + Role.labels(profile.roles()) + ", " + (profile.isReadOnly() ? "read-only" : "read-write") + ", "
                 + active + " bundles active, client port " + (9763 + options.portOffset()) + ", " + millis + " ms";
+    }
+
+    /** When bin/start.sh was run (it passes carbide.launchedAt), else when this process started. */
+    private static java.util.Optional<Instant> launchedAt() {
+        try {
+            return java.util.Optional.of(Instant.ofEpochMilli(Long.parseLong(System.getProperty("carbide.launchedAt"))));
+        } catch (NumberFormatException missing) {
+            return ProcessHandle.current().info().startInstant();
+        }
     }
 
     /** Resolves every profile's bundle set in a framework that is never started. */
