@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Carbide beside Apache Karaf 4.4.10, same machine, same run, same JVM flags: cold start to ready
+# and resident memory 15 s after ready. Karaf comes from Maven Central (unpacked under
+# bench/target/peers) and counts as ready when its SSH port (8101) accepts connections; a Carbide
+# node when /health answers 200. Each start uses a fresh data folder.
+#   bench/peers.sh [runs]        (default 5)
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_require_dist
+runs="${1:-5}"
+settle=15
+work="$BENCH_WORK/peers"
+karaf_version=4.4.10
+karaf="$work/apache-karaf-$karaf_version"
+flags="-XX:+UseSerialGC -Xss512k"   # with -Xms32m -Xmx512m: the flags of Carbide's conf/jvm.options
+
+mkdir -p "$work"
+if [ ! -x "$karaf/bin/start" ]; then
+  echo "Fetching Apache Karaf $karaf_version from Maven Central..." >&2
+  mvn -q -B dependency:copy -Dartifact="org.apache.karaf:apache-karaf:$karaf_version:tar.gz" -DoutputDirectory="$work"
+  tar xzf "$work/apache-karaf-$karaf_version.tar.gz" -C "$work"
+fi
+if [ ! -d "$work/karaf-data-pristine" ]; then
+  rm -rf "$karaf" && tar xzf "$work/apache-karaf-$karaf_version.tar.gz" -C "$work"
+  cp -r "$karaf/data" "$work/karaf-data-pristine"
+fi
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+karaf_run() {  # prints "ms rss_mib heap_mib"
+  rm -rf "$karaf/data"; cp -r "$work/karaf-data-pristine" "$karaf/data"
+  local t0 t1 pid rss heap
+  t0=$(now_ms)
+  JAVA_MIN_MEM=32M JAVA_MAX_MEM=512M EXTRA_JAVA_OPTS="$flags" "$karaf/bin/start" >/dev/null 2>&1
+  until port_open 8101; do sleep 0.02; done
+  t1=$(now_ms)
+  pid=$(pgrep -f "karaf.home=$karaf" | head -n 1)
+  sleep "$settle"
+  rss=$(rss_mib "$pid")
+  heap=$(jstat -gc "$pid" | awk 'NR == 2 { printf "%d", ($3 + $4 + $6 + $8) / 1024 }')
+  "$karaf/bin/stop" >/dev/null 2>&1 || true
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+  echo "$((t1 - t0)) $rss $heap"
+}
+
+carbide_run() {  # $1 = profile; prints "ms rss_mib heap_mib"
+  local base="$work/carbide-$1" offset=7500 t0 t1 pid rss heap
+  "$BENCH_DIST/bin/stop.sh" -Dcarbide.base="$base" >/dev/null 2>&1 || true
+  rm -rf "$base"
+  t0=$(now_ms)
+  JAVA_OPTS="$flags" "$BENCH_DIST/bin/start.sh" --background -Dprofile="$1" -DportOffset=$offset -Dcarbide.base="$base" >/dev/null
+  t1=$(await_http_200 $((9763 + offset)) /health)
+  pid=$(cat "$base/data/carbide.pid")
+  sleep "$settle"
+  rss=$(rss_mib "$pid")
+  heap=$(jstat -gc "$pid" | awk 'NR == 2 { printf "%d", ($3 + $4 + $6 + $8) / 1024 }')
+  "$BENCH_DIST/bin/stop.sh" -Dcarbide.base="$base" >/dev/null
+  echo "$((t1 - t0)) $rss $heap"
+}
+
+echo "Peers ($runs runs each, ${settle} s settle; $(machine_line))" >&2
+declare -A start rss heap
+for name in karaf worker manager; do
+  s=(); r=(); h=()
+  for i in $(seq 1 "$runs"); do
+    if [ "$name" = karaf ]; then read -r a b c <<< "$(karaf_run)"; else read -r a b c <<< "$(carbide_run "$name")"; fi
+    s+=("$a"); r+=("$b"); h+=("$c")
+    printf '  %-8s run %d: ready %d ms, RSS %d MiB, heap %d MiB\n' "$name" "$i" "$a" "$b" "$c" >&2
+  done
+  start[$name]="$(stats "${s[@]}")"; rss[$name]="$(stats "${r[@]}")"; heap[$name]="$(stats "${h[@]}")"
+done
+
+median() { echo "$1" | cut -d' ' -f1; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%d%%", (a * 100) / b }'; }
+printf '%-28s %18s %18s %18s\n' "" "Karaf $karaf_version" "Carbide worker" "Carbide manager"
+printf '%-28s %18s %18s %18s\n' "cold start to ready, ms" "${start[karaf]// / / }" "${start[worker]// / / }" "${start[manager]// / / }"
+printf '%-28s %18s %18s %18s\n' "RSS ${settle} s after ready, MiB" "${rss[karaf]// / / }" "${rss[worker]// / / }" "${rss[manager]// / / }"
+printf '%-28s %18s %18s %18s\n' "used heap, MiB" "${heap[karaf]// / / }" "${heap[worker]// / / }" "${heap[manager]// / / }"
+echo "(each cell: median / min / max)"
+echo
+echo "worker start time: $(ratio "$(median "${start[worker]}")" "$(median "${start[karaf]}")") of Karaf's (target at most 25%); manager: $(ratio "$(median "${start[manager]}")" "$(median "${start[karaf]}")") (target at most 35%)"
+echo "worker RSS: $(ratio "$(median "${rss[worker]}")" "$(median "${rss[karaf]}")") of Karaf's (target at most 35%); $(ratio "$(median "${rss[worker]}")" "$(median "${rss[manager]}")") of the manager's (target at most 75%)"
