@@ -25,7 +25,7 @@ await_http_200() {
       return 0
     fi
     if [ $(( $(now_ms) - start )) -gt "$timeout_ms" ]; then
-      echo "bench: http://127.0.0.1:$port$path did not answer 200 within ${timeout_ms} ms" >&2
+      echo "bench: http://127.0.0.1:$port$path did not answer $want within ${timeout_ms} ms" >&2
       return 1
     fi
     sleep 0.01

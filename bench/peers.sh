@@ -2,7 +2,10 @@
 # Carbide beside Apache Karaf 4.4.10, same machine, same run, same JVM flags: cold start to ready
 # and resident memory 15 s after ready. Karaf comes from Maven Central (unpacked under
 # bench/target/peers) and counts as ready when its SSH port (8101) accepts connections; a Carbide
-# node when /health answers 200. Each start uses a fresh data folder.
+# node when /health answers 200. "floor" is Felix with Felix HTTP Jetty 12 and its few
+# dependencies (plus SCR and ConfigAdmin), started by the same launcher from a copy of the
+# distribution with one extra profile: the least a node could cost; ready when HTTP answers.
+# Each start uses a fresh data folder.
 #   bench/peers.sh [runs]        (default 5)
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -25,6 +28,12 @@ if [ ! -d "$work/karaf-data-pristine" ]; then
   cp -r "$karaf/data" "$work/karaf-data-pristine"
 fi
 
+# the floor: a copy of the distribution with a profile of only the framework and http features
+floor="$work/floor-distribution"
+rm -rf "$floor"; cp -r "$BENCH_DIST" "$floor"
+printf 'description = Felix with Felix HTTP Jetty 12 only (benchmark floor)\nroles = worker\nfeatures = framework, http\n' \
+  > "$floor/profiles/floor.profile"
+
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 karaf_run() {  # prints "ms rss_mib heap_mib"
@@ -44,23 +53,24 @@ karaf_run() {  # prints "ms rss_mib heap_mib"
 }
 
 carbide_run() {  # $1 = profile; prints "ms rss_mib heap_mib"
-  local base="$work/carbide-$1" offset=7500 t0 t1 pid rss heap
-  "$BENCH_DIST/bin/stop.sh" -Dcarbide.base="$base" >/dev/null 2>&1 || true
+  local base="$work/carbide-$1" offset=7500 t0 t1 pid rss heap dist="$BENCH_DIST" ready='200'
+  if [ "$1" = floor ]; then dist="$floor"; ready='404'; fi  # nothing is deployed: Jetty answering is ready
+  "$dist/bin/stop.sh" -Dcarbide.base="$base" >/dev/null 2>&1 || true
   rm -rf "$base"
   t0=$(now_ms)
-  JAVA_OPTS="$flags" "$BENCH_DIST/bin/start.sh" --background -Dprofile="$1" -DportOffset=$offset -Dcarbide.base="$base" >/dev/null
-  t1=$(await_http_200 $((9763 + offset)) /health)
+  JAVA_OPTS="$flags" "$dist/bin/start.sh" --background -Dprofile="$1" -DportOffset=$offset -Dcarbide.base="$base" >/dev/null
+  t1=$(await_http_200 $((9763 + offset)) "$([ "$1" = floor ] && echo / || echo /health)" 60000 "$ready")
   pid=$(cat "$base/data/carbide.pid")
   sleep "$settle"
   rss=$(rss_mib "$pid")
   heap=$(jstat -gc "$pid" | awk 'NR == 2 { printf "%d", ($3 + $4 + $6 + $8) / 1024 }')
-  "$BENCH_DIST/bin/stop.sh" -Dcarbide.base="$base" >/dev/null
+  "$dist/bin/stop.sh" -Dcarbide.base="$base" >/dev/null
   echo "$((t1 - t0)) $rss $heap"
 }
 
 echo "Peers ($runs runs each, ${settle} s settle; $(machine_line))" >&2
 declare -A start rss heap
-for name in karaf worker manager; do
+for name in karaf floor worker manager; do
   s=(); r=(); h=()
   for i in $(seq 1 "$runs"); do
     if [ "$name" = karaf ]; then read -r a b c <<< "$(karaf_run)"; else read -r a b c <<< "$(carbide_run "$name")"; fi
@@ -72,10 +82,15 @@ done
 
 median() { echo "$1" | cut -d' ' -f1; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%d%%", (a * 100) / b }'; }
-printf '%-28s %18s %18s %18s\n' "" "Karaf $karaf_version" "Carbide worker" "Carbide manager"
-printf '%-28s %18s %18s %18s\n' "cold start to ready, ms" "${start[karaf]// / / }" "${start[worker]// / / }" "${start[manager]// / / }"
-printf '%-28s %18s %18s %18s\n' "RSS ${settle} s after ready, MiB" "${rss[karaf]// / / }" "${rss[worker]// / / }" "${rss[manager]// / / }"
-printf '%-28s %18s %18s %18s\n' "used heap, MiB" "${heap[karaf]// / / }" "${heap[worker]// / / }" "${heap[manager]// / / }"
+row() {  # label, then the array holding the cells
+  local -n cells=$2
+  printf '%-28s %18s %18s %18s %18s\n' "$1" "${cells[karaf]// / / }" "${cells[floor]// / / }" "${cells[worker]// / / }" \
+    "${cells[manager]// / / }"
+}
+printf '%-28s %18s %18s %18s %18s\n' "" "Karaf $karaf_version" "Felix+Jetty floor" "Carbide worker" "Carbide manager"
+row "cold start to ready, ms" start
+row "RSS ${settle} s after ready, MiB" rss
+row "used heap, MiB" heap
 echo "(each cell: median / min / max)"
 echo
 echo "worker start time: $(ratio "$(median "${start[worker]}")" "$(median "${start[karaf]}")") of Karaf's (target at most 25%); manager: $(ratio "$(median "${start[manager]}")" "$(median "${start[karaf]}")") (target at most 35%)"

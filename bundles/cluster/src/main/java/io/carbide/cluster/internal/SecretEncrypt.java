@@ -19,15 +19,15 @@ import org.jgroups.util.MessageBatch;
  * domain), so every node that holds the secret has the same key without a keystore to ship, and
  * partitions that heal can merge at once.
  *
- * <p>AUTH, above, refuses a joining node that cannot prove it holds the secret (an HMAC token).
- * A node with another secret has another key, so it could not read an encrypted refusal and would
- * wait in silence: this protocol sends exactly that message, a join response with a failure
- * reason and no view, unencrypted, and lets it through on the refused node, which then stops
- * trying and says why.
+ * <p>A node with another secret sends its join request under another key version, which shows in
+ * the clear headers: this protocol refuses it with one log line, and answers with a join refusal
+ * (a join response with a failure reason and no view) sent unencrypted, since the refused node
+ * could not read it otherwise; on the refused node it lets exactly that message through, so that
+ * node stops trying and says why. AUTH, above, checks joins and merges once more with an HMAC token.
  */
 public class SecretEncrypt extends SYM_ENCRYPT {
 
-
+    /** Nodes already refused: each is named in the log once, however often it retries. */
     private final java.util.Set<String> refused = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** Hands the key to the instance JGroups creates while it reads the stack, on the same thread. */
