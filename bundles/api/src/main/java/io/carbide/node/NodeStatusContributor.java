@@ -11,6 +11,12 @@ import java.util.Map;
  */
 public interface NodeStatusContributor {
 
+    /**
+     * Service property naming the section a contributor reports, so that other bundles can select
+     * one (e.g. {@code (carbide.status.section=cluster)}) and show the same data the same way.
+     */
+    String SECTION_PROPERTY = "carbide.status.section";
+
     /** The key this part's status appears under, e.g. {@code members} or {@code artifacts}. */
     String section();
 

@@ -49,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * {@link Envelope}s, handing them to the {@link MessageHandler} registered for their type. A
  * malformed or unknown message is logged and dropped: it never reaches a handler or stops the node.
  */
-@Component(service = {Cluster.class, NodeStatusContributor.class}, immediate = true)
+@Component(service = {Cluster.class, NodeStatusContributor.class}, immediate = true,
+        property = NodeStatusContributor.SECTION_PROPERTY + "=cluster")
 public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor {
 
     private static final Logger LOG = LoggerFactory.getLogger(JGroupsCluster.class);
@@ -376,7 +377,7 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
                     + settings.domain()));
             return reply;
         }
-        long id = requests.open(memberName, reply, timeout, message.type());
+        long id = requests.open(memberName, reply, timeout);
         if (!send(address.get(), new Envelope(Envelope.Kind.REQUEST, id, message))) {
             requests.failed(id, "node " + node.name() + " is not connected to cluster domain " + settings.domain());
         }

@@ -7,7 +7,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -22,16 +21,11 @@ final class PendingRequests {
     private final AtomicLong nextId = new AtomicLong(1);
     private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
 
-    long open(String member, CompletableFuture<ClusterMessage> reply, Duration timeout, String type) {
+    long open(String member, CompletableFuture<ClusterMessage> reply, Duration timeout) {
         long id = nextId.getAndIncrement();
         pending.put(id, new Pending(member, reply));
+        // however the request ends (reply, failure, timeout), it is no longer pending
         reply.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((r, e) -> pending.remove(id));
-        reply.exceptionally(e -> {
-            if (e instanceof TimeoutException) {
-                pending.remove(id);
-            }
-            return null;
-        });
         return id;
     }
 

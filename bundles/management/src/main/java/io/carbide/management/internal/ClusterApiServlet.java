@@ -1,18 +1,15 @@
 package io.carbide.management.internal;
 
-import io.carbide.cluster.Cluster;
-import io.carbide.cluster.ClusterMember;
 import io.carbide.cluster.ClusterPing;
-import io.carbide.cluster.ClusterView;
 import io.carbide.cluster.SubDomain;
 import io.carbide.node.NodeIdentity;
+import io.carbide.node.NodeStatusContributor;
 import jakarta.servlet.Servlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +23,8 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * The cluster on the management port:
- * {@code GET /api/cluster} lists the members with their sub-domains and the authority;
+ * {@code GET /api/cluster} lists the members with their sub-domains and the authority (the cluster
+ * bundle's own description, as in status.sh --json);
  * {@code GET /api/cluster/ping?subDomain=worker&waitMs=1000} asks a sub-domain (or every member)
  * to answer and lists who did, with round-trip times.
  */
@@ -36,14 +34,15 @@ public class ClusterApiServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
     private static final long MAX_WAIT_MILLIS = 10_000;
 
-    private final transient Cluster cluster;
+    private final transient NodeStatusContributor clusterStatus;
     private final transient ClusterPing ping;
     private final transient ServiceRegistration<Servlet> registration;
 
     @Activate
-    public ClusterApiServlet(@Reference NodeIdentity node, @Reference Cluster cluster, @Reference ClusterPing ping,
-            BundleContext context) {
-        this.cluster = cluster;
+    public ClusterApiServlet(@Reference NodeIdentity node,
+            @Reference(target = "(" + NodeStatusContributor.SECTION_PROPERTY + "=cluster)") NodeStatusContributor clusterStatus,
+            @Reference ClusterPing ping, BundleContext context) {
+        this.clusterStatus = clusterStatus;
         this.ping = ping;
         this.registration = context.registerService(Servlet.class, this,
                 Json.managementServlet("/api/cluster/*", node.managementHttpTarget()));
@@ -58,7 +57,8 @@ public class ClusterApiServlet extends HttpServlet {
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
         String path = request.getPathInfo() == null ? "/" : request.getPathInfo();
         switch (path) {
-            case "/", "" -> Json.write(response, 200, describe(cluster.view()));
+            // the same description of the view as status.sh --json shows under "cluster"
+            case "/", "" -> Json.write(response, 200, clusterStatus.status());
             case "/ping" -> ping(request, response);
             default -> Json.error(response, 404, "no such resource: /api/cluster" + path
                     + " (try /api/cluster or /api/cluster/ping?subDomain=worker)");
@@ -86,24 +86,5 @@ public class ClusterApiServlet extends HttpServlet {
         body.put("waitMs", waitMillis);
         body.put("replies", replies);
         Json.write(response, 200, body);
-    }
-
-    static Map<String, Object> describe(ClusterView view) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("domain", view.domain());
-        body.put("viewId", view.id());
-        body.put("authority", view.authority().map(ClusterMember::name).orElse(null));
-        List<Map<String, Object>> members = new ArrayList<>();
-        for (ClusterMember member : view.members()) {
-            Map<String, Object> entry = new LinkedHashMap<>();
-            entry.put("name", member.name());
-            entry.put("subDomains", member.subDomains().stream().map(SubDomain::label).toList());
-            entry.put("profile", member.profile());
-            entry.put("clientUrl", member.clientUrl());
-            entry.put("version", member.version());
-            members.add(entry);
-        }
-        body.put("members", members);
-        return body;
     }
 }

@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -95,9 +94,5 @@ final class RevisionLog implements AutoCloseable {
     @Override
     public String toString() {
         return file.toString();
-    }
-
-    static List<Artifact> none() {
-        return new ArrayList<>();
     }
 }
