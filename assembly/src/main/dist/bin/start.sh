@@ -39,6 +39,8 @@ fi
 
 mkdir -p "$CARBIDE_BASE/logs"
 console="$CARBIDE_BASE/logs/console.out"
+# owner-only: a manager's first start prints the generated admin password here
+(umask 077 && : > "$console")
 nohup "${COMMAND[@]}" -Dcarbide.console.level=OFF -cp "$CARBIDE_HOME/lib/*" io.carbide.runtime.Main \
   > "$console" 2>&1 < /dev/null &
 pid=$!

@@ -28,6 +28,15 @@ public interface ArtifactRepository {
     List<Artifact> history(Optional<String> name);
 
     /**
+     * Checks a file the way {@link #store} would, without storing or recording anything: for
+     * callers (such as the management API's upload) that must refuse a bad artifact before it
+     * reaches {@code deploy/}.
+     *
+     * @throws InvalidArtifactException when the file is not a valid artifact of its type
+     */
+    ArtifactType check(String name, Path file) throws InvalidArtifactException;
+
+    /**
      * Validates and stores an artifact under {@code name}; a new revision when its content is new.
      *
      * @return the artifact's record (the existing one when the content is unchanged)

@@ -47,9 +47,13 @@ public interface NodeIdentity {
         return "(org.osgi.service.http.port=" + clientPort() + ")";
     }
 
-    /** Whiteboard target filter that puts a servlet on the management port only. */
+    /**
+     * Whiteboard target filter that puts a servlet on the management port only, whether it serves
+     * HTTPS (the default) or plain HTTP.
+     */
     default String managementHttpTarget() {
-        return "(org.osgi.service.http.port=" + managementPort() + ")";
+        return "(|(org.osgi.service.http.port=" + managementPort() + ")(org.osgi.service.http.port.secure="
+                + managementPort() + "))";
     }
 
     /** Cluster port (4000 + offset). */

@@ -7,11 +7,11 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.carbide.itests.support.ManagementClient;
 import io.carbide.itests.support.NodeProcess;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,6 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * managers and two workers find each other through the first manager as well-known member.
  */
 class ClusterMembershipTest {
+
+    private static final String ADMIN_PASSWORD = "cluster-test-admin";
 
     @TempDir
     Path temp;
@@ -49,20 +51,22 @@ class ClusterMembershipTest {
     }
 
     private static Set<String> pingedNames(NodeProcess manager, String subDomain) throws Exception {
-        HttpResponse<String> response = manager.get(manager.managementPort(),
-                "/api/cluster/ping?subDomain=" + subDomain + "&waitMs=1500");
-        assertEquals(200, response.statusCode(), response.body());
+        ManagementClient.Response response = new ManagementClient(manager, "admin", ADMIN_PASSWORD)
+                .get("/api/cluster/ping?subDomain=" + subDomain + "&waitMs=1500");
+        assertEquals(200, response.status(), response.body());
         Set<String> names = new TreeSet<>();
-        JsonArray replies = JsonParser.parseString(response.body()).getAsJsonObject().getAsJsonArray("replies");
+        JsonArray replies = response.json().getAsJsonArray("replies");
         replies.forEach(r -> names.add(r.getAsJsonObject().get("member").getAsString()));
         return names;
     }
 
     @Test
     void managersAndWorkersFormOneViewAndMessagesRespectSubDomains() throws Exception {
-        NodeProcess manager = new NodeProcess(temp.resolve("mgr-1"), "manager", "-Dnode=mgr-1");
+        NodeProcess manager = new NodeProcess(temp.resolve("mgr-1"), "manager", "-Dnode=mgr-1")
+                .withEnvironment("CARBIDE_ADMIN_PASSWORD", ADMIN_PASSWORD);
         String wellKnown = "-Dcarbide.cluster.wellKnownMembers=127.0.0.1[" + manager.clusterPort() + "]";
-        NodeProcess manager2 = new NodeProcess(temp.resolve("mgr-2"), "manager", "-Dnode=mgr-2", wellKnown);
+        NodeProcess manager2 = new NodeProcess(temp.resolve("mgr-2"), "manager", "-Dnode=mgr-2", wellKnown)
+                .withEnvironment("CARBIDE_ADMIN_PASSWORD", ADMIN_PASSWORD);
         NodeProcess worker1 = new NodeProcess(temp.resolve("w-1"), "worker", "-Dnode=w-1", wellKnown);
         NodeProcess worker2 = new NodeProcess(temp.resolve("w-2"), "worker", "-Dnode=w-2", wellKnown);
         List<NodeProcess> all = List.of(manager, manager2, worker1, worker2);

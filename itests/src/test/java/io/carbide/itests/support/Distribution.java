@@ -20,4 +20,9 @@ public final class Distribution {
         }
         return home;
     }
+
+    /** The product version, as the distribution's folder name carries it: carbide-VERSION. */
+    public static String version() {
+        return home().getFileName().toString().substring("carbide-".length());
+    }
 }

@@ -3,7 +3,6 @@ package io.carbide.management.internal;
 import io.carbide.cluster.ClusterPing;
 import io.carbide.cluster.SubDomain;
 import io.carbide.node.NodeIdentity;
-import io.carbide.node.NodeStatusContributor;
 import jakarta.servlet.Servlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -23,8 +22,8 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * The cluster on the management port:
- * {@code GET /api/cluster} lists the members with their sub-domains and the authority (the cluster
- * bundle's own description, as in status.sh --json);
+ * {@code GET /api/cluster} lists the members with their sub-domain, profile, version, applied
+ * revision and sync state ({@link FleetView});
  * {@code GET /api/cluster/ping?subDomain=worker&waitMs=1000} asks a sub-domain (or every member)
  * to answer and lists who did, with round-trip times.
  */
@@ -34,18 +33,17 @@ public class ClusterApiServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
     private static final long MAX_WAIT_MILLIS = 10_000;
 
-    private final transient NodeStatusContributor clusterStatus;
+    private final transient FleetView fleet;
     private final transient ClusterPing ping;
     private final transient ServiceRegistration<Servlet> registration;
 
     @Activate
     public ClusterApiServlet(@Reference NodeIdentity node,
-            @Reference(target = "(" + NodeStatusContributor.SECTION_PROPERTY + "=cluster)") NodeStatusContributor clusterStatus,
-            @Reference ClusterPing ping, BundleContext context) {
-        this.clusterStatus = clusterStatus;
+            @Reference FleetView fleet, @Reference ClusterPing ping, BundleContext context) {
+        this.fleet = fleet;
         this.ping = ping;
         this.registration = context.registerService(Servlet.class, this,
-                Json.managementServlet("/api/cluster/*", node.managementHttpTarget()));
+                Json.managementServlet(node.managementHttpTarget(), "/api/cluster/*"));
     }
 
     @Deactivate
@@ -57,8 +55,7 @@ public class ClusterApiServlet extends HttpServlet {
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
         String path = request.getPathInfo() == null ? "/" : request.getPathInfo();
         switch (path) {
-            // the same description of the view as status.sh --json shows under "cluster"
-            case "/", "" -> Json.write(response, 200, clusterStatus.status());
+            case "/", "" -> Json.write(response, 200, fleet.clusterSummary());
             case "/ping" -> ping(request, response);
             default -> Json.error(response, 404, "no such resource: /api/cluster" + path
                     + " (try /api/cluster or /api/cluster/ping?subDomain=worker)");

@@ -2,38 +2,97 @@ package io.carbide.management.internal;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.io.Reader;
 import java.util.Hashtable;
 import java.util.Map;
 import org.osgi.service.servlet.whiteboard.HttpWhiteboardConstants;
 
-/** How the management API answers: pretty JSON, errors as {@code {"error": "..."}}. */
-final class Json {
+/** How the management API talks: pretty JSON, errors as {@code {"error": "..."}}. */
+public final class Json {
 
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls()
+    private static final Gson PRETTY = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls()
             .create();
+    private static final Gson COMPACT = new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
+    /** Bodies of API requests are small JSON documents; a bigger one is a mistake. */
+    private static final int MAX_REQUEST_CHARS = 1 << 20;
 
     private Json() {
     }
 
-    static void write(HttpServletResponse response, int status, Object body) throws IOException {
+    public static void write(HttpServletResponse response, int status, Object body) throws IOException {
         response.setStatus(status);
         response.setContentType("application/json");
         response.setCharacterEncoding("UTF-8");
         response.setHeader("Cache-Control", "no-store");
-        response.getWriter().write(GSON.toJson(body));
+        response.getWriter().write(PRETTY.toJson(body));
     }
 
-    static void error(HttpServletResponse response, int status, String message) throws IOException {
+    public static void error(HttpServletResponse response, int status, String message) throws IOException {
         write(response, status, Map.of("error", message));
     }
 
+    /** One line of JSON, for server-sent events. */
+    public static String compact(Object body) {
+        return COMPACT.toJson(body);
+    }
+
+    /**
+     * Reads the request body as a JSON object.
+     *
+     * @throws BadRequest with a message for the client when the body is not a JSON object
+     */
+    public static JsonObject readObject(HttpServletRequest request) throws IOException, BadRequest {
+        StringBuilder text = new StringBuilder();
+        try (Reader reader = request.getReader()) {
+            char[] buffer = new char[8192];
+            for (int n; (n = reader.read(buffer)) > 0;) {
+                text.append(buffer, 0, n);
+                if (text.length() > MAX_REQUEST_CHARS) {
+                    throw new BadRequest("the request body is over " + MAX_REQUEST_CHARS + " characters of JSON");
+                }
+            }
+        }
+        try {
+            JsonElement parsed = JsonParser.parseString(text.toString());
+            if (!parsed.isJsonObject()) {
+                throw new BadRequest("the request body must be a JSON object, like {\"key\": \"value\"}");
+            }
+            return parsed.getAsJsonObject();
+        } catch (JsonParseException e) {
+            throw new BadRequest("the request body is not valid JSON: " + rootMessage(e));
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        return String.valueOf(root.getMessage());
+    }
+
     /** Whiteboard properties that put a servlet on the management port only. */
-    static Hashtable<String, Object> managementServlet(String pattern, String managementTarget) {
+    public static Hashtable<String, Object> managementServlet(String managementTarget, String... patterns) {
         Hashtable<String, Object> properties = new Hashtable<>();
-        properties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_SERVLET_PATTERN, pattern);
+        properties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_SERVLET_PATTERN, patterns);
         properties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_TARGET, managementTarget);
+        properties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_SERVLET_ASYNC_SUPPORTED, true);
         return properties;
+    }
+
+    /** A request the client must fix: answered 400 with the message. */
+    public static final class BadRequest extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public BadRequest(String message) {
+            super(message);
+        }
     }
 }

@@ -1,8 +1,14 @@
 package io.carbide.management.internal;
 
+import io.carbide.management.internal.tls.ManagementKeyStore;
 import io.carbide.node.NodeIdentity;
+import io.carbide.node.NodeStatusContributor;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.util.Hashtable;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
@@ -18,37 +24,121 @@ import org.slf4j.LoggerFactory;
  * client port, and closes it when this bundle stops. Because the port only exists while this
  * manager-role bundle runs, a worker never opens it.
  *
- * <p>It listens on 127.0.0.1 unless {@code carbide.management.host} says otherwise: management
- * nodes belong behind the internal firewall.
+ * <p>HTTPS with this node's own key ({@link ManagementKeyStore}) unless
+ * {@code carbide.management.secure=false} (for a TLS-terminating proxy in front). It listens on
+ * 127.0.0.1 unless {@code carbide.management.host} says otherwise: management nodes belong
+ * behind the internal firewall.
  */
-@Component(immediate = true)
-public class ManagementPort {
+@Component(immediate = true, service = NodeStatusContributor.class,
+        property = NodeStatusContributor.SECTION_PROPERTY + "=management")
+public class ManagementPort implements NodeStatusContributor {
 
     static final String HTTP_FACTORY_PID = "org.apache.felix.http";
     static final String INSTANCE_NAME = "management";
     static final String HOST_PROPERTY = "carbide.management.host";
+    static final String SECURE_PROPERTY = "carbide.management.secure";
 
     private static final Logger LOG = LoggerFactory.getLogger(ManagementPort.class);
 
     private final Configuration instance;
+    private final Thread opener;
+    private final String host;
+    private final int port;
+    private final boolean secure;
+    private volatile boolean open;
 
+    /**
+     * The port opens on its own thread: a first start generates the TLS key, which would
+     * otherwise hold up every bundle that starts after this one.
+     */
     @Activate
     public ManagementPort(@Reference NodeIdentity node, @Reference ConfigurationAdmin configAdmin,
             BundleContext context) throws IOException {
+        this.host = host(context);
+        this.port = node.managementPort();
+        this.secure = secure(context);
+        this.instance = configAdmin.getFactoryConfiguration(HTTP_FACTORY_PID, INSTANCE_NAME, "?");
+        this.opener = new Thread(() -> open(node), "carbide-management-port");
+        opener.setDaemon(true);
+        opener.start();
+    }
+
+    private void open(NodeIdentity node) {
+        try {
+            instance.update(settings(node));
+        } catch (IOException | IllegalStateException e) {
+            LOG.error("Management port {} could not open on node {}: {}; fix conf/security/ or set {}=false",
+                    node.managementPort(), node.name(), e.getMessage(), SECURE_PROPERTY);
+        }
+    }
+
+    private static String host(BundleContext context) {
         String host = context.getProperty(HOST_PROPERTY);
-        host = host == null || host.isBlank() ? "127.0.0.1" : host.trim();
+        return host == null || host.isBlank() ? "127.0.0.1" : host.trim();
+    }
+
+    private static boolean secure(BundleContext context) {
+        return !"false".equalsIgnoreCase(String.valueOf(context.getProperty(SECURE_PROPERTY)).trim());
+    }
+
+    private Hashtable<String, Object> settings(NodeIdentity node) throws IOException {
         Hashtable<String, Object> jetty = new Hashtable<>();
         jetty.put("org.apache.felix.http.name", INSTANCE_NAME);
         jetty.put("org.apache.felix.http.host", host);
-        jetty.put("org.osgi.service.http.port", node.managementPort());
-        jetty.put("org.apache.felix.http.enable", true);
-        this.instance = configAdmin.getFactoryConfiguration(HTTP_FACTORY_PID, INSTANCE_NAME, "?");
-        this.instance.update(jetty);
-        LOG.info("Management port {}:{} open on node {}", host, node.managementPort(), node.name());
+        if (secure) {
+            ManagementKeyStore keys = ManagementKeyStore.findOrCreate(node.base(), node.home(), node.name(), host);
+            jetty.put("org.apache.felix.http.enable", false);
+            jetty.put("org.apache.felix.https.enable", true);
+            jetty.put("org.osgi.service.http.port.secure", node.managementPort());
+            jetty.put("org.apache.felix.https.keystore", keys.path().toString());
+            jetty.put("org.apache.felix.https.keystore.type", "PKCS12");
+            jetty.put("org.apache.felix.https.keystore.password", keys.password());
+            jetty.put("org.apache.felix.https.keystore.key.password", keys.password());
+            jetty.put("org.apache.felix.https.jetty.protocols.included", "TLSv1.3,TLSv1.2");
+        } else {
+            jetty.put("org.apache.felix.http.enable", true);
+            jetty.put("org.osgi.service.http.port", node.managementPort());
+            LOG.warn("Management port {}:{} is plain HTTP ({}=false): put a TLS proxy in front of it", host,
+                    node.managementPort(), SECURE_PROPERTY);
+        }
+        return jetty;
+    }
+
+    @Override
+    public String section() {
+        return "management";
+    }
+
+    @Override
+    public Object status() {
+        Map<String, Object> status = new LinkedHashMap<>();
+        status.put("url", url());
+        status.put("open", isReady());
+        return status;
+    }
+
+    /** A manager is ready once its management port accepts connections. */
+    @Override
+    public boolean isReady() {
+        if (!open) {
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress(host.equals("0.0.0.0") ? "127.0.0.1" : host, port), 250);
+                open = true;
+                LOG.info("Management port open on {} (console at {}/console/)", url(), url());
+            } catch (IOException notYet) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private String url() {
+        return (secure ? "https://" : "http://") + host + ":" + port;
     }
 
     @Deactivate
-    void close() {
+    void close() throws InterruptedException {
+        opener.join(10_000);
         try {
             instance.delete();
         } catch (IOException | IllegalStateException e) {

@@ -2,6 +2,7 @@ package io.carbide.node.internal;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import io.carbide.node.BundleInfo;
 import io.carbide.node.NodeIdentity;
 import io.carbide.node.NodeStatusContributor;
 import java.io.IOException;
@@ -106,15 +107,12 @@ public class StatusFile implements BundleListener {
         status.put("base", node.base().toString());
         status.put("ports", NodeReport.ports(node));
         List<Map<String, Object>> bundles = new ArrayList<>();
-        for (Bundle bundle : context.getBundles()) {
-            if (bundle.getBundleId() == 0) {
-                continue; // the framework itself
-            }
+        for (BundleInfo bundle : BundleInfo.of(context)) {
             Map<String, Object> entry = new LinkedHashMap<>();
-            entry.put("id", bundle.getBundleId());
-            entry.put("symbolicName", bundle.getSymbolicName());
-            entry.put("version", bundle.getVersion().toString());
-            entry.put("state", BundleStates.name(bundle.getState()));
+            entry.put("id", bundle.id());
+            entry.put("symbolicName", bundle.symbolicName());
+            entry.put("version", bundle.version());
+            entry.put("state", bundle.state());
             bundles.add(entry);
         }
         status.put("bundles", bundles);

@@ -116,6 +116,11 @@ public class DiskRepository implements ArtifactRepository, NodeStatusContributor
     }
 
     @Override
+    public ArtifactType check(String name, Path file) throws InvalidArtifactException {
+        return ArtifactValidator.validate(name, file);
+    }
+
+    @Override
     public Artifact store(String name, Path file) throws InvalidArtifactException, IOException {
         ArtifactType type;
         try {

@@ -1,0 +1,352 @@
+// Carbide management console: everything it shows comes from the management API on this port;
+// /api/events pushes the whole fleet picture whenever it changes.
+'use strict';
+
+const $ = (id) => document.getElementById(id);
+
+/** Builds an element; text is always set as text, never parsed as HTML. */
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'class') el.className = v;
+    else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  for (const child of children.flat()) {
+    if (child !== null && child !== undefined) el.append(child instanceof Node ? child : String(child));
+  }
+  return el;
+}
+
+async function api(path, options = {}) {
+  const response = await fetch(path, {
+    ...options,
+    credentials: 'same-origin',
+    headers: { 'X-Carbide-Console': '1', ...(options.headers || {}) },
+  });
+  let body = null;
+  try { body = await response.json(); } catch (e) { body = null; }
+  if (response.status === 401 && !path.startsWith('/api/login')) showLogin('Your session has ended; log in again.');
+  return { status: response.status, ok: response.ok, body };
+}
+
+function toast(message, bad = false) {
+  const el = h('div', { class: 'toast' + (bad ? ' bad' : '') }, message);
+  $('toasts').append(el);
+  setTimeout(() => el.remove(), bad ? 9000 : 5000);
+}
+
+const SYNC_LABELS = { 'in-sync': 'in sync', behind: 'behind', failed: 'failed', waiting: 'waiting', manager: 'manager' };
+
+function formatSize(bytes) {
+  if (bytes < 1024) return bytes + ' B';
+  if (bytes < 1024 * 1024) return (bytes / 1024).toFixed(1) + ' KB';
+  return (bytes / 1024 / 1024).toFixed(1) + ' MB';
+}
+
+// ---- log-in ------------------------------------------------------------------------------
+
+let events = null;
+
+function showLogin(message) {
+  if (events) { events.close(); events = null; }
+  $('app').hidden = true;
+  $('login').hidden = false;
+  $('login-error').textContent = message || '';
+  $('login-password').focus();
+}
+
+async function logIn(event) {
+  event.preventDefault();
+  $('login-error').textContent = '';
+  const { status, body } = await api('/api/login', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ user: $('login-user').value, password: $('login-password').value }),
+  });
+  if (status === 200) {
+    $('login-password').value = '';
+    showApp(body.user);
+  } else {
+    $('login-error').textContent = (body && body.error) || 'Log-in failed (' + status + ')';
+  }
+}
+
+function showApp(user) {
+  $('login').hidden = true;
+  $('app').hidden = false;
+  $('user-name').textContent = user;
+  connect();
+  loadConfigurations();
+}
+
+// ---- live updates ------------------------------------------------------------------------
+
+let lastRevision = -1;
+
+function connect() {
+  if (events) events.close();
+  events = new EventSource('/api/events');
+  events.addEventListener('fleet', (e) => {
+    setLive(true);
+    render(JSON.parse(e.data));
+  });
+  events.onerror = async () => {
+    setLive(false);
+    const check = await api('/api/login');
+    if (check.status === 401) showLogin('Your session has ended; log in again.');
+  };
+}
+
+function setLive(on) {
+  $('live').classList.toggle('off', !on);
+  $('live').querySelector('span').textContent = on ? 'live' : 'reconnecting';
+}
+
+function render(fleet) {
+  $('domain').textContent = fleet.domain;
+  $('self-node').textContent = fleet.node;
+  const banner = $('authority-banner');
+  if (!fleet.selfIsAuthority) {
+    banner.hidden = false;
+    banner.textContent = fleet.authority
+      ? `This manager is not the authority: ${fleet.authority} is. Changes made here are stored but not replicated; use the console of ${fleet.authority}.`
+      : 'No authority: this manager has not joined a cluster with a manager yet.';
+  } else {
+    banner.hidden = true;
+  }
+  renderTiles(fleet);
+  renderCluster(fleet);
+  renderArtifacts(fleet);
+  if (fleet.revision !== lastRevision) {
+    lastRevision = fleet.revision;
+    loadHistory();
+    loadConfigurations();
+  }
+}
+
+function renderTiles(fleet) {
+  const workers = fleet.members.filter((m) => m.runsArtifacts);
+  const managers = fleet.members.filter((m) => m.subDomains.includes('mgt'));
+  $('tile-members').textContent = fleet.members.length;
+  $('tile-members-detail').textContent = `${workers.length} running artifacts, ${managers.length} managing`;
+  const inSync = workers.filter((m) => m.sync === 'in-sync').length;
+  $('tile-sync').textContent = `${inSync} / ${workers.length}`;
+  const behind = workers.filter((m) => m.sync === 'behind').length;
+  const failed = workers.filter((m) => m.sync === 'failed').length;
+  $('tile-sync-detail').textContent = [behind && `${behind} behind`, failed && `${failed} failed`].filter(Boolean).join(', ');
+  $('tile-revision').textContent = fleet.revision;
+  $('tile-authority').textContent = fleet.authority ? `authority ${fleet.authority}` : 'no authority';
+  $('tile-artifacts').textContent = fleet.artifacts.length;
+  $('tile-refused').textContent = fleet.refused.length ? `${fleet.refused.length} refused` : '';
+}
+
+function syncBadge(member) {
+  let label = SYNC_LABELS[member.sync] || member.sync;
+  if (member.sync === 'behind') label = `behind by ${member.behind}`;
+  if (member.sync === 'failed') label = `failed (${member.failed})`;
+  return h('span', { class: 'badge ' + member.sync, 'data-sync': member.sync }, label);
+}
+
+function renderCluster(fleet) {
+  const rows = fleet.members.map((m) => h('tr', { 'data-node': m.name },
+    h('td', {}, h('span', { class: 'node-name' }, m.name),
+      m.self ? h('span', { class: 'tag' }, 'this node') : null,
+      m.authority ? h('span', { class: 'tag authority' }, 'authority') : null),
+    h('td', {}, m.subDomains.join(' + ')),
+    h('td', {}, m.profile),
+    h('td', {}, m.version),
+    h('td', { class: 'num' }, m.revision === null ? '–' : m.revision),
+    h('td', {}, syncBadge(m)),
+    h('td', {}, h('button', { class: 'quiet', onclick: () => showBundles(m.name) }, 'Bundles'))));
+  $('cluster-table').tBodies[0].replaceChildren(...rows);
+}
+
+function renderArtifacts(fleet) {
+  const rows = fleet.artifacts.map((a) => h('tr', { 'data-artifact': a.name },
+    h('td', {}, h('span', { class: 'node-name' }, a.name)),
+    h('td', {}, a.type),
+    h('td', { class: 'num' }, a.revision),
+    h('td', { class: 'num' }, formatSize(a.size)),
+    h('td', {}, h('div', { class: 'pills' }, a.nodes.length === 0
+      ? h('span', { class: 'muted' }, 'no workers')
+      : a.nodes.map((n) => h('span', {
+        class: 'badge ' + n.state, 'data-node': n.node, 'data-state': n.state, title: n.reason || n.state,
+      }, `${n.node}: ${n.state}`)))),
+    h('td', {}, undeployButton(a.name))));
+  $('artifacts-table').tBodies[0].replaceChildren(...rows);
+  $('artifacts-table').hidden = fleet.artifacts.length === 0;
+  $('artifacts-empty').hidden = fleet.artifacts.length !== 0;
+  $('refused').hidden = fleet.refused.length === 0;
+  $('refused-list').replaceChildren(...fleet.refused.map((r) => h('li', {}, h('b', {}, r.name), ': ', r.reason)));
+}
+
+const confirming = new Set();
+
+function undeployButton(name) {
+  const armed = confirming.has(name);
+  return h('button', {
+    class: 'danger' + (armed ? ' confirm' : ''), 'data-undeploy': name,
+    onclick: async (e) => {
+      if (!confirming.has(name)) {
+        confirming.add(name);
+        e.target.classList.add('confirm');
+        e.target.textContent = 'Confirm undeploy';
+        setTimeout(() => confirming.delete(name), 5000);
+        return;
+      }
+      confirming.delete(name);
+      e.target.disabled = true;
+      const { ok, body } = await api('/api/artifacts/' + encodeURIComponent(name), { method: 'DELETE' });
+      toast(ok ? `${name} undeployed (revision ${body.revision})` : `Could not undeploy ${name}: ${body && body.error}`, !ok);
+    },
+  }, armed ? 'Confirm undeploy' : 'Undeploy');
+}
+
+// ---- upload ------------------------------------------------------------------------------
+
+function chosenFile() {
+  return $('upload-file').files[0];
+}
+
+function fileChosen() {
+  const file = chosenFile();
+  $('drop-text').textContent = file ? `${file.name} (${formatSize(file.size)})` : 'Drop a .jar, .zip or .cfg here, or choose one';
+  $('upload-submit').disabled = !file;
+}
+
+function upload(event) {
+  event.preventDefault();
+  const file = chosenFile();
+  if (!file) return;
+  const request = new XMLHttpRequest();
+  request.open('PUT', '/api/artifacts/' + encodeURIComponent(file.name));
+  request.setRequestHeader('X-Carbide-Console', '1');
+  request.setRequestHeader('Content-Type', 'application/octet-stream');
+  const progress = $('upload-progress');
+  progress.hidden = false;
+  progress.value = 0;
+  $('upload-submit').disabled = true;
+  request.upload.onprogress = (e) => { if (e.lengthComputable) progress.value = (100 * e.loaded) / e.total; };
+  request.onloadend = () => {
+    progress.hidden = true;
+    let body = {};
+    try { body = JSON.parse(request.responseText); } catch (e) { body = { error: request.statusText || 'no answer' }; }
+    if (request.status >= 200 && request.status < 300) {
+      toast(`${file.name} ${body.change || 'uploaded'} at revision ${body.revision}`);
+      $('upload-form').reset();
+      fileChosen();
+    } else if (request.status === 401) {
+      showLogin('Your session has ended; log in again.');
+    } else {
+      toast(`${file.name} was refused: ${body.error}`, true);
+      $('upload-submit').disabled = false;
+    }
+  };
+  request.send(file);
+}
+
+function setUpDropZone() {
+  const zone = $('drop-zone');
+  zone.addEventListener('dragover', (e) => { e.preventDefault(); zone.classList.add('over'); });
+  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+  zone.addEventListener('drop', (e) => {
+    e.preventDefault();
+    zone.classList.remove('over');
+    if (e.dataTransfer.files.length) {
+      $('upload-file').files = e.dataTransfer.files;
+      fileChosen();
+    }
+  });
+}
+
+// ---- configuration -----------------------------------------------------------------------
+
+async function loadConfigurations() {
+  const { ok, body } = await api('/api/config');
+  if (!ok) return;
+  const select = $('config-pid');
+  const chosen = select.value;
+  select.replaceChildren(h('option', { value: '' }, 'Choose a configuration'),
+    ...body.configurations.map((c) => h('option', { value: c.pid }, `${c.pid} (${c.artifact})`)));
+  select.value = body.configurations.some((c) => c.pid === chosen) ? chosen : '';
+}
+
+function propertyRow(key = '', value = '') {
+  return h('tr', {},
+    h('td', {}, h('input', { class: 'config-key', value: key, placeholder: 'name' })),
+    h('td', {}, h('input', { class: 'config-value', value: String(value), placeholder: 'value' })),
+    h('td', {}, h('button', { class: 'quiet', onclick: (e) => e.target.closest('tr').remove() }, 'Remove')));
+}
+
+async function editConfiguration(pid) {
+  if (!pid) { $('config-editor').hidden = true; return; }
+  const { status, body } = await api('/api/config/' + encodeURIComponent(pid));
+  const properties = status === 200 ? body.properties : {};
+  $('config-editing').textContent = pid;
+  $('config-artifact').textContent = status === 200 ? `from ${body.artifact}, revision ${body.revision}` : '(new)';
+  $('config-rows').replaceChildren(...Object.entries(properties).map(([k, v]) => propertyRow(k, v)));
+  if (!Object.keys(properties).length) $('config-rows').append(propertyRow());
+  $('config-save').disabled = status === 200 && !body.editable;
+  $('config-editor').hidden = false;
+}
+
+async function saveConfiguration() {
+  const pid = $('config-editing').textContent;
+  const properties = {};
+  for (const row of $('config-rows').rows) {
+    const key = row.querySelector('.config-key').value.trim();
+    if (key) properties[key] = row.querySelector('.config-value').value;
+  }
+  const { ok, body } = await api('/api/config/' + encodeURIComponent(pid), {
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ properties }),
+  });
+  toast(ok ? `${pid} saved (${body.change}, revision ${body.revision}); replicating to the workers` : `${pid} was not saved: ${body && body.error}`, !ok);
+  if (ok) { await loadConfigurations(); $('config-pid').value = pid; editConfiguration(pid); }
+}
+
+// ---- history and bundles -----------------------------------------------------------------
+
+async function loadHistory() {
+  const { ok, body } = await api('/api/history?limit=25');
+  if (!ok) return;
+  $('history').replaceChildren(...body.changes.map((c) => h('li', {},
+    h('span', { class: 'rev' }, '#' + c.revision),
+    h('span', { class: c.change === 'removed' ? 'removed' : '' }, `${c.name} ${c.change === 'removed' ? 'removed' : 'stored'}`),
+    c.change === 'removed' ? null : h('span', { class: 'muted' }, formatSize(c.size)))));
+}
+
+async function showBundles(node) {
+  $('bundles-title').textContent = `Bundles of ${node}`;
+  $('bundles-rows').replaceChildren(h('tr', {}, h('td', { colspan: 5, class: 'muted' }, 'Asking the node…')));
+  $('bundles-dialog').showModal();
+  const { ok, body } = await api('/api/nodes/' + encodeURIComponent(node));
+  if (!ok) {
+    $('bundles-rows').replaceChildren(h('tr', {}, h('td', { colspan: 5, class: 'error' }, body && body.error)));
+    return;
+  }
+  $('bundles-rows').replaceChildren(...body.bundles.map((b) => h('tr', {},
+    h('td', { class: 'num' }, b.id), h('td', {}, b.symbolicName), h('td', {}, b.version),
+    h('td', {}, h('span', { class: 'badge ' + (b.state === 'ACTIVE' ? 'active' : 'pending') }, b.state)),
+    h('td', {}, b.roles))));
+}
+
+// ---- start -------------------------------------------------------------------------------
+
+document.addEventListener('DOMContentLoaded', async () => {
+  $('login-form').addEventListener('submit', logIn);
+  $('logout').addEventListener('click', async () => { await api('/api/logout', { method: 'POST' }); showLogin('Logged out.'); });
+  $('upload-file').addEventListener('change', fileChosen);
+  $('upload-form').addEventListener('submit', upload);
+  setUpDropZone();
+  $('config-pid').addEventListener('change', (e) => editConfiguration(e.target.value));
+  $('config-new').addEventListener('click', () => { const pid = $('config-new-pid').value.trim(); if (pid) editConfiguration(pid); });
+  $('config-add').addEventListener('click', () => $('config-rows').append(propertyRow()));
+  $('config-save').addEventListener('click', saveConfiguration);
+  $('bundles-close').addEventListener('click', () => $('bundles-dialog').close());
+  const { status, body } = await api('/api/login');
+  if (status === 200) showApp(body.user); else showLogin();
+});

@@ -1,0 +1,154 @@
+package io.carbide.management.internal;
+
+import io.carbide.deployment.Artifact;
+import io.carbide.management.internal.auth.AuthenticationFilter;
+import io.carbide.node.NodeIdentity;
+import jakarta.servlet.Servlet;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * Artifacts on the management port:
+ * <ul>
+ * <li>{@code GET /api/artifacts}: every artifact with its state on each node, and recent refusals;</li>
+ * <li>{@code GET /api/artifacts/NAME}: one artifact, its state per node and its history;</li>
+ * <li>{@code PUT /api/artifacts/NAME} with the file as the body: upload (through {@code deploy/});</li>
+ * <li>{@code DELETE /api/artifacts/NAME}: undeploy everywhere;</li>
+ * <li>{@code GET /api/history[?name=NAME&limit=N]}: revisions, newest first.</li>
+ * </ul>
+ */
+@Component(immediate = true)
+public class ArtifactsApiServlet extends HttpServlet {
+
+    private static final long serialVersionUID = 1L;
+    private static final int DEFAULT_HISTORY = 200;
+
+    private final transient FleetView fleet;
+    private final transient DeployFolderUploads uploads;
+    private final transient ServiceRegistration<Servlet> registration;
+
+    @Activate
+    public ArtifactsApiServlet(@Reference NodeIdentity node, @Reference FleetView fleet,
+            @Reference DeployFolderUploads uploads, BundleContext context) {
+        this.fleet = fleet;
+        this.uploads = uploads;
+        this.registration = context.registerService(Servlet.class, this,
+                Json.managementServlet(node.managementHttpTarget(), "/api/artifacts/*", "/api/history"));
+    }
+
+    @Deactivate
+    void deactivate() {
+        registration.unregister();
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        if ("/api/history".equals(request.getServletPath())) {
+            history(request, response);
+            return;
+        }
+        String name = name(request);
+        if (name.isEmpty()) {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("revision", fleet.repository().revision());
+            body.put("artifacts", fleet.artifacts());
+            body.put("refused", fleet.refused());
+            body.put("maxUploadBytes", uploads.maxUploadBytes());
+            Json.write(response, 200, body);
+            return;
+        }
+        Optional<Map<String, Object>> artifact = fleet.artifact(name);
+        if (artifact.isEmpty()) {
+            Json.error(response, 404, "no artifact named " + name + " is deployed; GET /api/artifacts lists them");
+            return;
+        }
+        Map<String, Object> body = new LinkedHashMap<>(artifact.get());
+        body.put("history", describe(newestFirst(fleet.repository().history(Optional.of(name)), DEFAULT_HISTORY)));
+        Json.write(response, 200, body);
+    }
+
+    @Override
+    protected void doPut(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        try {
+            DeployFolderUploads.Outcome outcome = uploads.upload(name(request), request.getInputStream(),
+                    request.getContentLengthLong(), user(request));
+            Json.write(response, outcome.status(), outcome.body());
+        } catch (DeployFolderUploads.Refused refused) {
+            Json.error(response, refused.status(), refused.getMessage());
+        }
+    }
+
+    @Override
+    protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        doPut(request, response);
+    }
+
+    @Override
+    protected void doDelete(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        try {
+            DeployFolderUploads.Outcome outcome = uploads.undeploy(name(request), user(request));
+            Json.write(response, outcome.status(), outcome.body());
+        } catch (DeployFolderUploads.Refused refused) {
+            Json.error(response, refused.status(), refused.getMessage());
+        }
+    }
+
+    private void history(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        int limit = DEFAULT_HISTORY;
+        String limitParameter = request.getParameter("limit");
+        if (limitParameter != null) {
+            try {
+                limit = Integer.parseInt(limitParameter);
+                if (limit < 1) {
+                    throw new NumberFormatException();
+                }
+            } catch (NumberFormatException e) {
+                Json.error(response, 400, "limit must be a positive whole number, not '" + limitParameter + "'");
+                return;
+            }
+        }
+        Optional<String> name = Optional.ofNullable(request.getParameter("name")).filter(n -> !n.isBlank());
+        List<Artifact> changes = fleet.repository().history(name);
+        if (name.isPresent() && changes.isEmpty()) {
+            Json.error(response, 404, "the repository has never held an artifact named " + name.get());
+            return;
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("revision", fleet.repository().revision());
+        body.put("changes", describe(newestFirst(changes, limit)));
+        Json.write(response, 200, body);
+    }
+
+    private static List<Artifact> newestFirst(List<Artifact> changes, int limit) {
+        List<Artifact> newest = new ArrayList<>(changes);
+        Collections.reverse(newest);
+        return newest.subList(0, Math.min(limit, newest.size()));
+    }
+
+    private static List<Map<String, Object>> describe(List<Artifact> changes) {
+        return changes.stream().map(a -> DeployFolderUploads.describe(a, a.deleted() ? "removed" : "stored")).toList();
+    }
+
+    private static String name(HttpServletRequest request) {
+        String path = request.getPathInfo();
+        return path == null ? "" : path.replaceFirst("^/", "");
+    }
+
+    private static String user(HttpServletRequest request) {
+        return String.valueOf(request.getAttribute(AuthenticationFilter.USER_ATTRIBUTE));
+    }
+}

@@ -1,0 +1,186 @@
+package io.carbide.management.internal;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
+import io.carbide.deployment.Artifact;
+import io.carbide.deployment.ArtifactType;
+import io.carbide.management.internal.auth.AuthenticationFilter;
+import io.carbide.node.NodeIdentity;
+import jakarta.servlet.Servlet;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * Configuration on the management port. A configuration is an artifact like any other
+ * ({@code PID.cfg}, or {@code FACTORY-NAME.cfg} for a factory configuration, as Felix File
+ * Install names them), so a change is stored in the repository and replicated to every worker.
+ * <ul>
+ * <li>{@code GET /api/config}: every configuration PID with its artifact and revision;</li>
+ * <li>{@code GET /api/config/PID}: its properties;</li>
+ * <li>{@code PUT /api/config/PID} with {@code {"properties": {"key": "value"}}}: replaces them
+ * (written as {@code PID.cfg} through {@code deploy/});</li>
+ * <li>{@code DELETE /api/config/PID}: removes the configuration everywhere.</li>
+ * </ul>
+ */
+@Component(immediate = true)
+public class ConfigApiServlet extends HttpServlet {
+
+    private static final long serialVersionUID = 1L;
+    private static final Pattern PID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,150}");
+
+    private final transient FleetView fleet;
+    private final transient DeployFolderUploads uploads;
+    private final transient ServiceRegistration<Servlet> registration;
+
+    @Activate
+    public ConfigApiServlet(@Reference NodeIdentity node, @Reference FleetView fleet,
+            @Reference DeployFolderUploads uploads, BundleContext context) {
+        this.fleet = fleet;
+        this.uploads = uploads;
+        this.registration = context.registerService(Servlet.class, this,
+                Json.managementServlet(node.managementHttpTarget(), "/api/config/*"));
+    }
+
+    @Deactivate
+    void deactivate() {
+        registration.unregister();
+    }
+
+    private List<Artifact> configurations() {
+        return fleet.repository().artifacts().stream().filter(a -> a.type() == ArtifactType.CONFIGURATION).toList();
+    }
+
+    private Optional<Artifact> configuration(String pid) {
+        return configurations().stream().filter(a -> pidOf(a).equals(pid)).findFirst();
+    }
+
+    private static String pidOf(Artifact artifact) {
+        return artifact.name().substring(0, artifact.name().lastIndexOf('.'));
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        String pid = pid(request);
+        if (pid.isEmpty()) {
+            List<Map<String, Object>> list = configurations().stream().map(a -> {
+                Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("pid", pidOf(a));
+                entry.put("artifact", a.name());
+                entry.put("revision", a.revision());
+                entry.put("editable", a.name().endsWith(".cfg"));
+                return entry;
+            }).toList();
+            Json.write(response, 200, Map.of("configurations", list));
+            return;
+        }
+        Optional<Artifact> artifact = configuration(pid);
+        if (artifact.isEmpty()) {
+            Json.error(response, 404, "no configuration with PID " + pid + "; PUT /api/config/" + pid
+                    + " with {\"properties\": {...}} creates it");
+            return;
+        }
+        Optional<Path> content = fleet.repository().content(artifact.get().sha256());
+        if (content.isEmpty()) {
+            Json.error(response, 500, "the repository lost the content of " + artifact.get().name());
+            return;
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("pid", pid);
+        body.put("artifact", artifact.get().name());
+        body.put("revision", artifact.get().revision());
+        body.put("editable", artifact.get().name().endsWith(".cfg"));
+        body.put("properties", CfgFile.read(artifact.get().name(), content.get()));
+        Json.write(response, 200, body);
+    }
+
+    @Override
+    protected void doPut(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        String pid = pid(request);
+        try {
+            if (!PID.matcher(pid).matches()) {
+                throw new Json.BadRequest("'" + pid + "' is not a configuration PID: letters, digits, '.', '_' and "
+                        + "'-' (FACTORY-NAME for a factory configuration)");
+            }
+            Optional<Artifact> existing = configuration(pid);
+            if (existing.isPresent() && existing.get().name().endsWith(".config")) {
+                Json.error(response, 409, pid + " is defined by " + existing.get().name()
+                        + " (typed format), which the API does not rewrite; edit that file in the manager's deploy/");
+                return;
+            }
+            Map<String, String> properties = properties(Json.readObject(request));
+            byte[] cfg = CfgFile.format(pid, properties).getBytes(StandardCharsets.ISO_8859_1);
+            DeployFolderUploads.Outcome outcome = uploads.upload(pid + ".cfg", new ByteArrayInputStream(cfg),
+                    cfg.length, String.valueOf(request.getAttribute(AuthenticationFilter.USER_ATTRIBUTE)));
+            Map<String, Object> body = new LinkedHashMap<>(outcome.body());
+            body.put("pid", pid);
+            body.put("properties", properties);
+            Json.write(response, outcome.status(), body);
+        } catch (Json.BadRequest e) {
+            Json.error(response, 400, e.getMessage());
+        } catch (DeployFolderUploads.Refused refused) {
+            Json.error(response, refused.status(), refused.getMessage());
+        }
+    }
+
+    @Override
+    protected void doDelete(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        String pid = pid(request);
+        Optional<Artifact> existing = configuration(pid);
+        if (existing.isEmpty()) {
+            Json.error(response, 404, "no configuration with PID " + pid + "; GET /api/config lists them");
+            return;
+        }
+        try {
+            DeployFolderUploads.Outcome outcome = uploads.undeploy(existing.get().name(),
+                    String.valueOf(request.getAttribute(AuthenticationFilter.USER_ATTRIBUTE)));
+            Json.write(response, outcome.status(), outcome.body());
+        } catch (DeployFolderUploads.Refused refused) {
+            Json.error(response, refused.status(), refused.getMessage());
+        }
+    }
+
+    /** {"properties": {key: string, number or boolean}}; anything else is the client's mistake. */
+    static Map<String, String> properties(JsonObject body) throws Json.BadRequest {
+        JsonElement properties = body.get("properties");
+        if (properties == null || !properties.isJsonObject()) {
+            throw new Json.BadRequest("the body needs \"properties\" as an object: {\"properties\": {\"key\": \"value\"}}");
+        }
+        Map<String, String> values = new TreeMap<>();
+        for (Map.Entry<String, JsonElement> entry : properties.getAsJsonObject().entrySet()) {
+            String key = entry.getKey();
+            if (key.isBlank() || key.length() > 200) {
+                throw new Json.BadRequest("property names are 1 to 200 characters and not blank");
+            }
+            if (!entry.getValue().isJsonPrimitive()) {
+                throw new Json.BadRequest("property '" + key + "' must be a string, number or boolean, not "
+                        + (entry.getValue().isJsonNull() ? "null" : entry.getValue().isJsonArray() ? "a list" : "an object"));
+            }
+            JsonPrimitive value = entry.getValue().getAsJsonPrimitive();
+            values.put(key.strip(), value.getAsString());
+        }
+        return values;
+    }
+
+    private static String pid(HttpServletRequest request) {
+        String path = request.getPathInfo();
+        return path == null ? "" : path.replaceFirst("^/", "");
+    }
+}

@@ -1,0 +1,252 @@
+package io.carbide.management.internal;
+
+import io.carbide.deployment.Artifact;
+import io.carbide.deployment.ArtifactRepository;
+import io.carbide.deployment.ArtifactType;
+import io.carbide.deployment.InvalidArtifactException;
+import io.carbide.node.NodeIdentity;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Pattern;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Uploads and undeploys through the manager's {@code deploy/} folder, so they take exactly the
+ * path of a file an operator drops there: File Install notices it, the repository validates and
+ * stores it, replication follows. An upload is received into {@code data/management/uploads/},
+ * checked with the repository's own validator (a bad one is refused before it touches
+ * {@code deploy/}, so nothing changes), then renamed into {@code deploy/} in one atomic step;
+ * the call waits until the repository has recorded it.
+ */
+@Component(service = DeployFolderUploads.class)
+public class DeployFolderUploads {
+
+    static final String MAX_UPLOAD_PROPERTY = "carbide.management.maxUploadBytes";
+    static final long DEFAULT_MAX_UPLOAD = 512L * 1024 * 1024;
+    private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,199}");
+    private static final long RECORD_TIMEOUT_MILLIS = 30_000;
+    private static final Logger LOG = LoggerFactory.getLogger(DeployFolderUploads.class);
+
+    private final ArtifactRepository repository;
+    private final Path deploy;
+    private final Path uploads;
+    private final long maxUploadBytes;
+    private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+
+    /** What happened to a request, with the HTTP status that says so. */
+    public record Outcome(int status, Map<String, Object> body) {
+    }
+
+    /** A refusal, answered with its status and message; nothing was changed. */
+    public static final class Refused extends Exception {
+        private static final long serialVersionUID = 1L;
+        private final int status;
+
+        Refused(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+
+        public int status() {
+            return status;
+        }
+    }
+
+    @Activate
+    public DeployFolderUploads(@Reference NodeIdentity node, @Reference ArtifactRepository repository,
+            BundleContext context) throws IOException {
+        this.repository = repository;
+        this.deploy = node.base().resolve("deploy").toAbsolutePath().normalize();
+        this.uploads = node.base().resolve("data/management/uploads");
+        this.maxUploadBytes = parseSize(context.getProperty(MAX_UPLOAD_PROPERTY));
+        Files.createDirectories(uploads);
+        // what a crash left half-received
+        try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(uploads)) {
+            for (Path leftover : leftovers) {
+                Files.deleteIfExists(leftover);
+            }
+        }
+    }
+
+    private static long parseSize(String value) {
+        if (value == null || value.isBlank()) {
+            return DEFAULT_MAX_UPLOAD;
+        }
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            LOG.warn("{} = '{}' is not a number of bytes; using {}", MAX_UPLOAD_PROPERTY, value, DEFAULT_MAX_UPLOAD);
+            return DEFAULT_MAX_UPLOAD;
+        }
+    }
+
+    public long maxUploadBytes() {
+        return maxUploadBytes;
+    }
+
+    /** Checks an artifact name from a URL: a plain file name of a type Carbide deploys. */
+    public static String checkName(String name) throws Refused {
+        if (name == null || !SAFE_NAME.matcher(name).matches() || name.contains("..")) {
+            throw new Refused(400, "'" + name + "' is not an artifact name: use a plain file name such as hello.jar, "
+                    + "hello.cfg or site.zip (letters, digits, '.', '_', '+', '-')");
+        }
+        if (ArtifactType.of(name).isEmpty()) {
+            throw new Refused(400, "'" + name + "' is not a type Carbide deploys: name it .jar (bundle), "
+                    + ".cfg or .config (configuration) or .zip (web app)");
+        }
+        return name;
+    }
+
+    /**
+     * Receives {@code body} as artifact {@code name} and deploys it.
+     *
+     * @param declaredLength the request's Content-Length, or -1
+     */
+    public Outcome upload(String name, InputStream body, long declaredLength, String user) throws Refused, IOException {
+        checkName(name);
+        if (declaredLength > maxUploadBytes) {
+            throw new Refused(413, name + " is " + declaredLength + " bytes, over the upload limit of " + maxUploadBytes
+                    + " bytes (" + MAX_UPLOAD_PROPERTY + "); copy it into deploy/ on the manager instead, or raise the limit");
+        }
+        Path received = uploads.resolve(UUID.randomUUID() + ".part");
+        try {
+            String sha256 = receive(name, body, received);
+            return deploy(name, received, sha256, user);
+        } finally {
+            Files.deleteIfExists(received);
+        }
+    }
+
+    private String receive(String name, InputStream body, Path target) throws IOException, Refused {
+        MessageDigest digest = sha256();
+        long total = 0;
+        try (OutputStream out = new DigestOutputStream(Files.newOutputStream(target), digest)) {
+            byte[] buffer = new byte[64 * 1024];
+            for (int n; (n = body.read(buffer)) > 0;) {
+                total += n;
+                if (total > maxUploadBytes) {
+                    throw new Refused(413, name + " is over the upload limit of " + maxUploadBytes + " bytes ("
+                            + MAX_UPLOAD_PROPERTY + "); copy it into deploy/ on the manager instead, or raise the limit");
+                }
+                out.write(buffer, 0, n);
+            }
+        }
+        if (total == 0) {
+            throw new Refused(400, "the upload of " + name + " is empty; send the file's bytes as the request body");
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    private Outcome deploy(String name, Path received, String sha256, String user) throws Refused, IOException {
+        try {
+            repository.check(name, received);
+        } catch (InvalidArtifactException e) {
+            throw new Refused(422, e.getMessage());
+        }
+        ReentrantLock lock = locks.computeIfAbsent(name, n -> new ReentrantLock());
+        lock.lock();
+        try {
+            Optional<Artifact> current = live(name);
+            if (current.isPresent() && current.get().sha256().equals(sha256)) {
+                return new Outcome(200, describe(current.get(), "unchanged"));
+            }
+            Files.createDirectories(deploy);
+            // one rename: File Install never sees a half-written file
+            Files.move(received, deploy.resolve(name), StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+            LOG.info("{} uploaded {} ({}) into {}", user, name, sha256.substring(0, 12), deploy);
+            Artifact recorded = await(name, a -> !a.deleted() && a.sha256().equals(sha256));
+            if (recorded == null) {
+                return new Outcome(202, Map.of("name", name, "sha256", sha256, "state", "in deploy/, not yet recorded",
+                        "message", "the repository has not recorded it yet; watch GET /api/artifacts/" + name));
+            }
+            return new Outcome(current.isPresent() ? 200 : 201,
+                    describe(recorded, current.isPresent() ? "updated" : "created"));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Removes an artifact by deleting its file from {@code deploy/}, as an operator would. */
+    public Outcome undeploy(String name, String user) throws Refused, IOException {
+        checkName(name);
+        ReentrantLock lock = locks.computeIfAbsent(name, n -> new ReentrantLock());
+        lock.lock();
+        try {
+            Artifact current = live(name).orElseThrow(() -> new Refused(404, "no artifact named " + name
+                    + " is deployed; GET /api/artifacts lists them"));
+            if (!Files.deleteIfExists(deploy.resolve(name))) {
+                // stored, but its file is gone from deploy/ already: remove it from the repository directly
+                repository.remove(name);
+            }
+            LOG.info("{} undeployed {}", user, name);
+            Artifact tombstone = await(name, a -> a.deleted() && a.revision() > current.revision());
+            if (tombstone == null) {
+                return new Outcome(202, Map.of("name", name, "state", "deleted from deploy/, not yet recorded"));
+            }
+            return new Outcome(200, describe(tombstone, "removed"));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Optional<Artifact> live(String name) {
+        return repository.artifacts().stream().filter(a -> a.name().equals(name)).findFirst();
+    }
+
+    private Artifact await(String name, java.util.function.Predicate<Artifact> recorded) throws IOException {
+        long deadline = System.currentTimeMillis() + RECORD_TIMEOUT_MILLIS;
+        while (System.currentTimeMillis() < deadline) {
+            Optional<Artifact> latest = repository.changesSince(0).stream().filter(a -> a.name().equals(name))
+                    .findFirst();
+            if (latest.isPresent() && recorded.test(latest.get())) {
+                return latest.get();
+            }
+            try {
+                Thread.sleep(25);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for the repository to record " + name, e);
+            }
+        }
+        return null;
+    }
+
+    static Map<String, Object> describe(Artifact artifact, String change) {
+        Map<String, Object> body = new java.util.LinkedHashMap<>();
+        body.put("name", artifact.name());
+        body.put("type", artifact.type().label());
+        body.put("change", change);
+        body.put("revision", artifact.revision());
+        body.put("sha256", artifact.sha256());
+        body.put("size", artifact.size());
+        return body;
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package io.carbide.management.internal;
+
+import io.carbide.node.NodeIdentity;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.Servlet;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code GET /api/fleet} is the whole {@link FleetView} at once; {@code GET /api/events} streams
+ * it as server-sent events ({@code event: fleet}) whenever it changes, so the console follows
+ * nodes joining, leaving and converging without reloading. One thread looks for changes every
+ * {@value #CHECK_MILLIS} ms, and only while someone is watching; a comment line every 15 s keeps
+ * idle connections open through proxies.
+ */
+@Component(immediate = true)
+public class FleetServlet extends HttpServlet {
+
+    private static final long serialVersionUID = 1L;
+    static final long CHECK_MILLIS = 250;
+    private static final long KEEP_ALIVE_MILLIS = 15_000;
+    private static final Logger LOG = LoggerFactory.getLogger(FleetServlet.class);
+
+    private final transient FleetView fleet;
+    private final transient List<AsyncContext> watchers = new CopyOnWriteArrayList<>();
+    private final transient ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "carbide-console-events");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private final transient ServiceRegistration<Servlet> registration;
+    private transient String lastSent = "";
+    private transient long lastWrite;
+
+    @Activate
+    public FleetServlet(@Reference NodeIdentity node, @Reference FleetView fleet, BundleContext context) {
+        this.fleet = fleet;
+        checker.scheduleWithFixedDelay(this::check, CHECK_MILLIS, CHECK_MILLIS, TimeUnit.MILLISECONDS);
+        this.registration = context.registerService(Servlet.class, this,
+                Json.managementServlet(node.managementHttpTarget(), "/api/fleet", "/api/events"));
+    }
+
+    @Deactivate
+    void deactivate() {
+        registration.unregister();
+        checker.shutdownNow();
+        for (AsyncContext watcher : watchers) {
+            watcher.complete();
+        }
+        watchers.clear();
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        if ("/api/fleet".equals(request.getServletPath())) {
+            Json.write(response, 200, fleet.snapshot());
+            return;
+        }
+        response.setStatus(200);
+        response.setContentType("text/event-stream");
+        response.setCharacterEncoding("UTF-8");
+        response.setHeader("Cache-Control", "no-store");
+        response.setHeader("X-Accel-Buffering", "no");
+        AsyncContext watcher = request.startAsync();
+        watcher.setTimeout(0);
+        // the newcomer gets the current picture at once; the others only when it changes
+        String snapshot = Json.compact(fleet.snapshot());
+        if (send(watcher, "retry: 2000\nevent: fleet\ndata: " + snapshot + "\n\n")) {
+            synchronized (this) {
+                if (watchers.isEmpty()) {
+                    lastSent = snapshot;
+                }
+                watchers.add(watcher);
+            }
+        }
+    }
+
+    private synchronized void check() {
+        if (watchers.isEmpty()) {
+            lastSent = "";
+            return;
+        }
+        try {
+            String snapshot = Json.compact(fleet.snapshot());
+            long now = System.currentTimeMillis();
+            if (!snapshot.equals(lastSent)) {
+                lastSent = snapshot;
+                broadcast("event: fleet\ndata: " + snapshot + "\n\n");
+            } else if (now - lastWrite > KEEP_ALIVE_MILLIS) {
+                broadcast(": keep-alive\n\n");
+            } else {
+                return;
+            }
+            lastWrite = now;
+        } catch (RuntimeException e) {
+            LOG.warn("Could not update the console's live view: {}", e.toString());
+        }
+    }
+
+    private void broadcast(String event) {
+        for (AsyncContext watcher : watchers) {
+            if (!send(watcher, event)) {
+                watchers.remove(watcher);
+            }
+        }
+    }
+
+    /** False when the watcher has gone (a closed tab): its connection is then closed too. */
+    private static boolean send(AsyncContext watcher, String event) {
+        try {
+            PrintWriter writer = watcher.getResponse().getWriter();
+            writer.write(event);
+            writer.flush();
+            if (writer.checkError()) {
+                throw new IOException("connection closed");
+            }
+            return true;
+        } catch (IOException | IllegalStateException e) {
+            try {
+                watcher.complete();
+            } catch (IllegalStateException alreadyDone) {
+                // the container closed it first
+            }
+            return false;
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package io.carbide.management.internal.auth;
+
+import jakarta.servlet.http.Cookie;
+import jakarta.servlet.http.HttpServletRequest;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Optional;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * Who is asking: the console's session cookie, or HTTP Basic credentials for scripts and curl.
+ * Wrong credentials count against the caller's address in the {@link LoginThrottle}.
+ */
+@Component(service = Authenticator.class)
+public class Authenticator {
+
+    private final Users users;
+    private final Sessions sessions;
+    private final LoginThrottle throttle;
+
+    /** The outcome: a user, nobody (no credentials), refused credentials, or a paused address. */
+    public record Outcome(Optional<String> user, boolean refused, long secondsToWait) {
+        static Outcome of(String user) {
+            return new Outcome(Optional.of(user), false, 0);
+        }
+    }
+
+    @Activate
+    public Authenticator(@Reference Users users, @Reference Sessions sessions, @Reference LoginThrottle throttle) {
+        this.users = users;
+        this.sessions = sessions;
+        this.throttle = throttle;
+    }
+
+    public Outcome authenticate(HttpServletRequest request) {
+        Optional<String> bySession = sessions.user(sessionToken(request));
+        if (bySession.isPresent()) {
+            return Outcome.of(bySession.get());
+        }
+        String header = request.getHeader("Authorization");
+        if (header == null || !header.regionMatches(true, 0, "Basic ", 0, 6)) {
+            return new Outcome(Optional.empty(), false, 0);
+        }
+        String decoded;
+        try {
+            decoded = new String(Base64.getDecoder().decode(header.substring(6).trim()), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            decoded = "";
+        }
+        int colon = decoded.indexOf(':');
+        String user = colon < 0 ? decoded : decoded.substring(0, colon);
+        String password = colon < 0 ? "" : decoded.substring(colon + 1);
+        return logIn(user, password, request.getRemoteAddr());
+    }
+
+    /** Checks a user name and password, as the log-in form and HTTP Basic both do. */
+    public Outcome logIn(String user, String password, String address) {
+        long wait = throttle.secondsToWait(address);
+        if (wait > 0) {
+            return new Outcome(Optional.empty(), true, wait);
+        }
+        if (users.verify(user, password)) {
+            throttle.succeeded(address);
+            return Outcome.of(user);
+        }
+        throttle.failed(user, address);
+        return new Outcome(Optional.empty(), true, 0);
+    }
+
+    public static String sessionToken(HttpServletRequest request) {
+        Cookie[] cookies = request.getCookies();
+        if (cookies != null) {
+            for (Cookie cookie : cookies) {
+                if (Sessions.COOKIE.equals(cookie.getName())) {
+                    return cookie.getValue();
+                }
+            }
+        }
+        return null;
+    }
+}

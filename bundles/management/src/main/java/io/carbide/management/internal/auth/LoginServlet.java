@@ -1,0 +1,111 @@
+package io.carbide.management.internal.auth;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import io.carbide.management.internal.Json;
+import io.carbide.node.NodeIdentity;
+import jakarta.servlet.Servlet;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.Map;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * {@code GET /api/login} is the log-in check (200 with the user, or 401); {@code POST /api/login}
+ * with {@code {"user": "...", "password": "..."}} opens a console session;
+ * {@code POST /api/logout} closes it.
+ */
+@Component(immediate = true)
+public class LoginServlet extends HttpServlet {
+
+    private static final long serialVersionUID = 1L;
+
+    private final transient Authenticator authenticator;
+    private final transient Sessions sessions;
+    private final transient ServiceRegistration<Servlet> registration;
+
+    @Activate
+    public LoginServlet(@Reference NodeIdentity node, @Reference Authenticator authenticator,
+            @Reference Sessions sessions, BundleContext context) {
+        this.authenticator = authenticator;
+        this.sessions = sessions;
+        this.registration = context.registerService(Servlet.class, this,
+                Json.managementServlet(node.managementHttpTarget(), AuthenticationFilter.LOGIN_PATH, "/api/logout"));
+    }
+
+    @Deactivate
+    void deactivate() {
+        registration.unregister();
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        if (!AuthenticationFilter.LOGIN_PATH.equals(request.getRequestURI())) {
+            Json.error(response, 405, "use POST /api/logout");
+            return;
+        }
+        Authenticator.Outcome outcome = authenticator.authenticate(request);
+        if (outcome.user().isPresent()) {
+            Json.write(response, 200, Map.of("user", outcome.user().get()));
+        } else if (outcome.secondsToWait() > 0) {
+            AuthenticationFilter.tooManyFailures(response, request.getRemoteAddr(), outcome.secondsToWait());
+        } else {
+            AuthenticationFilter.unauthorized(request, response, "not logged in");
+        }
+    }
+
+    @Override
+    protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        if ("/api/logout".equals(request.getRequestURI())) {
+            sessions.close(Authenticator.sessionToken(request));
+            response.addHeader("Set-Cookie", cookie(request, "", 0));
+            Json.write(response, 200, Map.of("loggedOut", true));
+            return;
+        }
+        String user;
+        String password;
+        try {
+            JsonObject body = Json.readObject(request);
+            user = string(body, "user");
+            password = string(body, "password");
+        } catch (Json.BadRequest e) {
+            Json.error(response, 400, e.getMessage());
+            return;
+        }
+        Authenticator.Outcome outcome = authenticator.logIn(user, password, request.getRemoteAddr());
+        if (outcome.user().isPresent()) {
+            String token = sessions.open(user);
+            response.addHeader("Set-Cookie", cookie(request, token, -1));
+            Json.write(response, 200, Map.of("user", user));
+        } else if (outcome.secondsToWait() > 0) {
+            AuthenticationFilter.tooManyFailures(response, request.getRemoteAddr(), outcome.secondsToWait());
+        } else {
+            AuthenticationFilter.unauthorized(request, response, "wrong user name or password");
+        }
+    }
+
+    private static String string(JsonObject body, String key) throws Json.BadRequest {
+        JsonElement value = body.get(key);
+        if (value == null || !value.isJsonPrimitive() || !value.getAsJsonPrimitive().isString()) {
+            throw new Json.BadRequest("the body needs \"" + key + "\" as a string: {\"user\": \"admin\", "
+                    + "\"password\": \"...\"}");
+        }
+        return value.getAsString();
+    }
+
+    /**
+     * HttpOnly: scripts cannot read it; SameSite=Strict: other sites cannot send it. Written by
+     * hand because the Servlet Cookie API cannot express SameSite.
+     */
+    private static String cookie(HttpServletRequest request, String value, int maxAge) {
+        return Sessions.COOKIE + "=" + value + "; Path=/; HttpOnly; SameSite=Strict"
+                + (request.isSecure() ? "; Secure" : "") + (maxAge >= 0 ? "; Max-Age=" + maxAge : "");
+    }
+}

@@ -1,0 +1,238 @@
+package io.carbide.management.internal.auth;
+
+import io.carbide.node.NodeIdentity;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The management users, kept in {@code conf/users.properties} as {@code name = hash} lines
+ * ({@link PasswordHash}; never plain text). The node's own {@code conf/} is used when it has the
+ * file, else the installation's; a node that finds neither creates the file in its own
+ * {@code conf/} with the user {@code admin}, whose password comes from
+ * {@code CARBIDE_ADMIN_PASSWORD} or is generated and printed once on the console.
+ *
+ * <p>The first admin's hash is computed off the start-up path (it takes a second in a JVM that
+ * has just started), and log-ins wait for it.
+ *
+ * <p>Checking a hash is slow on purpose (about 0.2 s), so a password that was just checked is
+ * remembered for a few minutes, keyed by a digest salted with a key that lives only in memory:
+ * scripts that send HTTP Basic on every call stay fast.
+ */
+@Component(service = Users.class)
+public class Users {
+
+    static final String FILE_NAME = "users.properties";
+    static final String ADMIN = "admin";
+    static final String ADMIN_PASSWORD_ENV = "CARBIDE_ADMIN_PASSWORD";
+    static final int MIN_PASSWORD_LENGTH = 8;
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._@-]{1,64}");
+    private static final long REMEMBER_MILLIS = 5 * 60_000;
+    private static final Logger LOG = LoggerFactory.getLogger(Users.class);
+
+    private final Path file;
+    private final Map<String, String> hashes = new TreeMap<>();
+    private final Map<String, Long> recentlyChecked = new ConcurrentHashMap<>();
+    private final byte[] memoryKey = new byte[32];
+    private final CompletableFuture<Void> loaded;
+
+    @Activate
+    public Users(@Reference NodeIdentity node) throws IOException {
+        new SecureRandom().nextBytes(memoryKey);
+        Path own = node.base().resolve("conf").resolve(FILE_NAME);
+        Path shared = node.home().resolve("conf").resolve(FILE_NAME);
+        this.file = Files.exists(own) || !Files.exists(shared) ? own : shared;
+        if (Files.exists(file)) {
+            load();
+            loaded = CompletableFuture.completedFuture(null);
+        } else {
+            loaded = createAdmin(System.getenv(ADMIN_PASSWORD_ENV));
+        }
+    }
+
+    private void load() throws IOException {
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).strip();
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            int eq = line.indexOf('=');
+            String name = eq < 0 ? "" : line.substring(0, eq).strip();
+            String hash = eq < 0 ? "" : line.substring(eq + 1).strip();
+            if (!NAME.matcher(name).matches() || !PasswordHash.isWellFormed(hash)) {
+                LOG.warn("Line {} of {} is not 'name = {}:...'; that user cannot log in. Set the password again with "
+                        + "PUT /api/users/NAME", i + 1, file, PasswordHash.SCHEME);
+                continue;
+            }
+            hashes.put(name, hash);
+        }
+        LOG.info("Management users: {} in {}", hashes.size(), file);
+    }
+
+    private CompletableFuture<Void> createAdmin(String fromEnvironment) {
+        boolean generated = fromEnvironment == null || fromEnvironment.isEmpty();
+        String password = generated ? PasswordHash.generate(20) : fromEnvironment;
+        if (generated) {
+            // stdout, never the log: the password is shown once to whoever started the node
+            System.out.println();
+            System.out.println("  Carbide management user 'admin' created; its password is: " + password);
+            System.out.println("  It is shown only this once. Change it with PUT /api/users/admin or in the console.");
+            System.out.println();
+        }
+        return CompletableFuture.runAsync(() -> {
+            String hash = PasswordHash.hash(password.toCharArray());
+            synchronized (this) {
+                hashes.put(ADMIN, hash);
+                try {
+                    save();
+                } catch (IOException e) {
+                    LOG.error("Could not write {}: {}; the admin user lives only until the node stops", file,
+                            e.toString());
+                    return;
+                }
+            }
+            LOG.info("Created management user admin in {} with {}", file, generated
+                    ? "a generated password, printed once on the console" : "the password from " + ADMIN_PASSWORD_ENV);
+        }, runnable -> {
+            Thread thread = new Thread(runnable, "carbide-users-setup");
+            thread.setDaemon(true);
+            thread.start();
+        });
+    }
+
+    private void awaitLoaded() {
+        loaded.join();
+    }
+
+    /** Whether {@code password} is the user's; slow the first time, remembered briefly after that. */
+    public boolean verify(String name, String password) {
+        awaitLoaded();
+        String hash;
+        synchronized (this) {
+            hash = hashes.get(name);
+        }
+        if (hash == null || password == null) {
+            return false;
+        }
+        String key = rememberKey(name, password, hash);
+        Long checkedAt = recentlyChecked.get(key);
+        long now = System.currentTimeMillis();
+        if (checkedAt != null && now - checkedAt < REMEMBER_MILLIS) {
+            return true;
+        }
+        if (PasswordHash.matches(password.toCharArray(), hash)) {
+            recentlyChecked.put(key, now);
+            recentlyChecked.values().removeIf(at -> now - at > REMEMBER_MILLIS);
+            return true;
+        }
+        return false;
+    }
+
+    /** Creates the user or changes its password. */
+    public void setPassword(String name, String password) throws IOException {
+        if (!NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("a user name is 1 to 64 letters, digits, '.', '_', '@' or '-'");
+        }
+        if (password == null || password.length() < MIN_PASSWORD_LENGTH) {
+            throw new IllegalArgumentException("a password has at least " + MIN_PASSWORD_LENGTH + " characters");
+        }
+        awaitLoaded();
+        String hash = PasswordHash.hash(password.toCharArray());
+        synchronized (this) {
+            hashes.put(name, hash);
+            save();
+        }
+        recentlyChecked.clear();
+        LOG.info("Password of management user {} set", name);
+    }
+
+    /**
+     * Removes a user.
+     *
+     * @return false when there is no such user
+     * @throws IllegalStateException when it is the last one: nobody could log in again
+     */
+    public boolean remove(String name) throws IOException {
+        awaitLoaded();
+        synchronized (this) {
+            if (!hashes.containsKey(name)) {
+                return false;
+            }
+            if (hashes.size() == 1) {
+                throw new IllegalStateException("user " + name + " is the last one; create another user first");
+            }
+            hashes.remove(name);
+            save();
+        }
+        recentlyChecked.clear();
+        LOG.info("Management user {} removed", name);
+        return true;
+    }
+
+    public Set<String> names() {
+        awaitLoaded();
+        synchronized (this) {
+            return Set.copyOf(hashes.keySet());
+        }
+    }
+
+    public boolean exists(String name) {
+        awaitLoaded();
+        synchronized (this) {
+            return hashes.containsKey(name);
+        }
+    }
+
+    /** Written whole to a temporary file (owner-only), then renamed over the old one. */
+    private void save() throws IOException {
+        Files.createDirectories(file.getParent());
+        List<String> lines = new ArrayList<>();
+        lines.add("# Carbide management users: name = " + PasswordHash.SCHEME + ":ITERATIONS:SALT:HASH");
+        lines.add("# Passwords are never stored. Set one with PUT /api/users/NAME on the management port,");
+        lines.add("# or in the console. Delete this file to start over with a new admin password.");
+        hashes.forEach((name, hash) -> lines.add(name + " = " + hash));
+        Path next = Files.createTempFile(file.getParent(), FILE_NAME, ".tmp");
+        try {
+            try {
+                Files.setPosixFilePermissions(next, PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException notPosix) {
+                // Windows: the folder's own permissions apply
+            }
+            Files.write(next, lines, StandardCharsets.UTF_8);
+            Files.move(next, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(next);
+        }
+    }
+
+    private String rememberKey(String name, String password, String hash) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            digest.update(memoryKey);
+            digest.update((name + '\0' + password + '\0' + hash).getBytes(StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(digest.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

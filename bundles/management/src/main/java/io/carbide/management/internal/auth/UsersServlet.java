@@ -1,0 +1,91 @@
+package io.carbide.management.internal.auth;
+
+import com.google.gson.JsonElement;
+import io.carbide.management.internal.Json;
+import io.carbide.node.NodeIdentity;
+import jakarta.servlet.Servlet;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.Map;
+import java.util.TreeSet;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * {@code GET /api/users} lists the management users; {@code PUT /api/users/NAME} with
+ * {@code {"password": "..."}} creates one or changes its password (its other sessions end);
+ * {@code DELETE /api/users/NAME} removes one, never the last.
+ */
+@Component(immediate = true)
+public class UsersServlet extends HttpServlet {
+
+    private static final long serialVersionUID = 1L;
+
+    private final transient Users users;
+    private final transient Sessions sessions;
+    private final transient ServiceRegistration<Servlet> registration;
+
+    @Activate
+    public UsersServlet(@Reference NodeIdentity node, @Reference Users users, @Reference Sessions sessions,
+            BundleContext context) {
+        this.users = users;
+        this.sessions = sessions;
+        this.registration = context.registerService(Servlet.class, this,
+                Json.managementServlet(node.managementHttpTarget(), "/api/users", "/api/users/*"));
+    }
+
+    @Deactivate
+    void deactivate() {
+        registration.unregister();
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        Json.write(response, 200, Map.of("users", new TreeSet<>(users.names())));
+    }
+
+    @Override
+    protected void doPut(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        String name = name(request);
+        try {
+            JsonElement password = Json.readObject(request).get("password");
+            if (password == null || !password.isJsonPrimitive() || !password.getAsJsonPrimitive().isString()) {
+                throw new Json.BadRequest("the body needs \"password\" as a string: {\"password\": \"...\"}");
+            }
+            boolean existed = users.exists(name);
+            users.setPassword(name, password.getAsString());
+            if (!name.equals(request.getAttribute(AuthenticationFilter.USER_ATTRIBUTE))) {
+                sessions.closeAll(name);
+            }
+            Json.write(response, existed ? 200 : 201, Map.of("user", name, "created", !existed));
+        } catch (Json.BadRequest | IllegalArgumentException e) {
+            Json.error(response, 400, e.getMessage());
+        }
+    }
+
+    @Override
+    protected void doDelete(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        String name = name(request);
+        try {
+            if (!users.remove(name)) {
+                Json.error(response, 404, "no management user named '" + name + "'");
+                return;
+            }
+            sessions.closeAll(name);
+            Json.write(response, 200, Map.of("user", name, "removed", true));
+        } catch (IllegalStateException e) {
+            Json.error(response, 409, e.getMessage());
+        }
+    }
+
+    private static String name(HttpServletRequest request) {
+        String path = request.getPathInfo();
+        return path == null ? "" : path.replaceFirst("^/", "");
+    }
+}

@@ -1,0 +1,142 @@
+package io.carbide.management.internal.tls;
+
+import io.carbide.management.internal.auth.PasswordHash;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The management port's TLS key: {@code conf/security/management.p12} (PKCS#12), its password in
+ * {@code management.p12.password}, and the certificate as PEM in {@code management.crt} for
+ * clients ({@code curl --cacert}). Generated on the first start of a node that has none, so no
+ * two installations share a key and none ships in the distribution. To use a certificate from
+ * your own CA, replace the .p12 and its password file.
+ */
+public final class ManagementKeyStore {
+
+    static final String ALIAS = "carbide-management";
+    private static final Duration VALIDITY = Duration.ofDays(3650);
+    private static final Logger LOG = LoggerFactory.getLogger(ManagementKeyStore.class);
+
+    private final Path keyStore;
+    private final String password;
+
+    private ManagementKeyStore(Path keyStore, String password) {
+        this.keyStore = keyStore;
+        this.password = password;
+    }
+
+    public Path path() {
+        return keyStore;
+    }
+
+    public String password() {
+        return password;
+    }
+
+    /**
+     * The node's own {@code conf/security/} when it holds a key store, else the installation's,
+     * else a new one in the node's own folder.
+     */
+    public static ManagementKeyStore findOrCreate(Path base, Path home, String nodeName, String host)
+            throws IOException {
+        Path own = base.resolve("conf/security");
+        Path shared = home.resolve("conf/security");
+        for (Path folder : List.of(own, shared)) {
+            Path file = folder.resolve("management.p12");
+            if (Files.exists(file)) {
+                return new ManagementKeyStore(file, Files.readString(folder.resolve("management.p12.password"),
+                        StandardCharsets.UTF_8).strip());
+            }
+        }
+        return create(own, nodeName, host);
+    }
+
+    private static ManagementKeyStore create(Path folder, String nodeName, String host) throws IOException {
+        long started = System.nanoTime();
+        Files.createDirectories(folder);
+        String password = PasswordHash.generate(32);
+        try {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+            generator.initialize(new ECGenParameterSpec("secp256r1"));
+            KeyPair keys = generator.generateKeyPair();
+            List<String> dnsNames = new ArrayList<>(List.of("localhost"));
+            List<InetAddress> addresses = new ArrayList<>(List.of(InetAddress.getByName("127.0.0.1"),
+                    InetAddress.getByName("::1")));
+            if (host != null && !host.isBlank() && !host.equals("0.0.0.0") && !host.equals("127.0.0.1")) {
+                if (Character.isDigit(host.charAt(0)) || host.contains(":")) {
+                    addresses.add(InetAddress.getByName(host)); // a literal: no lookup happens
+                } else {
+                    dnsNames.add(host);
+                }
+            }
+            Instant now = Instant.now();
+            X509Certificate certificate = SelfSignedCertificate.create(keys, "Carbide management " + nodeName,
+                    dnsNames, addresses, now.minus(Duration.ofDays(1)), now.plus(VALIDITY));
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            store.setKeyEntry(ALIAS, keys.getPrivate(), password.toCharArray(), new Certificate[] {certificate});
+            Path file = folder.resolve("management.p12");
+            writePrivately(folder.resolve("management.p12.password"), out -> out.write(
+                    (password + "\n").getBytes(StandardCharsets.US_ASCII)));
+            writePrivately(file, out -> {
+                try {
+                    store.store(out, password.toCharArray());
+                } catch (GeneralSecurityException e) {
+                    throw new IOException(e);
+                }
+            });
+            String pem = "-----BEGIN CERTIFICATE-----\n"
+                    + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                            .encodeToString(certificate.getEncoded())
+                    + "\n-----END CERTIFICATE-----\n";
+            writePrivately(folder.resolve("management.crt"), out -> out.write(pem.getBytes(StandardCharsets.US_ASCII)));
+            LOG.info("Generated the management port's TLS key and self-signed certificate in {} ({} ms); clients can "
+                    + "trust {}", folder, (System.nanoTime() - started) / 1_000_000, folder.resolve("management.crt"));
+            return new ManagementKeyStore(file, password);
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot generate the management TLS key: " + e, e);
+        }
+    }
+
+    private interface Writer {
+        void write(OutputStream out) throws IOException;
+    }
+
+    /** Owner-only, written whole to a temporary file and renamed: a crash leaves no half key store. */
+    private static void writePrivately(Path file, Writer writer) throws IOException {
+        Path next = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
+        try {
+            try {
+                Files.setPosixFilePermissions(next, PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException notPosix) {
+                // the folder's own permissions apply
+            }
+            try (OutputStream out = Files.newOutputStream(next)) {
+                writer.write(out);
+            }
+            Files.move(next, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(next);
+        }
+    }
+}

@@ -1,0 +1,281 @@
+package io.carbide.itests.management;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import io.carbide.itests.support.Artifacts;
+import io.carbide.itests.support.Distribution;
+import io.carbide.itests.support.ManagementClient;
+import io.carbide.itests.support.NodeProcess;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The management API of a real manager (started by its scripts) with one worker: HTTPS with the
+ * node's own key, authentication, every error case, and uploads that go live on the worker.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ManagementApiTest {
+
+    private static final String PASSWORD = "api-test-admin-1";
+    private static final int UPLOAD_LIMIT = 300_000;
+    private static final Duration CONVERGE = Duration.ofSeconds(60);
+
+    @TempDir
+    static Path temp;
+
+    private NodeProcess manager;
+    private NodeProcess worker;
+    private ManagementClient api;
+
+    @BeforeAll
+    void startManagerAndWorker() {
+        manager = new NodeProcess(temp.resolve("mgr"), "manager", "-Dnode=mgr",
+                "-Dcarbide.management.maxUploadBytes=" + UPLOAD_LIMIT).withEnvironment("CARBIDE_ADMIN_PASSWORD", PASSWORD);
+        worker = new NodeProcess(temp.resolve("w1"), "worker", "-Dnode=w1",
+                "-Dcarbide.cluster.wellKnownMembers=127.0.0.1[" + manager.clusterPort() + "]");
+        assertEquals(0, manager.start().exitCode(), manager.logTail());
+        manager.awaitReady();
+        assertEquals(0, worker.start().exitCode(), worker.logTail());
+        worker.awaitReady();
+        api = new ManagementClient(manager, "admin", PASSWORD);
+        api.await("/api/cluster", c -> c.getAsJsonArray("members").size() == 2, CONVERGE, "the worker joining");
+    }
+
+    @AfterAll
+    void killWhatWeStarted() {
+        if (worker != null) {
+            worker.close();
+        }
+        if (manager != null) {
+            manager.close();
+        }
+    }
+
+    private long revision() {
+        return api.get("/api/artifacts").json().get("revision").getAsLong();
+    }
+
+    private static String stateOn(JsonObject artifact, String node) {
+        for (JsonElement entry : artifact.getAsJsonArray("nodes")) {
+            if (entry.getAsJsonObject().get("node").getAsString().equals(node)) {
+                return entry.getAsJsonObject().get("state").getAsString();
+            }
+        }
+        return "absent";
+    }
+
+    @Test
+    @Order(1)
+    void theKeyIsGeneratedForThisInstallationAndTheCertificateNamesTheLoopbackAddress() throws IOException {
+        Path security = manager.base().resolve("conf/security");
+        assertTrue(Files.isRegularFile(security.resolve("management.p12")), "the manager generated its key store");
+        assertTrue(Files.readString(security.resolve("management.crt")).startsWith("-----BEGIN CERTIFICATE-----"));
+        try (Stream<Path> shipped = Files.walk(Distribution.home())) {
+            assertEquals(List.of(), shipped.filter(p -> p.toString().endsWith(".p12") || p.toString().endsWith(".jks"))
+                    .toList(), "the distribution ships no key");
+        }
+        // ManagementClient trusts only this certificate and checks the host name: 200 proves both
+        assertEquals(200, api.get("/api/login").status());
+    }
+
+    @Test
+    @Order(2)
+    void everyEndpointButTheLogInCheckNeedsCredentials() {
+        ManagementClient anonymous = api.as(null, null);
+        for (String path : List.of("/api/cluster", "/api/artifacts", "/api/artifacts/hello-site.zip", "/api/history",
+                "/api/config", "/api/config/hello", "/api/node", "/api/nodes/w1", "/api/fleet", "/api/users",
+                "/api/cluster/ping")) {
+            ManagementClient.Response response = anonymous.get(path);
+            assertEquals(401, response.status(), path + ": " + response.body());
+            assertNotNull(response.challenge(), path + " names the Basic scheme");
+        }
+        assertEquals(401, anonymous.putBytes("/api/artifacts/x.jar", new byte[] {1}).status());
+        assertEquals(401, anonymous.delete("/api/artifacts/x.jar").status());
+        assertEquals(401, anonymous.putJson("/api/config/hello", "{\"properties\":{}}").status());
+        assertEquals(401, anonymous.get("/api/login").status(), "the log-in check says 'not logged in'");
+
+        ManagementClient wrong = api.as("admin", "not-the-password");
+        assertEquals(401, wrong.get("/api/cluster").status());
+        assertEquals("wrong user name or password", wrong.get("/api/cluster").error());
+        assertTrue(manager.logContains("Failed management log-in as 'admin' from 127.0.0.1"), manager.logTail());
+        assertFalse(manager.logContains("not-the-password"), "a tried password is never logged");
+        assertFalse(manager.logContains(PASSWORD), "the admin password is never logged");
+        assertEquals(200, api.get("/api/cluster").status(), "a success clears the failures");
+    }
+
+    @Test
+    @Order(3)
+    void theConsoleLogsInWithASessionCookie() {
+        ManagementClient.Response login = api.as(null, null).postJson("/api/login",
+                "{\"user\": \"admin\", \"password\": \"" + PASSWORD + "\"}");
+        assertEquals(200, login.status(), login.body());
+        assertEquals(400, api.as(null, null).postJson("/api/login", "{\"user\": \"admin\"").status(),
+                "malformed JSON");
+        assertEquals(401, api.as(null, null).postJson("/api/login", "{\"user\": \"admin\", \"password\": \"nope\"}")
+                .status());
+    }
+
+    @Test
+    @Order(4)
+    void theClusterViewShowsEachMembersSubDomainProfileVersionAndSyncState() {
+        JsonObject cluster = api.await("/api/cluster", c -> c.getAsJsonArray("members").asList().stream()
+                .anyMatch(m -> m.getAsJsonObject().get("sync").getAsString().equals("in-sync")), CONVERGE,
+                "the worker reporting in sync");
+        assertEquals("mgr", cluster.get("authority").getAsString());
+        for (JsonElement element : cluster.getAsJsonArray("members")) {
+            JsonObject member = element.getAsJsonObject();
+            boolean isWorker = member.get("name").getAsString().equals("w1");
+            assertEquals(isWorker ? "worker" : "mgt", member.getAsJsonArray("subDomains").get(0).getAsString());
+            assertEquals(isWorker ? "worker" : "manager", member.get("profile").getAsString());
+            assertEquals(Distribution.version(), member.get("version").getAsString());
+            assertEquals(isWorker ? "in-sync" : "manager", member.get("sync").getAsString());
+        }
+    }
+
+    @Test
+    @Order(5)
+    void anUploadTakesTheDeployFolderPathAndGoesLiveOnTheWorker() throws IOException {
+        ManagementClient.Response upload = api.putFile("/api/artifacts/hello-site.zip", Artifacts.helloSite());
+        assertEquals(201, upload.status(), upload.body());
+        assertEquals("created", upload.json().get("change").getAsString());
+        assertTrue(Files.isRegularFile(manager.deployDir().resolve("hello-site.zip")),
+                "the upload landed in deploy/, like a dropped file");
+        api.await("/api/artifacts/hello-site.zip", a -> stateOn(a, "w1").equals("active"), CONVERGE,
+                "hello-site.zip active on w1");
+        worker.awaitHttp("/hello-site/", 200, "Carbide", CONVERGE);
+
+        assertEquals(200, api.putFile("/api/artifacts/hello-site.zip", Artifacts.helloSite()).status(),
+                "the same content again changes nothing");
+        JsonObject history = api.get("/api/history?name=hello-site.zip").json();
+        assertEquals(1, history.getAsJsonArray("changes").size(), history.toString());
+    }
+
+    @Test
+    @Order(6)
+    void aConfigurationChangeIsStoredAndReplicatedLikeAnyArtifact() {
+        assertEquals(201, api.putFile("/api/artifacts/hello-servlet.jar", Artifacts.helloServlet()).status());
+        ManagementClient.Response change = api.putJson("/api/config/hello",
+                "{\"properties\": {\"greeting\": \"Configured through the API\"}}");
+        assertEquals(201, change.status(), change.body());
+        worker.awaitHttp("/hello", 200, "Configured through the API", CONVERGE);
+        JsonObject read = api.get("/api/config/hello").json();
+        assertEquals("Configured through the API", read.getAsJsonObject("properties").get("greeting").getAsString());
+        assertEquals("hello.cfg", read.get("artifact").getAsString());
+        assertTrue(api.get("/api/config").body().contains("\"pid\": \"hello\""));
+    }
+
+    @Test
+    @Order(7)
+    void badRequestsGetAClearErrorAndChangeNothing() throws IOException {
+        long before = revision();
+        ManagementClient.Response malformed = api.putJson("/api/config/hello", "{\"properties\": {");
+        assertEquals(400, malformed.status());
+        assertTrue(malformed.error().startsWith("the request body is not valid JSON"), malformed.error());
+        assertEquals(400, api.putJson("/api/config/hello", "{\"properties\": {\"a\": [1, 2]}}").status());
+        assertEquals(400, api.putJson("/api/config/hello", "[1]").status());
+
+        ManagementClient.Response unknown = api.get("/api/artifacts/nothing-here.jar");
+        assertEquals(404, unknown.status());
+        assertTrue(unknown.error().contains("nothing-here.jar"), unknown.error());
+        assertEquals(404, api.delete("/api/artifacts/nothing-here.jar").status());
+        assertEquals(404, api.get("/api/config/no-such-pid").status());
+        assertEquals(404, api.get("/api/nodes/no-such-node").status());
+
+        ManagementClient.Response tooBig = api.putBytes("/api/artifacts/big.zip", new byte[UPLOAD_LIMIT + 1]);
+        assertEquals(413, tooBig.status(), tooBig.body());
+        assertTrue(tooBig.error().contains("upload limit"), tooBig.error());
+
+        Path plainJar = Artifacts.plainJar(temp.resolve("plain.jar"));
+        ManagementClient.Response invalid = api.putFile("/api/artifacts/plain.jar", plainJar);
+        assertEquals(422, invalid.status(), invalid.body());
+        assertTrue(invalid.error().contains("plain.jar"), invalid.error());
+        assertEquals(400, api.putBytes("/api/artifacts/notes.txt", new byte[] {1}).status(), "unknown type");
+
+        assertEquals(before, revision(), "no refused request recorded a revision");
+        assertFalse(Files.exists(manager.deployDir().resolve("plain.jar")), "nothing refused reached deploy/");
+        assertFalse(Files.exists(manager.deployDir().resolve("big.zip")));
+    }
+
+    @Test
+    @Order(8)
+    void aNodesBundlesAreListedWorkersOverTheCluster() {
+        JsonObject w1 = api.get("/api/nodes/w1").json();
+        String workerBundles = w1.getAsJsonArray("bundles").toString();
+        assertTrue(workerBundles.contains("io.carbide.deployment"), workerBundles);
+        assertFalse(workerBundles.contains("io.carbide.management"), "a worker never carries management bundles");
+        assertFalse(workerBundles.contains("io.carbide.console"), "nor the console");
+        String own = api.get("/api/node").json().getAsJsonArray("bundles").toString();
+        assertTrue(own.contains("io.carbide.console") && own.contains("io.carbide.management"), own);
+    }
+
+    @Test
+    @Order(9)
+    void undeployRemovesTheArtifactFromTheWorker() {
+        ManagementClient.Response removed = api.delete("/api/artifacts/hello-site.zip");
+        assertEquals(200, removed.status(), removed.body());
+        assertEquals("removed", removed.json().get("change").getAsString());
+        worker.awaitHttp("/hello-site/", 404, null, CONVERGE);
+        assertEquals(404, api.get("/api/artifacts/hello-site.zip").status());
+    }
+
+    @Test
+    @Order(10)
+    void usersAreKeptAsSaltedHashesAndCanBeAdded() throws IOException {
+        assertEquals(400, api.putJson("/api/users/ops", "{\"password\": \"short\"}").status());
+        assertEquals(201, api.putJson("/api/users/ops", "{\"password\": \"ops-password-1\"}").status());
+        assertEquals(200, api.as("ops", "ops-password-1").get("/api/cluster").status());
+        String usersFile = Files.readString(manager.base().resolve("conf/users.properties"));
+        assertTrue(usersFile.contains("ops = pbkdf2-sha512:"), usersFile);
+        assertFalse(usersFile.contains("ops-password-1") || usersFile.contains(PASSWORD), "no plain text");
+        assertEquals(200, api.delete("/api/users/ops").status());
+        assertEquals(401, api.as("ops", "ops-password-1").get("/api/cluster").status());
+    }
+
+    @Test
+    @Order(11)
+    void theWorkerHasNoManagementPortButItsStatusAndHealthWork() throws Exception {
+        try (Socket socket = new Socket()) {
+            assertThrows(IOException.class, () -> socket.connect(
+                    new InetSocketAddress("127.0.0.1", worker.managementPort()), 1000));
+        }
+        assertEquals(200, worker.get(worker.clientPort(), "/health").statusCode());
+        JsonObject status = worker.statusJson();
+        assertFalse(NodeProcess.hasBundle(status, "io.carbide.console"));
+        assertFalse(status.getAsJsonObject("ports").has("management"));
+    }
+
+    @Test
+    @Order(12)
+    void repeatedFailedLogInsPauseTheAddressAndAreLogged() {
+        assertEquals(200, api.get("/api/cluster").status(), "a success starts the count afresh");
+        ManagementClient wrong = api.as("admin", "guess");
+        for (int i = 0; i < 5; i++) {
+            assertEquals(401, wrong.get("/api/artifacts").status());
+        }
+        ManagementClient.Response paused = api.get("/api/artifacts");
+        assertEquals(429, paused.status(), "even the right password waits while the address is paused");
+        assertTrue(paused.error().contains("too many failed log-ins"), paused.error());
+        assertTrue(manager.logContains("5 failed management log-ins in a row from 127.0.0.1"), manager.logTail());
+    }
+}
