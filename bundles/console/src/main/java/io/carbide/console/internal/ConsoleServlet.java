@@ -53,16 +53,16 @@ public class ConsoleServlet extends HttpServlet {
 
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        if (!"/console".equals(request.getServletPath())) {
-            if ("/".equals(request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo()))) {
-                response.sendRedirect("/console/");
-            } else {
-                response.sendError(404, "Not found: the console is at /console/ and the API under /api/");
-            }
+        String uri = request.getRequestURI();
+        if (uri.equals("/") || uri.equals("/console")) {
+            response.sendRedirect("/console/");
             return;
         }
-        String path = request.getPathInfo() == null || "/".equals(request.getPathInfo()) ? "/index.html"
-                : request.getPathInfo();
+        if (!uri.startsWith("/console/")) {
+            response.sendError(404, "Not found: the console is at /console/ and the API under /api/");
+            return;
+        }
+        String path = uri.equals("/console/") ? "/index.html" : uri.substring("/console".length());
         String extension = path.substring(path.lastIndexOf('.') + 1);
         URL resource = path.contains("..") ? null : context.getBundle().getEntry("console" + path);
         if (resource == null || !TYPES.containsKey(extension)) {

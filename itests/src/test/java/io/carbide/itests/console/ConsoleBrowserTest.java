@@ -1,0 +1,157 @@
+package io.carbide.itests.console;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.carbide.itests.support.Artifacts;
+import io.carbide.itests.support.NodeProcess;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The web console in a real headless Chromium (Debian's chromium and chromium-driver), as a new
+ * user meets it: start a manager and two workers, log in, see the workers, upload the example
+ * web app, watch it turn active on both, change a configuration, and fetch the app from a
+ * worker. Screenshots go to {@code target/screenshots/}.
+ */
+class ConsoleBrowserTest {
+
+    private static final String PASSWORD = "console-test-admin";
+    private static final Duration CONVERGE = Duration.ofSeconds(60);
+    private static final Path SCREENSHOTS = Path.of("target/screenshots");
+
+    @TempDir
+    Path temp;
+
+    private final List<NodeProcess> started = new ArrayList<>();
+    private WebDriver browser;
+
+    @AfterEach
+    void cleanUp() {
+        if (browser != null) {
+            browser.quit();
+        }
+        started.forEach(NodeProcess::close);
+    }
+
+    private NodeProcess start(NodeProcess node) {
+        started.add(node);
+        assertEquals(0, node.start().exitCode(), node.logTail());
+        node.awaitReady();
+        return node;
+    }
+
+    /** Debian's chromium; never a browser downloaded by a tool (this machine has no internet). */
+    private static WebDriver chromium(Path profile) {
+        Path chromium = Path.of("/usr/bin/chromium");
+        Path driver = Path.of("/usr/bin/chromedriver");
+        if (!Files.isExecutable(chromium) || !Files.isExecutable(driver)) {
+            throw new AssertionError("the console test needs Debian's chromium and chromium-driver: "
+                    + "apt-get install -y chromium chromium-driver");
+        }
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(chromium.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--window-size=1360,1000", "--user-data-dir=" + profile);
+        // the manager's certificate is its own, self-signed: a user accepts it once in the browser
+        options.setAcceptInsecureCerts(true);
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(driver.toFile())
+                .usingAnyFreePort().build();
+        return new ChromeDriver(service, options);
+    }
+
+    private void screenshot(String name) throws IOException {
+        Files.createDirectories(SCREENSHOTS);
+        Path shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
+        Files.copy(shot, SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private String badgeState(String artifact, String node) {
+        List<WebElement> badges = browser.findElements(By.cssSelector(
+                "tr[data-artifact='" + artifact + "'] .badge[data-node='" + node + "']"));
+        return badges.isEmpty() ? "absent" : badges.get(0).getAttribute("data-state");
+    }
+
+    @Test
+    void aNewUserUploadsTheExampleWebAppAndWatchesItGoLiveOnBothWorkers() throws IOException {
+        NodeProcess manager = start(new NodeProcess(temp.resolve("mgr"), "manager", "-Dnode=mgr")
+                .withEnvironment("CARBIDE_ADMIN_PASSWORD", PASSWORD));
+        String wellKnown = "-Dcarbide.cluster.wellKnownMembers=127.0.0.1[" + manager.clusterPort() + "]";
+        NodeProcess w1 = start(new NodeProcess(temp.resolve("w1"), "worker", "-Dnode=w1", wellKnown));
+        NodeProcess w2 = start(new NodeProcess(temp.resolve("w2"), "worker", "-Dnode=w2", wellKnown));
+
+        browser = chromium(temp.resolve("chromium"));
+        WebDriverWait wait = new WebDriverWait(browser, CONVERGE);
+        browser.get("https://127.0.0.1:" + manager.managementPort() + "/");
+
+        // the log-in page, then a wrong password, then the right one
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-password")));
+        screenshot("01-login");
+        browser.findElement(By.id("login-password")).sendKeys("wrong-password");
+        browser.findElement(By.id("login-submit")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("login-error"), "wrong"));
+        browser.findElement(By.id("login-password")).clear();
+        browser.findElement(By.id("login-password")).sendKeys(PASSWORD);
+        browser.findElement(By.id("login-submit")).click();
+
+        // the cluster with both workers in sync, shown live
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("app")));
+        for (String worker : List.of("w1", "w2")) {
+            wait.until(ExpectedConditions.presenceOfElementLocated(
+                    By.cssSelector("#cluster-table tr[data-node='" + worker + "'] .badge[data-sync='in-sync']")));
+        }
+        wait.until(ExpectedConditions.textToBe(By.id("tile-sync"), "2 / 2"));
+        screenshot("02-cluster");
+
+        // upload the example web app through the file chooser
+        browser.findElement(By.id("upload-file")).sendKeys(Artifacts.helloSite().toAbsolutePath().toString());
+        wait.until(ExpectedConditions.elementToBeClickable(By.id("upload-submit"))).click();
+        wait.until(d -> badgeState("hello-site.zip", "w1").equals("active")
+                && badgeState("hello-site.zip", "w2").equals("active"));
+        screenshot("03-artifact-active-on-both-workers");
+        for (NodeProcess worker : List.of(w1, w2)) {
+            assertTrue(worker.awaitHttp("/hello-site/", 200, null, CONVERGE).contains("Carbide"));
+        }
+
+        // the servlet and its configuration, edited in the console
+        browser.findElement(By.id("upload-file")).sendKeys(Artifacts.helloServlet().toAbsolutePath().toString());
+        wait.until(ExpectedConditions.elementToBeClickable(By.id("upload-submit"))).click();
+        wait.until(d -> badgeState("hello-servlet.jar", "w1").equals("active")
+                && badgeState("hello-servlet.jar", "w2").equals("active"));
+        browser.findElement(By.id("config-new-pid")).sendKeys("hello");
+        browser.findElement(By.id("config-new")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#config-rows .config-key")));
+        browser.findElement(By.cssSelector("#config-rows .config-key")).sendKeys("greeting");
+        browser.findElement(By.cssSelector("#config-rows .config-value")).sendKeys("Hello from the console");
+        browser.findElement(By.id("config-save")).click();
+        for (NodeProcess worker : List.of(w1, w2)) {
+            worker.awaitHttp("/hello", 200, "Hello from the console", CONVERGE);
+        }
+        wait.until(d -> badgeState("hello.cfg", "w1").equals("active") && badgeState("hello.cfg", "w2").equals("active"));
+        screenshot("04-configuration-replicated");
+
+        // a worker leaving shows at once
+        w2.close();
+        wait.until(ExpectedConditions.invisibilityOfElementLocated(By.cssSelector("#cluster-table tr[data-node='w2']")));
+        screenshot("05-worker-left");
+    }
+}
