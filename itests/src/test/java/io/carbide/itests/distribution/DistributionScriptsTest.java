@@ -3,16 +3,23 @@ package io.carbide.itests.distribution;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.carbide.itests.support.ManagementClient;
 import io.carbide.itests.support.NodeProcess;
 import io.carbide.itests.support.ScriptResult;
+import java.io.IOException;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -67,8 +74,15 @@ class DistributionScriptsTest {
         }
     }
 
+    /** The admin password line a manager's first start prints on its console, if it printed one. */
+    private static String printedPassword(NodeProcess node) throws IOException {
+        Matcher line = Pattern.compile("user 'admin' created; its password is: (\\S+)")
+                .matcher(Files.readString(node.base().resolve("logs/console.out")));
+        return line.find() ? line.group(1) : null;
+    }
+
     @Test
-    void managementPortIsOpenOnManagersAndClosedOnWorkers() throws Exception {
+    void managementPortIsOpenOnManagersOverHttpsAndClosedOnWorkers() throws Exception {
         try (NodeProcess manager = new NodeProcess(temp.resolve("m"), "manager");
              NodeProcess worker = new NodeProcess(temp.resolve("w"), "worker")) {
             assertEquals(0, manager.start().exitCode());
@@ -78,13 +92,23 @@ class DistributionScriptsTest {
 
             assertNotEquals(manager.statusJson().get("pid"), worker.statusJson().get("pid"),
                     "two nodes run at once from one unpacked distribution");
-            HttpResponse<String> api = manager.get(manager.managementPort(), "/api/node");
-            assertEquals(200, api.statusCode());
-            assertTrue(api.body().contains("\"io.carbide.management\""), api.body());
+            String password = printedPassword(manager);
+            assertNotNull(password, "the first start prints the generated admin password");
+            assertFalse(manager.logContains(password), "and never logs it");
+            ManagementClient api = new ManagementClient(manager, "admin", password);
+            ManagementClient.Response node = api.get("/api/node");
+            assertEquals(200, node.status());
+            assertTrue(node.body().contains("\"io.carbide.management\""), node.body());
             assertEquals(404, manager.get(manager.clientPort(), "/api/node").statusCode(),
                     "management API stays off the client port");
             assertThrowsConnect(() -> worker.get(worker.managementPort(), "/api/node"));
             assertEquals(200, worker.get(worker.clientPort(), "/health").statusCode());
+
+            assertEquals(0, manager.stop().exitCode());
+            assertEquals(0, manager.start().exitCode());
+            manager.awaitReady();
+            assertNull(printedPassword(manager), "the password is printed only once");
+            assertEquals(200, api.get("/api/node").status(), "and stays valid across restarts");
 
             assertEquals(0, manager.stop().exitCode());
             assertEquals(0, worker.stop().exitCode());

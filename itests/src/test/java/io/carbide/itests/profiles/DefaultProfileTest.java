@@ -36,6 +36,9 @@ public class DefaultProfileTest {
         Bundle management = ProfileBundleSetChecks.bySymbolicName(bundles, "io.carbide.management");
         assertNotNull("the default profile carries the management bundle", management);
         assertEquals(Bundle.ACTIVE, management.getState());
+        Bundle console = ProfileBundleSetChecks.bySymbolicName(bundles, "io.carbide.console");
+        assertNotNull("the console comes with the management API", console);
+        assertEquals(Bundle.ACTIVE, console.getState());
         ProfileBundleSetChecks.assertIdentity(ProfileBundleSetChecks.identity(context), "default", false, Role.WORKER, Role.MANAGER);
     }
 }

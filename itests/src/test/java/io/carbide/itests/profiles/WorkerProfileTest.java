@@ -42,6 +42,7 @@ public class WorkerProfileTest {
                     ProfileBundleSetChecks.declaresOnlyManager(bundle));
         }
         assertEquals(null, ProfileBundleSetChecks.bySymbolicName(bundles, "io.carbide.management"));
+        assertEquals(null, ProfileBundleSetChecks.bySymbolicName(bundles, "io.carbide.console"));
         ProfileBundleSetChecks.assertIdentity(ProfileBundleSetChecks.identity(context), "worker", true, Role.WORKER);
     }
 
