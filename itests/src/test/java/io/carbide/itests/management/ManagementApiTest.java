@@ -19,7 +19,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -91,9 +92,11 @@ class ManagementApiTest {
         Path security = manager.base().resolve("conf/security");
         assertTrue(Files.isRegularFile(security.resolve("management.p12")), "the manager generated its key store");
         assertTrue(Files.readString(security.resolve("management.crt")).startsWith("-----BEGIN CERTIFICATE-----"));
-        try (Stream<Path> shipped = Files.walk(Distribution.home())) {
-            assertEquals(List.of(), shipped.filter(p -> p.toString().endsWith(".p12") || p.toString().endsWith(".jks"))
-                    .toList(), "the distribution ships no key");
+        Path zip = Distribution.home().getParent().getParent().resolve("carbide-" + Distribution.version() + ".zip");
+        try (ZipFile shipped = new ZipFile(zip.toFile())) {
+            assertEquals(List.of(), shipped.stream().map(ZipEntry::getName)
+                    .filter(n -> n.endsWith(".p12") || n.endsWith(".jks") || n.contains("users.properties")).toList(),
+                    "the distribution ships no key and no users");
         }
         // ManagementClient trusts only this certificate and checks the host name: 200 proves both
         assertEquals(200, api.get("/api/login").status());
