@@ -5,6 +5,22 @@ BENCH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BENCH_DIST="${CARBIDE_DIST:-$BENCH_ROOT/assembly/target/carbide-0.1.0/carbide-0.1.0}"
 BENCH_WORK="${BENCH_WORK:-$BENCH_ROOT/bench/target}"
 
+# When bench/run.sh runs a script, it names a file here; the script appends one line per figure,
+# "key median min max" (or "key value"), for the report. Run alone, a script just prints its table.
+BENCH_RESULTS="${BENCH_RESULTS:-}"
+record() { if [ -n "$BENCH_RESULTS" ]; then echo "$*" >> "$BENCH_RESULTS"; fi; }
+progress() { printf '  %s\n' "$*" >&2; }
+
+# Managers started by the benchmarks get this admin password, so scripts can use the API.
+BENCH_ADMIN_PASSWORD="${BENCH_ADMIN_PASSWORD:-carbide-bench-admin}"
+export CARBIDE_ADMIN_PASSWORD="$BENCH_ADMIN_PASSWORD"
+
+# GET on a manager's management API: mgmt_get BASE OFFSET PATH (trusting that manager's own certificate).
+mgmt_get() {
+  curl -s --max-time 2 --cacert "$1/conf/security/management.crt" -u "admin:$BENCH_ADMIN_PASSWORD" \
+    "https://127.0.0.1:$((9443 + $2))$3" 2>/dev/null
+}
+
 bench_require_dist() {
   if [ ! -x "$BENCH_DIST/bin/start.sh" ]; then
     echo "bench: no distribution at $BENCH_DIST; build it first: mvn -B install -DskipTests" >&2

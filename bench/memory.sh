@@ -58,8 +58,8 @@ declare -a mr mh wr wh mr2 mh2 wr2 wh2
 for i in $(seq 1 "$runs"); do
   read -r a b c d e f g h <<< "$(one_run)"
   mr+=("$a"); mh+=("$b"); wr+=("$c"); wh+=("$d"); mr2+=("$e"); mh2+=("$f"); wr2+=("$g"); wh2+=("$h")
-  printf '  run %d: at rest manager %d MiB RSS (heap %d), worker %d MiB (heap %d); after %d artifacts manager %d MiB (heap %d), worker %d MiB (heap %d)\n' \
-    "$i" "$a" "$b" "$c" "$d" "$count" "$e" "$f" "$g" "$h" >&2
+  progress "$(printf 'run %d/%d: at rest manager %d MiB RSS (heap %d), worker %d MiB (heap %d); after %d artifacts manager %d MiB (heap %d), worker %d MiB (heap %d)' \
+    "$i" "$runs" "$a" "$b" "$c" "$d" "$count" "$e" "$f" "$g" "$h")"
 done
 
 cell() { stats "$@" | awk '{ printf "%d / %d / %d", $1, $2, $3 }'; }
@@ -72,3 +72,12 @@ printf '%-34s %18s %18s\n' "RSS after $count artifacts, MiB" "$(cell "${mr2[@]}"
 printf '%-34s %18s %18s\n' "live heap after $count artifacts, MiB" "$(cell "${mh2[@]}")" "$(cell "${wh2[@]}")"
 echo "(each cell: median / min / max)"
 echo "worker RSS below the manager's: $(less "$(median "${wr[@]}")" "$(median "${mr[@]}")") at rest, $(less "$(median "${wr2[@]}")" "$(median "${mr2[@]}")") after $count artifacts (target at least 25%)"
+record "memory.rest.rss.manager" $(stats "${mr[@]}")
+record "memory.rest.rss.worker" $(stats "${wr[@]}")
+record "memory.rest.heap.manager" $(stats "${mh[@]}")
+record "memory.rest.heap.worker" $(stats "${wh[@]}")
+record "memory.deployed.rss.manager" $(stats "${mr2[@]}")
+record "memory.deployed.rss.worker" $(stats "${wr2[@]}")
+record "memory.deployed.heap.manager" $(stats "${mh2[@]}")
+record "memory.deployed.heap.worker" $(stats "${wh2[@]}")
+record "memory.artifacts" "$count"

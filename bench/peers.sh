@@ -2,16 +2,17 @@
 # Carbide beside Apache Karaf 4.4.10, same machine, same run, same JVM flags: cold start to ready
 # and resident memory 15 s after ready. Karaf comes from Maven Central (unpacked under
 # bench/target/peers) and counts as ready when its SSH port (8101) accepts connections; a Carbide
-# node when /health answers 200. "floor" is Felix with Felix HTTP Jetty 12 and its few
-# dependencies (plus SCR and ConfigAdmin), started by the same launcher from a copy of the
-# distribution with one extra profile: the least a node could cost; ready when HTTP answers.
-# Each start uses a fresh data folder.
-#   bench/peers.sh [runs]        (default 5)
+# node when /health answers 200 (a lone node: its first cluster join attempt finds nobody). Its
+# client port serving (/health answering at all) is recorded too. "floor" is Felix with Felix HTTP
+# Jetty 12 and its few dependencies (plus SCR and ConfigAdmin), started by the same launcher from a
+# copy of the distribution with one extra profile: the least a node could cost; ready when HTTP
+# answers. Each start uses a fresh data folder.
+#   bench/peers.sh [runs] [settle-seconds]    (default 5 runs, 15 s)
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_require_dist
 runs="${1:-5}"
-settle=15
+settle="${2:-15}"
 work="$BENCH_WORK/peers"
 karaf_version=4.4.10
 karaf="$work/apache-karaf-$karaf_version"
@@ -36,7 +37,7 @@ printf 'description = Felix with Felix HTTP Jetty 12 only (benchmark floor)\nrol
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-karaf_run() {  # prints "ms rss_mib heap_mib"
+karaf_run() {  # prints "ms rss_mib heap_mib 0"
   rm -rf "$karaf/data"; cp -r "$work/karaf-data-pristine" "$karaf/data"
   local t0 t1 pid rss heap
   t0=$(now_ms)
@@ -49,46 +50,61 @@ karaf_run() {  # prints "ms rss_mib heap_mib"
   heap=$(jstat -gc "$pid" | awk 'NR == 2 { printf "%d", ($3 + $4 + $6 + $8) / 1024 }')
   "$karaf/bin/stop" >/dev/null 2>&1 || true
   while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
-  echo "$((t1 - t0)) $rss $heap"
+  echo "$((t1 - t0)) $rss $heap 0"  # Karaf has no client port to time
 }
 
-carbide_run() {  # $1 = profile; prints "ms rss_mib heap_mib"
-  local base="$work/carbide-$1" offset=7500 t0 t1 pid rss heap dist="$BENCH_DIST" ready='200'
+carbide_run() {  # $1 = profile; prints "ms rss_mib heap_mib serving_ms"
+  local base="$work/carbide-$1" offset=7500 t0 ts t1 pid rss heap dist="$BENCH_DIST" ready='200'
   if [ "$1" = floor ]; then dist="$floor"; ready='404'; fi  # nothing is deployed: Jetty answering is ready
   "$dist/bin/stop.sh" -Dcarbide.base="$base" >/dev/null 2>&1 || true
   rm -rf "$base"
   t0=$(now_ms)
   JAVA_OPTS="$flags" "$dist/bin/start.sh" --background -Dprofile="$1" -DportOffset=$offset -Dcarbide.base="$base" >/dev/null
+  ts=$(await_http_200 $((9763 + offset)) "$([ "$1" = floor ] && echo / || echo /health)" 60000 "$ready|503")
   t1=$(await_http_200 $((9763 + offset)) "$([ "$1" = floor ] && echo / || echo /health)" 60000 "$ready")
   pid=$(cat "$base/data/carbide.pid")
   sleep "$settle"
   rss=$(rss_mib "$pid")
   heap=$(jstat -gc "$pid" | awk 'NR == 2 { printf "%d", ($3 + $4 + $6 + $8) / 1024 }')
   "$dist/bin/stop.sh" -Dcarbide.base="$base" >/dev/null
-  echo "$((t1 - t0)) $rss $heap"
+  echo "$((t1 - t0)) $rss $heap $((ts - t0))"
 }
 
 echo "Peers ($runs runs each, ${settle} s settle; $(machine_line))" >&2
-declare -A start rss heap
-for name in karaf floor worker manager; do
-  s=(); r=(); h=()
+names=(karaf floor worker manager default)
+declare -A start rss heap serving
+for name in "${names[@]}"; do
+  s=(); r=(); h=(); v=()
   for i in $(seq 1 "$runs"); do
-    if [ "$name" = karaf ]; then read -r a b c <<< "$(karaf_run)"; else read -r a b c <<< "$(carbide_run "$name")"; fi
-    s+=("$a"); r+=("$b"); h+=("$c")
-    printf '  %-8s run %d: ready %d ms, RSS %d MiB, heap %d MiB\n' "$name" "$i" "$a" "$b" "$c" >&2
+    if [ "$name" = karaf ]; then read -r a b c d <<< "$(karaf_run)"; else read -r a b c d <<< "$(carbide_run "$name")"; fi
+    s+=("$a"); r+=("$b"); h+=("$c"); v+=("$d")
+    progress "$(printf '%-8s run %d/%d: ready %d ms, RSS %d MiB, heap %d MiB' "$name" "$i" "$runs" "$a" "$b" "$c")"
   done
   start[$name]="$(stats "${s[@]}")"; rss[$name]="$(stats "${r[@]}")"; heap[$name]="$(stats "${h[@]}")"
+  serving[$name]="$(stats "${v[@]}")"
+  record "start.$name" ${start[$name]}
+  record "serving.port.$name" ${serving[$name]}
+  record "rss.$name" ${rss[$name]}
+  record "heap.$name" ${heap[$name]}
 done
+record "settle" "$settle"
 
 median() { echo "$1" | cut -d' ' -f1; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%d%%", (a * 100) / b }'; }
 row() {  # label, then the array holding the cells
   local -n cells=$2
-  printf '%-28s %18s %18s %18s %18s\n' "$1" "${cells[karaf]// / / }" "${cells[floor]// / / }" "${cells[worker]// / / }" \
-    "${cells[manager]// / / }"
+  local name line
+  line=$(printf '%-30s' "$1")
+  for name in "${names[@]}"; do line+=$(printf ' %18s' "${cells[$name]// / / }"); done
+  echo "$line"
 }
-printf '%-28s %18s %18s %18s %18s\n' "" "Karaf $karaf_version" "Felix+Jetty floor" "Carbide worker" "Carbide manager"
+line=$(printf '%-30s' "")
+for label in "Karaf $karaf_version" "Felix+Jetty floor" "Carbide worker" "Carbide manager" "Carbide default"; do
+  line+=$(printf ' %18s' "$label")
+done
+echo "$line"
 row "cold start to ready, ms" start
+row "client port serving, ms" serving
 row "RSS ${settle} s after ready, MiB" rss
 row "used heap, MiB" heap
 echo "(each cell: median / min / max)"

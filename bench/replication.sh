@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# Replication figures on 127.0.0.1 with real nodes started from the distribution:
+#  1. latency: drop one small web app into the manager's deploy/, time until it answers 200 on
+#     every worker, for 1, 2, 4 and 8 workers (p50 and p99 over the drops);
+#  2. bulk: 100, 500 and 1000 web apps dropped at once, until every one of 4 workers has applied
+#     them all (a fresh cluster for each run);
+#  3. late join: a worker started once the manager holds 500 artifacts, until it is ready;
+#  4. large: one 256 MB web app to 2 workers whose heap is capped at 256 MB (-Xmx256m): time,
+#     throughput and the workers' peak used heap (sampled with jstat), bytes checked on both.
+#   bench/replication.sh [runs]      (default 5 runs of 2-4, 20 drops per worker count)
+#   bench/replication.sh --quick     (1 run, 5 drops, bulk 100, late join of 100, 64 MB)
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_require_dist
+
+runs="${1:-5}"; drops=20; bulk_sizes=(100 500 1000); late=500; big_mb=256; worker_counts=(1 2 4 8)
+if [ "${1:-}" = "--quick" ]; then runs=1; drops=5; bulk_sizes=(100); late=100; big_mb=64; fi
+work="$BENCH_WORK/replication"
+rm -rf "$work"; mkdir -p "$work"
+moff=7400
+mgr_base="$work/mgr"
+wk="-Dcarbide.cluster.wellKnownMembers=127.0.0.1[$((4000 + moff))]"
+started=()
+cleanup() { for b in "${started[@]}"; do stop_node "$b"; done; }
+trap cleanup EXIT
+
+start_manager() {
+  rm -rf "$mgr_base"
+  start_node -Dprofile=manager -DportOffset=$moff -Dcarbide.base="$mgr_base" -Dnode=bench-mgr
+  started+=("$mgr_base")
+}
+
+start_workers() {  # $1 = how many, then extra start.sh options; sets worker_ports
+  local n=$1 i; shift
+  worker_ports=()
+  for i in $(seq 1 "$n"); do
+    rm -rf "$work/w-$i"
+    JAVA_OPTS="${WORKER_JAVA_OPTS:-}" start_node -Dprofile=worker -DportOffset=$((moff + i)) -Dcarbide.base="$work/w-$i" \
+      -Dnode="bench-w$i" "$wk" "$@"
+    started+=("$work/w-$i")
+    worker_ports+=($((9763 + moff + i)))
+  done
+}
+
+start_cluster() {  # $1 = number of workers
+  start_manager
+  start_workers "$1"
+  await_ready $((9763 + moff)) "${worker_ports[@]}"
+  # every worker is in the view once the manager has a report from each
+  until [ "$(grep -c '"behind"' "$mgr_base/data/status.json" 2>/dev/null || true)" -ge "$1" ]; do sleep 0.1; done
+}
+
+stop_cluster() {
+  for b in "${started[@]}"; do stop_node "$b"; done
+  started=()
+}
+
+drop() {  # $1 = zip, $2 = name: copy beside, then rename, as a careful user does
+  cp "$1" "$mgr_base/deploy/.$2.part"
+  mv "$mgr_base/deploy/.$2.part" "$mgr_base/deploy/$2"
+}
+
+await_revision() {  # $1 = revision; every worker port in worker_ports
+  local port
+  for port in "${worker_ports[@]}"; do
+    until [ "$(health_field "$port" revision)" = "$1" ]; do sleep 0.05; done
+  done
+}
+
+echo "Replication ($(machine_line)); $runs runs, $drops drops per worker count" >&2
+largest_bulk=${bulk_sizes[-1]}
+[ "$late" -gt "$largest_bulk" ] && largest_bulk=$late
+java "$BENCH_ROOT/bench/MakeArtifacts.java" "$work/sites" site "$drops"
+java "$BENCH_ROOT/bench/MakeArtifacts.java" "$work/bulk" bulk "$largest_bulk"
+
+echo
+echo "Drop a small web app into the manager's deploy/ until HTTP 200 on every worker ($drops drops)"
+printf '%-8s %8s %8s %8s %8s\n' workers "p50 ms" "p99 ms" "min ms" "max ms"
+for n in "${worker_counts[@]}"; do
+  progress "latency with $n worker(s): starting the cluster"
+  start_cluster "$n"
+  times=()
+  for i in $(seq 1 "$drops"); do
+    t0=$(now_ms)
+    drop "$work/sites/site-$i.zip" "site-$i.zip"
+    for port in "${worker_ports[@]}"; do
+      until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/site-$i/")" = 200 ]; do sleep 0.005; done
+    done
+    times+=($(( $(now_ms) - t0 )))
+  done
+  stop_cluster
+  p50=$(percentile 50 "${times[@]}"); p99=$(percentile 99 "${times[@]}")
+  lo=$(percentile 0 "${times[@]}"); hi=$(percentile 100 "${times[@]}")
+  printf '%-8s %8s %8s %8s %8s\n' "$n" "$p50" "$p99" "$lo" "$hi"
+  record "latency.$n" "$p50" "$p99" "$lo" "$hi"
+done
+
+echo
+printf '%-58s %22s\n' "bulk drop, converged on 4 workers" "median / min / max ms"
+for size in "${bulk_sizes[@]}"; do
+  times=()
+  for r in $(seq 1 "$runs"); do
+    progress "bulk: $size web apps at once on 4 workers, run $r/$runs"
+    start_cluster 4
+    t0=$(now_ms)
+    for i in $(seq 1 "$size"); do drop "$work/bulk/bulk-$i.zip" "bulk-$i.zip"; done
+    await_revision "$size"
+    times+=($(( $(now_ms) - t0 )))
+    stop_cluster
+  done
+  read -r a b c <<< "$(stats "${times[@]}")"
+  printf '%-58s %22s\n' "$size web apps" "$a / $b / $c"
+  record "bulk.$size" "$a" "$b" "$c"
+done
+
+progress "late join: a manager holding $late artifacts"
+start_manager
+for i in $(seq 1 "$late"); do drop "$work/bulk/bulk-$i.zip" "bulk-$i.zip"; done
+await_ready $((9763 + moff))
+until [ "$(health_field $((9763 + moff)) repositoryRevision)" = "$late" ]; do sleep 0.1; done
+times=()
+for r in $(seq 1 "$runs"); do
+  progress "late join: a new worker catching up $late artifacts, run $r/$runs"
+  t0=$(now_ms)
+  start_workers 1
+  until [ "$(health_field "${worker_ports[0]}" revision)" = "$late" ] \
+    && curl -s "http://127.0.0.1:${worker_ports[0]}/health" | grep -q '"ready":true'; do sleep 0.02; done
+  times+=($(( $(now_ms) - t0 )))
+  stop_node "$work/w-1"
+done
+stop_cluster
+read -r a b c <<< "$(stats "${times[@]}")"
+printf '%-58s %22s\n' "late joiner catching up $late artifacts (start.sh to ready)" "$a / $b / $c"
+record "late.$late" "$a" "$b" "$c"
+
+java "$BENCH_ROOT/bench/MakeArtifacts.java" "$work/large" large 1 --megabytes "$big_mb"
+size_mb=$(( $(stat -c %s "$work/large/large.zip") / 1048576 ))
+want=$(unzip -p "$work/large/large.zip" data.bin | sha256sum | cut -c1-64)
+times=(); heaps=()
+for r in $(seq 1 "$runs"); do
+  progress "large: one $size_mb MB web app to 2 workers with -Xmx256m, run $r/$runs"
+  start_manager
+  WORKER_JAVA_OPTS="-Xmx256m" start_workers 2
+  await_ready $((9763 + moff)) "${worker_ports[@]}"
+  rm -f "$work/heap.stop"
+  sample_peak_heap "$(cat "$work/w-1/data/carbide.pid")" "$work/heap.stop" > "$work/heap-1" &
+  sample_peak_heap "$(cat "$work/w-2/data/carbide.pid")" "$work/heap.stop" > "$work/heap-2" &
+  t0=$(now_ms)
+  drop "$work/large/large.zip" large.zip
+  for port in "${worker_ports[@]}"; do
+    until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/large/")" = 200 ]; do sleep 0.05; done
+  done
+  times+=($(( $(now_ms) - t0 )))
+  touch "$work/heap.stop"; wait
+  heaps+=("$(cat "$work/heap-1")" "$(cat "$work/heap-2")")
+  for port in "${worker_ports[@]}"; do
+    got=$(curl -s "http://127.0.0.1:$port/large/data.bin" | sha256sum | cut -c1-64)
+    [ "$got" = "$want" ] || { echo "bench: worker on port $port served different bytes for large.zip" >&2; exit 1; }
+  done
+  stop_cluster
+done
+read -r a b c <<< "$(stats "${times[@]}")"
+read -r h hl hh <<< "$(stats "${heaps[@]}")"
+mbps=$(( size_mb * 1000 / (a > 0 ? a : 1) ))
+printf '%-58s %22s\n' "$size_mb MB web app served by 2 workers, ms" "$a / $b / $c"
+printf '%-58s %22s\n' "  throughput per worker, MB/s (median run)" "$mbps"
+printf '%-58s %22s\n' "  peak used heap of a worker (-Xmx256m), MiB" "$h / $hl / $hh"
+record "large.ms" "$a" "$b" "$c"
+record "large.mb" "$size_mb"
+record "large.mbps" "$mbps"
+record "large.heap" "$h" "$hl" "$hh"

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Every Carbide benchmark in one run, on this machine, with real nodes started from the assembled
+# distribution on 127.0.0.1: start time and memory beside Apache Karaf 4.4.10 and a bare Felix +
+# Jetty floor, a worker's memory beside a manager's, cluster membership, replication (1 to 8
+# workers, bulk, late join, a large artifact) and client throughput beside bare Jetty 12.
+# It prints progress while it runs, then a summary, and writes docs/benchmarks.md with the
+# figures (median / min / max of the runs) and PNG plots in docs/. Nothing here asserts a time.
+#   bench/run.sh             the full run: 5 runs of everything (about 30 minutes on 2 cores)
+#   bench/run.sh --quick     a smoke run: 1 run each, shorter loads (about 5 minutes)
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+mode=full
+[ "${1:-}" = --quick ] && mode=quick
+for tool in curl jstat jcmd wrk unzip sha256sum mvn; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is missing (wrk: apt-get install -y wrk)" >&2; exit 2; }
+done
+if [ ! -x "$BENCH_DIST/bin/start.sh" ]; then
+  echo "Building the distribution (mvn -B -q package -DskipTests)..." >&2
+  (cd "$BENCH_ROOT" && mvn -B -q package -DskipTests)
+fi
+
+mkdir -p "$BENCH_WORK/results"
+export BENCH_RESULTS="$BENCH_WORK/results/$(date -u +%Y%m%dT%H%M%SZ)-$mode.txt"
+: > "$BENCH_RESULTS"
+record meta.date "$(date -u +%Y-%m-%d)"
+record meta.mode "$mode"
+record meta.machine "$(machine_line | cut -d, -f1,2)"
+record meta.jvm "$(java -version 2>&1 | head -n 1)"
+record meta.flags "$(grep -v '^\s*#' "$BENCH_DIST/conf/jvm.options" | xargs)"
+
+if [ "$mode" = quick ]; then
+  steps=("peers.sh 1 5" "memory.sh --quick" "cluster.sh 1" "replication.sh --quick" "serving.sh --quick")
+else
+  steps=("peers.sh 5 15" "memory.sh 5 15" "cluster.sh 5" "replication.sh 5" "serving.sh 5 10")
+fi
+titles=("start time and memory beside Karaf and the Felix + Jetty floor" "a worker's memory beside a manager's"
+  "cluster membership" "replication" "client throughput beside bare Jetty")
+
+started=$(now_ms)
+failed=()
+for i in "${!steps[@]}"; do
+  read -r script args <<< "${steps[$i]}"
+  log="${BENCH_RESULTS%.txt}-${script%.sh}.log"
+  echo "[$((i + 1))/${#steps[@]}] ${titles[$i]} (bench/$script $args) - $(( ($(now_ms) - started) / 1000 )) s in" >&2
+  # shellcheck disable=SC2086
+  if ! "$BENCH_ROOT/bench/$script" $args > "$log" 2> >(tee -a "$log" >&2); then
+    echo "bench: $script failed; its output is in $log" >&2
+    failed+=("$script")
+    record "failed.${script%.sh}" 1
+  fi
+done
+
+echo "Writing docs/benchmarks.md and the plots..." >&2
+java "$BENCH_ROOT/bench/Report.java" "$BENCH_RESULTS" "$BENCH_ROOT/docs"
+echo "Done in $(( ($(now_ms) - started) / 1000 )) s; raw figures in $BENCH_RESULTS" >&2
+[ ${#failed[@]} -eq 0 ] || { echo "bench: failed steps: ${failed[*]}" >&2; exit 1; }
