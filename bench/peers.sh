@@ -2,8 +2,10 @@
 # Carbide beside Apache Karaf 4.4.10, same machine, same run, same JVM flags: cold start to ready
 # and resident memory 15 s after ready. Karaf comes from Maven Central (unpacked under
 # bench/target/peers) and counts as ready when its SSH port (8101) accepts connections; a Carbide
-# node when /health answers 200 (a lone node: its first cluster join attempt finds nobody). Its
-# client port serving (/health answering at all) is recorded too. "floor" is Felix with Felix HTTP
+# node when /health answers 200; a worker with its manager up (joined and caught up), and alone
+# ("lone": its first join attempt waits for nobody). Its client port serving (/health answering
+# at all) is recorded too. Before the timed runs, one untimed start of each lets the installation
+# record its class data sharing archive (lib/cds/), as any installation does on its first start. "floor" is Felix with Felix HTTP
 # Jetty 12 and its few dependencies (plus SCR and ConfigAdmin), started by the same launcher from a
 # copy of the distribution with one extra profile: the least a node could cost; ready when HTTP
 # answers. Each start uses a fresh data folder.
@@ -53,13 +55,33 @@ karaf_run() {  # prints "ms rss_mib heap_mib 0"
   echo "$((t1 - t0)) $rss $heap 0"  # Karaf has no client port to time
 }
 
-carbide_run() {  # $1 = profile; prints "ms rss_mib heap_mib serving_ms"
-  local base="$work/carbide-$1" offset=7500 t0 ts t1 pid rss heap dist="$BENCH_DIST" ready='200'
+# A worker is ready once it has joined and caught up with its manager, so "worker" starts while a
+# manager (not timed) runs, as workers do in a fleet; "lone" is a worker with no manager at all,
+# whose first join attempt has to wait for nobody to answer.
+peer_manager="$work/peer-manager"
+peer_manager_offset=7510
+ensure_peer_manager() {
+  if ! "$BENCH_DIST/bin/status.sh" -Dcarbide.base="$peer_manager" >/dev/null 2>&1; then
+    JAVA_OPTS="$flags" start_node -Dprofile=manager -DportOffset=$peer_manager_offset -Dcarbide.base="$peer_manager"
+    await_ready $((9763 + peer_manager_offset))
+  fi
+}
+trap 'stop_node "$peer_manager"' EXIT
+
+carbide_run() {  # $1 = floor, worker, lone, manager or default; prints "ms rss_mib heap_mib serving_ms"
+  local base="$work/carbide-$1" offset=7500 t0 ts t1 pid rss heap dist="$BENCH_DIST" ready='200' profile="$1" extra=()
   if [ "$1" = floor ]; then dist="$floor"; ready='404'; fi  # nothing is deployed: Jetty answering is ready
+  if [ "$1" = lone ]; then profile=worker; fi
+  if [ "$1" = worker ]; then
+    ensure_peer_manager
+    extra=("-Dcarbide.cluster.wellKnownMembers=127.0.0.1[$((4000 + peer_manager_offset))]")
+  fi
   "$dist/bin/stop.sh" -Dcarbide.base="$base" >/dev/null 2>&1 || true
-  rm -rf "$base"
+  # a fresh data folder each time; conf/ (cluster secret, TLS key, users) stays, as Karaf's etc/ does
+  rm -rf "$base/data" "$base/logs" "$base/deploy"
   t0=$(now_ms)
-  JAVA_OPTS="$flags" "$dist/bin/start.sh" --background -Dprofile="$1" -DportOffset=$offset -Dcarbide.base="$base" >/dev/null
+  JAVA_OPTS="$flags" "$dist/bin/start.sh" --background -Dprofile="$profile" -DportOffset=$offset -Dcarbide.base="$base" \
+    ${extra[@]+"${extra[@]}"} >/dev/null
   ts=$(await_http_200 $((9763 + offset)) "$([ "$1" = floor ] && echo / || echo /health)" 60000 "$ready|503")
   t1=$(await_http_200 $((9763 + offset)) "$([ "$1" = floor ] && echo / || echo /health)" 60000 "$ready")
   pid=$(cat "$base/data/carbide.pid")
@@ -71,7 +93,16 @@ carbide_run() {  # $1 = profile; prints "ms rss_mib heap_mib serving_ms"
 }
 
 echo "Peers ($runs runs each, ${settle} s settle; $(machine_line))" >&2
-names=(karaf floor worker manager default)
+# the installation's first start records its class data sharing archive when it stops
+for d in "$BENCH_DIST" "$floor"; do
+  base="$work/first-start"; rm -rf "$base"
+  JAVA_OPTS="$flags" "$d/bin/start.sh" --background -Dprofile="$([ "$d" = "$floor" ] && echo floor || echo default)" \
+    -DportOffset=7500 -Dcarbide.base="$base" >/dev/null
+  await_http_200 $((9763 + 7500)) / 60000 '200|404|503' >/dev/null
+  sleep 2
+  "$d/bin/stop.sh" -Dcarbide.base="$base" >/dev/null
+done
+names=(karaf floor worker lone manager default)
 declare -A start rss heap serving
 for name in "${names[@]}"; do
   s=(); r=(); h=(); v=()
@@ -99,7 +130,8 @@ row() {  # label, then the array holding the cells
   echo "$line"
 }
 line=$(printf '%-30s' "")
-for label in "Karaf $karaf_version" "Felix+Jetty floor" "Carbide worker" "Carbide manager" "Carbide default"; do
+for label in "Karaf $karaf_version" "Felix+Jetty floor" "Carbide worker" "worker, no manager" "Carbide manager" \
+  "Carbide default"; do
   line+=$(printf ' %18s' "$label")
 done
 echo "$line"

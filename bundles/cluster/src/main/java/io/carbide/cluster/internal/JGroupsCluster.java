@@ -100,22 +100,9 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
             LOG.info("Clustering is off on node {} (carbide.cluster.enabled=false)", node.name());
             return;
         }
-        // Join once every bundle has started: setting up the stack loads much of JGroups, which would
-        // otherwise compete for the CPU with the start-up of the bundles that serve clients.
-        Thread join = daemon(this::join, "carbide-cluster-join");
-        if (context.getBundle(0).getState() == org.osgi.framework.Bundle.ACTIVE) {
-            join.start();
-        } else {
-            context.addFrameworkListener(new org.osgi.framework.FrameworkListener() {
-                @Override
-                public void frameworkEvent(org.osgi.framework.FrameworkEvent event) {
-                    if (event.getType() == org.osgi.framework.FrameworkEvent.STARTED) {
-                        context.removeFrameworkListener(this);
-                        join.start();
-                    }
-                }
-            });
-        }
+        // Join at once, on its own thread: setting up the stack (mostly class loading) then runs on
+        // the second core while the framework starts the remaining bundles.
+        daemon(this::join, "carbide-cluster-join").start();
     }
 
     private void join() {

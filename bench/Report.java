@@ -1,0 +1,501 @@
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.FontMetrics;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import javax.imageio.ImageIO;
+
+/**
+ * Turns the figures bench/run.sh recorded ("key median min max" lines) into docs/benchmarks.md
+ * and PNG plots beside it, and prints the summary of targets. Plots are drawn with Java2D so the
+ * report needs nothing but the JDK.
+ *   java bench/Report.java RESULTS-FILE DOCS-FOLDER
+ */
+public class Report {
+
+    private static final String[] PEERS = {"karaf", "floor", "worker", "manager", "default"};
+    private static final Map<String, String> PEER_NAMES = Map.of("karaf", "Apache Karaf 4.4.10",
+            "floor", "Felix + Jetty floor", "worker", "Carbide worker", "manager", "Carbide manager",
+            "default", "Carbide default");
+    private static final int[] WORKER_COUNTS = {1, 2, 4, 8};
+
+    private final Map<String, String[]> figures = new LinkedHashMap<>();
+    private final StringBuilder md = new StringBuilder();
+    private final List<String[]> targets = new ArrayList<>();
+
+    public static void main(String[] args) throws IOException {
+        Report report = new Report();
+        for (String line : Files.readAllLines(Path.of(args[0]))) {
+            String[] parts = line.trim().split(" ", 2);
+            if (parts.length == 2) {
+                report.figures.put(parts[0], parts[1].split(" "));
+            }
+        }
+        Path docs = Path.of(args[1]);
+        report.plots(docs);
+        report.write(docs.resolve("benchmarks.md"), args[0]);
+        report.printSummary();
+    }
+
+    // ---- reading figures -------------------------------------------------------------------
+
+    private boolean has(String key) {
+        return figures.containsKey(key);
+    }
+
+    private String text(String key) {
+        return has(key) ? String.join(" ", figures.get(key)) : "?";
+    }
+
+    /** The i-th number of a figure (0: median, 1: min, 2: max), or -1 when not measured. */
+    private double num(String key, int i) {
+        String[] values = figures.get(key);
+        return values == null || values.length <= i ? -1 : Double.parseDouble(values[i]);
+    }
+
+    private double median(String key) {
+        return num(key, 0);
+    }
+
+    /** "median / min / max", or "not measured". */
+    private String cell(String key) {
+        if (!has(key)) {
+            return "not measured";
+        }
+        String[] v = figures.get(key);
+        return v.length >= 3 ? v[0] + " / " + v[1] + " / " + v[2] : v[0];
+    }
+
+    private static String percent(double part, double whole) {
+        return part < 0 || whole <= 0 ? "?" : Math.round(part * 100 / whole) + "%";
+    }
+
+    // ---- targets ---------------------------------------------------------------------------
+
+    private void target(String what, String measured, boolean met, boolean known) {
+        targets.add(new String[] {what, measured, !known ? "not measured" : met ? "met" : "missed"});
+    }
+
+    private void evaluateTargets() {
+        double karaf = median("start.karaf");
+        double worker = median("start.worker");
+        double manager = median("start.manager");
+        target("Worker cold start to ready at most 25% of Karaf's",
+                fmt(worker) + " ms vs " + fmt(karaf) + " ms: " + percent(worker, karaf), worker <= 0.25 * karaf,
+                worker > 0 && karaf > 0);
+        target("Manager cold start to ready at most 35% of Karaf's",
+                fmt(manager) + " ms vs " + fmt(karaf) + " ms: " + percent(manager, karaf), manager <= 0.35 * karaf,
+                manager > 0 && karaf > 0);
+        double karafRss = median("rss.karaf");
+        double workerRss = median("rss.worker");
+        double managerRss = median("rss.manager");
+        target("Worker RSS at most 35% of Karaf's",
+                fmt(workerRss) + " MiB vs " + fmt(karafRss) + " MiB: " + percent(workerRss, karafRss),
+                workerRss <= 0.35 * karafRss, workerRss > 0 && karafRss > 0);
+        double restW = median("memory.rest.rss.worker");
+        double restM = median("memory.rest.rss.manager");
+        double depW = median("memory.deployed.rss.worker");
+        double depM = median("memory.deployed.rss.manager");
+        target("Worker RSS at least 25% below the manager's, at rest",
+                fmt(restW) + " MiB vs " + fmt(restM) + " MiB: " + below(restW, restM) + " below",
+                restW <= 0.75 * restM, restW > 0 && restM > 0);
+        target("... and after deploying the same " + text("memory.artifacts") + " artifacts",
+                fmt(depW) + " MiB vs " + fmt(depM) + " MiB: " + below(depW, depM) + " below",
+                depW <= 0.75 * depM, depW > 0 && depM > 0);
+        double p50 = num("latency.4", 0);
+        double p99 = num("latency.4", 1);
+        target("Replication p50 under 500 ms with 4 workers", fmt(p50) + " ms", p50 >= 0 && p50 < 500, p50 >= 0);
+        target("Replication p99 under 2 s with 4 workers", fmt(p99) + " ms", p99 >= 0 && p99 < 2000, p99 >= 0);
+        double bulk = median("bulk.500");
+        target("500 artifacts converge on 4 workers in under 30 s", fmt(bulk) + " ms", bulk >= 0 && bulk < 30_000,
+                bulk >= 0);
+        double late = median("late.500");
+        target("Late join of 500 artifacts in under 10 s", fmt(late) + " ms", late >= 0 && late < 10_000, late >= 0);
+        double ours = median("serving.static.carbide");
+        double jetty = median("serving.static.jetty");
+        target("Worker static-file throughput at least 85% of bare Jetty's",
+                fmt(ours) + " vs " + fmt(jetty) + " req/s: " + percent(ours, jetty), ours >= 0.85 * jetty,
+                ours > 0 && jetty > 0);
+    }
+
+    private static String below(double worker, double manager) {
+        return manager <= 0 ? "?" : Math.round(100 - worker * 100 / manager) + "%";
+    }
+
+    private static String fmt(double value) {
+        return value < 0 ? "?" : String.format(Locale.ROOT, "%,d", Math.round(value));
+    }
+
+    private void printSummary() {
+        System.out.println();
+        System.out.printf("Carbide benchmarks, %s run of %s on %s%n", text("meta.mode"), text("meta.date"),
+                text("meta.machine"));
+        System.out.printf("%-62s %-44s %s%n", "target", "measured (medians)", "");
+        for (String[] t : targets) {
+            System.out.printf("%-62s %-44s %s%n", t[0], t[1], t[2]);
+        }
+        System.out.println("Details and plots: docs/benchmarks.md");
+    }
+
+    // ---- the document ----------------------------------------------------------------------
+
+    private void write(Path file, String resultsFile) throws IOException {
+        evaluateTargets();
+        boolean quick = "quick".equals(text("meta.mode"));
+        md.append("# Carbide benchmarks\n\n");
+        md.append("Written by `bench/run.sh").append(quick ? " --quick" : "").append("` on ").append(text("meta.date"))
+                .append(": ").append(text("meta.machine")).append(", ").append(text("meta.jvm")).append(", JVM flags `")
+                .append(text("meta.flags")).append("` (`conf/jvm.options`) for every JVM, peers included.\n");
+        md.append(quick ? "This was a **quick** smoke run (one run each, shorter loads): its figures are indicative only.\n"
+                : "Each figure is the median of 5 runs, with min and max (\"median / min / max\").\n");
+        md.append("\nReproduce: build (`mvn -B -q package -DskipTests`), then `bench/run.sh` (about 30 minutes; ")
+                .append("`--quick` for a 5-minute smoke run). It needs `curl`, `wrk`, `unzip` and the JDK's `jstat` and ")
+                .append("`jcmd`, starts real nodes from the assembled distribution on 127.0.0.1, fetches Apache Karaf ")
+                .append("4.4.10 and Jetty 12.0.32 from Maven Central into `bench/target/`, and rewrites this file. ")
+                .append("Each step is also a script of its own in `bench/`. Nothing in the test suite asserts a time.\n\n");
+
+        md.append("## Targets\n\n| target | measured | |\n| --- | --- | --- |\n");
+        for (String[] t : targets) {
+            md.append("| ").append(t[0]).append(" | ").append(t[1]).append(" | ")
+                    .append(t[2].equals("met") ? "met" : "**" + t[2] + "**").append(" |\n");
+        }
+        md.append('\n');
+        appendNotes(file.resolveSibling("benchmarks-notes.md"));
+
+        peersSection();
+        memorySection();
+        clusterSection();
+        replicationSection();
+        servingSection();
+        md.append("\nRaw figures of this run: `").append(Path.of(resultsFile).getFileName())
+                .append("` under `bench/target/results/` (one line per figure: key, median, min, max).\n");
+        Files.writeString(file, md.toString());
+    }
+
+    /** What the figures mean and where the time goes: written by hand, kept beside the report. */
+    private void appendNotes(Path notes) throws IOException {
+        if (Files.exists(notes)) {
+            md.append(Files.readString(notes).strip()).append("\n\n");
+        }
+    }
+
+    private void peersSection() {
+        md.append("## Start time and memory beside the peers (`bench/peers.sh`)\n\n");
+        md.append("![start time and memory](bench-peers.png)\n\n");
+        md.append("Each start uses a fresh data folder. Karaf is ready when its SSH port 8101 accepts connections; ")
+                .append("the floor (Felix with Felix HTTP Jetty 12, SCR and ConfigAdmin, started by Carbide's launcher) ")
+                .append("when Jetty answers; a Carbide node when `/health` answers 200. A lone node's first cluster join ")
+                .append("attempt finds nobody, and `/health` waits for it; \"client port serving\" is when `/health` first ")
+                .append("answers at all. Memory is read ").append(text("settle"))
+                .append(" s after ready: RSS from `/proc`, used heap from `jstat`.\n\n");
+        md.append("| | cold start to ready, ms | client port serving, ms | RSS, MiB | used heap, MiB |\n");
+        md.append("| --- | --- | --- | --- | --- |\n");
+        for (String peer : PEERS) {
+            md.append("| ").append(PEER_NAMES.get(peer)).append(" | ").append(cell("start." + peer)).append(" | ")
+                    .append(peer.equals("karaf") ? "" : cell("serving.port." + peer)).append(" | ")
+                    .append(cell("rss." + peer)).append(" | ").append(cell("heap." + peer)).append(" |\n");
+        }
+        md.append('\n');
+    }
+
+    private void memorySection() {
+        md.append("## A worker's memory beside a manager's (`bench/memory.sh`)\n\n");
+        md.append("A manager and a worker side by side, measured at rest, then after the same ")
+                .append(text("memory.artifacts"))
+                .append(" web apps were dropped into the manager's `deploy/`, went live on the worker, and an operator ")
+                .append("followed the console's live stream. RSS from `/proc`; live heap with `jstat` after a full GC.\n\n");
+        md.append("| | manager | worker | worker below manager |\n| --- | --- | --- | --- |\n");
+        for (String phase : new String[] {"rest", "deployed"}) {
+            String label = phase.equals("rest") ? "at rest" : "after " + text("memory.artifacts") + " artifacts";
+            md.append("| RSS ").append(label).append(", MiB | ").append(cell("memory." + phase + ".rss.manager"))
+                    .append(" | ").append(cell("memory." + phase + ".rss.worker")).append(" | ")
+                    .append(below(median("memory." + phase + ".rss.worker"), median("memory." + phase + ".rss.manager")))
+                    .append(" |\n");
+            md.append("| live heap ").append(label).append(", MiB | ").append(cell("memory." + phase + ".heap.manager"))
+                    .append(" | ").append(cell("memory." + phase + ".heap.worker")).append(" | |\n");
+        }
+        md.append('\n');
+    }
+
+    private void clusterSection() {
+        md.append("## Cluster membership (`bench/cluster.sh`)\n\nA worker started while a manager runs; then killed.\n\n");
+        md.append("| | ms |\n| --- | --- |\n");
+        md.append("| worker `start.sh` until in the manager's view | ").append(cell("cluster.join")).append(" |\n");
+        md.append("| worker `start.sh` until ready (joined, caught up) | ").append(cell("cluster.ready")).append(" |\n");
+        md.append("| JGroups connect, as the worker logs it | ").append(cell("cluster.connect")).append(" |\n");
+        md.append("| `kill -9` until gone from the manager's view | ").append(cell("cluster.detect")).append(" |\n\n");
+    }
+
+    private void replicationSection() {
+        md.append("## Replication (`bench/replication.sh`)\n\n");
+        md.append("![replication latency](bench-replication.png)\n\n");
+        md.append("Latency: one small web app dropped into the manager's `deploy/` (copied beside, then renamed), ")
+                .append("until it answers 200 on every worker; p50 and p99 over the drops of one cluster.\n\n");
+        md.append("| workers | p50 ms | p99 ms | min ms | max ms |\n| --- | --- | --- | --- | --- |\n");
+        for (int n : WORKER_COUNTS) {
+            String key = "latency." + n;
+            if (has(key)) {
+                String[] v = figures.get(key);
+                md.append("| ").append(n).append(" | ").append(String.join(" | ", v)).append(" |\n");
+            }
+        }
+        md.append("\n| bulk and catch-up | ms |\n| --- | --- |\n");
+        for (String size : new String[] {"100", "500", "1000"}) {
+            if (has("bulk." + size)) {
+                md.append("| ").append(size).append(" web apps dropped at once, until all applied on 4 workers | ")
+                        .append(cell("bulk." + size)).append(" |\n");
+            }
+        }
+        for (String size : new String[] {"100", "500"}) {
+            if (has("late." + size)) {
+                md.append("| a worker started late, `start.sh` until ready with ").append(size).append(" artifacts | ")
+                        .append(cell("late." + size)).append(" |\n");
+            }
+        }
+        md.append("| one ").append(text("large.mb")).append(" MB web app until served by 2 workers (`-Xmx256m`) | ")
+                .append(cell("large.ms")).append(" |\n");
+        md.append("| ... throughput per worker, MB/s | ").append(text("large.mbps")).append(" |\n");
+        md.append("| ... peak used heap of a worker, MiB | ").append(cell("large.heap")).append(" |\n\n");
+    }
+
+    private void servingSection() {
+        md.append("## Client throughput beside bare Jetty 12 (`bench/serving.sh`)\n\n");
+        md.append("![throughput](bench-serving.png)\n\n");
+        md.append("One worker (its manager stopped once the artifacts were deployed) and bare Jetty 12.0.32 ")
+                .append("(`bench/bare-jetty/BareJetty.java`: Jetty's own DefaultServlet and an equivalent servlet, no OSGi) ")
+                .append("with the same JVM flags, each loaded by `wrk -t1 -c16` on 127.0.0.1 after a warm-up, runs ")
+                .append("alternating. Requests per second.\n\n");
+        md.append("| | Carbide worker | bare Jetty 12 | ratio |\n| --- | --- | --- | --- |\n");
+        md.append("| a static 4 KB file | ").append(cell("serving.static.carbide")).append(" | ")
+                .append(cell("serving.static.jetty")).append(" | ")
+                .append(percent(median("serving.static.carbide"), median("serving.static.jetty"))).append(" |\n");
+        md.append("| the example servlet (`/hello`) | ").append(cell("serving.servlet.carbide")).append(" | ")
+                .append(cell("serving.servlet.jetty")).append(" | ")
+                .append(percent(median("serving.servlet.carbide"), median("serving.servlet.jetty"))).append(" |\n");
+    }
+
+    // ---- plots -----------------------------------------------------------------------------
+
+    private static final Color INK = new Color(0x1b2333);
+    private static final Color GRID = new Color(0xe3e7ef);
+    private static final Color PEER = new Color(0x9aa3b5);
+    private static final Color OURS = new Color(0x2f5fe0);
+    private static final Color SECOND = new Color(0xd98a00);
+
+    private void plots(Path docs) throws IOException {
+        if (has("start.karaf") || has("start.worker")) {
+            BufferedImage image = canvas(1200, 420);
+            Graphics2D g = graphics(image);
+            title(g, "Cold start to ready and resident memory, same JVM flags (median, min-max)", 1200);
+            bars(g, 40, 60, 540, 330, "cold start to ready, ms", "start.");
+            bars(g, 630, 60, 540, 330, "RSS after settling, MiB", "rss.");
+            save(image, docs.resolve("bench-peers.png"));
+        }
+        if (has("latency.1")) {
+            BufferedImage image = canvas(800, 460);
+            Graphics2D g = graphics(image);
+            title(g, "Drop into deploy/ until HTTP 200 on every worker", 800);
+            latency(g, 80, 70, 680, 320);
+            save(image, docs.resolve("bench-replication.png"));
+        }
+        if (has("serving.static.carbide")) {
+            BufferedImage image = canvas(800, 400);
+            Graphics2D g = graphics(image);
+            title(g, "Client throughput, requests per second (median, min-max)", 800);
+            serving(g, 80, 70, 680, 270);
+            save(image, docs.resolve("bench-serving.png"));
+        }
+    }
+
+    private static BufferedImage canvas(int width, int height) {
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, width, height);
+        g.dispose();
+        return image;
+    }
+
+    private static Graphics2D graphics(BufferedImage image) {
+        Graphics2D g = image.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+        return g;
+    }
+
+    private static void title(Graphics2D g, String text, int width) {
+        g.setColor(INK);
+        g.setFont(g.getFont().deriveFont(Font.BOLD, 16f));
+        FontMetrics m = g.getFontMetrics();
+        g.drawString(text, (width - m.stringWidth(text)) / 2, 30);
+        g.setFont(g.getFont().deriveFont(Font.PLAIN, 13f));
+    }
+
+    /** Horizontal bars, one per peer, with min-max whiskers and the median written at the end. */
+    private void bars(Graphics2D g, int x, int y, int w, int h, String label, String prefix) {
+        double max = 0;
+        for (String peer : PEERS) {
+            max = Math.max(max, num(prefix + peer, 2));
+        }
+        if (max <= 0) {
+            return;
+        }
+        int labelWidth = 150;
+        int row = (h - 30) / PEERS.length;
+        g.setColor(INK);
+        g.drawString(label, x + labelWidth, y + 12);
+        for (int i = 0; i < PEERS.length; i++) {
+            String key = prefix + PEERS[i];
+            int top = y + 30 + i * row;
+            g.setColor(INK);
+            g.drawString(PEER_NAMES.get(PEERS[i]), x, top + row / 2 + 5);
+            if (!has(key)) {
+                continue;
+            }
+            double scale = (w - labelWidth - 70) / max;
+            int barLength = (int) (median(key) * scale);
+            g.setColor(PEERS[i].equals("karaf") || PEERS[i].equals("floor") ? PEER : OURS);
+            g.fillRect(x + labelWidth, top + 6, barLength, row - 16);
+            g.setColor(INK);
+            int lo = x + labelWidth + (int) (num(key, 1) * scale);
+            int hi = x + labelWidth + (int) (num(key, 2) * scale);
+            int mid = top + row / 2 - 2;
+            g.drawLine(lo, mid, hi, mid);
+            g.drawLine(lo, mid - 5, lo, mid + 5);
+            g.drawLine(hi, mid - 5, hi, mid + 5);
+            g.drawString(fmt(median(key)), Math.max(hi, x + labelWidth + barLength) + 8, mid + 5);
+        }
+    }
+
+    /** p50 and p99 against the number of workers, with the targets as dashed lines. */
+    private void latency(Graphics2D g, int x, int y, int w, int h) {
+        double max = 2200;
+        for (int n : WORKER_COUNTS) {
+            max = Math.max(max, num("latency." + n, 1) * 1.1);
+        }
+        axes(g, x, y, w, h, max, "ms", "workers");
+        double[] xs = new double[WORKER_COUNTS.length];
+        for (int i = 0; i < WORKER_COUNTS.length; i++) {
+            xs[i] = x + (i + 0.5) * w / WORKER_COUNTS.length;
+            g.setColor(INK);
+            String label = Integer.toString(WORKER_COUNTS[i]);
+            g.drawString(label, (int) xs[i] - g.getFontMetrics().stringWidth(label) / 2, y + h + 18);
+        }
+        dashed(g, x, y, w, h, max, 500, "target p50 < 500 ms", OURS);
+        dashed(g, x, y, w, h, max, 2000, "target p99 < 2 s", SECOND);
+        series(g, xs, y, h, max, 0, OURS, "p50");
+        series(g, xs, y, h, max, 1, SECOND, "p99");
+    }
+
+    private void series(Graphics2D g, double[] xs, int y, int h, double max, int index, Color color, String name) {
+        g.setColor(color);
+        g.setStroke(new BasicStroke(2.5f));
+        int px = -1;
+        int py = -1;
+        for (int i = 0; i < WORKER_COUNTS.length; i++) {
+            double value = num("latency." + WORKER_COUNTS[i], index);
+            if (value < 0) {
+                continue;
+            }
+            int cx = (int) xs[i];
+            int cy = y + h - (int) (value / max * h);
+            if (px >= 0) {
+                g.drawLine(px, py, cx, cy);
+            }
+            g.fillOval(cx - 4, cy - 4, 9, 9);
+            g.drawString(name + " " + fmt(value), cx + 7, cy - 6);
+            px = cx;
+            py = cy;
+        }
+        g.setStroke(new BasicStroke(1f));
+    }
+
+    private static void dashed(Graphics2D g, int x, int y, int w, int h, double max, double value, String label,
+            Color color) {
+        int ly = y + h - (int) (value / max * h);
+        g.setColor(color);
+        g.setStroke(new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 5f}, 0f));
+        g.drawLine(x, ly, x + w, ly);
+        g.setStroke(new BasicStroke(1f));
+        g.drawString(label, x + w - g.getFontMetrics().stringWidth(label) - 4, ly - 4);
+    }
+
+    private static void axes(Graphics2D g, int x, int y, int w, int h, double max, String unit, String xLabel) {
+        double step = niceStep(max / 5);
+        for (double v = 0; v <= max; v += step) {
+            int ly = y + h - (int) (v / max * h);
+            g.setColor(GRID);
+            g.drawLine(x, ly, x + w, ly);
+            g.setColor(INK);
+            String label = fmt(v);
+            g.drawString(label, x - 8 - g.getFontMetrics().stringWidth(label), ly + 5);
+        }
+        g.setColor(INK);
+        g.drawLine(x, y + h, x + w, y + h);
+        g.drawString(unit, x - 40, y - 10);
+        g.drawString(xLabel, x + w / 2 - 20, y + h + 38);
+    }
+
+    private static double niceStep(double raw) {
+        double magnitude = Math.pow(10, Math.floor(Math.log10(raw)));
+        for (double m : new double[] {1, 2, 2.5, 5, 10}) {
+            if (m * magnitude >= raw) {
+                return m * magnitude;
+            }
+        }
+        return 10 * magnitude;
+    }
+
+    /** Grouped bars: static file and servlet, Carbide worker beside bare Jetty. */
+    private void serving(Graphics2D g, int x, int y, int w, int h) {
+        String[] loads = {"static", "servlet"};
+        String[] loadNames = {"static 4 KB file", "example servlet"};
+        double max = 0;
+        for (String load : loads) {
+            max = Math.max(max, Math.max(num("serving." + load + ".carbide", 2), num("serving." + load + ".jetty", 2)));
+        }
+        if (max <= 0) {
+            return;
+        }
+        max *= 1.15;
+        axes(g, x, y, w, h, max, "req/s", "");
+        int group = w / loads.length;
+        for (int i = 0; i < loads.length; i++) {
+            String[] keys = {"serving." + loads[i] + ".carbide", "serving." + loads[i] + ".jetty"};
+            Color[] colors = {OURS, PEER};
+            String[] names = {"Carbide worker", "bare Jetty 12"};
+            for (int k = 0; k < 2; k++) {
+                if (!has(keys[k])) {
+                    continue;
+                }
+                int bx = x + i * group + group / 2 - 110 + k * 115;
+                int bh = (int) (median(keys[k]) / max * h);
+                g.setColor(colors[k]);
+                g.fillRect(bx, y + h - bh, 100, bh);
+                g.setColor(INK);
+                int lo = y + h - (int) (num(keys[k], 1) / max * h);
+                int hi = y + h - (int) (num(keys[k], 2) / max * h);
+                g.drawLine(bx + 50, lo, bx + 50, hi);
+                g.drawString(fmt(median(keys[k])), bx + 20, hi - 6);
+                g.drawString(names[k], bx + 4, y + h + 18);
+            }
+            g.drawString(loadNames[i], x + i * group + group / 2 - 50, y + h + 36);
+        }
+    }
+
+    private static void save(BufferedImage image, Path file) throws IOException {
+        Files.createDirectories(file.getParent());
+        ImageIO.write(image, "png", file.toFile());
+    }
+}
