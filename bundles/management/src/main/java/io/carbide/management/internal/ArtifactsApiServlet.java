@@ -88,7 +88,25 @@ public class ArtifactsApiServlet extends HttpServlet {
                     request.getContentLengthLong(), user(request));
             Json.write(response, outcome.status(), outcome.body());
         } catch (DeployFolderUploads.Refused refused) {
+            drainUnread(request);
             Json.error(response, refused.status(), refused.getMessage());
+        }
+    }
+
+    /**
+     * Reads what is left of a refused upload (up to 64 MiB) before answering: a connection closed
+     * with unread bytes is reset, and the client would lose the answer that says what went wrong.
+     */
+    private static void drainUnread(HttpServletRequest request) {
+        byte[] buffer = new byte[64 * 1024];
+        long left = 64L * 1024 * 1024;
+        try {
+            var in = request.getInputStream();
+            for (int n; left > 0 && (n = in.read(buffer)) > 0;) {
+                left -= n;
+            }
+        } catch (IOException | IllegalStateException gone) {
+            // the client stopped sending: nothing left to read
         }
     }
 
