@@ -24,9 +24,10 @@ import javax.imageio.ImageIO;
 public class Report {
 
     private static final String[] PEERS = {"karaf", "floor", "worker", "manager", "default"};
+    private static final String[] TABLE_ROWS = {"karaf", "floor", "worker", "lone", "manager", "default"};
     private static final Map<String, String> PEER_NAMES = Map.of("karaf", "Apache Karaf 4.4.10",
-            "floor", "Felix + Jetty floor", "worker", "Carbide worker", "manager", "Carbide manager",
-            "default", "Carbide default");
+            "floor", "Felix + Jetty floor", "worker", "Carbide worker", "lone", "Carbide worker, no manager",
+            "manager", "Carbide manager", "default", "Carbide default");
     private static final int[] WORKER_COUNTS = {1, 2, 4, 8};
 
     private final Map<String, String[]> figures = new LinkedHashMap<>();
@@ -159,7 +160,7 @@ public class Report {
         md.append(quick ? "This was a **quick** smoke run (one run each, shorter loads): its figures are indicative only.\n"
                 : "Each figure is the median of 5 runs, with min and max (\"median / min / max\").\n");
         md.append("\nReproduce: build (`mvn -B -q package -DskipTests`), then `bench/run.sh` (about 30 minutes; ")
-                .append("`--quick` for a 5-minute smoke run). It needs `curl`, `wrk`, `unzip` and the JDK's `jstat` and ")
+                .append("`--quick` for a 5-minute smoke run, reported in `bench/target/quick-report/`). It needs `curl`, `wrk`, `unzip` and the JDK's `jstat` and ")
                 .append("`jcmd`, starts real nodes from the assembled distribution on 127.0.0.1, fetches Apache Karaf ")
                 .append("4.4.10 and Jetty 12.0.32 from Maven Central into `bench/target/`, and rewrites this file. ")
                 .append("Each step is also a script of its own in `bench/`. Nothing in the test suite asserts a time.\n\n");
@@ -177,8 +178,9 @@ public class Report {
         clusterSection();
         replicationSection();
         servingSection();
-        md.append("\nRaw figures of this run: `").append(Path.of(resultsFile).getFileName())
-                .append("` under `bench/target/results/` (one line per figure: key, median, min, max).\n");
+        md.append("\nRaw figures of this run: [`results/").append(Path.of(resultsFile).getFileName()).append("`](results/")
+                .append(Path.of(resultsFile).getFileName())
+                .append(") (one line per figure: key, then median, min, max; latencies: p50, p99, min, max).\n");
         Files.writeString(file, md.toString());
     }
 
@@ -194,13 +196,19 @@ public class Report {
         md.append("![start time and memory](bench-peers.png)\n\n");
         md.append("Each start uses a fresh data folder. Karaf is ready when its SSH port 8101 accepts connections; ")
                 .append("the floor (Felix with Felix HTTP Jetty 12, SCR and ConfigAdmin, started by Carbide's launcher) ")
-                .append("when Jetty answers; a Carbide node when `/health` answers 200. A lone node's first cluster join ")
-                .append("attempt finds nobody, and `/health` waits for it; \"client port serving\" is when `/health` first ")
-                .append("answers at all. Memory is read ").append(text("settle"))
+                .append("when Jetty answers; a Carbide node when `/health` answers 200. A worker is ready once it has ")
+                .append("joined and caught up, so \"Carbide worker\" starts while its manager runs (not timed), as workers ")
+                .append("do in a fleet; \"no manager\" is a worker alone, whose first join attempt waits for nobody. ")
+                .append("\"Client port serving\" is when `/health` first answers at all (503 until ready). Each ")
+                .append("installation has recorded its class data sharing archive before the timed runs; `conf/` (cluster ")
+                .append("secret, TLS key, users) is kept between runs, as Karaf keeps `etc/`. Memory is read ").append(text("settle"))
                 .append(" s after ready: RSS from `/proc`, used heap from `jstat`.\n\n");
         md.append("| | cold start to ready, ms | client port serving, ms | RSS, MiB | used heap, MiB |\n");
         md.append("| --- | --- | --- | --- | --- |\n");
-        for (String peer : PEERS) {
+        for (String peer : TABLE_ROWS) {
+            if (!has("start." + peer)) {
+                continue;
+            }
             md.append("| ").append(PEER_NAMES.get(peer)).append(" | ").append(cell("start." + peer)).append(" | ")
                     .append(peer.equals("karaf") ? "" : cell("serving.port." + peer)).append(" | ")
                     .append(cell("rss." + peer)).append(" | ").append(cell("heap." + peer)).append(" |\n");
@@ -297,8 +305,10 @@ public class Report {
             BufferedImage image = canvas(1200, 420);
             Graphics2D g = graphics(image);
             title(g, "Cold start to ready and resident memory, same JVM flags (median, min-max)", 1200);
-            bars(g, 40, 60, 540, 330, "cold start to ready, ms", "start.");
-            bars(g, 630, 60, 540, 330, "RSS after settling, MiB", "rss.");
+            bars(g, 40, 60, 540, 330, "cold start to ready, ms", "start.",
+                    new double[] {0.25, 0.35}, new String[] {"25% of Karaf", "35%"});
+            bars(g, 630, 60, 540, 330, "RSS after settling, MiB", "rss.", new double[] {0.35},
+                    new String[] {"35% of Karaf"});
             save(image, docs.resolve("bench-peers.png"));
         }
         if (has("latency.1")) {
@@ -343,7 +353,8 @@ public class Report {
     }
 
     /** Horizontal bars, one per peer, with min-max whiskers and the median written at the end. */
-    private void bars(Graphics2D g, int x, int y, int w, int h, String label, String prefix) {
+    private void bars(Graphics2D g, int x, int y, int w, int h, String label, String prefix, double[] targetsOfKaraf,
+            String[] targetLabels) {
         double max = 0;
         for (String peer : PEERS) {
             max = Math.max(max, num(prefix + peer, 2));
@@ -375,6 +386,22 @@ public class Report {
             g.drawLine(lo, mid - 5, lo, mid + 5);
             g.drawLine(hi, mid - 5, hi, mid + 5);
             g.drawString(fmt(median(key)), Math.max(hi, x + labelWidth + barLength) + 8, mid + 5);
+        }
+        double karaf = median(prefix + "karaf");
+        if (karaf > 0) {
+            double scale = (w - labelWidth - 70) / max;
+            for (int t = 0; t < targetsOfKaraf.length; t++) {
+                int tx = x + labelWidth + (int) (karaf * targetsOfKaraf[t] * scale);
+                g.setColor(SECOND);
+                g.setStroke(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
+                        new float[] {5f, 4f}, 0f));
+                g.drawLine(tx, y + 24, tx, y + h - 4);
+                g.setStroke(new BasicStroke(1f));
+                // the first label to the left of its line, the others to the right: they sit close together
+                int textWidth = g.getFontMetrics().stringWidth(targetLabels[t]);
+                g.drawString(targetLabels[t], t == 0 && targetsOfKaraf.length > 1 ? tx - textWidth - 4 : tx + 4,
+                        y + h + 10);
+            }
         }
     }
 
@@ -414,7 +441,8 @@ public class Report {
                 g.drawLine(px, py, cx, cy);
             }
             g.fillOval(cx - 4, cy - 4, 9, 9);
-            g.drawString(name + " " + fmt(value), cx + 7, cy - 6);
+            // p99 above its point, p50 below: the two lines run close together
+            g.drawString(name + " " + fmt(value), cx + 7, index == 1 ? cy - 8 : cy + 18);
             px = cx;
             py = cy;
         }
@@ -428,7 +456,7 @@ public class Report {
         g.setStroke(new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 5f}, 0f));
         g.drawLine(x, ly, x + w, ly);
         g.setStroke(new BasicStroke(1f));
-        g.drawString(label, x + w - g.getFontMetrics().stringWidth(label) - 4, ly - 4);
+        g.drawString(label, x + 6, ly - 4);
     }
 
     private static void axes(Graphics2D g, int x, int y, int w, int h, double max, String unit, String xLabel) {

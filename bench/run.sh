@@ -4,9 +4,11 @@
 # Jetty floor, a worker's memory beside a manager's, cluster membership, replication (1 to 8
 # workers, bulk, late join, a large artifact) and client throughput beside bare Jetty 12.
 # It prints progress while it runs, then a summary, and writes docs/benchmarks.md with the
-# figures (median / min / max of the runs) and PNG plots in docs/. Nothing here asserts a time.
+# figures (median / min / max of the runs), PNG plots in docs/ and the raw figures in
+# docs/results/. Nothing here asserts a time.
 #   bench/run.sh             the full run: 5 runs of everything (about 30 minutes on 2 cores)
-#   bench/run.sh --quick     a smoke run: 1 run each, shorter loads (about 5 minutes)
+#   bench/run.sh --quick     a smoke run: 1 run each, shorter loads (about 5 minutes), reported
+#                            in bench/target/quick-report/ so the published figures stay
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -51,7 +53,17 @@ for i in "${!steps[@]}"; do
   fi
 done
 
-echo "Writing docs/benchmarks.md and the plots..." >&2
-java "$BENCH_ROOT/bench/Report.java" "$BENCH_RESULTS" "$BENCH_ROOT/docs"
+# a smoke run never overwrites the published figures
+if [ "$mode" = full ]; then
+  report_dir="$BENCH_ROOT/docs"
+  mkdir -p "$report_dir/results"
+  rm -f "$report_dir"/results/*.txt
+  cp "$BENCH_RESULTS" "$report_dir/results/"
+else
+  report_dir="$BENCH_WORK/quick-report"
+  mkdir -p "$report_dir"
+fi
+echo "Writing $report_dir/benchmarks.md and the plots..." >&2
+java "$BENCH_ROOT/bench/Report.java" "$BENCH_RESULTS" "$report_dir"
 echo "Done in $(( ($(now_ms) - started) / 1000 )) s; raw figures in $BENCH_RESULTS" >&2
 [ ${#failed[@]} -eq 0 ] || { echo "bench: failed steps: ${failed[*]}" >&2; exit 1; }
