@@ -45,7 +45,7 @@ public class Report {
         Path docs = Path.of(args[1]);
         report.plots(docs);
         report.write(docs.resolve("benchmarks.md"), args[0]);
-        report.printSummary();
+        report.printSummary(docs.resolve("benchmarks.md"));
     }
 
     // ---- reading figures -------------------------------------------------------------------
@@ -137,7 +137,7 @@ public class Report {
         return value < 0 ? "?" : String.format(Locale.ROOT, "%,d", Math.round(value));
     }
 
-    private void printSummary() {
+    private void printSummary(Path written) {
         System.out.println();
         System.out.printf("Carbide benchmarks, %s run of %s on %s%n", text("meta.mode"), text("meta.date"),
                 text("meta.machine"));
@@ -145,7 +145,7 @@ public class Report {
         for (String[] t : targets) {
             System.out.printf("%-62s %-44s %s%n", t[0], t[1], t[2]);
         }
-        System.out.println("Details and plots: docs/benchmarks.md");
+        System.out.println("Details and plots: " + written);
     }
 
     // ---- the document ----------------------------------------------------------------------

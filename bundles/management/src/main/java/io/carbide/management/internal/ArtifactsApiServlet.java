@@ -3,8 +3,6 @@ package io.carbide.management.internal;
 import io.carbide.deployment.Artifact;
 import io.carbide.management.internal.auth.AuthenticationFilter;
 import io.carbide.node.NodeIdentity;
-import jakarta.servlet.Servlet;
-import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -15,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -32,27 +29,25 @@ import org.osgi.service.component.annotations.Reference;
  * </ul>
  */
 @Component(immediate = true)
-public class ArtifactsApiServlet extends HttpServlet {
+public class ArtifactsApiServlet extends ManagementServlet {
 
     private static final long serialVersionUID = 1L;
     private static final int DEFAULT_HISTORY = 200;
 
     private final transient FleetView fleet;
     private final transient DeployFolderUploads uploads;
-    private final transient ServiceRegistration<Servlet> registration;
 
     @Activate
     public ArtifactsApiServlet(@Reference NodeIdentity node, @Reference FleetView fleet,
             @Reference DeployFolderUploads uploads, BundleContext context) {
         this.fleet = fleet;
         this.uploads = uploads;
-        this.registration = context.registerService(Servlet.class, this,
-                Json.managementServlet(node.managementHttpTarget(), "/api/artifacts/*", "/api/history"));
+        publish(context, node, "/api/artifacts/*", "/api/history");
     }
 
     @Deactivate
     void deactivate() {
-        registration.unregister();
+        withdraw();
     }
 
     @Override
@@ -61,7 +56,7 @@ public class ArtifactsApiServlet extends HttpServlet {
             history(request, response);
             return;
         }
-        String name = name(request);
+        String name = pathName(request);
         if (name.isEmpty()) {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("revision", fleet.repository().revision());
@@ -84,7 +79,7 @@ public class ArtifactsApiServlet extends HttpServlet {
     @Override
     protected void doPut(HttpServletRequest request, HttpServletResponse response) throws IOException {
         try {
-            DeployFolderUploads.Outcome outcome = uploads.upload(name(request), request.getInputStream(),
+            DeployFolderUploads.Outcome outcome = uploads.upload(pathName(request), request.getInputStream(),
                     request.getContentLengthLong(), user(request));
             Json.write(response, outcome.status(), outcome.body());
         } catch (DeployFolderUploads.Refused refused) {
@@ -118,7 +113,7 @@ public class ArtifactsApiServlet extends HttpServlet {
     @Override
     protected void doDelete(HttpServletRequest request, HttpServletResponse response) throws IOException {
         try {
-            DeployFolderUploads.Outcome outcome = uploads.undeploy(name(request), user(request));
+            DeployFolderUploads.Outcome outcome = uploads.undeploy(pathName(request), user(request));
             Json.write(response, outcome.status(), outcome.body());
         } catch (DeployFolderUploads.Refused refused) {
             Json.error(response, refused.status(), refused.getMessage());
@@ -159,11 +154,6 @@ public class ArtifactsApiServlet extends HttpServlet {
 
     private static List<Map<String, Object>> describe(List<Artifact> changes) {
         return changes.stream().map(a -> DeployFolderUploads.describe(a, a.deleted() ? "removed" : "stored")).toList();
-    }
-
-    private static String name(HttpServletRequest request) {
-        String path = request.getPathInfo();
-        return path == null ? "" : path.replaceFirst("^/", "");
     }
 
     private static String user(HttpServletRequest request) {

@@ -3,8 +3,6 @@ package io.carbide.management.internal;
 import io.carbide.cluster.ClusterPing;
 import io.carbide.cluster.SubDomain;
 import io.carbide.node.NodeIdentity;
-import jakarta.servlet.Servlet;
-import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -14,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -28,27 +25,25 @@ import org.osgi.service.component.annotations.Reference;
  * to answer and lists who did, with round-trip times.
  */
 @Component(immediate = true)
-public class ClusterApiServlet extends HttpServlet {
+public class ClusterApiServlet extends ManagementServlet {
 
     private static final long serialVersionUID = 1L;
     private static final long MAX_WAIT_MILLIS = 10_000;
 
     private final transient FleetView fleet;
     private final transient ClusterPing ping;
-    private final transient ServiceRegistration<Servlet> registration;
 
     @Activate
     public ClusterApiServlet(@Reference NodeIdentity node,
             @Reference FleetView fleet, @Reference ClusterPing ping, BundleContext context) {
         this.fleet = fleet;
         this.ping = ping;
-        this.registration = context.registerService(Servlet.class, this,
-                Json.managementServlet(node.managementHttpTarget(), "/api/cluster/*"));
+        publish(context, node, "/api/cluster/*");
     }
 
     @Deactivate
     void deactivate() {
-        registration.unregister();
+        withdraw();
     }
 
     @Override

@@ -7,8 +7,6 @@ import io.carbide.deployment.Artifact;
 import io.carbide.deployment.ArtifactType;
 import io.carbide.management.internal.auth.AuthenticationFilter;
 import io.carbide.node.NodeIdentity;
-import jakarta.servlet.Servlet;
-import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayInputStream;
@@ -22,7 +20,6 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -41,27 +38,25 @@ import org.osgi.service.component.annotations.Reference;
  * </ul>
  */
 @Component(immediate = true)
-public class ConfigApiServlet extends HttpServlet {
+public class ConfigApiServlet extends ManagementServlet {
 
     private static final long serialVersionUID = 1L;
     private static final Pattern PID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,150}");
 
     private final transient FleetView fleet;
     private final transient DeployFolderUploads uploads;
-    private final transient ServiceRegistration<Servlet> registration;
 
     @Activate
     public ConfigApiServlet(@Reference NodeIdentity node, @Reference FleetView fleet,
             @Reference DeployFolderUploads uploads, BundleContext context) {
         this.fleet = fleet;
         this.uploads = uploads;
-        this.registration = context.registerService(Servlet.class, this,
-                Json.managementServlet(node.managementHttpTarget(), "/api/config/*"));
+        publish(context, node, "/api/config/*");
     }
 
     @Deactivate
     void deactivate() {
-        registration.unregister();
+        withdraw();
     }
 
     private List<Artifact> configurations() {
@@ -78,7 +73,7 @@ public class ConfigApiServlet extends HttpServlet {
 
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        String pid = pid(request);
+        String pid = pathName(request);
         if (pid.isEmpty()) {
             List<Map<String, Object>> list = configurations().stream().map(a -> {
                 Map<String, Object> entry = new LinkedHashMap<>();
@@ -113,7 +108,7 @@ public class ConfigApiServlet extends HttpServlet {
 
     @Override
     protected void doPut(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        String pid = pid(request);
+        String pid = pathName(request);
         try {
             if (!PID.matcher(pid).matches()) {
                 throw new Json.BadRequest("'" + pid + "' is not a configuration PID: letters, digits, '.', '_' and "
@@ -142,7 +137,7 @@ public class ConfigApiServlet extends HttpServlet {
 
     @Override
     protected void doDelete(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        String pid = pid(request);
+        String pid = pathName(request);
         Optional<Artifact> existing = configuration(pid);
         if (existing.isEmpty()) {
             Json.error(response, 404, "no configuration with PID " + pid + "; GET /api/config lists them");
@@ -177,10 +172,5 @@ public class ConfigApiServlet extends HttpServlet {
             values.put(key.strip(), value.getAsString());
         }
         return values;
-    }
-
-    private static String pid(HttpServletRequest request) {
-        String path = request.getPathInfo();
-        return path == null ? "" : path.replaceFirst("^/", "");
     }
 }

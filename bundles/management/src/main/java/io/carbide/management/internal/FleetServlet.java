@@ -2,8 +2,6 @@ package io.carbide.management.internal;
 
 import io.carbide.node.NodeIdentity;
 import jakarta.servlet.AsyncContext;
-import jakarta.servlet.Servlet;
-import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -14,7 +12,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -30,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * idle connections open through proxies.
  */
 @Component(immediate = true)
-public class FleetServlet extends HttpServlet {
+public class FleetServlet extends ManagementServlet {
 
     private static final long serialVersionUID = 1L;
     static final long CHECK_MILLIS = 250;
@@ -44,7 +41,6 @@ public class FleetServlet extends HttpServlet {
         thread.setDaemon(true);
         return thread;
     });
-    private final transient ServiceRegistration<Servlet> registration;
     private transient String lastSent = "";
     private transient long lastWrite;
 
@@ -52,13 +48,12 @@ public class FleetServlet extends HttpServlet {
     public FleetServlet(@Reference NodeIdentity node, @Reference FleetView fleet, BundleContext context) {
         this.fleet = fleet;
         checker.scheduleWithFixedDelay(this::check, CHECK_MILLIS, CHECK_MILLIS, TimeUnit.MILLISECONDS);
-        this.registration = context.registerService(Servlet.class, this,
-                Json.managementServlet(node.managementHttpTarget(), "/api/fleet", "/api/events"));
+        publish(context, node, "/api/fleet", "/api/events");
     }
 
     @Deactivate
     void deactivate() {
-        registration.unregister();
+        withdraw();
         checker.shutdownNow();
         for (AsyncContext watcher : watchers) {
             watcher.complete();

@@ -5,8 +5,6 @@ import io.carbide.cluster.ClusterMessage;
 import io.carbide.node.BundleInfo;
 import io.carbide.node.NodeIdentity;
 import io.carbide.node.Role;
-import jakarta.servlet.Servlet;
-import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -18,7 +16,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -30,7 +27,7 @@ import org.osgi.service.component.annotations.Reference;
  * workers have no management port of their own.
  */
 @Component(immediate = true)
-public class NodesApiServlet extends HttpServlet {
+public class NodesApiServlet extends ManagementServlet {
 
     private static final long serialVersionUID = 1L;
     private static final Duration ASK_TIMEOUT = Duration.ofSeconds(5);
@@ -38,25 +35,23 @@ public class NodesApiServlet extends HttpServlet {
     private final transient NodeIdentity node;
     private final transient FleetView fleet;
     private final transient BundleContext context;
-    private final transient ServiceRegistration<Servlet> registration;
 
     @Activate
     public NodesApiServlet(@Reference NodeIdentity node, @Reference FleetView fleet, BundleContext context) {
         this.node = node;
         this.fleet = fleet;
         this.context = context;
-        this.registration = context.registerService(Servlet.class, this,
-                Json.managementServlet(node.managementHttpTarget(), "/api/node", "/api/nodes/*"));
+        publish(context, node, "/api/node", "/api/nodes/*");
     }
 
     @Deactivate
     void deactivate() {
-        registration.unregister();
+        withdraw();
     }
 
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        String name = request.getPathInfo() == null ? "" : request.getPathInfo().replaceFirst("^/", "");
+        String name = pathName(request);
         if ("/api/node".equals(request.getServletPath()) || name.equals(node.name())) {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("node", node.name());

@@ -3,15 +3,13 @@ package io.carbide.management.internal.auth;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.carbide.management.internal.Json;
+import io.carbide.management.internal.ManagementServlet;
 import io.carbide.node.NodeIdentity;
-import jakarta.servlet.Servlet;
-import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.Map;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -23,26 +21,24 @@ import org.osgi.service.component.annotations.Reference;
  * {@code POST /api/logout} closes it.
  */
 @Component(immediate = true)
-public class LoginServlet extends HttpServlet {
+public class LoginServlet extends ManagementServlet {
 
     private static final long serialVersionUID = 1L;
 
     private final transient Authenticator authenticator;
     private final transient Sessions sessions;
-    private final transient ServiceRegistration<Servlet> registration;
 
     @Activate
     public LoginServlet(@Reference NodeIdentity node, @Reference Authenticator authenticator,
             @Reference Sessions sessions, BundleContext context) {
         this.authenticator = authenticator;
         this.sessions = sessions;
-        this.registration = context.registerService(Servlet.class, this,
-                Json.managementServlet(node.managementHttpTarget(), AuthenticationFilter.LOGIN_PATH, "/api/logout"));
+        publish(context, node, AuthenticationFilter.LOGIN_PATH, "/api/logout");
     }
 
     @Deactivate
     void deactivate() {
-        registration.unregister();
+        withdraw();
     }
 
     @Override

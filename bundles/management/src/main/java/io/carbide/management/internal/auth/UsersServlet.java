@@ -2,16 +2,14 @@ package io.carbide.management.internal.auth;
 
 import com.google.gson.JsonElement;
 import io.carbide.management.internal.Json;
+import io.carbide.management.internal.ManagementServlet;
 import io.carbide.node.NodeIdentity;
-import jakarta.servlet.Servlet;
-import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.Map;
 import java.util.TreeSet;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -23,26 +21,24 @@ import org.osgi.service.component.annotations.Reference;
  * {@code DELETE /api/users/NAME} removes one, never the last.
  */
 @Component(immediate = true)
-public class UsersServlet extends HttpServlet {
+public class UsersServlet extends ManagementServlet {
 
     private static final long serialVersionUID = 1L;
 
     private final transient Users users;
     private final transient Sessions sessions;
-    private final transient ServiceRegistration<Servlet> registration;
 
     @Activate
     public UsersServlet(@Reference NodeIdentity node, @Reference Users users, @Reference Sessions sessions,
             BundleContext context) {
         this.users = users;
         this.sessions = sessions;
-        this.registration = context.registerService(Servlet.class, this,
-                Json.managementServlet(node.managementHttpTarget(), "/api/users", "/api/users/*"));
+        publish(context, node, "/api/users", "/api/users/*");
     }
 
     @Deactivate
     void deactivate() {
-        registration.unregister();
+        withdraw();
     }
 
     @Override
@@ -52,7 +48,7 @@ public class UsersServlet extends HttpServlet {
 
     @Override
     protected void doPut(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        String name = name(request);
+        String name = pathName(request);
         try {
             JsonElement password = Json.readObject(request).get("password");
             if (password == null || !password.isJsonPrimitive() || !password.getAsJsonPrimitive().isString()) {
@@ -71,7 +67,7 @@ public class UsersServlet extends HttpServlet {
 
     @Override
     protected void doDelete(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        String name = name(request);
+        String name = pathName(request);
         try {
             if (!users.remove(name)) {
                 Json.error(response, 404, "no management user named '" + name + "'");
@@ -82,10 +78,5 @@ public class UsersServlet extends HttpServlet {
         } catch (IllegalStateException e) {
             Json.error(response, 409, e.getMessage());
         }
-    }
-
-    private static String name(HttpServletRequest request) {
-        String path = request.getPathInfo();
-        return path == null ? "" : path.replaceFirst("^/", "");
     }
 }
