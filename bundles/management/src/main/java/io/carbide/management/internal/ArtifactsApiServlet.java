@@ -6,6 +6,7 @@ import io.carbide.node.NodeIdentity;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -96,7 +97,7 @@ public class ArtifactsApiServlet extends ManagementServlet {
         byte[] buffer = new byte[64 * 1024];
         long left = 64L * 1024 * 1024;
         try {
-            var in = request.getInputStream();
+            InputStream in = request.getInputStream();
             for (int n; left > 0 && (n = in.read(buffer)) > 0;) {
                 left -= n;
             }

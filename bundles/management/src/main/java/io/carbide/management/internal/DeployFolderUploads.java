@@ -16,11 +16,13 @@ import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -213,7 +215,7 @@ public class DeployFolderUploads {
         return repository.artifacts().stream().filter(a -> a.name().equals(name)).findFirst();
     }
 
-    private Artifact await(String name, java.util.function.Predicate<Artifact> recorded) throws IOException {
+    private Artifact await(String name, Predicate<Artifact> recorded) throws IOException {
         long deadline = System.currentTimeMillis() + RECORD_TIMEOUT_MILLIS;
         while (System.currentTimeMillis() < deadline) {
             Optional<Artifact> latest = repository.changesSince(0).stream().filter(a -> a.name().equals(name))
@@ -232,7 +234,7 @@ public class DeployFolderUploads {
     }
 
     static Map<String, Object> describe(Artifact artifact, String change) {
-        Map<String, Object> body = new java.util.LinkedHashMap<>();
+        Map<String, Object> body = new LinkedHashMap<>();
         body.put("name", artifact.name());
         body.put("type", artifact.type().label());
         body.put("change", change);
