@@ -334,6 +334,35 @@ async function showBundles(node) {
     h('td', {}, b.roles))));
 }
 
+// ---- password ----------------------------------------------------------------------------
+
+async function changePassword(event) {
+  event.preventDefault();
+  const password = $('password-new').value;
+  if (password !== $('password-again').value) {
+    $('password-error').textContent = 'The two passwords differ.';
+    return;
+  }
+  const user = $('user-name').textContent;
+  const { ok, body } = await api('/api/users/' + encodeURIComponent(user), {
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ password }),
+  });
+  if (!ok) {
+    $('password-error').textContent = (body && body.error) || 'The password was not changed.';
+    return;
+  }
+  $('password-dialog').close();
+  toast(`Password of ${user} changed`);
+}
+
+function openPasswordDialog() {
+  $('password-form').reset();
+  $('password-error').textContent = '';
+  $('password-dialog').showModal();
+}
+
 // ---- start -------------------------------------------------------------------------------
 
 document.addEventListener('DOMContentLoaded', async () => {
@@ -347,6 +376,9 @@ document.addEventListener('DOMContentLoaded', async () => {
   $('config-add').addEventListener('click', () => $('config-rows').append(propertyRow()));
   $('config-save').addEventListener('click', saveConfiguration);
   $('bundles-close').addEventListener('click', () => $('bundles-dialog').close());
+  $('password-open').addEventListener('click', openPasswordDialog);
+  $('password-cancel').addEventListener('click', () => $('password-dialog').close());
+  $('password-form').addEventListener('submit', changePassword);
   const { status, body } = await api('/api/login');
   if (status === 200) showApp(body.user); else showLogin();
 });

@@ -29,8 +29,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * The web console in a real headless Chromium (Debian's chromium and chromium-driver), as a new
  * user meets it: start a manager and two workers, log in, see the workers, upload the example
- * web app, watch it turn active on both, change a configuration, and fetch the app from a
- * worker. Screenshots go to {@code target/screenshots/}.
+ * web app, watch it turn active on both, change a configuration, fetch the app from a worker,
+ * see a worker leave, and change the admin password. Screenshots go to {@code target/screenshots/}.
  */
 class ConsoleBrowserTest {
 
@@ -153,5 +153,16 @@ class ConsoleBrowserTest {
         w2.close();
         wait.until(ExpectedConditions.invisibilityOfElementLocated(By.cssSelector("#cluster-table tr[data-node='w2']")));
         screenshot("05-worker-left");
+
+        // the admin changes the password the first start set, then logs in with the new one
+        browser.findElement(By.id("password-open")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("password-new"))).sendKeys("a-new-password-1");
+        browser.findElement(By.id("password-again")).sendKeys("a-new-password-1");
+        browser.findElement(By.id("password-save")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("toasts"), "Password of admin changed"));
+        browser.findElement(By.id("logout")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-password"))).sendKeys("a-new-password-1");
+        browser.findElement(By.id("login-submit")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("app")));
     }
 }
