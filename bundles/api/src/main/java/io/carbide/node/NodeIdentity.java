@@ -39,6 +39,24 @@ public interface NodeIdentity {
     /** Management HTTPS port (9443 + offset); only open on nodes with the manager role. */
     int managementPort();
 
+    /** The address the management port listens on: 127.0.0.1 unless configured. */
+    String managementHost();
+
+    /** Whether the management port speaks HTTPS (the default) rather than plain HTTP. */
+    boolean managementSecure();
+
+    /**
+     * Where operators reach this node's management API and console, e.g.
+     * {@code https://127.0.0.1:9444}; empty on a node without the manager role.
+     */
+    default String managementUrl() {
+        if (isReadOnly()) {
+            return "";
+        }
+        String host = managementHost().equals("0.0.0.0") ? "127.0.0.1" : managementHost();
+        return (managementSecure() ? "https://" : "http://") + host + ":" + managementPort();
+    }
+
     /**
      * Whiteboard target filter ({@code osgi.http.whiteboard.target}) that puts a servlet on the
      * client port only, never on the management port.

@@ -17,6 +17,10 @@ public final class NodeProperties {
     public static final String HOME = "carbide.home";
     public static final String BASE = "carbide.base";
     public static final String VERSION = "carbide.version";
+    /** The management port's bind address; 127.0.0.1 unless set. */
+    public static final String MANAGEMENT_HOST = "carbide.management.host";
+    /** {@code false} serves the management port as plain HTTP (behind a TLS proxy); HTTPS otherwise. */
+    public static final String MANAGEMENT_SECURE = "carbide.management.secure";
 
     /** The well-known ports before the offset is added; WSO2 users know them. */
     public static final int DEFAULT_CLIENT_PORT = 9763;

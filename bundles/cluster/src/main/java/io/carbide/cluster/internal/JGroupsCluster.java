@@ -78,21 +78,13 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
     private volatile String state = "joining";
     private volatile JChannel channel;
 
-    /** Where operators reach this manager's console: the management port's scheme, host and port. */
-    private static String managementUrl(BundleContext context, NodeIdentity node) {
-        String host = context.getProperty("carbide.management.host");
-        host = host == null || host.isBlank() || host.trim().equals("0.0.0.0") ? "127.0.0.1" : host.trim();
-        boolean secure = !"false".equalsIgnoreCase(String.valueOf(context.getProperty("carbide.management.secure")).trim());
-        return (secure ? "https://" : "http://") + host + ":" + node.managementPort();
-    }
-
     @Activate
     public JGroupsCluster(@Reference NodeIdentity node, BundleContext context) {
         this.node = node;
         this.settings = ClusterSettings.from(context, node);
         this.self = new ClusterMember(node.name(), SubDomain.of(node.roles()), node.profile(),
                 "http://" + settings.bindAddress() + ":" + node.clientPort(),
-                node.isReadOnly() ? "" : managementUrl(context, node), node.version(),
+                node.managementUrl(), node.version(),
                 System.currentTimeMillis());
         this.view = new ClusterView(settings.domain(), 0, List.of(self), self, Optional.empty(), false);
         if (!settings.enabled()) {

@@ -2,14 +2,15 @@ package io.carbide.management.internal;
 
 import io.carbide.management.internal.tls.ManagementKeyStore;
 import io.carbide.node.NodeIdentity;
+import io.carbide.node.NodeProperties;
 import io.carbide.node.NodeStatusContributor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.net.Socket;
 import java.util.Hashtable;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.osgi.framework.BundleContext;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
@@ -35,16 +36,12 @@ public class ManagementPort implements NodeStatusContributor {
 
     static final String HTTP_FACTORY_PID = "org.apache.felix.http";
     static final String INSTANCE_NAME = "management";
-    static final String HOST_PROPERTY = "carbide.management.host";
-    static final String SECURE_PROPERTY = "carbide.management.secure";
 
     private static final Logger LOG = LoggerFactory.getLogger(ManagementPort.class);
 
     private final Configuration instance;
     private final Thread opener;
-    private final String host;
-    private final int port;
-    private final boolean secure;
+    private final NodeIdentity node;
     private volatile boolean open;
 
     /**
@@ -52,40 +49,29 @@ public class ManagementPort implements NodeStatusContributor {
      * otherwise hold up every bundle that starts after this one.
      */
     @Activate
-    public ManagementPort(@Reference NodeIdentity node, @Reference ConfigurationAdmin configAdmin,
-            BundleContext context) throws IOException {
-        this.host = host(context);
-        this.port = node.managementPort();
-        this.secure = secure(context);
+    public ManagementPort(@Reference NodeIdentity node, @Reference ConfigurationAdmin configAdmin) throws IOException {
+        this.node = node;
         this.instance = configAdmin.getFactoryConfiguration(HTTP_FACTORY_PID, INSTANCE_NAME, "?");
-        this.opener = new Thread(() -> open(node), "carbide-management-port");
+        this.opener = new Thread(this::open, "carbide-management-port");
         opener.setDaemon(true);
         opener.start();
     }
 
-    private void open(NodeIdentity node) {
+    private void open() {
         try {
-            instance.update(settings(node));
+            instance.update(settings());
         } catch (IOException | IllegalStateException e) {
             LOG.error("Management port {} could not open on node {}: {}; fix conf/security/ or set {}=false",
-                    node.managementPort(), node.name(), e.getMessage(), SECURE_PROPERTY);
+                    node.managementPort(), node.name(), e.getMessage(), NodeProperties.MANAGEMENT_SECURE);
         }
     }
 
-    private static String host(BundleContext context) {
-        String host = context.getProperty(HOST_PROPERTY);
-        return host == null || host.isBlank() ? "127.0.0.1" : host.trim();
-    }
-
-    private static boolean secure(BundleContext context) {
-        return !"false".equalsIgnoreCase(String.valueOf(context.getProperty(SECURE_PROPERTY)).trim());
-    }
-
-    private Hashtable<String, Object> settings(NodeIdentity node) throws IOException {
+    private Hashtable<String, Object> settings() throws IOException {
         Hashtable<String, Object> jetty = new Hashtable<>();
         jetty.put("org.apache.felix.http.name", INSTANCE_NAME);
+        String host = node.managementHost();
         jetty.put("org.apache.felix.http.host", host);
-        if (secure) {
+        if (node.managementSecure()) {
             ManagementKeyStore keys = ManagementKeyStore.findOrCreate(node.base(), node.home(), node.name(), host);
             jetty.put("org.apache.felix.http.enable", false);
             jetty.put("org.apache.felix.https.enable", true);
@@ -99,7 +85,7 @@ public class ManagementPort implements NodeStatusContributor {
             jetty.put("org.apache.felix.http.enable", true);
             jetty.put("org.osgi.service.http.port", node.managementPort());
             LOG.warn("Management port {}:{} is plain HTTP ({}=false): put a TLS proxy in front of it", host,
-                    node.managementPort(), SECURE_PROPERTY);
+                    node.managementPort(), NodeProperties.MANAGEMENT_SECURE);
         }
         return jetty;
     }
@@ -112,7 +98,7 @@ public class ManagementPort implements NodeStatusContributor {
     @Override
     public Object status() {
         Map<String, Object> status = new LinkedHashMap<>();
-        status.put("url", url());
+        status.put("url", node.managementUrl());
         status.put("open", isReady());
         return status;
     }
@@ -122,9 +108,11 @@ public class ManagementPort implements NodeStatusContributor {
     public boolean isReady() {
         if (!open) {
             try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress(host.equals("0.0.0.0") ? "127.0.0.1" : host, port), 250);
+                URI url = URI.create(node.managementUrl());
+                socket.connect(new InetSocketAddress(url.getHost(), url.getPort()), 250);
                 open = true;
-                LOG.info("Management port open on {} (console at {}/console/)", url(), url());
+                LOG.info("Management port open on {} (console at {}/console/)", node.managementUrl(),
+                        node.managementUrl());
             } catch (IOException notYet) {
                 return false;
             }
@@ -132,9 +120,6 @@ public class ManagementPort implements NodeStatusContributor {
         return true;
     }
 
-    private String url() {
-        return (secure ? "https://" : "http://") + host + ":" + port;
-    }
 
     @Deactivate
     void close() throws InterruptedException {

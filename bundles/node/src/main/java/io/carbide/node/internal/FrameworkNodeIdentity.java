@@ -26,6 +26,8 @@ public class FrameworkNodeIdentity implements NodeIdentity {
     private final Path home;
     private final Path base;
     private final String version;
+    private final String managementHost;
+    private final boolean managementSecure;
 
     @Activate
     public FrameworkNodeIdentity(BundleContext context) {
@@ -44,6 +46,8 @@ public class FrameworkNodeIdentity implements NodeIdentity {
         this.home = Path.of(property(context, NodeProperties.HOME, base.toString())).toAbsolutePath();
         this.version = property(context, NodeProperties.VERSION,
                 context.getBundle().getVersion().toString());
+        this.managementHost = property(context, NodeProperties.MANAGEMENT_HOST, "127.0.0.1");
+        this.managementSecure = !"false".equalsIgnoreCase(property(context, NodeProperties.MANAGEMENT_SECURE, "true"));
     }
 
     private static String property(BundleContext context, String key, String fallback) {
@@ -57,6 +61,8 @@ public class FrameworkNodeIdentity implements NodeIdentity {
     @Override public int portOffset() { return portOffset; }
     @Override public int clientPort() { return clientPort; }
     @Override public int managementPort() { return managementPort; }
+    @Override public String managementHost() { return managementHost; }
+    @Override public boolean managementSecure() { return managementSecure; }
     @Override public int clusterPort() { return clusterPort; }
     @Override public Path home() { return home; }
     @Override public Path base() { return base; }
