@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -101,6 +102,8 @@ class ConsoleBrowserTest {
 
         browser = chromium(temp.resolve("chromium"));
         WebDriverWait wait = new WebDriverWait(browser, CONVERGE);
+        // the console re-renders its tables on every live update: an element found a moment ago may be gone
+        wait.ignoring(StaleElementReferenceException.class);
         browser.get("https://127.0.0.1:" + manager.managementPort() + "/");
 
         // the log-in page, then a wrong password, then the right one
