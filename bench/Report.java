@@ -167,8 +167,7 @@ public class Report {
 
         md.append("## Targets\n\n| target | measured | |\n| --- | --- | --- |\n");
         for (String[] t : targets) {
-            md.append("| ").append(t[0]).append(" | ").append(t[1]).append(" | ")
-                    .append(t[2].equals("met") ? "met" : "**" + t[2] + "**").append(" |\n");
+            row(t[0], t[1], t[2].equals("met") ? "met" : "**" + t[2] + "**");
         }
         md.append('\n');
         appendNotes(file.resolveSibling("benchmarks-notes.md"));
@@ -209,9 +208,8 @@ public class Report {
             if (!has("start." + peer)) {
                 continue;
             }
-            md.append("| ").append(PEER_NAMES.get(peer)).append(" | ").append(cell("start." + peer)).append(" | ")
-                    .append(peer.equals("karaf") ? "" : cell("serving.port." + peer)).append(" | ")
-                    .append(cell("rss." + peer)).append(" | ").append(cell("heap." + peer)).append(" |\n");
+            row(PEER_NAMES.get(peer), cell("start." + peer), peer.equals("karaf") ? "" : cell("serving.port." + peer),
+                    cell("rss." + peer), cell("heap." + peer));
         }
         md.append('\n');
     }
@@ -225,12 +223,19 @@ public class Report {
         md.append("| | manager | worker | worker below manager |\n| --- | --- | --- | --- |\n");
         for (String phase : new String[] {"rest", "deployed"}) {
             String label = phase.equals("rest") ? "at rest" : "after " + text("memory.artifacts") + " artifacts";
-            md.append("| RSS ").append(label).append(", MiB | ").append(cell("memory." + phase + ".rss.manager"))
-                    .append(" | ").append(cell("memory." + phase + ".rss.worker")).append(" | ")
-                    .append(below(median("memory." + phase + ".rss.worker"), median("memory." + phase + ".rss.manager")))
-                    .append(" |\n");
-            md.append("| live heap ").append(label).append(", MiB | ").append(cell("memory." + phase + ".heap.manager"))
-                    .append(" | ").append(cell("memory." + phase + ".heap.worker")).append(" | |\n");
+            String prefix = "memory." + phase + ".";
+            row("RSS " + label + ", MiB", cell(prefix + "rss.manager"), cell(prefix + "rss.worker"),
+                    below(median(prefix + "rss.worker"), median(prefix + "rss.manager")));
+            row("live heap " + label + ", MiB", cell(prefix + "heap.manager"), cell(prefix + "heap.worker"), "");
+        }
+        md.append('\n');
+    }
+
+    /** One row of a Markdown table. */
+    private void row(Object... cells) {
+        md.append('|');
+        for (Object c : cells) {
+            md.append(' ').append(c).append(" |");
         }
         md.append('\n');
     }
@@ -238,10 +243,11 @@ public class Report {
     private void clusterSection() {
         md.append("## Cluster membership (`bench/cluster.sh`)\n\nA worker started while a manager runs; then killed.\n\n");
         md.append("| | ms |\n| --- | --- |\n");
-        md.append("| worker `start.sh` until in the manager's view | ").append(cell("cluster.join")).append(" |\n");
-        md.append("| worker `start.sh` until ready (joined, caught up) | ").append(cell("cluster.ready")).append(" |\n");
-        md.append("| JGroups connect, as the worker logs it | ").append(cell("cluster.connect")).append(" |\n");
-        md.append("| `kill -9` until gone from the manager's view | ").append(cell("cluster.detect")).append(" |\n\n");
+        row("worker `start.sh` until in the manager's view", cell("cluster.join"));
+        row("worker `start.sh` until ready (joined, caught up)", cell("cluster.ready"));
+        row("JGroups connect, as the worker logs it", cell("cluster.connect"));
+        row("`kill -9` until gone from the manager's view", cell("cluster.detect"));
+        md.append('\n');
     }
 
     private void replicationSection() {
@@ -253,27 +259,24 @@ public class Report {
         for (int n : WORKER_COUNTS) {
             String key = "latency." + n;
             if (has(key)) {
-                String[] v = figures.get(key);
-                md.append("| ").append(n).append(" | ").append(String.join(" | ", v)).append(" |\n");
+                row(n, String.join(" | ", figures.get(key)));
             }
         }
         md.append("\n| bulk and catch-up | ms |\n| --- | --- |\n");
         for (String size : new String[] {"100", "500", "1000"}) {
             if (has("bulk." + size)) {
-                md.append("| ").append(size).append(" web apps dropped at once, until all applied on 4 workers | ")
-                        .append(cell("bulk." + size)).append(" |\n");
+                row(size + " web apps dropped at once, until all applied on 4 workers", cell("bulk." + size));
             }
         }
         for (String size : new String[] {"100", "500"}) {
             if (has("late." + size)) {
-                md.append("| a worker started late, `start.sh` until ready with ").append(size).append(" artifacts | ")
-                        .append(cell("late." + size)).append(" |\n");
+                row("a worker started late, `start.sh` until ready with " + size + " artifacts", cell("late." + size));
             }
         }
-        md.append("| one ").append(text("large.mb")).append(" MB web app until served by 2 workers (`-Xmx256m`) | ")
-                .append(cell("large.ms")).append(" |\n");
-        md.append("| ... throughput per worker, MB/s | ").append(text("large.mbps")).append(" |\n");
-        md.append("| ... peak used heap of a worker, MiB | ").append(cell("large.heap")).append(" |\n\n");
+        row("one " + text("large.mb") + " MB web app until served by 2 workers (`-Xmx256m`)", cell("large.ms"));
+        row("... throughput per worker, MB/s", text("large.mbps"));
+        row("... peak used heap of a worker, MiB", cell("large.heap"));
+        md.append('\n');
     }
 
     private void servingSection() {
@@ -284,12 +287,11 @@ public class Report {
                 .append("with the same JVM flags, each loaded by `wrk -t1 -c16` on 127.0.0.1 after a warm-up, runs ")
                 .append("alternating. Requests per second.\n\n");
         md.append("| | Carbide worker | bare Jetty 12 | ratio |\n| --- | --- | --- | --- |\n");
-        md.append("| a static 4 KB file | ").append(cell("serving.static.carbide")).append(" | ")
-                .append(cell("serving.static.jetty")).append(" | ")
-                .append(percent(median("serving.static.carbide"), median("serving.static.jetty"))).append(" |\n");
-        md.append("| the example servlet (`/hello`) | ").append(cell("serving.servlet.carbide")).append(" | ")
-                .append(cell("serving.servlet.jetty")).append(" | ")
-                .append(percent(median("serving.servlet.carbide"), median("serving.servlet.jetty"))).append(" |\n");
+        for (String[] load : new String[][] {{"static", "a static 4 KB file"}, {"servlet", "the example servlet (`/hello`)"}}) {
+            String carbide = "serving." + load[0] + ".carbide";
+            String jetty = "serving." + load[0] + ".jetty";
+            row(load[1], cell(carbide), cell(jetty), percent(median(carbide), median(jetty)));
+        }
     }
 
     // ---- plots -----------------------------------------------------------------------------

@@ -15,7 +15,6 @@ work="$BENCH_WORK/memory"
 artifacts="$work/artifacts"
 count=100
 mo=7600; wo=7601
-password=bench-memory-admin
 
 mkdir -p "$work"
 if [ ! -f "$artifacts/mem-$count.zip" ]; then
@@ -30,7 +29,7 @@ heap_after_gc() {  # live heap in MiB
 one_run() {  # prints "mrss mheap wrss wheap mrss2 mheap2 wrss2 wheap2"
   local mb="$work/manager" wb="$work/worker" mpid wpid m1 h1 w1 k1 m2 h2 w2 k2 cert
   stop_node "$mb"; stop_node "$wb"; rm -rf "$mb" "$wb"
-  CARBIDE_ADMIN_PASSWORD=$password start_node -Dprofile=manager -DportOffset=$mo -Dcarbide.base="$mb" -Dnode=bench-mgr
+  start_node -Dprofile=manager -DportOffset=$mo -Dcarbide.base="$mb" -Dnode=bench-mgr
   start_node -Dprofile=worker -DportOffset=$wo -Dcarbide.base="$wb" -Dnode=bench-w1 \
     -Dcarbide.cluster.wellKnownMembers="127.0.0.1[$((4000 + mo))]"
   await_ready $((9763 + mo)) $((9763 + wo))
@@ -44,8 +43,8 @@ one_run() {  # prints "mrss mheap wrss wheap mrss2 mheap2 wrss2 wheap2"
   await_http_200 $((9763 + wo)) "/mem-$count/" >/dev/null
   # an operator with the console open: log in, then follow the live stream
   cert="$mb/conf/security/management.crt"
-  curl -s --cacert "$cert" -u "admin:$password" "https://127.0.0.1:$((9443 + mo))/api/fleet" >/dev/null
-  curl -s --cacert "$cert" -u "admin:$password" -N --max-time "$settle" \
+  mgmt_get "$mb" $mo /api/fleet >/dev/null
+  curl -s --cacert "$cert" -u "admin:$BENCH_ADMIN_PASSWORD" -N --max-time "$settle" \
     "https://127.0.0.1:$((9443 + mo))/api/events" >/dev/null || true
   m2=$(rss_mib "$mpid"); w2=$(rss_mib "$wpid")
   h2=$(heap_after_gc "$mpid"); k2=$(heap_after_gc "$wpid")

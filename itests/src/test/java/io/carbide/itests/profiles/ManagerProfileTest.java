@@ -1,8 +1,5 @@
 package io.carbide.itests.profiles;
 
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertNotNull;
-
 import io.carbide.itests.support.ProfileOptions;
 import io.carbide.node.Role;
 import java.util.List;
@@ -17,7 +14,7 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 
-/** The manager profile's bundle set in a real Felix: all active, the management bundle among them. */
+/** The manager profile's bundle set in a real Felix: all active, the management API and the console among them. */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 public class ManagerProfileTest {
@@ -31,14 +28,9 @@ public class ManagerProfileTest {
     }
 
     @Test
-    public void everyBundleIsActiveIncludingTheManagementBundle() throws Exception {
+    public void everyBundleIsActiveIncludingTheManagementSide() throws Exception {
         List<Bundle> bundles = ProfileBundleSetChecks.awaitAllActive(context);
-        Bundle management = ProfileBundleSetChecks.bySymbolicName(bundles, "io.carbide.management");
-        assertNotNull("the manager profile carries the management bundle", management);
-        assertEquals(Bundle.ACTIVE, management.getState());
-        Bundle console = ProfileBundleSetChecks.bySymbolicName(bundles, "io.carbide.console");
-        assertNotNull("the console comes with the management API", console);
-        assertEquals(Bundle.ACTIVE, console.getState());
+        ProfileBundleSetChecks.assertManagementSideActive(bundles, "manager");
         ProfileBundleSetChecks.assertIdentity(ProfileBundleSetChecks.identity(context), "manager", false, Role.MANAGER);
     }
 }

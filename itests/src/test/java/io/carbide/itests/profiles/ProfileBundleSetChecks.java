@@ -71,6 +71,15 @@ final class ProfileBundleSetChecks {
         return bundles.stream().filter(b -> symbolicName.equals(b.getSymbolicName())).findFirst().orElse(null);
     }
 
+    /** The management API and the console: both present and ACTIVE (manager and default profiles). */
+    static void assertManagementSideActive(List<Bundle> bundles, String profile) {
+        for (String symbolicName : new String[] {"io.carbide.management", "io.carbide.console"}) {
+            Bundle bundle = bySymbolicName(bundles, symbolicName);
+            assertNotNull("the " + profile + " profile carries " + symbolicName, bundle);
+            assertEquals(symbolicName, Bundle.ACTIVE, bundle.getState());
+        }
+    }
+
     static void assertIdentity(NodeIdentity node, String profile, boolean readOnly, Role... roles) {
         assertEquals(profile, node.profile());
         assertEquals(readOnly, node.isReadOnly());

@@ -172,11 +172,12 @@ public class DeployFolderUploads {
                 return new Outcome(200, describe(current.get(), "unchanged"));
             }
             Files.createDirectories(deploy);
+            long before = repository.revision();
             // one rename: File Install never sees a half-written file
             Files.move(received, deploy.resolve(name), StandardCopyOption.ATOMIC_MOVE,
                     StandardCopyOption.REPLACE_EXISTING);
             LOG.info("{} uploaded {} ({}) into {}", user, name, sha256.substring(0, 12), deploy);
-            Artifact recorded = await(name, a -> !a.deleted() && a.sha256().equals(sha256));
+            Artifact recorded = await(name, before, a -> !a.deleted() && a.sha256().equals(sha256));
             if (recorded == null) {
                 return new Outcome(202, Map.of("name", name, "sha256", sha256, "state", "in deploy/, not yet recorded",
                         "message", "the repository has not recorded it yet; watch GET /api/artifacts/" + name));
@@ -201,7 +202,7 @@ public class DeployFolderUploads {
                 repository.remove(name);
             }
             LOG.info("{} undeployed {}", user, name);
-            Artifact tombstone = await(name, a -> a.deleted() && a.revision() > current.revision());
+            Artifact tombstone = await(name, current.revision(), Artifact::deleted);
             if (tombstone == null) {
                 return new Outcome(202, Map.of("name", name, "state", "deleted from deploy/, not yet recorded"));
             }
@@ -215,10 +216,14 @@ public class DeployFolderUploads {
         return repository.artifacts().stream().filter(a -> a.name().equals(name)).findFirst();
     }
 
-    private Artifact await(String name, Predicate<Artifact> recorded) throws IOException {
+    /**
+     * Waits until the repository records a change of {@code name} after revision {@code after}
+     * that satisfies {@code recorded}; null after the timeout.
+     */
+    private Artifact await(String name, long after, Predicate<Artifact> recorded) throws IOException {
         long deadline = System.currentTimeMillis() + RECORD_TIMEOUT_MILLIS;
         while (System.currentTimeMillis() < deadline) {
-            Optional<Artifact> latest = repository.changesSince(0).stream().filter(a -> a.name().equals(name))
+            Optional<Artifact> latest = repository.changesSince(after).stream().filter(a -> a.name().equals(name))
                     .findFirst();
             if (latest.isPresent() && recorded.test(latest.get())) {
                 return latest.get();

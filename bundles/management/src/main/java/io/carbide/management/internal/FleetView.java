@@ -66,7 +66,7 @@ public class FleetView {
     /** The whole picture, as {@code GET /api/fleet} and the console's live updates show it. */
     public Map<String, Object> snapshot() {
         ClusterView view = cluster.view();
-        Map<String, NodeDeployment> reports = reports(view);
+        Map<String, Report> reports = reports(view);
         long revision = repository.revision();
         Map<String, Object> fleet = new LinkedHashMap<>();
         fleet.putAll(header(view, revision));
@@ -88,14 +88,14 @@ public class FleetView {
     /** One artifact with its state on every node that runs artifacts, if the repository has it. */
     public Optional<Map<String, Object>> artifact(String name) {
         ClusterView view = cluster.view();
-        Map<String, NodeDeployment> reports = reports(view);
+        Map<String, Report> reports = reports(view);
         return repository.artifacts().stream().filter(a -> a.name().equals(name)).findFirst()
                 .map(a -> artifact(a, view, reports));
     }
 
     public List<Map<String, Object>> artifacts() {
         ClusterView view = cluster.view();
-        Map<String, NodeDeployment> reports = reports(view);
+        Map<String, Report> reports = reports(view);
         return repository.artifacts().stream().map(a -> artifact(a, view, reports)).toList();
     }
 
@@ -121,19 +121,41 @@ public class FleetView {
         return header;
     }
 
-    private Map<String, NodeDeployment> reports(ClusterView view) {
-        Map<String, NodeDeployment> reports = new HashMap<>();
-        for (NodeDeployment report : deployments.nodes()) {
-            reports.put(report.node(), report);
+    /**
+     * A node's report with its artifacts indexed by name once, so that the state of every artifact
+     * on every node (the console asks four times a second) is a lookup, not a scan.
+     */
+    private record Report(long revision, long failed, Map<String, ArtifactState> byName) {
+        static Report of(NodeDeployment deployment) {
+            Map<String, ArtifactState> byName = new HashMap<>();
+            long failed = 0;
+            for (ArtifactState state : deployment.artifacts()) {
+                byName.put(state.name(), state);
+                failed += ArtifactState.FAILED.equals(state.state()) ? 1 : 0;
+            }
+            return new Report(deployment.revision(), failed, byName);
+        }
+
+        /** The node's state for this artifact, if it has applied the artifact's revision. */
+        ArtifactState applied(Artifact artifact) {
+            ArtifactState state = byName.get(artifact.name());
+            return state != null && state.revision() >= artifact.revision() ? state : null;
+        }
+    }
+
+    private Map<String, Report> reports(ClusterView view) {
+        Map<String, Report> reports = new HashMap<>();
+        for (NodeDeployment deployment : deployments.nodes()) {
+            reports.put(deployment.node(), Report.of(deployment));
         }
         DeployedArtifacts self = local;
         if (self != null) {
-            reports.put(view.self().name(), self.current());
+            reports.put(view.self().name(), Report.of(self.current()));
         }
         return reports;
     }
 
-    private List<Map<String, Object>> members(ClusterView view, Map<String, NodeDeployment> reports, long revision) {
+    private List<Map<String, Object>> members(ClusterView view, Map<String, Report> reports, long revision) {
         List<Map<String, Object>> members = new ArrayList<>();
         for (ClusterMember member : view.members()) {
             Map<String, Object> entry = new LinkedHashMap<>();
@@ -148,9 +170,8 @@ public class FleetView {
             entry.put("authority", view.authority().map(a -> a.name().equals(member.name())).orElse(false));
             boolean runsArtifacts = member.isIn(SubDomain.WORKER);
             entry.put("runsArtifacts", runsArtifacts);
-            NodeDeployment report = reports.get(member.name());
-            long failed = report == null ? 0 : report.artifacts().stream()
-                    .filter(a -> ArtifactState.FAILED.equals(a.state())).count();
+            Report report = reports.get(member.name());
+            long failed = report == null ? 0 : report.failed();
             entry.put("revision", report == null ? null : report.revision());
             entry.put("behind", report == null ? null : Math.max(0, revision - report.revision()));
             entry.put("failed", failed);
@@ -163,7 +184,11 @@ public class FleetView {
         return members;
     }
 
-    private Map<String, Object> artifact(Artifact artifact, ClusterView view, Map<String, NodeDeployment> reports) {
+    /**
+     * One artifact and its state on each node that runs artifacts: active, installed or failed as
+     * the node reported it; pending until the node has its revision; waiting before any report.
+     */
+    private Map<String, Object> artifact(Artifact artifact, ClusterView view, Map<String, Report> reports) {
         Map<String, Object> entry = new LinkedHashMap<>();
         entry.put("name", artifact.name());
         entry.put("type", artifact.type().label());
@@ -173,11 +198,15 @@ public class FleetView {
         List<Map<String, Object>> nodes = new ArrayList<>();
         int active = 0;
         for (ClusterMember member : view.in(SubDomain.WORKER)) {
-            String state = stateOn(artifact, reports.get(member.name()));
+            Report report = reports.get(member.name());
+            ArtifactState applied = report == null ? null : report.applied(artifact);
+            String state = report == null ? "waiting"
+                    : applied != null ? applied.state()
+                    : report.revision() < artifact.revision() ? "pending" : "missing";
             Map<String, Object> onNode = new LinkedHashMap<>();
             onNode.put("node", member.name());
             onNode.put("state", state);
-            onNode.put("reason", reasonOn(artifact, reports.get(member.name())));
+            onNode.put("reason", applied == null ? null : applied.reason());
             nodes.add(onNode);
             if (ArtifactState.ACTIVE.equals(state)) {
                 active++;
@@ -186,26 +215,5 @@ public class FleetView {
         entry.put("nodes", nodes);
         entry.put("activeOn", active);
         return entry;
-    }
-
-    /** active, installed or failed as the node reported it; pending until it has the revision; waiting before any report. */
-    static String stateOn(Artifact artifact, NodeDeployment report) {
-        if (report == null) {
-            return "waiting";
-        }
-        Optional<ArtifactState> state = report.artifacts().stream().filter(s -> s.name().equals(artifact.name()))
-                .findFirst();
-        if (state.isPresent() && state.get().revision() >= artifact.revision()) {
-            return state.get().state();
-        }
-        return report.revision() < artifact.revision() ? "pending" : "missing";
-    }
-
-    private static String reasonOn(Artifact artifact, NodeDeployment report) {
-        if (report == null) {
-            return null;
-        }
-        return report.artifacts().stream().filter(s -> s.name().equals(artifact.name())
-                && s.revision() >= artifact.revision()).map(ArtifactState::reason).findFirst().orElse(null);
     }
 }

@@ -1,12 +1,11 @@
 package io.carbide.management.internal.auth;
 
+import io.carbide.management.internal.PrivateFile;
 import io.carbide.node.NodeIdentity;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
@@ -203,26 +202,14 @@ public class Users {
         }
     }
 
-    /** Written whole to a temporary file (owner-only), then renamed over the old one. */
+    /** Owner-only, and never half-written ({@link PrivateFile}). */
     private void save() throws IOException {
-        Files.createDirectories(file.getParent());
         List<String> lines = new ArrayList<>();
         lines.add("# Carbide management users: name = " + PasswordHash.SCHEME + ":ITERATIONS:SALT:HASH");
         lines.add("# Passwords are never stored. Set one with PUT /api/users/NAME on the management port,");
         lines.add("# or in the console. Delete this file to start over with a new admin password.");
         hashes.forEach((name, hash) -> lines.add(name + " = " + hash));
-        Path next = Files.createTempFile(file.getParent(), FILE_NAME, ".tmp");
-        try {
-            try {
-                Files.setPosixFilePermissions(next, PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException notPosix) {
-                // Windows: the folder's own permissions apply
-            }
-            Files.write(next, lines, StandardCharsets.UTF_8);
-            Files.move(next, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(next);
-        }
+        PrivateFile.write(file, (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
     private String rememberKey(String name, String password, String hash) {

@@ -1,14 +1,12 @@
 package io.carbide.management.internal.tls;
 
+import io.carbide.management.internal.PrivateFile;
 import io.carbide.management.internal.auth.PasswordHash;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -96,9 +94,9 @@ public final class ManagementKeyStore {
             store.load(null, null);
             store.setKeyEntry(ALIAS, keys.getPrivate(), password.toCharArray(), new Certificate[] {certificate});
             Path file = folder.resolve("management.p12");
-            writePrivately(folder.resolve("management.p12.password"), out -> out.write(
-                    (password + "\n").getBytes(StandardCharsets.US_ASCII)));
-            writePrivately(file, out -> {
+            PrivateFile.write(folder.resolve("management.p12.password"),
+                    (password + "\n").getBytes(StandardCharsets.US_ASCII));
+            PrivateFile.write(file, out -> {
                 try {
                     store.store(out, password.toCharArray());
                 } catch (GeneralSecurityException e) {
@@ -109,34 +107,12 @@ public final class ManagementKeyStore {
                     + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
                             .encodeToString(certificate.getEncoded())
                     + "\n-----END CERTIFICATE-----\n";
-            writePrivately(folder.resolve("management.crt"), out -> out.write(pem.getBytes(StandardCharsets.US_ASCII)));
+            PrivateFile.write(folder.resolve("management.crt"), pem.getBytes(StandardCharsets.US_ASCII));
             LOG.info("Generated the management port's TLS key and self-signed certificate in {} ({} ms); clients can "
                     + "trust {}", folder, (System.nanoTime() - started) / 1_000_000, folder.resolve("management.crt"));
             return new ManagementKeyStore(file, password);
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot generate the management TLS key: " + e, e);
-        }
-    }
-
-    private interface Writer {
-        void write(OutputStream out) throws IOException;
-    }
-
-    /** Owner-only, written whole to a temporary file and renamed: a crash leaves no half key store. */
-    private static void writePrivately(Path file, Writer writer) throws IOException {
-        Path next = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
-        try {
-            try {
-                Files.setPosixFilePermissions(next, PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException notPosix) {
-                // the folder's own permissions apply
-            }
-            try (OutputStream out = Files.newOutputStream(next)) {
-                writer.write(out);
-            }
-            Files.move(next, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(next);
         }
     }
 }
