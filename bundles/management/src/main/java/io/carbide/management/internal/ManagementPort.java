@@ -72,7 +72,7 @@ public class ManagementPort implements NodeStatusContributor {
         String host = node.managementHost();
         jetty.put("org.apache.felix.http.host", host);
         if (node.managementSecure()) {
-            ManagementKeyStore keys = ManagementKeyStore.findOrCreate(node.base(), node.home(), node.name(), host);
+            ManagementKeyStore keys = ManagementKeyStore.findOrCreate(node.base(), node.name(), host);
             jetty.put("org.apache.felix.http.enable", false);
             jetty.put("org.apache.felix.https.enable", true);
             jetty.put("org.osgi.service.http.port.secure", node.managementPort());

@@ -25,10 +25,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The management users, kept in {@code conf/users.properties} as {@code name = hash} lines
- * ({@link PasswordHash}; never plain text). The node's own {@code conf/} is used when it has the
- * file, else the installation's; a node that finds neither creates the file in its own
- * {@code conf/} with the user {@code admin}, whose password comes from
- * {@code CARBIDE_ADMIN_PASSWORD} or is generated and printed once on the console.
+ * ({@link PasswordHash}; never plain text) in the node's own base. A manager that has no such
+ * file creates it with the user {@code admin}, whose password comes from
+ * {@code CARBIDE_ADMIN_PASSWORD} or is generated and printed once on the console. Each manager
+ * keeps its own users; copy the file to give several managers the same ones.
  *
  * <p>The first admin's hash is computed off the start-up path (it takes a second in a JVM that
  * has just started), and log-ins wait for it.
@@ -57,9 +57,7 @@ public class Users {
     @Activate
     public Users(@Reference NodeIdentity node) throws IOException {
         new SecureRandom().nextBytes(memoryKey);
-        Path own = node.base().resolve("conf").resolve(FILE_NAME);
-        Path shared = node.home().resolve("conf").resolve(FILE_NAME);
-        this.file = Files.exists(own) || !Files.exists(shared) ? own : shared;
+        this.file = node.base().resolve("conf").resolve(FILE_NAME);
         if (Files.exists(file)) {
             load();
             loaded = CompletableFuture.completedFuture(null);

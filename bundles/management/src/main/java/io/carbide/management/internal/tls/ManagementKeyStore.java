@@ -25,9 +25,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The management port's TLS key: {@code conf/security/management.p12} (PKCS#12), its password in
  * {@code management.p12.password}, and the certificate as PEM in {@code management.crt} for
- * clients ({@code curl --cacert}). Generated on the first start of a node that has none, so no
- * two installations share a key and none ships in the distribution. To use a certificate from
- * your own CA, replace the .p12 and its password file.
+ * clients ({@code curl --cacert}), all in the node's own base. Generated on the first start of a
+ * node that has none, so none ships in the distribution, and each manager's key is its own (like
+ * its repository, and unlike the cluster secret, which the nodes must share). To use a
+ * certificate from your own CA, replace the .p12 and its password file.
  */
 public final class ManagementKeyStore {
 
@@ -51,22 +52,15 @@ public final class ManagementKeyStore {
         return password;
     }
 
-    /**
-     * The node's own {@code conf/security/} when it holds a key store, else the installation's,
-     * else a new one in the node's own folder.
-     */
-    public static ManagementKeyStore findOrCreate(Path base, Path home, String nodeName, String host)
-            throws IOException {
-        Path own = base.resolve("conf/security");
-        Path shared = home.resolve("conf/security");
-        for (Path folder : List.of(own, shared)) {
-            Path file = folder.resolve("management.p12");
-            if (Files.exists(file)) {
-                return new ManagementKeyStore(file, Files.readString(folder.resolve("management.p12.password"),
-                        StandardCharsets.UTF_8).strip());
-            }
+    /** The key store in the node's {@code conf/security/}, made there on its first start. */
+    public static ManagementKeyStore findOrCreate(Path base, String nodeName, String host) throws IOException {
+        Path folder = base.resolve("conf/security");
+        Path file = folder.resolve("management.p12");
+        if (Files.exists(file)) {
+            return new ManagementKeyStore(file, Files.readString(folder.resolve("management.p12.password"),
+                    StandardCharsets.UTF_8).strip());
         }
-        return create(own, nodeName, host);
+        return create(folder, nodeName, host);
     }
 
     private static ManagementKeyStore create(Path folder, String nodeName, String host) throws IOException {

@@ -56,12 +56,12 @@ class SelfSignedCertificateTest {
 
     @Test
     void aKeyStoreIsCreatedOnceAndThenReused(@TempDir Path base) throws Exception {
-        ManagementKeyStore first = ManagementKeyStore.findOrCreate(base, base.resolve("home"), "m1", "127.0.0.1");
+        ManagementKeyStore first = ManagementKeyStore.findOrCreate(base, "m1", "127.0.0.1");
         assertTrue(Files.isRegularFile(base.resolve("conf/security/management.p12")));
         assertTrue(Files.readString(base.resolve("conf/security/management.crt")).contains("BEGIN CERTIFICATE"));
         assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
                 Files.getPosixFilePermissions(base.resolve("conf/security/management.p12.password"))));
-        ManagementKeyStore again = ManagementKeyStore.findOrCreate(base, base.resolve("home"), "m1", "127.0.0.1");
+        ManagementKeyStore again = ManagementKeyStore.findOrCreate(base, "m1", "127.0.0.1");
         assertEquals(first.password(), again.password());
         assertEquals(first.path(), again.path());
     }
