@@ -57,7 +57,8 @@ karaf_run() {  # prints "ms rss_mib heap_mib 0"
 
 # A worker is ready once it has joined and caught up with its manager, so "worker" starts while a
 # manager (not timed) runs, as workers do in a fleet; "lone" is a worker with no manager at all,
-# whose first join attempt has to wait for nobody to answer.
+# which is never ready (nothing to serve, no manager): it is timed until /health says so
+# ("refused"), with no start grace, i.e. until its first join attempt has found nobody.
 peer_manager="$work/peer-manager"
 peer_manager_offset=7510
 ensure_peer_manager() {
@@ -71,7 +72,7 @@ trap 'stop_node "$peer_manager"' EXIT
 carbide_run() {  # $1 = floor, worker, lone, manager or default; prints "ms rss_mib heap_mib serving_ms"
   local base="$work/carbide-$1" offset=7500 t0 ts t1 pid rss heap dist="$BENCH_DIST" ready='200' profile="$1" extra=()
   if [ "$1" = floor ]; then dist="$floor"; ready='404'; fi  # nothing is deployed: Jetty answering is ready
-  if [ "$1" = lone ]; then profile=worker; fi
+  if [ "$1" = lone ]; then profile=worker; extra=(-Dcarbide.health.startGraceSeconds=0); fi
   if [ "$1" = worker ]; then
     ensure_peer_manager
     extra=("-Dcarbide.cluster.wellKnownMembers=127.0.0.1[$((4000 + peer_manager_offset))]")
@@ -83,7 +84,12 @@ carbide_run() {  # $1 = floor, worker, lone, manager or default; prints "ms rss_
   JAVA_OPTS="$flags" "$dist/bin/start.sh" --background -Dprofile="$profile" -DportOffset=$offset -Dcarbide.base="$base" \
     ${extra[@]+"${extra[@]}"} >/dev/null
   ts=$(await_http_200 $((9763 + offset)) "$([ "$1" = floor ] && echo / || echo /health)" 60000 "$ready|503")
-  t1=$(await_http_200 $((9763 + offset)) "$([ "$1" = floor ] && echo / || echo /health)" 60000 "$ready")
+  if [ "$1" = lone ]; then
+    until curl -s --max-time 1 "http://127.0.0.1:$((9763 + offset))/health" | grep -q '"state":"refused"'; do sleep 0.01; done
+    t1=$(now_ms)
+  else
+    t1=$(await_http_200 $((9763 + offset)) "$([ "$1" = floor ] && echo / || echo /health)" 60000 "$ready")
+  fi
   pid=$(cat "$base/data/carbide.pid")
   sleep "$settle"
   rss=$(rss_mib "$pid")

@@ -39,8 +39,10 @@ if [ "$CARBIDE_JSON" = true ]; then
 else
   mode=read-write
   [ "$(carbide_status_field readOnly)" = true ] && mode=read-only
-  ready=ready
-  [ "$(carbide_status_field ready)" = true ] || ready="not ready"
+  # ready, starting, lagging, draining or refused; --json (or /health) says why
+  ready="$(carbide_status_field state)"
+  [ -n "$ready" ] || ready="not ready"
+  [ "$ready" = ready ] || ready="$ready (status.sh --json: reason)"
   active="$(grep -c '"state": "ACTIVE"' "$CARBIDE_STATUS_FILE" || true)"
   echo "Running: node $(carbide_status_field node), profile $(carbide_status_field profile) ($mode), $ready, pid $pid, $active bundles active, base $CARBIDE_BASE"
 fi

@@ -37,7 +37,15 @@ function toast(message, bad = false) {
   setTimeout(() => el.remove(), bad ? 9000 : 5000);
 }
 
-const SYNC_LABELS = { 'in-sync': 'in sync', behind: 'behind', failed: 'failed', waiting: 'waiting', manager: 'manager' };
+const SYNC_LABELS = {
+  'in-sync': 'in sync', behind: 'behind', failed: 'failed', waiting: 'waiting', manager: 'manager',
+  'other-lineage': 'other repository',
+};
+
+/** Repository ids are long; the first 8 characters tell them apart, the title shows the whole. */
+function shortId(id) {
+  return id ? id.slice(0, 8) : '–';
+}
 
 function formatSize(bytes) {
   if (bytes < 1024) return bytes + ' B';
@@ -110,9 +118,8 @@ function render(fleet) {
   const banner = $('authority-banner');
   if (!fleet.selfIsAuthority) {
     banner.hidden = false;
-    banner.textContent = fleet.authority
-      ? `This manager is not the authority: ${fleet.authority} is. Changes made here are stored but not replicated; use the console of ${fleet.authority}.`
-      : 'No authority: this manager has not joined a cluster with a manager yet.';
+    banner.replaceChildren('Changes here are not recorded. ', fleet.notRecording || '',
+      fleet.authorityUrl ? h('span', {}, ' ', h('a', { href: fleet.authorityUrl + '/console/' }, `Open the console of ${fleet.authority}`)) : '');
   } else {
     banner.hidden = true;
   }
@@ -135,9 +142,13 @@ function renderTiles(fleet) {
   $('tile-sync').textContent = `${inSync} / ${workers.length}`;
   const behind = workers.filter((m) => m.sync === 'behind').length;
   const failed = workers.filter((m) => m.sync === 'failed').length;
-  $('tile-sync-detail').textContent = [behind && `${behind} behind`, failed && `${failed} failed`].filter(Boolean).join(', ');
+  const other = workers.filter((m) => m.sync === 'other-lineage').length;
+  $('tile-sync-detail').textContent = [behind && `${behind} behind`, failed && `${failed} failed`,
+    other && `${other} follow another repository`].filter(Boolean).join(', ');
   $('tile-revision').textContent = fleet.revision;
-  $('tile-authority').textContent = fleet.authority ? `authority ${fleet.authority}` : 'no authority';
+  $('tile-authority').textContent = `repository ${shortId(fleet.repositoryId)}, `
+    + (fleet.authority ? `authority ${fleet.authority}` : 'no authority');
+  $('tile-authority').title = fleet.repositoryId;
   $('tile-artifacts').textContent = fleet.artifacts.length;
   $('tile-refused').textContent = fleet.refused.length ? `${fleet.refused.length} refused` : '';
 }
@@ -146,7 +157,10 @@ function syncBadge(member) {
   let label = SYNC_LABELS[member.sync] || member.sync;
   if (member.sync === 'behind') label = `behind by ${member.behind}`;
   if (member.sync === 'failed') label = `failed (${member.failed})`;
-  return h('span', { class: 'badge ' + member.sync, 'data-sync': member.sync }, label);
+  const title = member.sync === 'other-lineage'
+    ? `follows repository ${member.repositoryId}, not this manager's: nothing recorded here reaches it`
+    : member.sync;
+  return h('span', { class: 'badge ' + member.sync, 'data-sync': member.sync, title }, label);
 }
 
 function renderCluster(fleet) {
@@ -157,8 +171,10 @@ function renderCluster(fleet) {
     h('td', {}, m.subDomains.join(' + ')),
     h('td', {}, m.profile),
     h('td', {}, m.version),
+    h('td', { class: 'mono', title: m.repositoryId || 'follows no repository yet', 'data-repository': m.repositoryId || '' },
+      m.runsArtifacts ? shortId(m.repositoryId) : '–'),
     h('td', { class: 'num' }, m.revision === null ? '–' : m.revision),
-    h('td', {}, syncBadge(m)),
+    h('td', {}, syncBadge(m), ...(m.ignored || []).map((line) => h('div', { class: 'muted small' }, line))),
     h('td', {}, h('button', { class: 'quiet', onclick: () => showBundles(m.name) }, 'Bundles'))));
   $('cluster-table').tBodies[0].replaceChildren(...rows);
 }

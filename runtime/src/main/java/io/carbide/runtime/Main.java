@@ -1,5 +1,6 @@
 package io.carbide.runtime;
 
+import io.carbide.node.NodeProperties;
 import io.carbide.node.Role;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +41,9 @@ public final class Main {
             int code = check ? checkProfiles(options, system) : run(options, system);
             System.exit(code);
         } catch (LaunchException e) {
-            System.err.println("carbide: " + e.getMessage());
+            // a part that stopped the node while it started knows best what went wrong
+            String failure = System.getProperty(NodeProperties.FAILURE);
+            System.err.println("carbide: " + (failure != null ? failure : e.getMessage()));
             if (debug) {
                 e.printStackTrace();
             }
@@ -84,12 +87,20 @@ public final class Main {
                     profile.name(), profile.description(), String.join(", ", plan.features()));
             Framework framework = new NodeLauncher(properties).start(plan);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                // /health answers "draining" from here on, while the bundles still serve
+                System.setProperty(NodeProperties.DRAINING, "true");
                 log.info("Node {} stopping", options.nodeName());
                 NodeLauncher.stopQuietly(framework);
                 log.info("Node {} stopped", options.nodeName());
             }, "carbide-shutdown"));
             log.info(readyLine(options, profile, framework));
             framework.waitForStop(0);
+            String failure = System.getProperty(NodeProperties.FAILURE);
+            if (failure != null) {
+                // a part of the node could not work and stopped it; it logged the same line
+                System.err.println("carbide: " + failure);
+                return EXIT_USER_ERROR;
+            }
             return 0;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -1,7 +1,6 @@
 package io.carbide.cluster;
 
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -44,8 +43,9 @@ public interface Cluster {
      */
     CompletionStage<ClusterMessage> request(String memberName, ClusterMessage message, Duration timeout);
 
-    /** The member that is the authority, if any manager is in the view. */
-    default Optional<ClusterMember> authority() {
-        return view().authority();
-    }
+    /**
+     * How this node finds the other members, for messages an operator reads, e.g.
+     * {@code well-known members 127.0.0.1[4001]}.
+     */
+    String discovery();
 }

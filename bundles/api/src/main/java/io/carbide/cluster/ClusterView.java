@@ -7,15 +7,9 @@ import java.util.Optional;
  * The members of the domain at one moment, oldest first, as every member agrees on them.
  *
  * @param id increases with every membership change
- * @param authority the oldest manager ({@code mgt} member): the only node whose changes count
  * @param merged true when this view healed a partition; state may have diverged on both sides
  */
-public record ClusterView(String domain, long id, List<ClusterMember> members, ClusterMember self,
-        Optional<ClusterMember> authority, boolean merged) {
-
-    public boolean selfIsAuthority() {
-        return authority.map(a -> a.name().equals(self.name())).orElse(false);
-    }
+public record ClusterView(String domain, long id, List<ClusterMember> members, ClusterMember self, boolean merged) {
 
     public List<ClusterMember> in(SubDomain subDomain) {
         return members.stream().filter(m -> m.isIn(subDomain)).toList();

@@ -1,7 +1,8 @@
 /**
  * The cluster as other bundles see it: the members of the node's cluster domain with their
- * sub-domains, which manager is the authority, and typed messages between members.
+ * sub-domains, and typed messages between members. Which manager is the authority is the
+ * repository's business ({@code io.carbide.deployment.FleetAuthority}), not membership's.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("2.0.0")
 package io.carbide.cluster;

@@ -1,5 +1,6 @@
 package io.carbide.deployment;
 
+import io.carbide.deployment.protocol.ReplicationProtocol;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -12,11 +13,32 @@ import java.util.Optional;
  */
 public interface ArtifactRepository {
 
-    /** Identifies this repository; a node that synced from another repository starts over. */
+    /**
+     * Identifies this repository: the lineage of every node that follows it. A node never applies
+     * anything from a repository of another id, unless an operator moves it.
+     */
     String id();
 
     /** The revision of the latest change; 0 for an empty repository. */
     long revision();
+
+    /** The term of the repository's authority (its consensus leader); 0 where there is no consensus. */
+    default long term() {
+        return 0;
+    }
+
+    /**
+     * What a node that applied {@code revision} of {@code repositoryId} is answered: the changes
+     * since, when it follows this repository and is not ahead of it; else the full state (for a
+     * node that follows nothing yet; a node of another lineage, or ahead, must not apply it).
+     */
+    default ReplicationProtocol.Changes changesFor(String repositoryId, long revision) {
+        long current = revision();
+        if (id().equals(repositoryId) && revision <= current) {
+            return new ReplicationProtocol.Changes(id(), current, false, changesSince(revision), term());
+        }
+        return new ReplicationProtocol.Changes(id(), current, true, artifacts(), term());
+    }
 
     /** The artifacts present now (no tombstones), by name. */
     List<Artifact> artifacts();
@@ -43,6 +65,15 @@ public interface ArtifactRepository {
      * @throws InvalidArtifactException when the file is not a valid artifact of its type
      */
     Artifact store(String name, Path file) throws InvalidArtifactException, IOException;
+
+    /**
+     * Whether {@code file} holds exactly the content stored under {@code name} now, so that
+     * storing it would record nothing.
+     */
+    boolean isStored(String name, Path file) throws IOException;
+
+    /** Lists a change that was not recorded, with why, among the {@link #refusals()}. */
+    void recordRefusal(String name, String reason);
 
     /** Removes an artifact: a tombstone at a new revision. Empty when there was no such artifact. */
     Optional<Artifact> remove(String name) throws IOException;

@@ -3,8 +3,14 @@ package io.carbide.deployment;
 import java.util.List;
 
 /**
- * What a node reported about its deployment: the repository revision it has applied and the
- * state of each artifact.
+ * What a node reported about its deployment: the lineage it follows (the repository id), the
+ * revision of that repository it has applied, the state of each artifact, and the managers whose
+ * other repositories it ignored.
+ *
+ * @param source the manager it syncs from, or empty
+ * @param ignored one line per manager that offered another repository, e.g.
+ *     {@code offered repository 5d1c... by mgr-2: ignored}
  */
-public record NodeDeployment(String node, long revision, List<ArtifactState> artifacts, long reportedAt) {
+public record NodeDeployment(String node, String repositoryId, long revision, List<ArtifactState> artifacts,
+        String source, List<String> ignored, long reportedAt) {
 }

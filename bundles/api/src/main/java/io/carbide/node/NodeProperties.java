@@ -22,6 +22,18 @@ public final class NodeProperties {
     /** {@code false} serves the management port as plain HTTP (behind a TLS proxy); HTTPS otherwise. */
     public static final String MANAGEMENT_SECURE = "carbide.management.secure";
 
+    /**
+     * Set (to {@code true}) by the launcher as a system property the moment the node is asked to
+     * stop, so that {@code /health} says {@code draining} before anything stops serving. A system
+     * property because it changes after the framework started; Felix lets bundles read it.
+     */
+    public static final String DRAINING = "carbide.node.draining";
+    /**
+     * Set by the node as a system property, to one line, when a part of it cannot work and stops
+     * the node (see {@link NodeLifecycle#stopForFailure}); the launcher prints it and exits with 2.
+     */
+    public static final String FAILURE = "carbide.node.failure";
+
     /** The well-known ports before the offset is added; WSO2 users know them. */
     public static final int DEFAULT_CLIENT_PORT = 9763;
     public static final int DEFAULT_MANAGEMENT_PORT = 9443;

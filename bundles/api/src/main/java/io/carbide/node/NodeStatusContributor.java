@@ -5,7 +5,7 @@ import java.util.Map;
 /**
  * A part of the node that reports into its status. Register one as a service (whiteboard): the
  * node bundle puts {@link #status()} under {@link #section()} in {@code bin/status.sh --json},
- * and the client port's {@code /health} merges {@link #health()} and {@link #isReady()}.
+ * and the client port's {@code /health} merges {@link #health()} and {@link #readiness()}.
  *
  * <p>Values must be JSON-shaped: maps with string keys, lists, strings, numbers, booleans.
  */
@@ -28,8 +28,11 @@ public interface NodeStatusContributor {
         return Map.of();
     }
 
-    /** False while this part would make the node serve stale or partial content. */
-    default boolean isReady() {
-        return true;
+    /**
+     * Whether this part lets the node take client traffic, and if not, why: a part that would make
+     * the node serve stale or partial content says {@code starting} or {@code lagging}.
+     */
+    default Readiness readiness() {
+        return Readiness.ready();
     }
 }

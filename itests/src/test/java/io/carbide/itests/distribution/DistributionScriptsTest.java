@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -37,14 +38,17 @@ class DistributionScriptsTest {
     @ParameterizedTest
     @ValueSource(strings = {"worker", "manager", "default"})
     void eachProfileStartsReportsAndStops(String profile) throws Exception {
-        try (NodeProcess node = new NodeProcess(temp.resolve(profile), profile)) {
+        boolean worker = profile.equals("worker");
+        // a lone worker has nothing to serve and no manager: after its start grace it says so, never ready
+        try (NodeProcess node = new NodeProcess(temp.resolve(profile), profile, "-Dcarbide.health.startGraceSeconds=1")) {
             ScriptResult started = node.start();
             assertEquals(0, started.exitCode(), started.output());
 
-            JsonObject status = node.awaitReady();
+            String settled = worker ? "refused" : "ready";
+            JsonObject status = node.awaitStatus(s -> settled.equals(s.get("state").getAsString()), Duration.ofSeconds(60),
+                    settled);
             assertEquals(profile + "-" + node.portOffset(), status.get("node").getAsString());
             assertEquals(profile, status.get("profile").getAsString());
-            boolean worker = profile.equals("worker");
             assertEquals(worker, status.get("readOnly").getAsBoolean(), "only the worker is read-only");
             assertTrue(status.get("pid").getAsLong() > 0);
             assertEquals(node.clientPort(), status.getAsJsonObject("ports").get("client").getAsInt());
@@ -56,15 +60,21 @@ class DistributionScriptsTest {
             assertEquals(!worker, status.getAsJsonObject("ports").has("management"));
 
             HttpResponse<String> health = node.get(node.clientPort(), "/health");
-            assertEquals(200, health.statusCode());
+            assertEquals(worker ? 503 : 200, health.statusCode(), health.body());
             JsonObject body = JsonParser.parseString(health.body()).getAsJsonObject();
             assertEquals(status.get("node"), body.get("node"));
             assertEquals(worker, body.get("readOnly").getAsBoolean());
-            assertTrue(body.get("ready").getAsBoolean());
+            assertEquals(!worker, body.get("ready").getAsBoolean());
+            assertEquals(settled, body.get("state").getAsString());
+            if (worker) {
+                assertTrue(body.get("reason").getAsString().startsWith("nothing to serve: no manager is reachable through "
+                        + "well-known members 127.0.0.1[" + node.clusterPort() + "]"), body.toString());
+            }
 
             ScriptResult human = node.status(false);
             assertEquals(0, human.exitCode());
             assertTrue(human.stdout().startsWith("Running: node " + profile), human.stdout());
+            assertTrue(human.stdout().contains(worker ? ", refused (status.sh --json: reason)," : ", ready,"), human.stdout());
 
             ScriptResult stopped = node.stop();
             assertEquals(0, stopped.exitCode(), stopped.output());
@@ -84,7 +94,8 @@ class DistributionScriptsTest {
     @Test
     void managementPortIsOpenOnManagersOverHttpsAndClosedOnWorkers() throws Exception {
         try (NodeProcess manager = new NodeProcess(temp.resolve("m"), "manager");
-             NodeProcess worker = new NodeProcess(temp.resolve("w"), "worker")) {
+             NodeProcess worker = new NodeProcess(temp.resolve("w"), "worker",
+                     "-Dcarbide.cluster.wellKnownMembers=127.0.0.1[" + (4000 + manager.portOffset()) + "]")) {
             assertEquals(0, manager.start().exitCode());
             assertEquals(0, worker.start().exitCode());
             manager.awaitReady();

@@ -35,11 +35,23 @@ public final class NodeProcess implements AutoCloseable {
     private Long pid;
 
     public NodeProcess(Path base, String profile, String... extraOptions) {
+        this(base, profile, PortOffsets.free(), extraOptions);
+    }
+
+    private NodeProcess(Path base, String profile, int portOffset, String... extraOptions) {
         this.home = Distribution.home();
         this.base = base;
         this.profile = profile;
-        this.portOffset = PortOffsets.free();
+        this.portOffset = portOffset;
         this.extraOptions = List.of(extraOptions);
+    }
+
+    /**
+     * A node on a given port offset: for clusters whose nodes must know each other's ports before
+     * any of them starts (several managers as well-known members of each other).
+     */
+    public static NodeProcess withOffset(Path base, String profile, int portOffset, String... extraOptions) {
+        return new NodeProcess(base, profile, portOffset, extraOptions);
     }
 
     /** Sets an environment variable for the scripts (and so the node) this object runs. */
@@ -220,6 +232,55 @@ public final class NodeProcess implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted running " + name, e);
+        }
+    }
+
+    /** The pid of the process this object started, if it did. */
+    public long pid() {
+        if (pid == null) {
+            throw new IllegalStateException("node " + base.getFileName() + " was not started by this test");
+        }
+        return pid;
+    }
+
+    /** Sends a signal (e.g. {@code STOP}, {@code CONT}) to the process this object started, as an operator's kill would. */
+    public void signal(String name) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(pid())).inheritIO().start();
+            if (kill.waitFor() != 0) {
+                throw new AssertionError("kill -" + name + " " + pid + " failed");
+            }
+        } catch (IOException e) {
+            throw new AssertionError("cannot run kill: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Waits for the process this object started to end on its own; false after the timeout. */
+    public boolean awaitExit(Duration timeout) {
+        return ProcessHandle.of(pid()).map(p -> {
+            try {
+                p.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                return true;
+            } catch (java.util.concurrent.TimeoutException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            } catch (java.util.concurrent.ExecutionException e) {
+                return true;
+            }
+        }).orElse(true);
+    }
+
+    /** What the node printed on its console ({@code logs/console.out} when started in the background). */
+    public String console() {
+        try {
+            return Files.readString(base.resolve("logs/console.out"));
+        } catch (IOException e) {
+            return "";
         }
     }
 

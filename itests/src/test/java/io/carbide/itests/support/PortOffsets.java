@@ -26,6 +26,32 @@ public final class PortOffsets {
         throw new IllegalStateException("no free port offset found");
     }
 
+    /**
+     * Several free offsets at once, for nodes that must know each other's ports before any starts;
+     * never 100 apart, where one node's failure-detection port (cluster + 100) is another's cluster port.
+     */
+    public static int[] free(int count) {
+        int[] offsets = new int[count];
+        for (int i = 0; i < count; i++) {
+            int candidate;
+            do {
+                candidate = free();
+            } while (clashes(offsets, i, candidate));
+            offsets[i] = candidate;
+        }
+        return offsets;
+    }
+
+    private static boolean clashes(int[] taken, int count, int candidate) {
+        for (int i = 0; i < count; i++) {
+            int distance = Math.abs(taken[i] - candidate);
+            if (distance == 0 || distance == 100) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static boolean allFree(int offset) {
         for (int base : BASE_PORTS) {
             try (ServerSocket socket = new ServerSocket(base + offset, 1, InetAddress.getLoopbackAddress())) {

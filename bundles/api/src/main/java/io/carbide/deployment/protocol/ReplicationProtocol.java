@@ -14,19 +14,28 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The messages of replication, all version 1:
+ * The messages of replication, version 2. Every node that runs artifacts follows one
+ * <em>lineage</em>: the id of the repository it applied its artifacts from. It only ever applies
+ * announcements, changes and full states of that repository, whoever offers them.
  *
  * <ul>
- * <li>{@value #ANNOUNCE} (authority to workers, one-way): "the repository is at revision R".</li>
- * <li>{@value #SYNC} (node to authority, request): "I applied revision R of repository I"; the
+ * <li>{@value #ANNOUNCE} (every manager to workers, one-way): "my repository I is at revision R,
+ *     term T, and I am (or am not) the authority".</li>
+ * <li>{@value #SYNC} (node to a manager, request): "I applied revision R of repository I"; the
  *     reply {@value #CHANGES} lists the latest record of every artifact changed since, tombstones
- *     included, or the full state when the node's repository id is not the authority's.</li>
- * <li>{@value #FETCH} (node to authority, request): a chunk of an artifact's content by digest,
+ *     included, or the full state for a node that follows no repository yet.</li>
+ * <li>{@value #FETCH} (node to a manager, request): a chunk of an artifact's content by digest,
  *     offset and length; the reply is the bytes. Large artifacts travel chunk by chunk.</li>
- * <li>{@value #REPORT} (node to authority, one-way): the node's applied revision and the state of
- *     each of its artifacts.</li>
+ * <li>{@value #REPORT} (node to every manager, one-way): the lineage the node follows, its
+ *     applied revision, the state of each of its artifacts, and the offers it ignored.</li>
+ * <li>{@value #ADOPT} (manager to a node, one-way, by an operator's explicit action): "follow my
+ *     repository from now on".</li>
  * </ul>
- * Nodes never send changes to the authority: replication flows one way, so it cannot loop.
+ * Nodes never send changes to a manager: replication flows one way, so it cannot loop.
+ *
+ * <p>Messages are read tolerantly, so a fleet can be upgraded one node at a time: a field a later
+ * version appends is skipped by an older reader, and a field an older sender did not write takes
+ * its default.
  */
 public final class ReplicationProtocol {
 
@@ -36,36 +45,48 @@ public final class ReplicationProtocol {
     public static final String FETCH = "deployment.fetch";
     public static final String CHUNK = "deployment.chunk";
     public static final String REPORT = "deployment.report";
-    public static final int VERSION = 1;
+    public static final String ADOPT = "deployment.adopt";
+    public static final int VERSION = 2;
 
     /** Largest chunk a fetch may ask for. */
     public static final int MAX_CHUNK = 4 * 1024 * 1024;
 
-    public record Announce(String repositoryId, long revision) {
+    /** @param authority whether the sender considers itself the authority of the fleet */
+    public record Announce(String repositoryId, long revision, long term, boolean authority) {
     }
 
     public record Sync(String repositoryId, long revision) {
     }
 
     /** @param full true when {@code artifacts} is the whole live state and anything else must go */
-    public record Changes(String repositoryId, long revision, boolean full, List<Artifact> artifacts) {
+    public record Changes(String repositoryId, long revision, boolean full, List<Artifact> artifacts, long term) {
     }
 
     public record Fetch(String sha256, long offset, int length) {
     }
 
-    public record Report(long revision, List<ArtifactState> artifacts) {
+    /**
+     * @param source the manager the node syncs from, or empty
+     * @param ignored one line per offer of another repository the node ignored
+     */
+    public record Report(String repositoryId, long revision, List<ArtifactState> artifacts, String source,
+            List<String> ignored) {
+    }
+
+    public record Adopt(String repositoryId) {
     }
 
     private ReplicationProtocol() {
     }
 
-    // ---- encoding
+    // ---- encoding: version 1 fields first, later fields appended
 
     public static ClusterMessage encode(Announce announce) {
         return message(ANNOUNCE, out -> {
             out.writeUTF(announce.repositoryId());
             out.writeLong(announce.revision());
+            out.writeLong(announce.term());
+            out.writeBoolean(announce.authority());
         });
     }
 
@@ -90,6 +111,7 @@ public final class ReplicationProtocol {
                 out.writeLong(artifact.size());
                 out.writeBoolean(artifact.deleted());
             }
+            out.writeLong(changes.term());
         });
     }
 
@@ -116,14 +138,29 @@ public final class ReplicationProtocol {
                 out.writeUTF(state.state());
                 out.writeUTF(state.reason() == null ? "" : truncate(state.reason()));
             }
+            out.writeUTF(report.repositoryId());
+            out.writeUTF(report.source());
+            out.writeInt(report.ignored().size());
+            for (String line : report.ignored()) {
+                out.writeUTF(truncate(line));
+            }
         });
     }
 
-    // ---- decoding: each checks type and version, and fails with IOException on anything else
+    public static ClusterMessage encode(Adopt adopt) {
+        return message(ADOPT, out -> out.writeUTF(adopt.repositoryId()));
+    }
+
+    // ---- decoding: each checks the type, reads what it knows and skips what it does not
 
     public static Announce announce(ClusterMessage message) throws IOException {
         DataInputStream in = open(message, ANNOUNCE);
-        return new Announce(in.readUTF(), in.readLong());
+        String id = in.readUTF();
+        long revision = in.readLong();
+        long term = in.available() >= Long.BYTES ? in.readLong() : 0;
+        // a version 1 sender announced only when it was the authority
+        boolean authority = in.available() > 0 ? in.readBoolean() : true;
+        return new Announce(id, revision, term, authority);
     }
 
     public static Sync sync(ClusterMessage message) throws IOException {
@@ -142,12 +179,13 @@ public final class ReplicationProtocol {
             String name = in.readUTF();
             int type = in.readUnsignedByte();
             if (type >= ArtifactType.values().length) {
-                throw new IOException("unknown artifact type " + type);
+                throw new IOException("unknown artifact type " + type + " for " + name);
             }
             artifacts.add(new Artifact(name, ArtifactType.values()[type], in.readLong(), in.readUTF(), in.readLong(),
                     in.readBoolean()));
         }
-        return new Changes(id, revision, full, artifacts);
+        long term = in.available() >= Long.BYTES ? in.readLong() : 0;
+        return new Changes(id, revision, full, artifacts, term);
     }
 
     public static Fetch fetch(ClusterMessage message) throws IOException {
@@ -160,7 +198,9 @@ public final class ReplicationProtocol {
     }
 
     public static byte[] chunk(ClusterMessage message) throws IOException {
-        open(message, CHUNK);
+        if (!message.type().equals(CHUNK)) {
+            throw new IOException("expected a " + CHUNK + " message, got " + message.type());
+        }
         return message.payload();
     }
 
@@ -172,7 +212,20 @@ public final class ReplicationProtocol {
         for (int i = 0; i < count; i++) {
             states.add(new ArtifactState(in.readUTF(), in.readLong(), in.readUTF(), in.readUTF(), in.readUTF()));
         }
-        return new Report(revision, states);
+        String id = in.available() > 0 ? in.readUTF() : "";
+        String source = in.available() > 0 ? in.readUTF() : "";
+        List<String> ignored = new ArrayList<>();
+        if (in.available() > 0) {
+            int lines = count(in);
+            for (int i = 0; i < lines; i++) {
+                ignored.add(in.readUTF());
+            }
+        }
+        return new Report(id, revision, states, source, ignored);
+    }
+
+    public static Adopt adopt(ClusterMessage message) throws IOException {
+        return new Adopt(open(message, ADOPT).readUTF());
     }
 
     // ---- plumbing
@@ -191,13 +244,13 @@ public final class ReplicationProtocol {
         return new ClusterMessage(type, VERSION, bytes.toByteArray());
     }
 
+    /** Any version from 1 up is read: fields are only ever appended. */
     private static DataInputStream open(ClusterMessage message, String type) throws IOException {
         if (!message.type().equals(type)) {
             throw new IOException("expected a " + type + " message, got " + message.type());
         }
-        if (message.version() != VERSION) {
-            throw new IOException(type + " version " + message.version() + " is not known here (this node reads "
-                    + VERSION + ")");
+        if (message.version() < 1) {
+            throw new IOException(type + " version " + message.version() + " is not a version any node sends");
         }
         return new DataInputStream(new ByteArrayInputStream(message.payload()));
     }

@@ -2,11 +2,14 @@ package io.carbide.deployment.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.carbide.cluster.ClusterMessage;
 import io.carbide.deployment.Artifact;
 import io.carbide.deployment.ArtifactState;
 import io.carbide.deployment.ArtifactType;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -17,23 +20,50 @@ class ReplicationProtocolTest {
     void everyMessageRoundTrips() throws IOException {
         List<Artifact> artifacts = List.of(new Artifact("a.jar", ArtifactType.BUNDLE, 3, "ab".repeat(32), 10, false),
                 new Artifact("b.zip", ArtifactType.WEBAPP, 4, "", 0, true));
-        ReplicationProtocol.Changes changes = new ReplicationProtocol.Changes("repo", 4, false, artifacts);
+        ReplicationProtocol.Changes changes = new ReplicationProtocol.Changes("repo", 4, false, artifacts, 7);
         assertEquals(changes, ReplicationProtocol.changes(ReplicationProtocol.encode(changes)));
         ReplicationProtocol.Sync sync = new ReplicationProtocol.Sync("repo", 2);
         assertEquals(sync, ReplicationProtocol.sync(ReplicationProtocol.encode(sync)));
         ReplicationProtocol.Fetch fetch = new ReplicationProtocol.Fetch("cd".repeat(32), 1 << 20, 4096);
         assertEquals(fetch, ReplicationProtocol.fetch(ReplicationProtocol.encode(fetch)));
-        ReplicationProtocol.Report report = new ReplicationProtocol.Report(4,
-                List.of(new ArtifactState("a.jar", 3, "ab".repeat(32), ArtifactState.FAILED, "missing requirement")));
+        ReplicationProtocol.Report report = new ReplicationProtocol.Report("repo", 4,
+                List.of(new ArtifactState("a.jar", 3, "ab".repeat(32), ArtifactState.FAILED, "missing requirement")),
+                "mgr-1", List.of("offered repository other by mgr-2: ignored"));
         assertEquals(report, ReplicationProtocol.report(ReplicationProtocol.encode(report)));
+        ReplicationProtocol.Announce announce = new ReplicationProtocol.Announce("repo", 9, 2, false);
+        assertEquals(announce, ReplicationProtocol.announce(ReplicationProtocol.encode(announce)));
+        ReplicationProtocol.Adopt adopt = new ReplicationProtocol.Adopt("repo");
+        assertEquals(adopt, ReplicationProtocol.adopt(ReplicationProtocol.encode(adopt)));
     }
 
     @Test
-    void wrongTypeVersionOrTruncationFailsClearly() {
+    void version1MessagesAreReadWithDefaultsForTheFieldsTheyLack() throws IOException {
+        // what a node of the first release sends: an announcement was only ever the authority's
+        ClusterMessage announce = version1(ReplicationProtocol.ANNOUNCE, out -> {
+            out.writeUTF("repo");
+            out.writeLong(5);
+        });
+        assertEquals(new ReplicationProtocol.Announce("repo", 5, 0, true), ReplicationProtocol.announce(announce));
+        ClusterMessage report = version1(ReplicationProtocol.REPORT, out -> {
+            out.writeLong(5);
+            out.writeInt(0);
+        });
+        assertEquals(new ReplicationProtocol.Report("", 5, List.of(), "", List.of()), ReplicationProtocol.report(report));
+    }
+
+    @Test
+    void fieldsALaterVersionAppendsAreSkipped() throws IOException {
         ClusterMessage sync = ReplicationProtocol.encode(new ReplicationProtocol.Sync("repo", 2));
-        assertThrows(IOException.class, () -> ReplicationProtocol.changes(sync));
-        assertThrows(IOException.class, () -> ReplicationProtocol.sync(new ClusterMessage(ReplicationProtocol.SYNC, 2,
-                sync.payload())));
+        byte[] longer = java.util.Arrays.copyOf(sync.payload(), sync.payload().length + 12);
+        ReplicationProtocol.Sync read = ReplicationProtocol.sync(new ClusterMessage(ReplicationProtocol.SYNC, 9, longer));
+        assertEquals(new ReplicationProtocol.Sync("repo", 2), read);
+    }
+
+    @Test
+    void wrongTypeOrTruncationFailsClearly() {
+        ClusterMessage sync = ReplicationProtocol.encode(new ReplicationProtocol.Sync("repo", 2));
+        IOException wrongType = assertThrows(IOException.class, () -> ReplicationProtocol.changes(sync));
+        assertTrue(wrongType.getMessage().contains("expected a deployment.changes message"), wrongType.getMessage());
         byte[] cut = java.util.Arrays.copyOf(sync.payload(), 3);
         assertThrows(IOException.class, () -> ReplicationProtocol.sync(new ClusterMessage(ReplicationProtocol.SYNC, 1, cut)));
         ClusterMessage lying = new ClusterMessage(ReplicationProtocol.CHANGES, 1, new byte[] {0, 1, 'r', 0, 0, 0, 0, 0, 0, 0,
@@ -45,5 +75,17 @@ class ReplicationProtocolTest {
     void oversizedFetchIsRefused() {
         ClusterMessage greedy = ReplicationProtocol.encode(new ReplicationProtocol.Fetch("x", 0, ReplicationProtocol.MAX_CHUNK + 1));
         assertThrows(IOException.class, () -> ReplicationProtocol.fetch(greedy));
+    }
+
+    private interface Fields {
+        void write(DataOutputStream out) throws IOException;
+    }
+
+    private static ClusterMessage version1(String type, Fields fields) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            fields.write(out);
+        }
+        return new ClusterMessage(type, 1, bytes.toByteArray());
     }
 }

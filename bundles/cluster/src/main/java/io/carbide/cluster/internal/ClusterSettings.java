@@ -40,6 +40,11 @@ record ClusterSettings(boolean enabled, String domain, String stack, Path stackF
                 node.clusterPort(), wellKnown);
     }
 
+    /** How this node finds the others, for messages: {@code well-known members 127.0.0.1[4001]}. */
+    String discovery() {
+        return "udp".equals(stack) ? "multicast discovery (stack " + stack + ")" : "well-known members " + wellKnownMembers;
+    }
+
     /** A node's own conf/ wins over the installation's. */
     private static Path stackFile(NodeIdentity node, String stack) {
         Path own = node.base().resolve("conf/cluster").resolve(stack + ".xml");

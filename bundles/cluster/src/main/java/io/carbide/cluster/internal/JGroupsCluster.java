@@ -9,6 +9,7 @@ import io.carbide.cluster.MessageHandler;
 import io.carbide.cluster.SubDomain;
 import io.carbide.node.NodeIdentity;
 import io.carbide.node.NodeStatusContributor;
+import io.carbide.node.Readiness;
 import java.io.ByteArrayInputStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,6 +64,10 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
         });
     }
 
+    /** First wait before a failed or refused join is tried again; it doubles up to the maximum. */
+    private static final long FIRST_RETRY_MILLIS = 1_000;
+    private static final long MAX_RETRY_MILLIS = 30_000;
+
     private final NodeIdentity node;
     private final ClusterSettings settings;
     private final ClusterMember self;
@@ -73,10 +78,19 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
     private final ExecutorService events = Executors.newSingleThreadExecutor(r -> daemon(r, "carbide-cluster-events"));
     private final ExecutorService requestWorkers = Executors.newFixedThreadPool(4,
             r -> daemon(r, "carbide-cluster-requests"));
+    private final Object joinLock = new Object();
     private volatile ClusterView view;
     private volatile Map<Address, ClusterMember> byAddress = Map.of();
-    private volatile String state = "joining";
+    private volatile JoinState state = JoinState.JOINING;
+    private volatile String problem = "";
+    private volatile boolean leaving;
     private volatile JChannel channel;
+    private Thread joiner;
+
+    /** Where the node stands with its domain; only {@code JOINED} exchanges messages. */
+    private enum JoinState {
+        DISABLED, JOINING, JOINED, REFUSED, FAILED, STOPPED
+    }
 
     @Activate
     public JGroupsCluster(@Reference NodeIdentity node, BundleContext context) {
@@ -86,41 +100,71 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
                 "http://" + settings.bindAddress() + ":" + node.clientPort(),
                 node.managementUrl(), node.version(),
                 System.currentTimeMillis());
-        this.view = new ClusterView(settings.domain(), 0, List.of(self), self, Optional.empty(), false);
+        this.view = new ClusterView(settings.domain(), 0, List.of(self), self, false);
         if (!settings.enabled()) {
-            state = "disabled";
+            state = JoinState.DISABLED;
             LOG.info("Clustering is off on node {} (carbide.cluster.enabled=false)", node.name());
             return;
         }
         // Join at once, on its own thread: setting up the stack (mostly class loading) then runs on
         // the second core while the framework starts the remaining bundles.
-        daemon(this::join, "carbide-cluster-join").start();
+        joiner = daemon(this::joinUntilJoined, "carbide-cluster-join");
+        joiner.start();
     }
 
-    private void join() {
+    /**
+     * Joins, and when the domain refuses this node (wrong secret, name taken) or the join fails
+     * (port in use), tries again with a growing wait, so a cause fixed later heals without a
+     * restart. Each new problem is logged once. Once joined it waits, in case the node has to
+     * leave and join again (see {@link #leaveForDuplicateName}).
+     */
+    private void joinUntilJoined() {
         ClassLoader previous = Thread.currentThread().getContextClassLoader();
         // JGroups loads protocol classes by name; they live in this bundle
         Thread.currentThread().setContextClassLoader(JGroupsCluster.class.getClassLoader());
-        long started = System.nanoTime();
         try {
             byte[] secret = ClusterSecret.load(node);
-            JChannel created;
-            SecretEncrypt.KEY.set(SecretEncrypt.deriveKey(secret, settings.domain()));
+            javax.crypto.SecretKey key = SecretEncrypt.deriveKey(secret, settings.domain());
+            long wait = FIRST_RETRY_MILLIS;
+            while (!leaving) {
+                boolean joined = state == JoinState.JOINED || joinOnce(secret, key);
+                synchronized (joinLock) {
+                    if (!leaving) {
+                        joinLock.wait(joined ? 0 : wait);
+                    }
+                }
+                wait = joined ? FIRST_RETRY_MILLIS : Math.min(MAX_RETRY_MILLIS, wait * 2);
+            }
+        } catch (java.io.IOException e) {
+            fail(JoinState.FAILED, "cannot read the cluster secret: " + e.getMessage()
+                    + "; fix it and restart the node");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            Thread.currentThread().setContextClassLoader(previous);
+        }
+    }
+
+    /** One attempt; true once joined. */
+    private boolean joinOnce(byte[] secret, javax.crypto.SecretKey key) {
+        long started = System.nanoTime();
+        JChannel created = null;
+        try {
+            SecretEncrypt.KEY.set(key);
             try {
                 created = new JChannel(new ByteArrayInputStream(StackFile.read(settings)));
             } finally {
                 SecretEncrypt.KEY.remove();
             }
             if (created.getProtocolStack().findProtocol(SecretEncrypt.class) == null) {
-                created.close();
                 throw new IllegalStateException("stack " + settings.stackFile() + " lacks <" + SecretEncrypt.class.getName()
                         + "/>; cluster traffic must be encrypted");
             }
             AUTH auth = created.getProtocolStack().findProtocol(AUTH.class);
-            if (auth == null || !(auth.getAuthToken() instanceof SharedSecretToken token)) {
-                created.close();
-                throw new IllegalStateException("stack " + settings.stackFile() + " lacks <AUTH auth_class=\""
-                        + SharedSecretToken.class.getName() + "\"/>; nodes must prove they hold the cluster secret");
+            if (!(auth instanceof MemberAuth) || !(auth.getAuthToken() instanceof SharedSecretToken token)) {
+                throw new IllegalStateException("stack " + settings.stackFile() + " lacks <" + MemberAuth.class.getName()
+                        + " auth_class=\"" + SharedSecretToken.class.getName() + "\"/>; nodes must prove they hold the "
+                        + "cluster secret, and names must be unique");
             }
             token.configure(secret, settings.domain());
             created.name(node.name());
@@ -129,37 +173,62 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
             created.setDiscardOwnMessages(true);
             created.setReceiver(this);
             channel = created;
+            if (leaving) {
+                closeChannel();
+                return true;
+            }
             long connecting = System.nanoTime();
             created.connect(settings.domain());
-            state = "joined";
+            if (leaving) {
+                return true;
+            }
+            state = JoinState.JOINED;
+            problem = "";
             LOG.info("Node {} joined cluster domain {} on {}:{} in {} ms (stack set up in {} ms)", node.name(),
                     settings.domain(), settings.bindAddress(), settings.port(), (System.nanoTime() - connecting) / 1_000_000,
                     (connecting - started) / 1_000_000);
+            return true;
         } catch (SecurityException refused) {
-            state = "refused";
-            LOG.error("Node {} could not join cluster domain {}: refused ({}); give it the same conf/cluster.secret "
-                    + "(or CARBIDE_CLUSTER_SECRET) as the other nodes and restart it", node.name(), settings.domain(),
-                    refused.getMessage());
             closeChannel();
+            fail(JoinState.REFUSED, "refused by cluster domain " + settings.domain() + ": " + refused.getMessage()
+                    + (refused.getMessage() != null && refused.getMessage().contains("secret")
+                            ? "; give it the same conf/cluster.secret (or CARBIDE_CLUSTER_SECRET) as the other nodes" : ""));
         } catch (Exception e) {
-            state = "failed";
-            LOG.error("Node {} could not join cluster domain {} on {}:{}: {}; it keeps serving on its own",
-                    node.name(), settings.domain(), settings.bindAddress(), settings.port(), e.toString());
             closeChannel();
-        } finally {
-            Thread.currentThread().setContextClassLoader(previous);
+            fail(JoinState.FAILED, "could not join cluster domain " + settings.domain() + " on " + settings.bindAddress()
+                    + ":" + settings.port() + ": " + e.getMessage());
         }
+        return false;
+    }
+
+    private void fail(JoinState failed, String why) {
+        if (!why.equals(problem)) {
+            LOG.error("Node {} {}{}; it keeps serving what it has and tries again", node.name(),
+                    failed == JoinState.REFUSED ? "was " : "", why);
+        }
+        problem = why;
+        state = failed;
     }
 
     @Deactivate
     void leave() {
+        leaving = true;
+        synchronized (joinLock) {
+            joinLock.notifyAll();
+        }
         closeChannel();
+        if (joiner != null) {
+            try {
+                // a join under way ends once its channel is closed; it must not outlive this bundle's classes
+                joiner.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         requests.failAll("node " + node.name() + " is leaving the cluster");
         events.shutdown();
         requestWorkers.shutdownNow();
-        if (!"refused".equals(state) && !"failed".equals(state)) {
-            state = "stopped";
-        }
+        state = JoinState.STOPPED;
     }
 
     private void closeChannel() {
@@ -216,16 +285,51 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
             members.put(address, describe(address));
         }
         List<ClusterMember> ordered = List.copyOf(members.values());
-        Optional<ClusterMember> authority = ordered.stream().filter(m -> m.isIn(SubDomain.MGT)).findFirst();
-        ClusterView next = new ClusterView(settings.domain(), jgroupsView.getViewId().getId(), ordered, self, authority,
-                jgroupsView instanceof MergeView);
+        // a merge can bring together two members of one name (joins are checked by MemberAuth): the younger leaves
+        JChannel current = channel;
+        Address own = current == null ? null : current.getAddress();
+        for (Map.Entry<Address, ClusterMember> member : members.entrySet()) {
+            if (member.getKey().equals(own)) {
+                break;
+            }
+            if (member.getValue().name().equals(node.name())) {
+                leaveForDuplicateName(member.getKey(), member.getValue());
+                return;
+            }
+        }
+        install(new ClusterView(settings.domain(), jgroupsView.getViewId().getId(), ordered, self,
+                jgroupsView instanceof MergeView), members);
+    }
+
+    private void install(ClusterView next, Map<Address, ClusterMember> members) {
         byAddress = members;
         view = next;
         LOG.info(ViewDescriptions.logLine(next));
-        requests.membersLeft(ordered.stream().map(ClusterMember::name).collect(Collectors.toSet()));
+        requests.membersLeft(next.members().stream().map(ClusterMember::name).collect(Collectors.toSet()));
         for (MembershipListener listener : listeners) {
             events.execute(() -> notify(listener, next));
         }
+    }
+
+    /** Leaves the domain (off JGroups' thread) and lets the join loop try again later. */
+    private void leaveForDuplicateName(Address olderAddress, ClusterMember older) {
+        Object address = physicalAddress(olderAddress);
+        daemon(() -> {
+            closeChannel();
+            fail(JoinState.REFUSED, "refused by cluster domain " + settings.domain() + ": the name " + node.name()
+                    + " is taken by the member at " + address + " (client port " + older.clientUrl()
+                    + "); give this node another -Dnode=NAME, or wait until that member has left");
+            install(new ClusterView(settings.domain(), view.id() + 1, List.of(self), self, false), Map.of());
+            synchronized (joinLock) {
+                joinLock.notifyAll();
+            }
+        }, "carbide-cluster-leave").start();
+    }
+
+    private Object physicalAddress(Address address) {
+        JChannel current = channel;
+        return current == null ? address : current.down(new org.jgroups.Event(org.jgroups.Event.GET_PHYSICAL_ADDRESS,
+                address));
     }
 
     private ClusterMember describe(Address address) {
@@ -390,12 +494,17 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
 
     @Override
     public boolean isJoined() {
-        return "joined".equals(state);
+        return state == JoinState.JOINED;
     }
 
     @Override
     public boolean isJoining() {
-        return "joining".equals(state);
+        return state == JoinState.JOINING;
+    }
+
+    @Override
+    public String discovery() {
+        return settings.discovery();
     }
 
     @Override
@@ -405,15 +514,26 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
 
     @Override
     public Object status() {
-        return ViewDescriptions.status(view, state);
+        return ViewDescriptions.status(view, state.name().toLowerCase(java.util.Locale.ROOT), problem);
     }
 
     @Override
     public Map<String, Object> health() {
         Map<String, Object> health = new LinkedHashMap<>();
         health.put("members", new ArrayList<>(view.members().stream().map(ClusterMember::name).toList()));
-        health.put("authority", view.authority().map(ClusterMember::name).orElse(null));
         return health;
+    }
+
+    /** Refused (or unable to join) is a state of its own: a load balancer must not send traffic here. */
+    @Override
+    public Readiness readiness() {
+        return switch (state) {
+            case DISABLED, JOINED -> Readiness.ready();
+            case JOINING -> Readiness.starting("joining cluster domain " + settings.domain() + " through "
+                    + settings.discovery());
+            case REFUSED, FAILED -> Readiness.refused(problem);
+            case STOPPED -> Readiness.starting("the node has left cluster domain " + settings.domain());
+        };
     }
 
     private static Thread daemon(Runnable task, String name) {

@@ -94,8 +94,8 @@ public class SecretEncrypt extends SYM_ENCRYPT {
         }
         down_prot.down(new org.jgroups.BytesMessage(message.getSrc())
                 .putHeader(ClassConfigurator.getProtocolId(GMS.class), new GMS.GmsHeader(GMS.GmsHeader.JOIN_RSP))
-                .setArray(GMS.marshal(new JoinRsp("refused by " + local_addr + ": this node does not hold the "
-                        + "cluster secret of the domain"))));
+                .setArray(GMS.marshal(new JoinRsp(local_addr + " says this node does not hold the cluster secret of "
+                        + "the domain"))));
     }
 
     /** A join refusal goes out unencrypted: the refused node holds another key and could not read it. */

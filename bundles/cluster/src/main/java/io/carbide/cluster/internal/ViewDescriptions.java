@@ -15,27 +15,28 @@ final class ViewDescriptions {
     private ViewDescriptions() {
     }
 
-    /** {@code Cluster domain carbide: 3 members [mgr-1 (mgt, authority), w-1 (worker), w-2 (worker)]} */
+    /** {@code Cluster domain carbide: 3 members [mgr-1 (mgt), w-1 (worker), w-2 (worker)]} */
     static String logLine(ClusterView view) {
-        String members = view.members().stream().map(m -> m.name() + " (" + subDomains(m)
-                + (view.authority().filter(a -> a.name().equals(m.name())).isPresent() ? ", authority" : "") + ")")
+        String members = view.members().stream().map(m -> m.name() + " (" + subDomains(m) + ")")
                 .collect(Collectors.joining(", "));
         return "Cluster domain " + view.domain() + ": " + view.members().size()
                 + (view.members().size() == 1 ? " member [" : " members [") + members + "]"
                 + (view.merged() ? " (merged after a partition)" : "")
-                + (view.authority().isEmpty() ? " (no manager: nothing is replicated until one joins)" : "");
+                + (view.in(SubDomain.MGT).isEmpty() ? " (no manager: nothing is replicated until one joins)" : "");
     }
 
     static String subDomains(ClusterMember member) {
         return member.subDomains().stream().map(SubDomain::label).collect(Collectors.joining(", "));
     }
 
-    static Map<String, Object> status(ClusterView view, String state) {
+    static Map<String, Object> status(ClusterView view, String state, String problem) {
         Map<String, Object> status = new LinkedHashMap<>();
         status.put("domain", view.domain());
         status.put("state", state);
+        if (!problem.isEmpty()) {
+            status.put("problem", problem);
+        }
         status.put("viewId", view.id());
-        status.put("authority", view.authority().map(ClusterMember::name).orElse(null));
         List<Map<String, Object>> members = new ArrayList<>();
         for (ClusterMember member : view.members()) {
             Map<String, Object> entry = new LinkedHashMap<>();
@@ -47,7 +48,6 @@ final class ViewDescriptions {
                 entry.put("managementUrl", member.managementUrl());
             }
             entry.put("version", member.version());
-            entry.put("authority", view.authority().filter(a -> a.name().equals(member.name())).isPresent());
             entry.put("self", member.name().equals(view.self().name()));
             members.add(entry);
         }

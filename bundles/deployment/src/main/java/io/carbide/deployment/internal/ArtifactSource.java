@@ -5,10 +5,10 @@ import io.carbide.deployment.protocol.ReplicationProtocol;
 import java.io.IOException;
 import java.io.OutputStream;
 
-/** Where a node gets artifacts from: the authority over the cluster, or its own repository. */
+/** Where a node gets artifacts from: a manager over the cluster, or its own repository. */
 interface ArtifactSource {
 
-    /** Who this source is, for log lines. */
+    /** Who this source is: the manager's node name, or "the local repository". */
     String name();
 
     ReplicationProtocol.Changes sync(String repositoryId, long revision) throws IOException;

@@ -6,17 +6,20 @@ import io.carbide.cluster.ClusterMessage;
 import io.carbide.cluster.ClusterView;
 import io.carbide.cluster.MembershipListener;
 import io.carbide.cluster.MessageHandler;
+import io.carbide.cluster.SubDomain;
 import io.carbide.deployment.Artifact;
 import io.carbide.deployment.ArtifactRepository;
 import io.carbide.deployment.ArtifactState;
 import io.carbide.deployment.ArtifactType;
 import io.carbide.deployment.DeployedArtifacts;
+import io.carbide.deployment.FleetAuthority;
 import io.carbide.deployment.NodeDeployment;
 import io.carbide.deployment.RepositoryListener;
 import io.carbide.deployment.WebAppHost;
 import io.carbide.deployment.protocol.ReplicationProtocol;
 import io.carbide.node.NodeIdentity;
 import io.carbide.node.NodeStatusContributor;
+import io.carbide.node.Readiness;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,8 +32,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.cm.ConfigurationAdmin;
@@ -45,49 +48,65 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps this node's artifacts in step with the authority's repository. On start it deploys its
- * local copy at once (a restarted worker serves even with no manager up); then, whenever the
- * authority announces a revision, the view changes or a partition heals, it asks for the changes
- * since its revision, fetches and verifies what it lacks, deploys in revision order (tombstones
- * undeploy), records progress after each step, and reports every artifact's state back.
+ * Keeps this node's artifacts in step with the repository it follows (its lineage). On start it
+ * verifies and deploys its local copy at once (a restarted worker serves even with no manager
+ * up); then, whenever a manager of its lineage announces a revision, the view changes or a
+ * partition heals, it asks that manager for the changes since its revision, fetches and verifies
+ * what it lacks, deploys in revision order (tombstones undeploy), records progress after each
+ * step, and reports every artifact's state to every manager.
  *
- * <p>All of that runs on one thread, so changes apply strictly in order. The node is ready for
- * client traffic once it has caught up with the authority it follows (or when there is none).
+ * <p>It never applies anything from a repository other than its own: a manager rebuilt from
+ * scratch, or a second manager with a repository of its own, cannot make it drop what it runs.
+ * A node that follows nothing yet adopts the repository of the manager that is the authority;
+ * moving to another one is an operator's explicit action (an {@value ReplicationProtocol#ADOPT}
+ * message from a manager, or {@code -Dcarbide.lineage.adopt=ID|any} at start).
+ *
+ * <p>All of that runs on one thread, so changes apply strictly in order.
  */
 @Component(service = {NodeStatusContributor.class, MembershipListener.class, MessageHandler.class,
         RepositoryListener.class, DeployedArtifacts.class}, immediate = true,
-        property = MessageHandler.TYPE + "=" + ReplicationProtocol.ANNOUNCE)
+        property = {MessageHandler.TYPE + "=" + ReplicationProtocol.ANNOUNCE,
+                MessageHandler.TYPE + "=" + ReplicationProtocol.ADOPT})
 public class DeploymentAgent implements NodeStatusContributor, MembershipListener, MessageHandler,
         RepositoryListener, DeployedArtifacts {
 
+    static final String ADOPT_PROPERTY = "carbide.lineage.adopt";
+    private static final long NO_SOURCE_RETRY_MILLIS = 500;
     private static final Logger LOG = LoggerFactory.getLogger(DeploymentAgent.class);
-    private static final String LOCAL = "local";
 
     private final NodeIdentity node;
     private final Cluster cluster;
-    private final LocalState store;
-    private final VerifiedBlobs blobs;
-    private final Map<ArtifactType, Deployer> deployers;
+    private final LocalCopy copy;
     private final ConfigurationGuard guard;
-    private final Map<String, Artifact> held = new ConcurrentHashMap<>();
-    private final Map<String, ArtifactState> states = new ConcurrentHashMap<>();
+    private final ManagerOffers offers;
+    private final Freshness freshness;
     private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread thread = new Thread(r, "carbide-deployment");
         thread.setDaemon(true);
         return thread;
     });
-    private final AtomicBoolean syncScheduled = new AtomicBoolean();
+    private ScheduledFuture<?> nextSync;
+    private long nextSyncAt;
+    /** Managers that have this node's report since they appeared in the view. */
+    private final Set<String> reportedTo = ConcurrentHashMap.newKeySet();
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile ArtifactRepository localRepository;
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile FleetAuthority localAuthority;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile WebAppHost webAppHost;
 
-    private volatile String repositoryId = "";
+    /** The repository this node follows; empty until it adopts one. */
+    private volatile String lineage = "";
     private volatile long revision;
-    private volatile long authorityRevision;
+    private volatile long term;
+    /** A repository an operator told this node to move to ("any": the authority's), or null. */
+    private volatile String adopting;
     private volatile String syncedWith;
+    private volatile long sourceRevision;
     private volatile boolean restored;
+    private volatile boolean lastSyncFailed;
     private volatile String lastProblem;
     private int failures;
 
@@ -97,17 +116,30 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
         this.node = node;
         this.cluster = cluster;
         Path dir = node.base().resolve("data/deployment");
-        this.store = new LocalState(dir.resolve("state.json"));
-        this.blobs = new VerifiedBlobs(dir.resolve("blobs"));
+        this.offers = new ManagerOffers(node.name());
+        this.freshness = new Freshness(seconds(context, "carbide.health.startGraceSeconds", 10),
+                seconds(context, "carbide.health.maxLagSeconds", 30));
         ConfigurationDeployer configurations = new ConfigurationDeployer(configAdmin);
-        this.deployers = Map.of(ArtifactType.BUNDLE, new BundleDeployer(context),
-                ArtifactType.CONFIGURATION, configurations,
-                ArtifactType.WEBAPP, new WebAppDeployer(dir.resolve("webapps"), () -> webAppHost));
+        this.copy = new LocalCopy(node.name(), new LocalState(dir.resolve("state.json")),
+                new VerifiedBlobs(dir.resolve("blobs")), Map.of(ArtifactType.BUNDLE, new BundleDeployer(context),
+                        ArtifactType.CONFIGURATION, configurations,
+                        ArtifactType.WEBAPP, new WebAppDeployer(dir.resolve("webapps"), () -> webAppHost)));
         this.guard = node.isReadOnly() ? new ConfigurationGuard(node, configurations, context) : null;
         if (guard != null) {
             context.registerService(ConfigurationListener.class, guard, null);
         }
-        worker.execute(this::restore);
+        String adopt = context.getProperty(ADOPT_PROPERTY);
+        worker.execute(() -> restore(adopt == null || adopt.isBlank() ? null : adopt.strip()));
+    }
+
+    private static long seconds(BundleContext context, String key, long fallback) {
+        String value = context.getProperty(key);
+        try {
+            return value == null || value.isBlank() ? fallback : Math.max(0, Long.parseLong(value.strip()));
+        } catch (NumberFormatException e) {
+            LOG.warn("{} = '{}' is not a whole number of seconds; using {}", key, value, fallback);
+            return fallback;
+        }
     }
 
     @Deactivate
@@ -117,30 +149,24 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
 
     // ---- start: the local copy first
 
-    private void restore() {
+    private void restore(String adopt) {
         try {
-            LocalState.Snapshot snapshot = store.read();
-            repositoryId = snapshot.repositoryId();
-            revision = snapshot.revision();
-            for (Artifact artifact : snapshot.artifacts().stream().sorted(Comparator.comparingLong(Artifact::revision))
-                    .toList()) {
-                Optional<Path> content = blobs.get(artifact.sha256());
-                if (content.isEmpty()) {
-                    LOG.warn("The local copy of {} is missing; it will be fetched again", artifact.name());
-                    repositoryId = ""; // forces a full sync
-                    continue;
-                }
-                held.put(artifact.name(), artifact);
-                states.put(artifact.name(), deployers.get(artifact.type()).deploy(artifact, content.get()));
-            }
-            if (!held.isEmpty()) {
-                LOG.info("Node {} serves its local copy: {} artifacts at revision {}", node.name(), held.size(), revision);
+            LocalState.Snapshot restoredCopy = copy.restore();
+            lineage = restoredCopy.repositoryId();
+            revision = restoredCopy.revision();
+            term = restoredCopy.term();
+            if (!copy.isEmpty()) {
+                LOG.info("Node {} serves its local copy: {} artifacts at revision {} of repository {}", node.name(),
+                        copy.size(), revision, lineage);
             }
         } catch (IOException e) {
             LOG.error("Node {} could not read its local deployment state ({}); it starts empty and syncs in full",
                     node.name(), e.getMessage());
-            repositoryId = "";
+            lineage = "";
             revision = 0;
+        }
+        if (adopt != null && !adopt.equals(lineage)) {
+            startAdopting(adopt, "the start option -D" + ADOPT_PROPERTY + "=" + adopt);
         }
         restored = true;
         scheduleSync(0);
@@ -150,7 +176,11 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
 
     @Override
     public void viewChanged(ClusterView view) {
+        offers.retainMembers(view);
+        reportedTo.retainAll(view.members().stream().map(ClusterMember::name).collect(Collectors.toSet()));
         scheduleSync(0);
+        // every manager learns which repository this node follows, also one that just joined
+        sendReport();
     }
 
     @Override
@@ -160,54 +190,113 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
 
     @Override
     public ClusterMessage handle(ClusterMember from, ClusterMessage message) throws IOException {
-        ReplicationProtocol.Announce announce = ReplicationProtocol.announce(message);
-        if (cluster.authority().filter(a -> a.name().equals(from.name())).isPresent()) {
-            authorityRevision = Math.max(authorityRevision, announce.revision());
-            if (!announce.repositoryId().equals(repositoryId) || announce.revision() > revision) {
-                scheduleSync(0);
+        if (ReplicationProtocol.ADOPT.equals(message.type())) {
+            String repository = ReplicationProtocol.adopt(message).repositoryId();
+            if (!from.isIn(SubDomain.MGT)) {
+                throw new IOException("only a manager may move node " + node.name() + " to another repository, not "
+                        + from.name());
             }
+            worker.execute(() -> startAdopting(repository, "an operator, through " + from.name()));
+            return null;
         }
+        if (!from.isIn(SubDomain.MGT)) {
+            throw new IOException(from.name() + " is not a manager; only managers announce repositories");
+        }
+        ReplicationProtocol.Announce announce = ReplicationProtocol.announce(message);
+        offers.offered(from.name(), announce);
+        if (restored && reportedTo.add(from.name())) {
+            // a manager that just started may have missed the report sent when it joined the view
+            cluster.sendTo(from.name(), report());
+        }
+        if (announce.repositoryId().equals(lineage) && announce.revision() > revision) {
+            freshness.behind();
+        }
+        scheduleSync(0);
         return null;
     }
 
-    private void scheduleSync(long delayMillis) {
-        if (syncScheduled.compareAndSet(false, true) && !worker.isShutdown()) {
-            worker.schedule(this::sync, delayMillis, TimeUnit.MILLISECONDS);
+    private void startAdopting(String repository, String by) {
+        adopting = repository;
+        LOG.warn("Node {} moves from repository {} to {}, as asked by {}: what the new repository lacks will be "
+                + "undeployed", node.name(), lineage.isEmpty() ? "(none)" : lineage,
+                "any".equals(repository) ? "the authority's" : repository, by);
+        scheduleSync(0);
+    }
+
+    /** Runs a sync after the delay, unless one is due sooner; a retry waiting out its backoff is brought forward. */
+    private synchronized void scheduleSync(long delayMillis) {
+        long at = System.nanoTime() + delayMillis * 1_000_000L;
+        if (worker.isShutdown() || (nextSync != null && !nextSync.isDone() && nextSyncAt - at <= 0)) {
+            return;
         }
+        if (nextSync != null) {
+            nextSync.cancel(false);
+        }
+        nextSyncAt = at;
+        nextSync = worker.schedule(this::sync, delayMillis, TimeUnit.MILLISECONDS);
     }
 
     // ---- sync
 
-    /** The authority to follow: this node's own repository when it is its own authority. */
-    private Optional<ArtifactSource> source() {
-        Optional<ClusterMember> authority = cluster.authority();
-        ArtifactRepository local = localRepository;
-        if (local != null && (authority.isEmpty() || authority.get().name().equals(node.name()))) {
-            return Optional.of(new LocalSource(local));
-        }
-        return authority.map(a -> new RemoteSource(cluster, a.name()));
+    /** The lineage a source must offer: this node's own, or the one it is asked to adopt. */
+    private String wanted() {
+        String target = adopting;
+        return target == null ? lineage : "any".equals(target) ? "" : target;
     }
 
-    private static String key(ArtifactSource source) {
-        return source instanceof LocalSource ? LOCAL : source.name();
+    /** Where to sync from: this node's own repository on a default node that holds the lineage, else a manager. */
+    private Optional<ArtifactSource> source() {
+        String want = wanted();
+        ArtifactRepository local = localRepository;
+        FleetAuthority authority = localAuthority;
+        if (local != null && (want.isEmpty() ? authority != null && authority.current().maySelfRecord()
+                : local.id().equals(want))) {
+            return Optional.of(new LocalSource(local));
+        }
+        return offers.source(want).map(offer -> new RemoteSource(cluster, offer.manager(), freshness::progressed));
     }
 
     private void sync() {
-        syncScheduled.set(false);
+        synchronized (this) {
+            nextSync = null; // a request from now on schedules another round
+        }
+        if (!restored) {
+            return;
+        }
+        offers.noteIgnored(wanted());
         Optional<ArtifactSource> found = source();
         if (found.isEmpty()) {
+            // look again soon: announcements bring remote sources, but this node's own repository
+            // (on a default node) becomes one when its manager side decides it is the authority
+            scheduleSync(NO_SOURCE_RETRY_MILLIS);
             return;
         }
         ArtifactSource source = found.get();
+        String want = wanted();
+        boolean adoption = adopting != null;
         try {
-            ReplicationProtocol.Changes changes = source.sync(repositoryId, revision);
-            authorityRevision = changes.revision();
-            apply(changes, source);
-            syncedWith = key(source);
+            ReplicationProtocol.Changes changes = source.sync(adoption ? "" : lineage, adoption ? 0 : revision);
+            if (!want.isEmpty() && !changes.repositoryId().equals(want)) {
+                offers.ignore(source.name(), changes.repositoryId(), want);
+                lastSyncFailed = true;
+                return;
+            }
+            if (!adoption && !lineage.isEmpty() && changes.full()) {
+                // same repository, but the manager is behind this node: it lost recent changes
+                throw new IOException(source.name() + " offers revision " + changes.revision() + " of repository "
+                        + lineage + ", behind this node's " + revision + "; keeping what this node runs until it "
+                        + "catches up (or an operator moves this node)");
+            }
+            sourceRevision = changes.revision();
+            apply(changes, source, adoption || lineage.isEmpty());
+            adopting = null;
+            syncedWith = source.name();
             failures = 0;
             lastProblem = null;
-            report(source);
-            if (authorityRevision > revision) {
+            lastSyncFailed = false;
+            freshness.synced(revision, Math.max(sourceRevision, offers.newestRevision(lineage)));
+            sendReport();
+            if (offers.newestRevision(lineage) > revision) {
                 scheduleSync(0);
             }
         } catch (IOException | RuntimeException e) {
@@ -216,111 +305,90 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
                 LOG.warn("{}; retrying", problem);
             }
             lastProblem = problem;
+            lastSyncFailed = true;
             failures++;
             scheduleSync(Math.min(10_000, 250L << Math.min(failures, 6)));
         }
     }
 
-    private void apply(ReplicationProtocol.Changes changes, ArtifactSource source) throws IOException {
-        if (!changes.repositoryId().equals(repositoryId)) {
+    /** @param replaceAll true when {@code changes} is the full state of a repository this node now adopts */
+    private void apply(ReplicationProtocol.Changes changes, ArtifactSource source, boolean replaceAll)
+            throws IOException {
+        if (!changes.repositoryId().equals(lineage)) {
             LOG.info("Node {} follows repository {} from {}: {} artifacts at revision {}", node.name(),
                     changes.repositoryId(), source.name(), changes.artifacts().size(), changes.revision());
         }
         List<Artifact> work = new ArrayList<>(changes.artifacts());
-        if (changes.full()) {
-            Set<String> wanted = work.stream().map(Artifact::name).collect(Collectors.toSet());
-            for (Artifact gone : List.copyOf(held.values())) {
-                if (!wanted.contains(gone.name())) {
-                    undeploy(gone, changes.revision());
-                }
-            }
+        if (replaceAll && changes.full()) {
+            copy.retainOnly(work.stream().map(Artifact::name).collect(Collectors.toSet()), changes.revision());
         }
+        lineage = changes.repositoryId();
+        term = Math.max(term, changes.term());
         work.sort(Comparator.comparingLong(Artifact::revision));
         long lastSaved = System.nanoTime();
         for (Artifact change : work) {
-            applyOne(change, source);
+            copy.apply(change, source);
+            freshness.progressed();
             if (!changes.full()) {
                 revision = change.revision(); // every change up to here is in: a consistent point to resume from
             }
             if (System.nanoTime() - lastSaved > 1_000_000_000L) {
-                save();
+                copy.save(lineage, revision, term);
                 lastSaved = System.nanoTime();
             }
         }
-        repositoryId = changes.repositoryId();
         revision = changes.revision();
-        save();
-        blobs.keepOnly(held.values().stream().map(Artifact::sha256).collect(Collectors.toSet()));
+        copy.save(lineage, revision, term);
+        copy.dropUnreferencedContent();
     }
 
-    private void applyOne(Artifact change, ArtifactSource source) throws IOException {
-        Artifact current = held.get(change.name());
-        if (change.deleted()) {
-            if (current != null) {
-                undeploy(current, change.revision());
-            }
-            return;
-        }
-        ArtifactState state = states.get(change.name());
-        if (current != null && current.sha256().equals(change.sha256()) && state != null
-                && !ArtifactState.FAILED.equals(state.state())) {
-            held.put(change.name(), change);
-            states.put(change.name(), new ArtifactState(change.name(), change.revision(), change.sha256(),
-                    state.state(), state.reason()));
-            return;
-        }
-        Path content = blobs.receive(change.sha256(), change.size(), out -> source.fetch(change, out));
-        if (current != null && current.type() != change.type()) {
-            deployers.get(current.type()).undeploy(current);
-        }
-        ArtifactState result = deployers.get(change.type()).deploy(change, content);
-        held.put(change.name(), change);
-        states.put(change.name(), result);
-        if (ArtifactState.FAILED.equals(result.state())) {
-            LOG.warn("Node {} could not deploy {} (revision {}): {}", node.name(), change.name(), change.revision(),
-                    result.reason());
-        } else {
-            LOG.info("Deployed {} (revision {}, {}): {}", change.name(), change.revision(), change.type().label(),
-                    result.state());
+    /** Every manager hears which repository this node follows and what it runs. */
+    private void sendReport() {
+        if (restored) {
+            cluster.sendTo(SubDomain.MGT, report());
+            cluster.view().in(SubDomain.MGT).forEach(m -> reportedTo.add(m.name()));
         }
     }
 
-    private void undeploy(Artifact artifact, long atRevision) {
-        deployers.get(artifact.type()).undeploy(artifact);
-        held.remove(artifact.name());
-        states.remove(artifact.name());
-        LOG.info("Undeployed {} (revision {})", artifact.name(), atRevision);
+    private ClusterMessage report() {
+        return ReplicationProtocol.encode(new ReplicationProtocol.Report(lineage, revision, copy.states(),
+                syncedWith == null ? "" : syncedWith, offers.ignoredLines()));
     }
 
-    private void save() throws IOException {
-        store.write(new LocalState.Snapshot(repositoryId, revision, List.copyOf(held.values())));
-    }
-
-    private void report(ArtifactSource source) {
-        if (source instanceof RemoteSource) {
-            cluster.authority().ifPresent(authority -> cluster.sendTo(authority.name(),
-                    ReplicationProtocol.encode(new ReplicationProtocol.Report(revision, sortedStates()))));
-        }
-    }
-
-    private List<ArtifactState> sortedStates() {
-        return states.values().stream().sorted(Comparator.comparing(ArtifactState::name)).toList();
-    }
 
     // ---- what others see
 
     @Override
     public NodeDeployment current() {
-        return new NodeDeployment(node.name(), revision, sortedStates(), System.currentTimeMillis());
+        return new NodeDeployment(node.name(), lineage, revision, copy.states(), syncedWith == null ? "" : syncedWith,
+                offers.ignoredLines(), System.currentTimeMillis());
     }
 
     @Override
-    public boolean isReady() {
-        if (!restored || cluster.isJoining()) {
-            return false;
+    public Readiness readiness() {
+        if (!restored) {
+            return Readiness.starting("verifying and deploying its local copy");
         }
         Optional<ArtifactSource> source = source();
-        return source.isEmpty() || (key(source.get()).equals(syncedWith) && revision >= authorityRevision);
+        String unreachable = source.isPresent() && !lastSyncFailed ? null : unreachable(source);
+        String localCopy = copy.isEmpty() ? null
+                : copy.size() + " artifacts at revision " + revision + " of repository " + lineage;
+        String waiting = source.map(s -> "catching up with " + s.name() + " (revision " + revision + " of "
+                + Math.max(sourceRevision, offers.newestRevision(lineage)) + ")")
+                .orElse(cluster.isJoining() ? "joining the cluster" : wanted().isEmpty() ? "waiting for a manager"
+                        : "waiting for a manager of repository " + wanted());
+        return freshness.readiness(unreachable, waiting, localCopy, "behind " + (syncedWith == null ? "its manager"
+                : syncedWith) + " (revision " + revision + " of " + offers.newestRevision(lineage) + ")");
+    }
+
+    /** Why no manager of this node's lineage answers, naming how it looks for them. */
+    private String unreachable(Optional<ArtifactSource> source) {
+        if (source.isPresent()) {
+            return source.get().name() + " does not answer (" + lastProblem + ")";
+        }
+        String others = offers.anyIgnored() ? " (" + String.join("; ", offers.ignoredLines()) + ")" : "";
+        String repository = wanted().isEmpty() ? "no manager" : "no manager of repository " + wanted();
+        return repository + " is reachable through " + cluster.discovery() + others;
     }
 
     @Override
@@ -331,19 +399,24 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
     @Override
     public Object status() {
         Map<String, Object> status = new LinkedHashMap<>();
+        status.put("repositoryId", lineage);
         status.put("revision", revision);
-        status.put("authorityRevision", authorityRevision);
+        status.put("term", term);
+        status.put("sourceRevision", sourceRevision);
         status.put("source", source().map(ArtifactSource::name).orElse(null));
-        status.put("inSync", isReady());
+        status.put("inSync", freshness.hasCaughtUp() && revision >= offers.newestRevision(lineage));
+        if (adopting != null) {
+            status.put("adopting", adopting);
+        }
+        status.put("ignored", offers.ignoredLines());
         if (lastProblem != null) {
             status.put("problem", lastProblem);
         }
         List<Map<String, Object>> artifacts = new ArrayList<>();
-        for (ArtifactState state : sortedStates()) {
+        for (ArtifactState state : copy.states()) {
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("name", state.name());
-            Artifact artifact = held.get(state.name());
-            entry.put("type", artifact == null ? null : artifact.type().label());
+            entry.put("type", copy.held(state.name()).map(a -> a.type().label()).orElse(null));
             entry.put("revision", state.revision());
             entry.put("sha256", state.sha256());
             entry.put("state", state.state());
@@ -359,8 +432,9 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
     @Override
     public Map<String, Object> health() {
         Map<String, Object> health = new LinkedHashMap<>();
+        health.put("repositoryId", lineage);
         health.put("revision", revision);
-        health.put("authorityRevision", authorityRevision);
+        health.put("source", syncedWith);
         return health;
     }
 }

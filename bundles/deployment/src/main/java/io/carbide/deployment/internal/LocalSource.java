@@ -9,7 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The node's own repository, on a default (dual-mode) node that is its own authority: artifacts
+ * The node's own repository, on a default (dual-mode) node that holds the repository it follows: artifacts
  * are read straight from disk, the same way a worker reads them from the cluster.
  */
 final class LocalSource implements ArtifactSource {
@@ -27,11 +27,7 @@ final class LocalSource implements ArtifactSource {
 
     @Override
     public ReplicationProtocol.Changes sync(String repositoryId, long revision) {
-        long current = repository.revision();
-        if (repository.id().equals(repositoryId) && revision <= current) {
-            return new ReplicationProtocol.Changes(repository.id(), current, false, repository.changesSince(revision));
-        }
-        return new ReplicationProtocol.Changes(repository.id(), current, true, repository.artifacts());
+        return repository.changesFor(repositoryId, revision);
     }
 
     @Override

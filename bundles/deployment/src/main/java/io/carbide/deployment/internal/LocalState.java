@@ -21,10 +21,18 @@ import java.util.List;
  */
 final class LocalState {
 
-    /** The persisted form. */
-    record Snapshot(String repositoryId, long revision, List<Artifact> artifacts) {
+    /** The file's format; a later one only adds fields, which this one skips. */
+    static final int FORMAT = 2;
+
+    /**
+     * The persisted form.
+     *
+     * @param repositoryId the lineage this node follows (empty: none yet)
+     * @param term the highest term of that repository's authority seen
+     */
+    record Snapshot(int format, String repositoryId, long revision, long term, List<Artifact> artifacts) {
         static Snapshot empty() {
-            return new Snapshot("", 0, List.of());
+            return new Snapshot(FORMAT, "", 0, 0, List.of());
         }
     }
 
@@ -42,8 +50,10 @@ final class LocalState {
         }
         try {
             Snapshot snapshot = GSON.fromJson(Files.readString(file, StandardCharsets.UTF_8), Snapshot.class);
+            // Gson leaves out what the file lacks (format 1 had no format or term) and skips what it does not know
             return snapshot == null || snapshot.artifacts() == null ? Snapshot.empty()
-                    : new Snapshot(snapshot.repositoryId(), snapshot.revision(), new ArrayList<>(snapshot.artifacts()));
+                    : new Snapshot(FORMAT, snapshot.repositoryId() == null ? "" : snapshot.repositoryId(),
+                            snapshot.revision(), snapshot.term(), new ArrayList<>(snapshot.artifacts()));
         } catch (JsonParseException e) {
             throw new IOException(file + " is unreadable (" + e.getMessage() + ")", e);
         }

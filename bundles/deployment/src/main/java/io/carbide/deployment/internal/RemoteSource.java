@@ -14,7 +14,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
 /**
- * The authority manager, over the cluster: sync requests, then content fetched in chunks of
+ * A manager, over the cluster: sync requests, then content fetched in chunks of
  * {@value #CHUNK} bytes, a few at a time, so that no artifact, however large, is ever held whole
  * in memory.
  */
@@ -26,16 +26,19 @@ final class RemoteSource implements ArtifactSource {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     private final Cluster cluster;
-    private final String authority;
+    private final String manager;
+    private final Runnable progress;
 
-    RemoteSource(Cluster cluster, String authority) {
+    /** @param progress called for every chunk that arrives, so a long transfer counts as progress */
+    RemoteSource(Cluster cluster, String manager, Runnable progress) {
         this.cluster = cluster;
-        this.authority = authority;
+        this.manager = manager;
+        this.progress = progress;
     }
 
     @Override
     public String name() {
-        return "authority " + authority;
+        return manager;
     }
 
     @Override
@@ -57,7 +60,7 @@ final class RemoteSource implements ArtifactSource {
         while (written < artifact.size()) {
             while (inFlight.size() < IN_FLIGHT && requested < artifact.size()) {
                 int length = (int) Math.min(CHUNK, artifact.size() - requested);
-                inFlight.add(cluster.request(authority, ReplicationProtocol.encode(new ReplicationProtocol.Fetch(
+                inFlight.add(cluster.request(manager, ReplicationProtocol.encode(new ReplicationProtocol.Fetch(
                         artifact.sha256(), requested, length)), TIMEOUT).toCompletableFuture());
                 lengths.add(length);
                 requested += length;
@@ -65,16 +68,17 @@ final class RemoteSource implements ArtifactSource {
             byte[] chunk = ReplicationProtocol.chunk(await(inFlight.poll()));
             int expected = lengths.poll();
             if (chunk.length != expected) {
-                throw new IOException("authority " + authority + " sent " + chunk.length + " bytes of " + artifact.name()
+                throw new IOException("manager " + manager + " sent " + chunk.length + " bytes of " + artifact.name()
                         + " at offset " + written + " where " + expected + " were asked for");
             }
             out.write(chunk);
             written += chunk.length;
+            progress.run();
         }
     }
 
     private ClusterMessage ask(ClusterMessage request) throws IOException {
-        return await(cluster.request(authority, request, TIMEOUT).toCompletableFuture());
+        return await(cluster.request(manager, request, TIMEOUT).toCompletableFuture());
     }
 
     private ClusterMessage await(CompletableFuture<ClusterMessage> reply) throws IOException {
@@ -83,11 +87,11 @@ final class RemoteSource implements ArtifactSource {
         } catch (ExecutionException | CompletionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             throw new IOException(cause instanceof java.util.concurrent.TimeoutException
-                    ? "authority " + authority + " did not answer within " + TIMEOUT.toSeconds() + " s"
+                    ? "manager " + manager + " did not answer within " + TIMEOUT.toSeconds() + " s"
                     : cause.getMessage(), cause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IOException("interrupted while waiting for authority " + authority, e);
+            throw new IOException("interrupted while waiting for manager " + manager, e);
         }
     }
 }

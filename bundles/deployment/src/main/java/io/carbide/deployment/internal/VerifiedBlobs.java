@@ -44,6 +44,28 @@ final class VerifiedBlobs {
         return Files.isRegularFile(blob) ? Optional.of(blob) : Optional.empty();
     }
 
+    /**
+     * The content with this digest, read back and checked against it (and its size): what a node
+     * restores on start must be exactly what it verified when it arrived. A damaged copy is
+     * deleted, so it is fetched again.
+     */
+    Optional<Path> verified(String sha256, long size) throws IOException {
+        Optional<Path> blob = get(sha256);
+        if (blob.isEmpty()) {
+            return blob;
+        }
+        MessageDigest digest = sha256();
+        long read;
+        try (java.io.InputStream in = new java.security.DigestInputStream(Files.newInputStream(blob.get()), digest)) {
+            read = in.transferTo(OutputStream.nullOutputStream());
+        }
+        if (read == size && HexFormat.of().formatHex(digest.digest()).equals(sha256)) {
+            return blob;
+        }
+        Files.deleteIfExists(blob.get());
+        return Optional.empty();
+    }
+
     Path receive(String sha256, long size, Transfer transfer) throws IOException {
         Optional<Path> existing = get(sha256);
         if (existing.isPresent()) {

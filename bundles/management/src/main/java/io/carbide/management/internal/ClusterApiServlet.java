@@ -1,5 +1,7 @@
 package io.carbide.management.internal;
 
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
 import io.carbide.cluster.ClusterPing;
 import io.carbide.cluster.SubDomain;
 import io.carbide.node.NodeIdentity;
@@ -7,6 +9,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +25,10 @@ import org.osgi.service.component.annotations.Reference;
  * {@code GET /api/cluster} lists the members with their sub-domain, profile, version, applied
  * revision and sync state ({@link FleetView});
  * {@code GET /api/cluster/ping?subDomain=worker&waitMs=1000} asks a sub-domain (or every member)
- * to answer and lists who did, with round-trip times.
+ * to answer and lists who did, with round-trip times;
+ * {@code POST /api/cluster/adopt} with {@code {"nodes": ["w-1"]}} (or no body: every node that
+ * runs artifacts) tells nodes to follow this manager's repository from now on: the explicit,
+ * operator-only way to move workers to another lineage, e.g. to a manager rebuilt from scratch.
  */
 @Component(immediate = true)
 public class ClusterApiServlet extends ManagementServlet {
@@ -32,12 +38,14 @@ public class ClusterApiServlet extends ManagementServlet {
 
     private final transient FleetView fleet;
     private final transient ClusterPing ping;
+    private final transient String nodeName;
 
     @Activate
     public ClusterApiServlet(@Reference NodeIdentity node,
             @Reference FleetView fleet, @Reference ClusterPing ping, BundleContext context) {
         this.fleet = fleet;
         this.ping = ping;
+        this.nodeName = node.name();
         publish(context, node, "/api/cluster/*");
     }
 
@@ -55,6 +63,50 @@ public class ClusterApiServlet extends ManagementServlet {
             default -> Json.error(response, 404, "no such resource: /api/cluster" + path
                     + " (try /api/cluster or /api/cluster/ping?subDomain=worker)");
         }
+    }
+
+    @Override
+    protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        String path = request.getPathInfo() == null ? "/" : request.getPathInfo();
+        if (!"/adopt".equals(path)) {
+            Json.error(response, 404, "no such resource: POST /api/cluster" + path + " (try POST /api/cluster/adopt)");
+            return;
+        }
+        List<String> nodes = new ArrayList<>();
+        try {
+            if (request.getContentLengthLong() != 0) {
+                JsonObject body = Json.readObject(request);
+                if (body.has("nodes")) {
+                    if (!body.get("nodes").isJsonArray()) {
+                        throw new Json.BadRequest("\"nodes\" must be a list of node names, e.g. [\"w-1\"]");
+                    }
+                    for (JsonElement name : body.getAsJsonArray("nodes")) {
+                        if (!name.isJsonPrimitive() || !name.getAsJsonPrimitive().isString()) {
+                            throw new Json.BadRequest("\"nodes\" must hold node names (strings), not " + name);
+                        }
+                        nodes.add(name.getAsString());
+                    }
+                }
+            }
+        } catch (Json.BadRequest bad) {
+            Json.error(response, 400, bad.getMessage());
+            return;
+        }
+        List<String> unknown = nodes.stream().filter(n -> fleet.cluster().view().member(n).isEmpty()).toList();
+        if (!unknown.isEmpty()) {
+            Json.error(response, 404, "no member named " + String.join(", ", unknown) + " in cluster domain "
+                    + fleet.cluster().domain() + "; GET /api/cluster lists them");
+            return;
+        }
+        List<String> told = fleet.authority().moveFleetHere(nodes);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("repositoryId", fleet.repository().id());
+        body.put("manager", nodeName);
+        body.put("told", told);
+        body.put("message", told.isEmpty() ? "no node that runs artifacts was told: none is in the view"
+                : told.size() + " node(s) now move to repository " + fleet.repository().id()
+                        + ": what it lacks is undeployed there; GET /api/cluster shows them converge");
+        Json.write(response, 200, body);
     }
 
     private void ping(HttpServletRequest request, HttpServletResponse response) throws IOException {

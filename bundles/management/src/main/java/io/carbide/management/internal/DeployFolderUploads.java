@@ -3,6 +3,7 @@ package io.carbide.management.internal;
 import io.carbide.deployment.Artifact;
 import io.carbide.deployment.ArtifactRepository;
 import io.carbide.deployment.ArtifactType;
+import io.carbide.deployment.FleetAuthority;
 import io.carbide.deployment.InvalidArtifactException;
 import io.carbide.node.NodeIdentity;
 import java.io.IOException;
@@ -15,6 +16,7 @@ import java.nio.file.StandardCopyOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -46,9 +48,12 @@ public class DeployFolderUploads {
     static final long DEFAULT_MAX_UPLOAD = 512L * 1024 * 1024;
     private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,199}");
     private static final long RECORD_TIMEOUT_MILLIS = 30_000;
+    /** How long a request waits for a manager that just joined to know whether it is the authority. */
+    private static final Duration DECISION_WAIT = Duration.ofSeconds(5);
     private static final Logger LOG = LoggerFactory.getLogger(DeployFolderUploads.class);
 
     private final ArtifactRepository repository;
+    private final FleetAuthority authority;
     private final Path deploy;
     private final Path uploads;
     private final long maxUploadBytes;
@@ -75,8 +80,9 @@ public class DeployFolderUploads {
 
     @Activate
     public DeployFolderUploads(@Reference NodeIdentity node, @Reference ArtifactRepository repository,
-            BundleContext context) throws IOException {
+            @Reference FleetAuthority authority, BundleContext context) throws IOException {
         this.repository = repository;
+        this.authority = authority;
         this.deploy = node.base().resolve("deploy").toAbsolutePath().normalize();
         this.uploads = node.base().resolve("data/management/uploads");
         this.maxUploadBytes = parseSize(context.getProperty(MAX_UPLOAD_PROPERTY));
@@ -125,6 +131,7 @@ public class DeployFolderUploads {
      */
     public Outcome upload(String name, InputStream body, long declaredLength, String user) throws Refused, IOException {
         checkName(name);
+        requireAuthority();
         if (declaredLength > maxUploadBytes) {
             throw new Refused(413, name + " is " + declaredLength + " bytes, over the upload limit of " + maxUploadBytes
                     + " bytes (" + MAX_UPLOAD_PROPERTY + "); copy it into deploy/ on the manager instead, or raise the limit");
@@ -192,6 +199,7 @@ public class DeployFolderUploads {
     /** Removes an artifact by deleting its file from {@code deploy/}, as an operator would. */
     public Outcome undeploy(String name, String user) throws Refused, IOException {
         checkName(name);
+        requireAuthority();
         ReentrantLock lock = locks.computeIfAbsent(name, n -> new ReentrantLock());
         lock.lock();
         try {
@@ -209,6 +217,25 @@ public class DeployFolderUploads {
             return new Outcome(200, describe(tombstone, "removed"));
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Only the authority records changes: elsewhere a change would answer "created" and never
+     * reach a worker. 409 names the manager to send it to; 503 while this one cannot tell yet.
+     */
+    private void requireAuthority() throws Refused, IOException {
+        FleetAuthority.Decision decision;
+        try {
+            decision = authority.await(DECISION_WAIT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while finding out which manager records changes", e);
+        }
+        switch (decision.kind()) {
+            case SELF -> { }
+            case OTHER -> throw new Refused(409, decision.reason());
+            case UNDECIDED -> throw new Refused(503, decision.reason());
         }
     }
 

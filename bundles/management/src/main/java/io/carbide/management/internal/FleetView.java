@@ -9,6 +9,7 @@ import io.carbide.deployment.ArtifactRepository;
 import io.carbide.deployment.ArtifactState;
 import io.carbide.deployment.DeployedArtifacts;
 import io.carbide.deployment.DeploymentStatus;
+import io.carbide.deployment.FleetAuthority;
 import io.carbide.deployment.NodeDeployment;
 import io.carbide.node.NodeIdentity;
 import java.util.ArrayList;
@@ -30,8 +31,10 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  * repository and the nodes' reports; the API and the console's live updates both show this.
  *
  * <p>A member's sync state is {@code in-sync}, {@code behind} (by how many revisions),
- * {@code failed} (it applied the revision but an artifact failed), {@code waiting} (no report yet)
- * or {@code manager} (a manager-only node, which runs no artifacts).
+ * {@code failed} (it applied the revision but an artifact failed), {@code other-lineage} (it
+ * follows another repository than this manager's, so nothing here reaches it), {@code waiting}
+ * (no report yet) or {@code manager} (a manager-only node, which runs no artifacts). "In sync"
+ * means the same repository and the same revision, never merely the same revision number.
  */
 @Component(service = FleetView.class)
 public class FleetView {
@@ -40,6 +43,7 @@ public class FleetView {
     private final Cluster cluster;
     private final ArtifactRepository repository;
     private final DeploymentStatus deployments;
+    private final FleetAuthority authority;
 
     /** On a default (dual-mode) node, what this node itself runs. */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -48,11 +52,16 @@ public class FleetView {
 
     @Activate
     public FleetView(@Reference NodeIdentity node, @Reference Cluster cluster, @Reference ArtifactRepository repository,
-            @Reference DeploymentStatus deployments) {
+            @Reference DeploymentStatus deployments, @Reference FleetAuthority authority) {
         this.node = node;
         this.cluster = cluster;
         this.repository = repository;
         this.deployments = deployments;
+        this.authority = authority;
+    }
+
+    public FleetAuthority authority() {
+        return authority;
     }
 
     public ArtifactRepository repository() {
@@ -68,9 +77,10 @@ public class FleetView {
         ClusterView view = cluster.view();
         Map<String, Report> reports = reports(view);
         long revision = repository.revision();
+        FleetAuthority.Decision decision = authority.current();
         Map<String, Object> fleet = new LinkedHashMap<>();
-        fleet.putAll(header(view, revision));
-        fleet.put("members", members(view, reports, revision));
+        fleet.putAll(header(view, revision, decision));
+        fleet.put("members", members(view, reports, revision, decision));
         fleet.put("artifacts", repository.artifacts().stream().map(a -> artifact(a, view, reports)).toList());
         fleet.put("refused", refused());
         return fleet;
@@ -80,8 +90,9 @@ public class FleetView {
     public Map<String, Object> clusterSummary() {
         ClusterView view = cluster.view();
         long revision = repository.revision();
-        Map<String, Object> summary = header(view, revision);
-        summary.put("members", members(view, reports(view), revision));
+        FleetAuthority.Decision decision = authority.current();
+        Map<String, Object> summary = header(view, revision, decision);
+        summary.put("members", members(view, reports(view), revision, decision));
         return summary;
     }
 
@@ -109,14 +120,17 @@ public class FleetView {
         }).toList();
     }
 
-    private Map<String, Object> header(ClusterView view, long revision) {
+    private Map<String, Object> header(ClusterView view, long revision, FleetAuthority.Decision decision) {
         Map<String, Object> header = new LinkedHashMap<>();
         header.put("node", node.name());
         header.put("domain", view.domain());
         header.put("joined", cluster.isJoined());
-        header.put("authority", view.authority().map(ClusterMember::name).orElse(null));
-        header.put("selfIsAuthority", view.selfIsAuthority());
+        header.put("authority", decision.authority().isEmpty() ? null : decision.authority());
+        header.put("authorityUrl", decision.managementUrl().isEmpty() ? null : decision.managementUrl());
+        header.put("selfIsAuthority", decision.maySelfRecord());
+        header.put("notRecording", decision.maySelfRecord() ? null : decision.reason());
         header.put("repositoryId", repository.id());
+        header.put("fleetRepositoryId", decision.repositoryId().isEmpty() ? null : decision.repositoryId());
         header.put("revision", revision);
         return header;
     }
@@ -125,7 +139,8 @@ public class FleetView {
      * A node's report with its artifacts indexed by name once, so that the state of every artifact
      * on every node (the console asks four times a second) is a lookup, not a scan.
      */
-    private record Report(long revision, long failed, Map<String, ArtifactState> byName) {
+    private record Report(String repositoryId, long revision, long failed, Map<String, ArtifactState> byName,
+            List<String> ignored) {
         static Report of(NodeDeployment deployment) {
             Map<String, ArtifactState> byName = new HashMap<>();
             long failed = 0;
@@ -133,13 +148,14 @@ public class FleetView {
                 byName.put(state.name(), state);
                 failed += ArtifactState.FAILED.equals(state.state()) ? 1 : 0;
             }
-            return new Report(deployment.revision(), failed, byName);
+            return new Report(deployment.repositoryId(), deployment.revision(), failed, byName, deployment.ignored());
         }
 
-        /** The node's state for this artifact, if it has applied the artifact's revision. */
-        ArtifactState applied(Artifact artifact) {
+        /** The node's state for this artifact, if it follows this repository and applied the artifact's revision. */
+        ArtifactState applied(Artifact artifact, String repositoryId) {
             ArtifactState state = byName.get(artifact.name());
-            return state != null && state.revision() >= artifact.revision() ? state : null;
+            return repositoryId.equals(this.repositoryId) && state != null && state.revision() >= artifact.revision()
+                    ? state : null;
         }
     }
 
@@ -155,7 +171,8 @@ public class FleetView {
         return reports;
     }
 
-    private List<Map<String, Object>> members(ClusterView view, Map<String, Report> reports, long revision) {
+    private List<Map<String, Object>> members(ClusterView view, Map<String, Report> reports, long revision,
+            FleetAuthority.Decision decision) {
         List<Map<String, Object>> members = new ArrayList<>();
         for (ClusterMember member : view.members()) {
             Map<String, Object> entry = new LinkedHashMap<>();
@@ -167,16 +184,20 @@ public class FleetView {
             entry.put("managementUrl", member.managementUrl().isEmpty() ? null : member.managementUrl());
             entry.put("startedAt", member.startedAt());
             entry.put("self", member.name().equals(view.self().name()));
-            entry.put("authority", view.authority().map(a -> a.name().equals(member.name())).orElse(false));
+            entry.put("authority", member.name().equals(decision.authority()));
             boolean runsArtifacts = member.isIn(SubDomain.WORKER);
             entry.put("runsArtifacts", runsArtifacts);
             Report report = reports.get(member.name());
+            boolean sameLineage = report != null && repository.id().equals(report.repositoryId());
             long failed = report == null ? 0 : report.failed();
+            entry.put("repositoryId", report == null || report.repositoryId().isEmpty() ? null : report.repositoryId());
             entry.put("revision", report == null ? null : report.revision());
-            entry.put("behind", report == null ? null : Math.max(0, revision - report.revision()));
+            entry.put("behind", sameLineage ? Math.max(0, revision - report.revision()) : null);
             entry.put("failed", failed);
+            entry.put("ignored", report == null ? List.of() : report.ignored());
             entry.put("sync", !runsArtifacts ? "manager"
                     : report == null ? "waiting"
+                    : !sameLineage ? (report.repositoryId().isEmpty() ? "waiting" : "other-lineage")
                     : report.revision() < revision ? "behind"
                     : failed > 0 ? "failed" : "in-sync");
             members.add(entry);
@@ -199,8 +220,9 @@ public class FleetView {
         int active = 0;
         for (ClusterMember member : view.in(SubDomain.WORKER)) {
             Report report = reports.get(member.name());
-            ArtifactState applied = report == null ? null : report.applied(artifact);
+            ArtifactState applied = report == null ? null : report.applied(artifact, repository.id());
             String state = report == null ? "waiting"
+                    : !repository.id().equals(report.repositoryId()) ? "other-lineage"
                     : applied != null ? applied.state()
                     : report.revision() < artifact.revision() ? "pending" : "missing";
             Map<String, Object> onNode = new LinkedHashMap<>();

@@ -4,6 +4,7 @@ import io.carbide.management.internal.tls.ManagementKeyStore;
 import io.carbide.node.NodeIdentity;
 import io.carbide.node.NodeProperties;
 import io.carbide.node.NodeStatusContributor;
+import io.carbide.node.Readiness;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -99,13 +100,18 @@ public class ManagementPort implements NodeStatusContributor {
     public Object status() {
         Map<String, Object> status = new LinkedHashMap<>();
         status.put("url", node.managementUrl());
-        status.put("open", isReady());
+        status.put("open", isOpen());
         return status;
     }
 
     /** A manager is ready once its management port accepts connections. */
     @Override
-    public boolean isReady() {
+    public Readiness readiness() {
+        return isOpen() ? Readiness.ready()
+                : Readiness.starting("the management port " + node.managementUrl() + " is not open yet");
+    }
+
+    private boolean isOpen() {
         if (!open) {
             try (Socket socket = new Socket()) {
                 URI url = URI.create(node.managementUrl());

@@ -1,7 +1,9 @@
 package io.carbide.node.internal;
 
 import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
 import io.carbide.node.NodeIdentity;
+import io.carbide.node.NodeLifecycle;
 import io.carbide.node.NodeStatusContributor;
 import jakarta.servlet.Servlet;
 import jakarta.servlet.http.HttpServlet;
@@ -24,9 +26,10 @@ import org.osgi.service.servlet.whiteboard.HttpWhiteboardConstants;
 
 /**
  * {@code GET /health} on the client port: what a load balancer asks before it sends traffic.
- * It answers 200 with {@code "ready": true} once every part of the node is ready, and 503 with
- * {@code "ready": false} before that, so a stale worker is taken out of rotation by status code
- * alone.
+ * It answers 200 in the {@code ready} state and 503 in every other ({@code starting},
+ * {@code lagging}, {@code draining}, {@code refused}), with the state and its reason in the JSON,
+ * so a stale or refused worker is taken out of rotation by status code alone, and an operator
+ * reads why.
  */
 @Component(immediate = true)
 public class HealthServlet extends HttpServlet {
@@ -34,14 +37,16 @@ public class HealthServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
 
     private final transient NodeIdentity node;
+    private final transient NodeLifecycle lifecycle;
     private final transient List<NodeStatusContributor> contributors = new CopyOnWriteArrayList<>();
-    private final transient Gson gson = new Gson();
+    private final transient Gson gson = new GsonBuilder().disableHtmlEscaping().create();
     private final transient BundleContext context;
     private final transient ServiceRegistration<Servlet> registration;
 
     @Activate
-    public HealthServlet(@Reference NodeIdentity node, BundleContext context) {
+    public HealthServlet(@Reference NodeIdentity node, @Reference NodeLifecycle lifecycle, BundleContext context) {
         this.node = node;
+        this.lifecycle = lifecycle;
         this.context = context;
         Hashtable<String, Object> properties = new Hashtable<>();
         properties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_SERVLET_PATTERN, "/health");
@@ -68,14 +73,14 @@ public class HealthServlet extends HttpServlet {
         for (NodeStatusContributor contributor : contributors) {
             report.putAll(contributor.health());
         }
-        report.put("ready", NodeReport.ready(context, contributors));
+        NodeReport.putState(report, NodeReport.readiness(context, lifecycle, contributors));
         return report;
     }
 
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
         Map<String, Object> report = report();
-        response.setStatus(Boolean.TRUE.equals(report.get("ready")) ? 200 : 503);
+        response.setStatus(Boolean.TRUE.equals(report.get("ready")) ? 200 : 503); // 200 in the ready state only
         response.setContentType("application/json");
         response.setCharacterEncoding("UTF-8");
         response.setHeader("Cache-Control", "no-store");

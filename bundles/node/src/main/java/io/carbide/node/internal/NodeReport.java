@@ -1,8 +1,11 @@
 package io.carbide.node.internal;
 
 import io.carbide.node.NodeIdentity;
+import io.carbide.node.NodeLifecycle;
 import io.carbide.node.NodeStatusContributor;
+import io.carbide.node.Readiness;
 import io.carbide.node.Role;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,11 +44,32 @@ final class NodeReport {
     }
 
     /**
-     * A node is ready once the framework has finished starting every bundle (the system bundle
-     * turns ACTIVE only then) and every part that reports into it is ready.
+     * The node's state for client traffic: {@code draining} while it stops, {@code starting} until
+     * the framework has started every bundle (the system bundle turns ACTIVE only then), else the
+     * most severe state of the parts that report into it.
      */
-    static boolean ready(BundleContext context, List<NodeStatusContributor> contributors) {
-        return context.getBundle(0).getState() == Bundle.ACTIVE
-                && contributors.stream().allMatch(NodeStatusContributor::isReady);
+    static Readiness readiness(BundleContext context, NodeLifecycle lifecycle, List<NodeStatusContributor> contributors) {
+        if (lifecycle.isDraining()) {
+            return Readiness.draining("the node is stopping");
+        }
+        if (context.getBundle(0).getState() != Bundle.ACTIVE) {
+            return Readiness.starting("the node is starting its bundles");
+        }
+        List<Readiness> parts = new ArrayList<>();
+        for (NodeStatusContributor contributor : contributors) {
+            try {
+                parts.add(contributor.readiness());
+            } catch (RuntimeException e) {
+                parts.add(Readiness.starting(contributor.section() + " cannot tell its state: " + e.getMessage()));
+            }
+        }
+        return Readiness.combine(parts);
+    }
+
+    /** The keys both reports carry for the state: {@code ready}, {@code state}, {@code reason}. */
+    static void putState(Map<String, Object> report, Readiness readiness) {
+        report.put("ready", readiness.isReady());
+        report.put("state", readiness.state().label());
+        report.put("reason", readiness.reason());
     }
 }

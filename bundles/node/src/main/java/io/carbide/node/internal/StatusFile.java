@@ -4,6 +4,7 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import io.carbide.node.BundleInfo;
 import io.carbide.node.NodeIdentity;
+import io.carbide.node.NodeLifecycle;
 import io.carbide.node.NodeStatusContributor;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -49,6 +50,7 @@ public class StatusFile implements BundleListener {
     private final Gson gson = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
     private final List<NodeStatusContributor> contributors = new CopyOnWriteArrayList<>();
     private final NodeIdentity node;
+    private final NodeLifecycle lifecycle;
     private final BundleContext context;
     private final Path file;
     private final String startedAt = Instant.now().toString();
@@ -61,8 +63,9 @@ public class StatusFile implements BundleListener {
     private boolean failureReported;
 
     @Activate
-    public StatusFile(@Reference NodeIdentity node, BundleContext context) {
+    public StatusFile(@Reference NodeIdentity node, @Reference NodeLifecycle lifecycle, BundleContext context) {
         this.node = node;
+        this.lifecycle = lifecycle;
         this.context = context;
         this.file = node.base().resolve("data").resolve(FILE_NAME);
         context.addBundleListener(this);
@@ -99,7 +102,7 @@ public class StatusFile implements BundleListener {
 
     Map<String, Object> snapshot() {
         Map<String, Object> status = NodeReport.identity(node);
-        status.put("ready", NodeReport.ready(context, contributors));
+        NodeReport.putState(status, NodeReport.readiness(context, lifecycle, contributors));
         status.put("pid", ProcessHandle.current().pid());
         status.put("version", node.version());
         status.put("startedAt", startedAt);

@@ -65,6 +65,15 @@ final class BlobStore {
         return Files.isRegularFile(blob) ? Optional.of(blob) : Optional.empty();
     }
 
+    /** The SHA-256 of a file, in hex. */
+    static String digest(Path file) throws IOException {
+        MessageDigest digest = sha256();
+        try (InputStream in = new java.security.DigestInputStream(Files.newInputStream(file), digest)) {
+            in.transferTo(OutputStream.nullOutputStream());
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
     static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");

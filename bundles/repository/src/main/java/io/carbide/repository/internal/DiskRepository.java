@@ -23,7 +23,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -49,18 +48,23 @@ public class DiskRepository implements ArtifactRepository, NodeStatusContributor
     private final Map<String, Refusal> refused = new ConcurrentHashMap<>();
     private final List<RepositoryListener> listeners = new CopyOnWriteArrayList<>();
     private long revision;
+    /** Never a number handed out before, even to a change lost in a crash. */
+    private long nextRevision;
 
     @Activate
-    public DiskRepository(@Reference NodeIdentity node) throws IOException {
+    public DiskRepository(@Reference NodeIdentity node, @Reference RevisionLogOpener.OpenedLog opened)
+            throws IOException {
         Path dir = node.base().resolve("data/repository");
         this.blobs = new BlobStore(dir.resolve("blobs"));
         blobs.removeIncomplete();
         this.id = readOrCreateId(dir.resolve("repository.id"));
-        this.log = RevisionLog.open(dir.resolve("revisions.log"), history);
+        this.log = opened.log();
+        history.addAll(opened.history());
         for (Artifact change : history) {
             latest.put(change.name(), change);
             revision = Math.max(revision, change.revision());
         }
+        nextRevision = Math.max(revision, log.highWater()) + 1;
         LOG.info("Artifact repository {} at revision {}: {} artifacts", dir, revision, artifacts().size());
     }
 
@@ -73,11 +77,6 @@ public class DiskRepository implements ArtifactRepository, NodeStatusContributor
         Files.writeString(temp, created + "\n", StandardCharsets.US_ASCII);
         Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         return created;
-    }
-
-    @Deactivate
-    void close() throws IOException {
-        log.close();
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -139,7 +138,7 @@ public class DiskRepository implements ArtifactRepository, NodeStatusContributor
                 return current;
             }
             update = current != null && !current.deleted();
-            recorded = new Artifact(name, type, revision + 1, stored.sha256(), stored.size(), false);
+            recorded = new Artifact(name, type, nextRevision, stored.sha256(), stored.size(), false);
             log.append(recorded);
             record(recorded);
         }
@@ -158,7 +157,7 @@ public class DiskRepository implements ArtifactRepository, NodeStatusContributor
             if (current == null || current.deleted()) {
                 return Optional.empty();
             }
-            tombstone = new Artifact(name, current.type(), revision + 1, "", 0, true);
+            tombstone = new Artifact(name, current.type(), nextRevision, "", 0, true);
             log.append(tombstone);
             record(tombstone);
         }
@@ -171,14 +170,30 @@ public class DiskRepository implements ArtifactRepository, NodeStatusContributor
         history.add(change);
         latest.put(change.name(), change);
         revision = change.revision();
+        nextRevision = revision + 1;
     }
 
-    private void refuse(String name, String reason) {
+    @Override
+    public boolean isStored(String name, Path file) throws IOException {
+        Artifact current;
+        synchronized (this) {
+            current = latest.get(name);
+        }
+        return current != null && !current.deleted() && Files.size(file) == current.size()
+                && BlobStore.digest(file).equals(current.sha256());
+    }
+
+    @Override
+    public void recordRefusal(String name, String reason) {
         refused.put(name, new Refusal(name, reason, System.currentTimeMillis()));
         if (refused.size() > REFUSALS_KEPT) {
             refused.values().stream().min(Comparator.comparingLong(Refusal::at))
                     .ifPresent(oldest -> refused.remove(oldest.name()));
         }
+    }
+
+    private void refuse(String name, String reason) {
+        recordRefusal(name, reason);
         LOG.warn("Artifact refused, not stored or replicated: {}", reason);
     }
 

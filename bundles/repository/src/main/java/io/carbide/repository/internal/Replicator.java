@@ -9,7 +9,9 @@ import io.carbide.cluster.MessageHandler;
 import io.carbide.cluster.SubDomain;
 import io.carbide.deployment.ArtifactRepository;
 import io.carbide.deployment.ArtifactState;
+import io.carbide.deployment.DeployedArtifacts;
 import io.carbide.deployment.DeploymentStatus;
+import io.carbide.deployment.FleetAuthority;
 import io.carbide.deployment.NodeDeployment;
 import io.carbide.deployment.RepositoryListener;
 import io.carbide.deployment.protocol.ReplicationProtocol;
@@ -20,42 +22,55 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Collectors;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
- * The authority's side of replication. It announces every new revision to the worker sub-domain,
- * answers nodes' sync requests with the changes they lack and their fetches with content chunks,
- * and keeps what each node reports: the revision it applied and each artifact's state. Only the
- * authority (the oldest manager) announces or answers; nodes never send changes back, so
- * replication cannot loop.
+ * The manager's side of replication. It announces its repository (id, revision, and whether it
+ * is the fleet's authority, as {@link FleetLineage} decides) to the worker sub-domain on every
+ * change, view change and decision change; answers the sync requests of the nodes that follow its
+ * repository with the changes they lack, and fetches with content chunks; and takes every node's
+ * report. Nodes never send changes back, so replication cannot loop.
  */
 @Component(service = {RepositoryListener.class, MembershipListener.class, MessageHandler.class,
-        DeploymentStatus.class, NodeStatusContributor.class}, immediate = true,
+        DeploymentStatus.class, FleetAuthority.class, NodeStatusContributor.class}, immediate = true,
         property = {MessageHandler.TYPE + "=" + ReplicationProtocol.SYNC,
                 MessageHandler.TYPE + "=" + ReplicationProtocol.FETCH,
                 MessageHandler.TYPE + "=" + ReplicationProtocol.REPORT})
 public class Replicator implements RepositoryListener, MembershipListener, MessageHandler, DeploymentStatus,
-        NodeStatusContributor {
+        FleetAuthority, NodeStatusContributor {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Replicator.class);
+    /** Announcements also go out this often, so a lost one or a missed decision heals by itself. */
+    private static final long ANNOUNCE_EVERY_MILLIS = 5_000;
 
     private final NodeIdentity node;
     private final ArtifactRepository repository;
     private final Cluster cluster;
-    private final Map<String, NodeDeployment> reports = new ConcurrentHashMap<>();
-    private volatile boolean authority;
+    private final FleetLineage lineage;
+    private final ScheduledExecutorService announcer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "carbide-announcer");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    /** On a default (dual-mode) node, what this node itself runs. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile DeployedArtifacts local;
 
     @Activate
     public Replicator(@Reference NodeIdentity node, @Reference ArtifactRepository repository,
@@ -63,6 +78,14 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
         this.node = node;
         this.repository = repository;
         this.cluster = cluster;
+        this.lineage = new FleetLineage(node, cluster, repository, () -> local);
+        announcer.scheduleWithFixedDelay(this::announce, ANNOUNCE_EVERY_MILLIS, ANNOUNCE_EVERY_MILLIS,
+                TimeUnit.MILLISECONDS);
+    }
+
+    @Deactivate
+    void deactivate() {
+        announcer.shutdownNow();
     }
 
     @Override
@@ -71,70 +94,52 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
     }
 
     private void announce() {
-        if (cluster.view().selfIsAuthority()) {
-            cluster.sendTo(SubDomain.WORKER,
-                    ReplicationProtocol.encode(new ReplicationProtocol.Announce(repository.id(), repository.revision())));
+        if (cluster.isJoined()) {
+            cluster.sendTo(SubDomain.WORKER, ReplicationProtocol.encode(new ReplicationProtocol.Announce(repository.id(),
+                    repository.revision(), repository.term(), lineage.current().maySelfRecord())));
         }
     }
 
     @Override
     public void viewChanged(ClusterView view) {
-        boolean nowAuthority = view.selfIsAuthority();
-        if (nowAuthority && !authority) {
-            LOG.info("Node {} is the authority of cluster domain {}: it replicates revision {} to the workers",
-                    node.name(), view.domain(), repository.revision());
-        } else if (!nowAuthority && view.authority().isPresent() && !view.authority().get().name().equals(node.name())) {
-            LOG.info("Node {} is not the authority (that is {}): files dropped here are stored but not replicated",
-                    node.name(), view.authority().get().name());
-        }
-        authority = nowAuthority;
-        Set<String> present = view.members().stream().map(ClusterMember::name).collect(Collectors.toSet());
-        reports.keySet().retainAll(present);
-        // tell newcomers (and everyone after a merge) where the repository stands
+        lineage.viewChanged(view);
+        // tell newcomers (and everyone after a merge) where this repository stands
         announce();
+        // and once more when the nodes' reports have had time to arrive, in case that decided it
+        if (!announcer.isShutdown()) {
+            announcer.schedule(() -> {
+                if (lineage.logIfChanged()) {
+                    announce();
+                }
+            }, 3_100, TimeUnit.MILLISECONDS);
+        }
     }
 
     @Override
     public ClusterMessage handle(ClusterMember from, ClusterMessage message) throws IOException {
         switch (message.type()) {
             case ReplicationProtocol.SYNC -> {
-                requireAuthority();
-                return changesFor(ReplicationProtocol.sync(message));
+                ReplicationProtocol.Sync sync = ReplicationProtocol.sync(message);
+                if (!sync.repositoryId().isEmpty() && !sync.repositoryId().equals(repository.id())) {
+                    throw new IOException("node " + from.name() + " follows repository " + sync.repositoryId()
+                            + "; " + node.name() + " holds repository " + repository.id());
+                }
+                return ReplicationProtocol.encode(repository.changesFor(sync.repositoryId(), sync.revision()));
             }
             case ReplicationProtocol.FETCH -> {
-                requireAuthority();
                 return chunk(ReplicationProtocol.fetch(message));
             }
             case ReplicationProtocol.REPORT -> {
-                ReplicationProtocol.Report report = ReplicationProtocol.report(message);
-                reports.put(from.name(), new NodeDeployment(from.name(), report.revision(), report.artifacts(),
-                        System.currentTimeMillis()));
-                logFailures(from, report);
+                if (lineage.reported(from, ReplicationProtocol.report(message))) {
+                    announce();
+                }
                 return null;
             }
             default -> throw new IOException("unexpected message " + message.type());
         }
     }
 
-    private void requireAuthority() throws IOException {
-        if (!cluster.view().selfIsAuthority()) {
-            throw new IOException("node " + node.name() + " is not the authority; ask "
-                    + cluster.authority().map(ClusterMember::name).orElse("the oldest manager"));
-        }
-    }
-
-    private ClusterMessage changesFor(ReplicationProtocol.Sync sync) {
-        long current = repository.revision();
-        boolean sameRepository = repository.id().equals(sync.repositoryId());
-        if (sameRepository && sync.revision() <= current) {
-            return ReplicationProtocol.encode(new ReplicationProtocol.Changes(repository.id(), current, false,
-                    repository.changesSince(sync.revision())));
-        }
-        // another repository, or a revision from the future: the node starts over from the full state
-        return ReplicationProtocol.encode(new ReplicationProtocol.Changes(repository.id(), current, true,
-                repository.artifacts()));
-    }
-
+    /** Content is addressed by digest, so any holder may serve it to anyone in the cluster. */
     private ClusterMessage chunk(ReplicationProtocol.Fetch fetch) throws IOException {
         Path blob = repository.content(fetch.sha256()).orElseThrow(() -> new IOException("no content with sha256 "
                 + fetch.sha256() + " in the repository of " + node.name()));
@@ -148,19 +153,29 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
         }
     }
 
-    private void logFailures(ClusterMember from, ReplicationProtocol.Report report) {
-        for (ArtifactState state : report.artifacts()) {
-            if (ArtifactState.FAILED.equals(state.state())) {
-                LOG.warn("Node {} could not deploy {} (revision {}): {}", from.name(), state.name(), state.revision(),
-                        state.reason());
-            }
-        }
+    // ---- the authority
+
+    @Override
+    public Decision current() {
+        return lineage.current();
+    }
+
+    @Override
+    public Decision await(Duration timeout) throws InterruptedException {
+        return lineage.await(timeout);
+    }
+
+    @Override
+    public List<String> moveFleetHere(Collection<String> nodes) {
+        return lineage.moveHere(nodes);
     }
 
     @Override
     public List<NodeDeployment> nodes() {
-        return reports.values().stream().sorted(Comparator.comparing(NodeDeployment::node)).toList();
+        return lineage.nodes();
     }
+
+    // ---- status
 
     @Override
     public String section() {
@@ -171,19 +186,37 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
     public Object status() {
         Map<String, Object> status = new LinkedHashMap<>();
         long current = repository.revision();
-        status.put("authority", cluster.view().selfIsAuthority());
+        Decision decision = lineage.current();
+        status.put("authority", decision.maySelfRecord());
+        status.put("authorityNode", decision.authority().isEmpty() ? null : decision.authority());
+        if (!decision.maySelfRecord()) {
+            status.put("notRecording", decision.reason());
+        }
+        status.put("repositoryId", repository.id());
         status.put("revision", current);
         List<Map<String, Object>> nodes = new ArrayList<>();
         for (NodeDeployment deployment : nodes()) {
             Map<String, Object> entry = new LinkedHashMap<>();
+            boolean sameLineage = deployment.repositoryId().equals(repository.id());
             entry.put("node", deployment.node());
+            entry.put("repositoryId", deployment.repositoryId());
             entry.put("revision", deployment.revision());
-            entry.put("behind", Math.max(0, current - deployment.revision()));
+            entry.put("behind", sameLineage ? Math.max(0, current - deployment.revision()) : null);
+            entry.put("source", deployment.source());
             entry.put("failed", deployment.artifacts().stream().filter(a -> ArtifactState.FAILED.equals(a.state()))
                     .map(a -> Map.of("name", a.name(), "reason", a.reason())).toList());
+            entry.put("ignored", deployment.ignored());
             nodes.add(entry);
         }
         status.put("nodes", nodes);
         return status;
+    }
+
+    @Override
+    public Map<String, Object> health() {
+        Decision decision = lineage.current();
+        Map<String, Object> health = new LinkedHashMap<>();
+        health.put("authority", decision.authority().isEmpty() ? null : decision.authority());
+        return health;
     }
 }

@@ -1,0 +1,93 @@
+package io.carbide.cluster.internal;
+
+import io.carbide.cluster.ClusterMember;
+import java.io.IOException;
+import java.util.Optional;
+import org.jgroups.Address;
+import org.jgroups.Event;
+import org.jgroups.Message;
+import org.jgroups.View;
+import org.jgroups.conf.ClassConfigurator;
+import org.jgroups.protocols.AUTH;
+import org.jgroups.protocols.AuthHeader;
+import org.jgroups.protocols.pbcast.GMS;
+import org.jgroups.util.ExtendedUUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * JGroups' AUTH, which makes a joining node prove it holds the cluster secret (with
+ * {@link SharedSecretToken}), plus one rule of Carbide's: node names are unique in a domain. A
+ * join from a node whose name is already taken by another member of the view is refused with a
+ * reason that names that member's address, so the joining node can say why; messages to a member
+ * go by name, and two nodes sharing one would receive each other's.
+ *
+ * <p>A node killed and restarted at once may find its earlier self still in the view for a
+ * moment: it is refused too, and joins on its next attempt, once the failure detector has
+ * removed the dead one.
+ */
+public class MemberAuth extends AUTH {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MemberAuth.class);
+
+    public MemberAuth() {
+        // JGroups numbers protocols by class; this one speaks AUTH's headers, so it takes its number
+        this.id = ClassConfigurator.getProtocolId(AUTH.class);
+    }
+
+    @Override
+    protected boolean handleAuthHeader(GMS.GmsHeader header, AuthHeader auth, Message message) {
+        if (!super.handleAuthHeader(header, auth, message)) {
+            return false;
+        }
+        if (header.getType() != GMS.GmsHeader.JOIN_REQ && header.getType() != GMS.GmsHeader.JOIN_REQ_WITH_STATE_TRANSFER) {
+            return true;
+        }
+        Optional<String> clash = nameClash(message.getSrc());
+        if (clash.isEmpty()) {
+            return true;
+        }
+        LOG.warn("Refused {} into the cluster domain: {}", name(message.getSrc()).orElse(String.valueOf(message.getSrc())),
+                clash.get());
+        sendJoinRejectionMessage(message.getSrc(), clash.get());
+        return false;
+    }
+
+    /** Why the joiner's name cannot be admitted: another member of the view carries it. */
+    private Optional<String> nameClash(Address joiner) {
+        Optional<String> name = name(joiner);
+        GMS gms = getProtocolStack().findProtocol(GMS.class);
+        View view = gms == null ? null : gms.view();
+        if (name.isEmpty() || view == null) {
+            return Optional.empty();
+        }
+        for (Address member : view.getMembers()) {
+            if (!member.equals(joiner) && name.equals(name(member))) {
+                Object physical = down(new Event(Event.GET_PHYSICAL_ADDRESS, member));
+                return Optional.of("the name " + name.get() + " is taken by the member at "
+                        + (physical == null ? member : physical) + describe(member)
+                        + "; give this node another -Dnode=NAME, or wait until that member has left");
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<String> name(Address address) {
+        return member(address).map(ClusterMember::name);
+    }
+
+    private static String describe(Address address) {
+        return member(address).map(m -> " (client port " + m.clientUrl() + ")").orElse("");
+    }
+
+    private static Optional<ClusterMember> member(Address address) {
+        if (address instanceof ExtendedUUID extended && extended.keyExists(MemberCodec.ADDRESS_KEY)) {
+            try {
+                return Optional.of(MemberCodec.decode(extended.get(MemberCodec.ADDRESS_KEY)));
+            } catch (IOException unreadable) {
+                return Optional.empty();
+            }
+        }
+        return Optional.empty();
+    }
+}

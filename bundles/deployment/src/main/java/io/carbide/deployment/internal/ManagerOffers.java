@@ -1,0 +1,103 @@
+package io.carbide.deployment.internal;
+
+import io.carbide.cluster.ClusterMember;
+import io.carbide.cluster.ClusterView;
+import io.carbide.deployment.protocol.ReplicationProtocol;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What each manager in the view offers this node, from their announcements: its repository,
+ * revision and term, and whether it is the authority. This node follows one lineage (a repository
+ * id) and picks its source among the managers that offer exactly that one; the offers of other
+ * repositories are ignored, named once in the log and listed for status, the API and the console.
+ * Only an explicit adoption (an operator's) moves a node to another lineage.
+ */
+final class ManagerOffers {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ManagerOffers.class);
+
+    /** One manager's latest announcement. */
+    record Offer(String manager, String repositoryId, long revision, long term, boolean authority) {
+    }
+
+    private final String nodeName;
+    private final Map<String, Offer> offers = new ConcurrentHashMap<>();
+    private final Map<String, String> ignored = new ConcurrentHashMap<>();
+
+    ManagerOffers(String nodeName) {
+        this.nodeName = nodeName;
+    }
+
+    void offered(String manager, ReplicationProtocol.Announce announce) {
+        offers.put(manager, new Offer(manager, announce.repositoryId(), announce.revision(), announce.term(),
+                announce.authority()));
+    }
+
+    /** Forgets managers that left the view. */
+    void retainMembers(ClusterView view) {
+        Set<String> present = view.members().stream().map(ClusterMember::name).collect(Collectors.toSet());
+        offers.keySet().retainAll(present);
+        ignored.keySet().retainAll(present);
+    }
+
+    /**
+     * The manager to sync from: for a node that follows {@code lineage}, the best manager offering
+     * it (the authority first, then the highest revision); for a node that follows nothing yet
+     * ({@code lineage} empty), the manager that says it is the authority.
+     */
+    Optional<Offer> source(String lineage) {
+        return offers.values().stream()
+                .filter(o -> lineage.isEmpty() ? o.authority() : o.repositoryId().equals(lineage))
+                .max(Comparator.comparing(Offer::authority).thenComparingLong(Offer::revision)
+                        .thenComparing(Offer::manager, Comparator.reverseOrder()));
+    }
+
+    /** The newest revision of {@code lineage} any manager has announced; 0 when none has. */
+    long newestRevision(String lineage) {
+        return offers.values().stream().filter(o -> o.repositoryId().equals(lineage)).mapToLong(Offer::revision)
+                .max().orElse(0);
+    }
+
+    /** Records a manager whose answer turned out to be another repository than the one followed. */
+    void ignore(String manager, String repositoryId, String lineage) {
+        if (!repositoryId.equals(ignored.put(manager, repositoryId))) {
+            LOG.warn("Node {} ignores {}: it offers repository {}, and this node follows repository {}; it keeps "
+                    + "serving what it has (moving it to another repository is an operator's action: "
+                    + "POST /api/cluster/adopt on that manager, or -Dcarbide.lineage.adopt=ID)", nodeName, manager,
+                    repositoryId, lineage);
+        }
+    }
+
+    /** Logs (once each) and lists the managers that offer another repository than {@code lineage}. */
+    void noteIgnored(String lineage) {
+        if (lineage.isEmpty()) {
+            return;
+        }
+        for (Offer offer : offers.values()) {
+            if (!offer.repositoryId().equals(lineage) && !offer.repositoryId().isEmpty()) {
+                ignore(offer.manager(), offer.repositoryId(), lineage);
+            } else {
+                ignored.remove(offer.manager());
+            }
+        }
+    }
+
+    /** One line per ignored manager, e.g. {@code offered repository 5d1c... by mgr-2: ignored}. */
+    List<String> ignoredLines() {
+        return new TreeMap<>(ignored).entrySet().stream()
+                .map(e -> "offered repository " + e.getValue() + " by " + e.getKey() + ": ignored").toList();
+    }
+
+    boolean anyIgnored() {
+        return !ignored.isEmpty();
+    }
+}
