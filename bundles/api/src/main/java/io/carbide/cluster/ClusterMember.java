@@ -12,9 +12,11 @@ import java.util.Set;
  * @param managementUrl base URL of its management port, or empty on a worker
  * @param version the Carbide version it runs
  * @param startedAt when it started, in epoch milliseconds
+ * @param managersAddress {@code host:port} of its managers' channel (the consensus among managers),
+ *     or empty on a node without the manager role
  */
 public record ClusterMember(String name, Set<SubDomain> subDomains, String profile, String clientUrl,
-        String managementUrl, String version, long startedAt) {
+        String managementUrl, String version, long startedAt, String managersAddress) {
 
     public boolean isIn(SubDomain subDomain) {
         return subDomains.contains(subDomain);

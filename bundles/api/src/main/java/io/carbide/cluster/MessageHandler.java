@@ -3,7 +3,8 @@ package io.carbide.cluster;
 /**
  * Receives the messages of one type. Register it as a service with the property
  * {@value #TYPE} set to the message type (whiteboard). Messages from one sender arrive in the
- * order it sent them.
+ * order it sent them. Several handlers may take one type: each receives the one-way messages of
+ * that type, and the first one registered answers its requests.
  */
 public interface MessageHandler {
 

@@ -1,5 +1,6 @@
 package io.carbide.deployment;
 
+import io.carbide.cluster.NoQuorumException;
 import io.carbide.deployment.protocol.ReplicationProtocol;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -47,7 +48,7 @@ public interface ArtifactRepository {
     List<Artifact> changesSince(long revision);
 
     /** Every change ever made, oldest first, for the history of one artifact or all. */
-    List<Artifact> history(Optional<String> name);
+    List<Change> history(Optional<String> name);
 
     /**
      * Checks a file the way {@link #store} would, without storing or recording anything: for
@@ -60,11 +61,14 @@ public interface ArtifactRepository {
 
     /**
      * Validates and stores an artifact under {@code name}; a new revision when its content is new.
+     * Where managers share the repository, the content is first held by a majority of them and the
+     * change counts once they committed it.
      *
      * @return the artifact's record (the existing one when the content is unchanged)
      * @throws InvalidArtifactException when the file is not a valid artifact of its type
+     * @throws NoQuorumException when no majority of the managers is reachable
      */
-    Artifact store(String name, Path file) throws InvalidArtifactException, IOException;
+    Artifact store(String name, Path file) throws InvalidArtifactException, IOException, NoQuorumException;
 
     /**
      * Whether {@code file} holds exactly the content stored under {@code name} now, so that
@@ -75,8 +79,20 @@ public interface ArtifactRepository {
     /** Lists a change that was not recorded, with why, among the {@link #refusals()}. */
     void recordRefusal(String name, String reason);
 
-    /** Removes an artifact: a tombstone at a new revision. Empty when there was no such artifact. */
-    Optional<Artifact> remove(String name) throws IOException;
+    /**
+     * Removes an artifact: a tombstone at a new revision. Empty when there was no such artifact.
+     *
+     * @throws NoQuorumException when no majority of the managers is reachable
+     */
+    Optional<Artifact> remove(String name) throws IOException, NoQuorumException;
+
+    /**
+     * Names the author of the next change of {@code name} to this content (a user of the API);
+     * changes nobody announced are the deploy folder's.
+     *
+     * @param sha256 the content's digest, or empty for a removal
+     */
+    void expectAuthor(String name, String sha256, String user);
 
     /** Where the content with this digest is stored, if it is. */
     Optional<Path> content(String sha256);

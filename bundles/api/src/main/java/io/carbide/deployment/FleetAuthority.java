@@ -5,9 +5,11 @@ import java.util.Collection;
 import java.util.List;
 
 /**
- * Which manager records changes for the fleet, as this manager sees it. The authority is the
- * manager that holds the repository the workers follow (their lineage); a manager holding another
- * repository must refuse changes, because no worker would ever apply them.
+ * Which manager records changes for the fleet, as this manager sees it. The fleet's repository is
+ * the one its workers follow (their lineage); its authority is the leader of the managers that
+ * share it. A manager of that repository takes changes and forwards them to the leader; one whose
+ * managers have no majority refuses them until they do; one holding another repository refuses
+ * them for good, because no worker would ever apply them.
  */
 public interface FleetAuthority {
 
@@ -26,9 +28,13 @@ public interface FleetAuthority {
      */
     List<String> moveFleetHere(Collection<String> nodes);
 
-    /** Whether this manager records changes: it is the authority, another one is, or it cannot tell yet. */
+    /**
+     * This manager is the authority ({@code SELF}); shares its repository and forwards changes to it
+     * ({@code FOLLOWER}); shares it but no majority of its managers is reachable ({@code NO_QUORUM});
+     * holds another repository than the fleet's ({@code OTHER}); or cannot tell yet ({@code UNDECIDED}).
+     */
     enum Kind {
-        SELF, OTHER, UNDECIDED
+        SELF, FOLLOWER, NO_QUORUM, OTHER, UNDECIDED
     }
 
     /**
@@ -39,7 +45,12 @@ public interface FleetAuthority {
      */
     record Decision(Kind kind, String authority, String managementUrl, String repositoryId, String reason) {
 
-        public boolean maySelfRecord() {
+        /** Whether a change made on this manager counts: it is the authority, or forwards to it. */
+        public boolean acceptsChanges() {
+            return kind == Kind.SELF || kind == Kind.FOLLOWER;
+        }
+
+        public boolean isAuthority() {
             return kind == Kind.SELF;
         }
     }

@@ -113,7 +113,7 @@ class HealthStatesTest {
     }
 
     @Test
-    void aManagerWithADamagedRevisionLogDoesNotStartAndNamesTheLine() throws Exception {
+    void aManagerCarriesItsRevisionLogIntoANewConsensusAndNeverStartsOnADamagedOne() throws Exception {
         NodeProcess manager = node("mgr", "manager", "-Dnode=mgr");
         assertEquals(0, manager.start().exitCode());
         manager.awaitReady();
@@ -122,28 +122,72 @@ class HealthStatesTest {
         Artifacts.dropText("c = 3\n", manager.deployDir(), "three.cfg");
         manager.awaitStatus(s -> s.getAsJsonObject("repository").get("revision").getAsLong() == 3, CONVERGE,
                 "three revisions");
+        String id = manager.statusJson().getAsJsonObject("repository").get("id").getAsString();
         assertEquals(0, manager.stop().exitCode());
-
-        // a log cut short in its last line (a crash while writing) is repaired, as ever
         Path log = manager.base().resolve("data/repository/revisions.log");
+        Path consensus = manager.base().resolve("data/managers");
         List<String> lines = Files.readAllLines(log);
-        Files.writeString(log, String.join("\n", lines) + "\n4\tput\tconfig", StandardCharsets.UTF_8);
+        assertEquals(3, lines.size(), "one line per change, written from what the managers committed");
+
+        // a log cut short in its last line (a crash while writing) is repaired, and filled in from the managers' log
+        Files.writeString(log, String.join("\n", lines.subList(0, 2)) + "\n3\tput\tconfig", StandardCharsets.UTF_8);
         assertEquals(0, manager.start().exitCode());
         manager.awaitReady();
-        assertTrue(manager.logContains("ends in a change cut short at line 4"), manager.logTail());
-        assertEquals(3, manager.statusJson().getAsJsonObject("repository").get("revision").getAsLong());
+        assertTrue(manager.logContains("ends in a change cut short at line 3"), manager.logTail());
+        awaitFile(log, lines);
         assertEquals(0, manager.stop().exitCode());
 
-        // a damaged line in the middle stops the start, naming the file and line; nothing is dropped
-        lines.set(1, "2\tput\tgarbage that is not a change");
-        Files.writeString(log, String.join("\n", lines) + "\n", StandardCharsets.UTF_8);
+        // a damaged line in the middle, with the managers' log there: set aside and written again from it
+        List<String> damaged = new java.util.ArrayList<>(lines);
+        damaged.set(1, "2\tput\tgarbage that is not a change");
+        Files.writeString(log, String.join("\n", damaged) + "\n", StandardCharsets.UTF_8);
+        assertEquals(0, manager.start().exitCode());
+        manager.awaitReady();
+        awaitFile(log, lines);
+        assertTrue(manager.logContains("line 2 is damaged") && manager.logContains("set aside"), manager.logTail());
+        assertEquals(0, manager.stop().exitCode());
+
+        // an upgrade from a version without the managers' consensus: the repository is carried over, same id and history
+        deleteTree(consensus);
+        assertEquals(0, manager.start().exitCode());
+        manager.awaitStatus(s -> s.getAsJsonObject("repository").get("revision").getAsLong() == 3, CONVERGE,
+                "the repository carried over");
+        assertEquals(id, manager.statusJson().getAsJsonObject("repository").get("id").getAsString(),
+                "same lineage: the workers keep following it");
+        assertEquals(0, manager.stop().exitCode());
+
+        // carrying over a damaged log stops the start, naming the file and line; nothing is dropped
+        deleteTree(consensus);
+        Files.writeString(log, String.join("\n", damaged) + "\n", StandardCharsets.UTF_8);
         assertEquals(0, manager.start().exitCode());
         assertTrue(manager.awaitExit(Duration.ofSeconds(30)), "the manager stopped by itself");
         assertTrue(manager.console().contains("carbide: repository log " + log + " line 2 is damaged"),
                 manager.console());
         assertEquals(1, manager.status(false).exitCode(), "not running");
-        assertEquals(String.join("\n", lines) + "\n", Files.readString(log), "the log is left as it was, for the operator");
+        assertEquals(String.join("\n", damaged) + "\n", Files.readString(log), "the log is left as it was, for the operator");
         assertFalse(manager.console().contains("Exception"), "one line, no stack trace:\n" + manager.console());
+    }
+
+    private static void awaitFile(Path file, List<String> lines) throws Exception {
+        long deadline = System.nanoTime() + CONVERGE.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (Files.readAllLines(file).equals(lines)) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError(file + " holds " + Files.readAllLines(file) + ", not " + lines);
+    }
+
+    private static void deleteTree(Path tree) throws Exception {
+        if (!Files.exists(tree)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> paths = Files.walk(tree)) {
+            for (Path path : (Iterable<Path>) paths.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.delete(path);
+            }
+        }
     }
 
     private static JsonObject health(NodeProcess node) throws Exception {

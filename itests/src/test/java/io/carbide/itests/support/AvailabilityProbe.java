@@ -28,7 +28,7 @@ public final class AvailabilityProbe implements AutoCloseable {
 
     /** Polls {@code path} on the node's client port. */
     public AvailabilityProbe watch(NodeProcess node, String path) {
-        urls.add("http://127.0.0.1:" + node.clientPort() + path);
+        urls.add("http://" + node.host() + ":" + node.clientPort() + path);
         return this;
     }
 

@@ -65,7 +65,7 @@ public final class ManagementClient {
     }
 
     public URI uri(String path) {
-        return URI.create("https://127.0.0.1:" + node.managementPort() + path);
+        return URI.create("https://" + node.host() + ":" + node.managementPort() + path);
     }
 
     public Response get(String path) {

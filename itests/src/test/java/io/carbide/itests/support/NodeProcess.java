@@ -32,6 +32,8 @@ public final class NodeProcess implements AutoCloseable {
     private final int portOffset;
     private final List<String> extraOptions;
     private final java.util.Map<String, String> environment = new java.util.HashMap<>();
+    private List<String> inside = List.of();
+    private String host = "127.0.0.1";
     private Long pid;
 
     public NodeProcess(Path base, String profile, String... extraOptions) {
@@ -52,6 +54,21 @@ public final class NodeProcess implements AutoCloseable {
      */
     public static NodeProcess withOffset(Path base, String profile, int portOffset, String... extraOptions) {
         return new NodeProcess(base, profile, portOffset, extraOptions);
+    }
+
+    /**
+     * Runs this node on a host of a {@link NetworkLab}: its scripts run in that host's namespace,
+     * and the test reaches its ports at the host's address.
+     */
+    public NodeProcess on(NetworkLab lab, NetworkLab.Host labHost) {
+        this.inside = lab.inside(labHost);
+        this.host = labHost.address();
+        return this;
+    }
+
+    /** The address the node's ports are reached at: 127.0.0.1, or its lab host's. */
+    public String host() {
+        return host;
     }
 
     /** Sets an environment variable for the scripts (and so the node) this object runs. */
@@ -171,7 +188,7 @@ public final class NodeProcess implements AutoCloseable {
     }
 
     public HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + path))
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
@@ -211,7 +228,7 @@ public final class NodeProcess implements AutoCloseable {
     }
 
     public ScriptResult script(String name, List<String> args) {
-        List<String> command = new ArrayList<>();
+        List<String> command = new ArrayList<>(inside);
         command.add(home.resolve("bin").resolve(name).toString());
         command.addAll(args);
         try {

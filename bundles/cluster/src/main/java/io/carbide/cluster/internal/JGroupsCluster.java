@@ -57,7 +57,15 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
     private static final Logger LOG = LoggerFactory.getLogger(JGroupsCluster.class);
 
     static {
-        // addresses print as the node's name in JGroups' own log lines, not with the bytes they carry
+        printAddressesByName();
+    }
+
+    /**
+     * Addresses print as the node's name in JGroups' own log lines, not with the bytes they carry.
+     * JGroups keeps one print function for the whole JVM, and RAFT sets its own on connect, so the
+     * managers' channel calls this again after it has.
+     */
+    static void printAddressesByName() {
         ExtendedUUID.setPrintFunction(address -> {
             String name = org.jgroups.util.NameCache.get(address);
             return name != null ? name : address.toStringLong();
@@ -71,7 +79,8 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
     private final NodeIdentity node;
     private final ClusterSettings settings;
     private final ClusterMember self;
-    private final Map<String, MessageHandler> handlers = new ConcurrentHashMap<>();
+    /** Handlers by message type: a one-way message reaches each of them, a request the first. */
+    private final Map<String, List<MessageHandler>> handlers = new ConcurrentHashMap<>();
     private final List<MembershipListener> listeners = new CopyOnWriteArrayList<>();
     private final PendingRequests requests = new PendingRequests();
     // view changes reach listeners in order, off the JGroups thread that must not block
@@ -99,7 +108,8 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
         this.self = new ClusterMember(node.name(), SubDomain.of(node.roles()), node.profile(),
                 "http://" + settings.bindAddress() + ":" + node.clientPort(),
                 node.managementUrl(), node.version(),
-                System.currentTimeMillis());
+                System.currentTimeMillis(), node.hasRole(io.carbide.node.Role.MANAGER)
+                        ? settings.bindAddress() + ":" + ManagersSettings.port(context, node) : "");
         this.view = new ClusterView(settings.domain(), 0, List.of(self), self, false);
         if (!settings.enabled()) {
             state = JoinState.DISABLED;
@@ -246,11 +256,11 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
             LOG.warn("Ignored a message handler ({}) without the {} service property", handler.getClass().getName(),
                     MessageHandler.TYPE);
         }
-        types.forEach(type -> handlers.put(type, handler));
+        types.forEach(type -> handlers.computeIfAbsent(type, t -> new CopyOnWriteArrayList<>()).add(handler));
     }
 
     void removeHandler(MessageHandler handler, Map<String, Object> properties) {
-        types(properties).forEach(type -> handlers.remove(type, handler));
+        types(properties).forEach(type -> handlers.getOrDefault(type, List.of()).remove(handler));
     }
 
     /** The message types a handler takes: one string or several. */
@@ -341,7 +351,7 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
                         address, e.getMessage());
             }
         }
-        return new ClusterMember(String.valueOf(address), java.util.Set.of(), "unknown", "", "", "unknown", 0);
+        return new ClusterMember(String.valueOf(address), java.util.Set.of(), "unknown", "", "", "unknown", 0, "");
     }
 
     private void notify(MembershipListener listener, ClusterView current) {
@@ -390,9 +400,9 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
 
     private void dispatch(ClusterMember from, Address source, Envelope envelope) {
         ClusterMessage incoming = envelope.message();
-        MessageHandler handler = handlers.get(incoming.type());
+        List<MessageHandler> takers = handlers.getOrDefault(incoming.type(), List.of());
         boolean request = envelope.kind() == Envelope.Kind.REQUEST;
-        if (handler == null) {
+        if (takers.isEmpty()) {
             LOG.warn("Dropped a {} message (version {}) from {}: no handler for that type on node {}", incoming.type(),
                     incoming.version(), from.name(), node.name());
             if (request) {
@@ -401,16 +411,18 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
             }
             return;
         }
-        try {
-            ClusterMessage answer = handler.handle(from, incoming);
-            if (request) {
-                reply(source, envelope, Envelope.Kind.REPLY,
-                        answer == null ? new ClusterMessage(incoming.type() + ".ok", 1, new byte[0]) : answer);
-            }
-        } catch (Exception e) {
-            LOG.warn("Handling a {} message from {} failed: {}", incoming.type(), from.name(), e.toString());
-            if (request) {
-                reply(source, envelope, Envelope.Kind.FAILURE, failure(node.name() + ": " + e.getMessage()));
+        for (MessageHandler handler : request ? takers.subList(0, 1) : takers) {
+            try {
+                ClusterMessage answer = handler.handle(from, incoming);
+                if (request) {
+                    reply(source, envelope, Envelope.Kind.REPLY,
+                            answer == null ? new ClusterMessage(incoming.type() + ".ok", 1, new byte[0]) : answer);
+                }
+            } catch (Exception e) {
+                LOG.warn("Handling a {} message from {} failed: {}", incoming.type(), from.name(), e.toString());
+                if (request) {
+                    reply(source, envelope, Envelope.Kind.FAILURE, failure(node.name() + ": " + e.getMessage()));
+                }
             }
         }
     }

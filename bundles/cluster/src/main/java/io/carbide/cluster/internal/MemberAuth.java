@@ -25,10 +25,25 @@ import org.slf4j.LoggerFactory;
  * <p>A node killed and restarted at once may find its earlier self still in the view for a
  * moment: it is refused too, and joins on its next attempt, once the failure detector has
  * removed the dead one.
+ *
+ * <p>A channel may admit only some names ({@link #admitOnly}): the managers' channel admits the
+ * voting managers alone, so that a manager of another consensus never shares their log.
  */
 public class MemberAuth extends AUTH {
 
     private static final Logger LOG = LoggerFactory.getLogger(MemberAuth.class);
+
+    /** Says why a name may not join, or null when it may. */
+    public interface Admission {
+        String refusal(String name);
+    }
+
+    private volatile Admission admission = name -> null;
+
+    /** From now on, joins and merges are refused for the names {@code admission} refuses. */
+    void admitOnly(Admission admission) {
+        this.admission = admission;
+    }
 
     public MemberAuth() {
         // JGroups numbers protocols by class; this one speaks AUTH's headers, so it takes its number
@@ -40,7 +55,19 @@ public class MemberAuth extends AUTH {
         if (!super.handleAuthHeader(header, auth, message)) {
             return false;
         }
-        if (header.getType() != GMS.GmsHeader.JOIN_REQ && header.getType() != GMS.GmsHeader.JOIN_REQ_WITH_STATE_TRANSFER) {
+        boolean join = header.getType() == GMS.GmsHeader.JOIN_REQ
+                || header.getType() == GMS.GmsHeader.JOIN_REQ_WITH_STATE_TRANSFER;
+        if (!join && header.getType() != GMS.GmsHeader.MERGE_REQ) {
+            return true;
+        }
+        String notAdmitted = name(message.getSrc()).map(admission::refusal).orElse(null);
+        if (notAdmitted != null) {
+            LOG.warn("Refused {} into {}: {}", name(message.getSrc()).orElse("?"), join ? "the channel" : "a merge",
+                    notAdmitted);
+            sendRejectionMessage(header.getType(), message.getSrc(), notAdmitted);
+            return false;
+        }
+        if (!join) {
             return true;
         }
         Optional<String> clash = nameClash(message.getSrc());

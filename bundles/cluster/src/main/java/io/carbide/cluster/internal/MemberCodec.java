@@ -13,12 +13,14 @@ import java.util.EnumSet;
 /**
  * Encodes a member's self-description into the bytes it carries in its JGroups address, so every
  * member knows every other's sub-domains and URLs from the view alone, with no extra round trip.
- * Version 1: name, sub-domain bits, profile, client URL, management URL, version, start time.
+ * Version 1: name, sub-domain bits, profile, client URL, management URL, version, start time;
+ * version 2 appends the address of the managers' channel. Any version from 1 up is read: fields
+ * are only appended, and a reader skips those it does not know.
  */
 final class MemberCodec {
 
     static final String ADDRESS_KEY = "carbide";
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
 
     private MemberCodec() {
     }
@@ -38,6 +40,7 @@ final class MemberCodec {
             out.writeUTF(member.managementUrl());
             out.writeUTF(member.version());
             out.writeLong(member.startedAt());
+            out.writeUTF(member.managersAddress());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -48,8 +51,8 @@ final class MemberCodec {
     static ClusterMember decode(byte[] bytes) throws IOException {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
             int version = in.readUnsignedByte();
-            if (version != VERSION) {
-                throw new IOException("member description version " + version + " is not known here");
+            if (version < 1) {
+                throw new IOException("member description version " + version + " is not one any node writes");
             }
             String name = in.readUTF();
             int bits = in.readUnsignedByte();
@@ -59,8 +62,14 @@ final class MemberCodec {
                     subDomains.add(subDomain);
                 }
             }
-            return new ClusterMember(name, subDomains, in.readUTF(), in.readUTF(), in.readUTF(), in.readUTF(),
-                    in.readLong());
+            String profile = in.readUTF();
+            String clientUrl = in.readUTF();
+            String managementUrl = in.readUTF();
+            String nodeVersion = in.readUTF();
+            long startedAt = in.readLong();
+            String managersAddress = in.available() > 0 ? in.readUTF() : "";
+            return new ClusterMember(name, subDomains, profile, clientUrl, managementUrl, nodeVersion, startedAt,
+                    managersAddress);
         }
     }
 }

@@ -20,11 +20,18 @@ final class StackFile {
             throw new IOException("cluster stack file " + settings.stackFile() + " does not exist; set "
                     + "carbide.cluster.stack to tcp or udp, or add that file");
         }
-        String xml = Files.readString(settings.stackFile(), StandardCharsets.UTF_8);
-        Map<String, String> values = Map.of(
+        return read(settings.stackFile(), Map.of(
                 "${carbide.cluster.bindAddress}", settings.bindAddress(),
                 "${carbide.cluster.port}", String.valueOf(settings.port()),
-                "${carbide.cluster.wellKnownMembers}", settings.wellKnownMembers());
+                "${carbide.cluster.wellKnownMembers}", settings.wellKnownMembers()));
+    }
+
+    /** Reads a stack file, replacing each {@code ${...}} key of {@code values} with its value. */
+    static byte[] read(java.nio.file.Path file, Map<String, String> values) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IOException("cluster stack file " + file + " does not exist; the distribution ships it in conf/cluster/");
+        }
+        String xml = Files.readString(file, StandardCharsets.UTF_8);
         for (Map.Entry<String, String> value : values.entrySet()) {
             xml = xml.replace(value.getKey(), value.getValue());
         }

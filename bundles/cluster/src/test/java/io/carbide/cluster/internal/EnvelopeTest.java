@@ -52,8 +52,15 @@ class EnvelopeTest {
     @Test
     void memberDescriptionRoundTrips() throws Exception {
         ClusterMember member = new ClusterMember("w-1", EnumSet.of(SubDomain.WORKER, SubDomain.MGT), "default",
-                "http://127.0.0.1:9763", "http://127.0.0.1:9443", "0.1.0", 1234L);
+                "http://127.0.0.1:9763", "http://127.0.0.1:9443", "0.1.0", 1234L, "127.0.0.1:4500");
         assertEquals(member, MemberCodec.decode(MemberCodec.encode(member)));
+        // a version 1 description (no managers' address) reads with that field empty
+        byte[] version2 = MemberCodec.encode(member);
+        byte[] version1 = java.util.Arrays.copyOf(version2, version2.length - 2 - "127.0.0.1:4500".length());
+        version1[0] = 1;
+        ClusterMember read = MemberCodec.decode(version1);
+        assertEquals("", read.managersAddress());
+        assertEquals(member.clientUrl(), read.clientUrl());
     }
 
     @Test

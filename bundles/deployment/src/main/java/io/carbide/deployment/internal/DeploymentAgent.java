@@ -208,8 +208,13 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
             // a manager that just started may have missed the report sent when it joined the view
             cluster.sendTo(from.name(), report());
         }
-        if (announce.repositoryId().equals(lineage) && announce.revision() > revision) {
-            freshness.behind();
+        if (announce.repositoryId().equals(lineage)) {
+            if (announce.authority()) {
+                term = Math.max(term, announce.term()); // from now on, managers of an older term are not followed
+            }
+            if (announce.revision() > revision) {
+                freshness.behind();
+            }
         }
         scheduleSync(0);
         return null;
@@ -249,11 +254,14 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
         String want = wanted();
         ArtifactRepository local = localRepository;
         FleetAuthority authority = localAuthority;
-        if (local != null && (want.isEmpty() ? authority != null && authority.current().maySelfRecord()
+        if (local != null && (want.isEmpty() ? authority != null && authority.current().acceptsChanges()
                 : local.id().equals(want))) {
             return Optional.of(new LocalSource(local));
         }
-        return offers.source(want).map(offer -> new RemoteSource(cluster, offer.manager(), freshness::progressed));
+        List<String> managers = offers.sources(want, want.equals(lineage) ? term : 0).stream()
+                .map(ManagerOffers.Offer::manager).toList();
+        return managers.isEmpty() ? Optional.empty()
+                : Optional.of(new RemoteSource(cluster, managers, freshness::progressed));
     }
 
     private void sync() {

@@ -54,11 +54,21 @@ final class ManagerOffers {
      * it (the authority first, then the highest revision); for a node that follows nothing yet
      * ({@code lineage} empty), the manager that says it is the authority.
      */
-    Optional<Offer> source(String lineage) {
+    Optional<Offer> source(String lineage, long term) {
+        return sources(lineage, term).stream().findFirst();
+    }
+
+    /**
+     * Every manager to sync from or fetch content of {@code lineage} from, the best first (see
+     * {@link #source}); an offer of an older term than {@code term}, the newest this node has seen of
+     * its lineage, comes from a manager that missed an election and is left out.
+     */
+    List<Offer> sources(String lineage, long term) {
         return offers.values().stream()
-                .filter(o -> lineage.isEmpty() ? o.authority() : o.repositoryId().equals(lineage))
-                .max(Comparator.comparing(Offer::authority).thenComparingLong(Offer::revision)
-                        .thenComparing(Offer::manager, Comparator.reverseOrder()));
+                .filter(o -> lineage.isEmpty() ? o.authority() : o.repositoryId().equals(lineage) && o.term() >= term)
+                .sorted(Comparator.comparing(Offer::authority).thenComparingLong(Offer::revision)
+                        .thenComparing(Offer::manager, Comparator.reverseOrder()).reversed())
+                .toList();
     }
 
     /** The newest revision of {@code lineage} any manager has announced; 0 when none has. */

@@ -1,6 +1,6 @@
 package io.carbide.management.internal;
 
-import io.carbide.deployment.Artifact;
+import io.carbide.deployment.Change;
 import io.carbide.management.internal.auth.AuthenticationFilter;
 import io.carbide.node.NodeIdentity;
 import jakarta.servlet.http.HttpServletRequest;
@@ -136,7 +136,7 @@ public class ArtifactsApiServlet extends ManagementServlet {
             }
         }
         Optional<String> name = Optional.ofNullable(request.getParameter("name")).filter(n -> !n.isBlank());
-        List<Artifact> changes = fleet.repository().history(name);
+        List<Change> changes = fleet.repository().history(name);
         if (name.isPresent() && changes.isEmpty()) {
             Json.error(response, 404, "the repository has never held an artifact named " + name.get());
             return;
@@ -147,14 +147,21 @@ public class ArtifactsApiServlet extends ManagementServlet {
         Json.write(response, 200, body);
     }
 
-    private static List<Artifact> newestFirst(List<Artifact> changes, int limit) {
-        List<Artifact> newest = new ArrayList<>(changes);
+    private static List<Change> newestFirst(List<Change> changes, int limit) {
+        List<Change> newest = new ArrayList<>(changes);
         Collections.reverse(newest);
         return newest.subList(0, Math.min(limit, newest.size()));
     }
 
-    private static List<Map<String, Object>> describe(List<Artifact> changes) {
-        return changes.stream().map(a -> DeployFolderUploads.describe(a, a.deleted() ? "removed" : "stored")).toList();
+    /** A history row: the artifact's record, the kind of change, who made it and when. */
+    private static List<Map<String, Object>> describe(List<Change> changes) {
+        return changes.stream().map(c -> {
+            Map<String, Object> row = DeployFolderUploads.describe(c.artifact(), c.artifact().deleted() ? "removed"
+                    : "stored");
+            row.put("by", c.by());
+            row.put("at", c.at() == 0 ? null : c.at());
+            return row;
+        }).toList();
     }
 
     private static String user(HttpServletRequest request) {

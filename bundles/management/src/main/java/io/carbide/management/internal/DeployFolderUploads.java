@@ -1,5 +1,6 @@
 package io.carbide.management.internal;
 
+import io.carbide.cluster.NoQuorumException;
 import io.carbide.deployment.Artifact;
 import io.carbide.deployment.ArtifactRepository;
 import io.carbide.deployment.ArtifactType;
@@ -12,7 +13,6 @@ import java.io.OutputStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -24,7 +24,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -34,12 +33,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Uploads and undeploys through the manager's {@code deploy/} folder, so they take exactly the
- * path of a file an operator drops there: File Install notices it, the repository validates and
- * stores it, replication follows. An upload is received into {@code data/management/uploads/},
- * checked with the repository's own validator (a bad one is refused before it touches
- * {@code deploy/}, so nothing changes), then renamed into {@code deploy/} in one atomic step;
- * the call waits until the repository has recorded it.
+ * Uploads and undeploys from the management API, taking the path of a file an operator drops into
+ * {@code deploy/} from the repository on: the same validation, the same store (content held by a
+ * majority of the managers, then the change committed by them), the same replication, and the
+ * folder then shows the result like any committed change. An upload is received into
+ * {@code data/management/uploads/}, checked (a bad one is refused before anything changes), and
+ * stored; the call answers once the managers committed it, or says why they could not: 409 when
+ * the fleet follows another manager's repository, 503 without a majority of managers.
  */
 @Component(service = DeployFolderUploads.class)
 public class DeployFolderUploads {
@@ -47,14 +47,12 @@ public class DeployFolderUploads {
     static final String MAX_UPLOAD_PROPERTY = "carbide.management.maxUploadBytes";
     static final long DEFAULT_MAX_UPLOAD = 512L * 1024 * 1024;
     private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,199}");
-    private static final long RECORD_TIMEOUT_MILLIS = 30_000;
     /** How long a request waits for a manager that just joined to know whether it is the authority. */
     private static final Duration DECISION_WAIT = Duration.ofSeconds(5);
     private static final Logger LOG = LoggerFactory.getLogger(DeployFolderUploads.class);
 
     private final ArtifactRepository repository;
     private final FleetAuthority authority;
-    private final Path deploy;
     private final Path uploads;
     private final long maxUploadBytes;
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
@@ -83,7 +81,6 @@ public class DeployFolderUploads {
             @Reference FleetAuthority authority, BundleContext context) throws IOException {
         this.repository = repository;
         this.authority = authority;
-        this.deploy = node.base().resolve("deploy").toAbsolutePath().normalize();
         this.uploads = node.base().resolve("data/management/uploads");
         this.maxUploadBytes = parseSize(context.getProperty(MAX_UPLOAD_PROPERTY));
         Files.createDirectories(uploads);
@@ -178,51 +175,45 @@ public class DeployFolderUploads {
             if (current.isPresent() && current.get().sha256().equals(sha256)) {
                 return new Outcome(200, describe(current.get(), "unchanged"));
             }
-            Files.createDirectories(deploy);
-            long before = repository.revision();
-            // one rename: File Install never sees a half-written file
-            Files.move(received, deploy.resolve(name), StandardCopyOption.ATOMIC_MOVE,
-                    StandardCopyOption.REPLACE_EXISTING);
-            LOG.info("{} uploaded {} ({}) into {}", user, name, sha256.substring(0, 12), deploy);
-            Artifact recorded = await(name, before, a -> !a.deleted() && a.sha256().equals(sha256));
-            if (recorded == null) {
-                return new Outcome(202, Map.of("name", name, "sha256", sha256, "state", "in deploy/, not yet recorded",
-                        "message", "the repository has not recorded it yet; watch GET /api/artifacts/" + name));
-            }
+            repository.expectAuthor(name, sha256, user);
+            Artifact recorded = repository.store(name, received);
+            LOG.info("{} uploaded {} ({}): revision {}", user, name, sha256.substring(0, 12), recorded.revision());
             return new Outcome(current.isPresent() ? 200 : 201,
                     describe(recorded, current.isPresent() ? "updated" : "created"));
+        } catch (InvalidArtifactException e) {
+            throw new Refused(422, e.getMessage());
+        } catch (NoQuorumException e) {
+            throw new Refused(503, e.getMessage());
         } finally {
             lock.unlock();
         }
     }
 
-    /** Removes an artifact by deleting its file from {@code deploy/}, as an operator would. */
+    /** Removes an artifact everywhere; its file leaves {@code deploy/} as the managers commit the removal. */
     public Outcome undeploy(String name, String user) throws Refused, IOException {
         checkName(name);
         requireAuthority();
         ReentrantLock lock = locks.computeIfAbsent(name, n -> new ReentrantLock());
         lock.lock();
         try {
-            Artifact current = live(name).orElseThrow(() -> new Refused(404, "no artifact named " + name
+            live(name).orElseThrow(() -> new Refused(404, "no artifact named " + name
                     + " is deployed; GET /api/artifacts lists them"));
-            if (!Files.deleteIfExists(deploy.resolve(name))) {
-                // stored, but its file is gone from deploy/ already: remove it from the repository directly
-                repository.remove(name);
-            }
+            repository.expectAuthor(name, "", user);
+            Optional<Artifact> tombstone = repository.remove(name);
             LOG.info("{} undeployed {}", user, name);
-            Artifact tombstone = await(name, current.revision(), Artifact::deleted);
-            if (tombstone == null) {
-                return new Outcome(202, Map.of("name", name, "state", "deleted from deploy/, not yet recorded"));
-            }
-            return new Outcome(200, describe(tombstone, "removed"));
+            return tombstone.map(t -> new Outcome(200, describe(t, "removed"))).orElseThrow(() -> new Refused(404,
+                    "no artifact named " + name + " is deployed any more; GET /api/artifacts lists them"));
+        } catch (NoQuorumException e) {
+            throw new Refused(503, e.getMessage());
         } finally {
             lock.unlock();
         }
     }
 
     /**
-     * Only the authority records changes: elsewhere a change would answer "created" and never
-     * reach a worker. 409 names the manager to send it to; 503 while this one cannot tell yet.
+     * Only changes to the fleet's repository count: elsewhere a change would answer "created" and
+     * never reach a worker. 409 names the manager to send it to; 503 while this one cannot tell
+     * yet, or its managers have no majority.
      */
     private void requireAuthority() throws Refused, IOException {
         FleetAuthority.Decision decision;
@@ -233,36 +224,14 @@ public class DeployFolderUploads {
             throw new IOException("interrupted while finding out which manager records changes", e);
         }
         switch (decision.kind()) {
-            case SELF -> { }
+            case SELF, FOLLOWER -> { }
             case OTHER -> throw new Refused(409, decision.reason());
-            case UNDECIDED -> throw new Refused(503, decision.reason());
+            case UNDECIDED, NO_QUORUM -> throw new Refused(503, decision.reason());
         }
     }
 
     private Optional<Artifact> live(String name) {
         return repository.artifacts().stream().filter(a -> a.name().equals(name)).findFirst();
-    }
-
-    /**
-     * Waits until the repository records a change of {@code name} after revision {@code after}
-     * that satisfies {@code recorded}; null after the timeout.
-     */
-    private Artifact await(String name, long after, Predicate<Artifact> recorded) throws IOException {
-        long deadline = System.currentTimeMillis() + RECORD_TIMEOUT_MILLIS;
-        while (System.currentTimeMillis() < deadline) {
-            Optional<Artifact> latest = repository.changesSince(after).stream().filter(a -> a.name().equals(name))
-                    .findFirst();
-            if (latest.isPresent() && recorded.test(latest.get())) {
-                return latest.get();
-            }
-            try {
-                Thread.sleep(25);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while waiting for the repository to record " + name, e);
-            }
-        }
-        return null;
     }
 
     static Map<String, Object> describe(Artifact artifact, String change) {

@@ -3,6 +3,8 @@ package io.carbide.management.internal;
 import io.carbide.cluster.Cluster;
 import io.carbide.cluster.ClusterMember;
 import io.carbide.cluster.ClusterView;
+import io.carbide.cluster.ConsensusState;
+import io.carbide.cluster.ManagerConsensus;
 import io.carbide.cluster.SubDomain;
 import io.carbide.deployment.Artifact;
 import io.carbide.deployment.ArtifactRepository;
@@ -44,6 +46,7 @@ public class FleetView {
     private final ArtifactRepository repository;
     private final DeploymentStatus deployments;
     private final FleetAuthority authority;
+    private final ManagerConsensus consensus;
 
     /** On a default (dual-mode) node, what this node itself runs. */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -52,12 +55,46 @@ public class FleetView {
 
     @Activate
     public FleetView(@Reference NodeIdentity node, @Reference Cluster cluster, @Reference ArtifactRepository repository,
-            @Reference DeploymentStatus deployments, @Reference FleetAuthority authority) {
+            @Reference DeploymentStatus deployments, @Reference FleetAuthority authority,
+            @Reference ManagerConsensus consensus) {
         this.node = node;
         this.cluster = cluster;
         this.repository = repository;
         this.deployments = deployments;
         this.authority = authority;
+        this.consensus = consensus;
+    }
+
+    public ManagerConsensus consensus() {
+        return consensus;
+    }
+
+    /**
+     * The managers' consensus as this manager sees it: its own role, term and commit index, the
+     * voting members with each one's role, the leader, and whether a majority is reachable.
+     */
+    public Map<String, Object> managers() {
+        ConsensusState state = consensus.state();
+        Map<String, Object> managers = new LinkedHashMap<>();
+        managers.put("self", state.self());
+        managers.put("role", state.role().label());
+        managers.put("term", state.term());
+        managers.put("commitIndex", state.commitIndex());
+        managers.put("leader", state.leader().isEmpty() ? null : state.leader());
+        managers.put("quorum", state.hasLeader());
+        managers.put("majority", state.majority());
+        managers.put("members", state.members().stream().map(m -> Map.of("name", m, "role", roleOf(state, m))).toList());
+        if (!state.hasLeader()) {
+            managers.put("problem", state.problem().isEmpty() ? state.noQuorumMessage() : state.problem());
+        }
+        return managers;
+    }
+
+    private static String roleOf(ConsensusState state, String member) {
+        if (member.equals(state.leader())) {
+            return "leader";
+        }
+        return state.reachable().contains(member) ? "follower" : "unreachable";
     }
 
     public FleetAuthority authority() {
@@ -127,8 +164,10 @@ public class FleetView {
         header.put("joined", cluster.isJoined());
         header.put("authority", decision.authority().isEmpty() ? null : decision.authority());
         header.put("authorityUrl", decision.managementUrl().isEmpty() ? null : decision.managementUrl());
-        header.put("selfIsAuthority", decision.maySelfRecord());
-        header.put("notRecording", decision.maySelfRecord() ? null : decision.reason());
+        header.put("selfIsAuthority", decision.isAuthority());
+        header.put("acceptsChanges", decision.acceptsChanges());
+        header.put("notRecording", decision.acceptsChanges() ? null : decision.reason());
+        header.put("managers", managers());
         header.put("repositoryId", repository.id());
         header.put("fleetRepositoryId", decision.repositoryId().isEmpty() ? null : decision.repositoryId());
         header.put("revision", revision);
@@ -185,6 +224,11 @@ public class FleetView {
             entry.put("startedAt", member.startedAt());
             entry.put("self", member.name().equals(view.self().name()));
             entry.put("authority", member.name().equals(decision.authority()));
+            if (member.isIn(SubDomain.MGT)) {
+                ConsensusState state = consensus.state();
+                entry.put("managerRole", state.members().contains(member.name()) ? roleOf(state, member.name())
+                        : "not a voter");
+            }
             boolean runsArtifacts = member.isIn(SubDomain.WORKER);
             entry.put("runsArtifacts", runsArtifacts);
             Report report = reports.get(member.name());

@@ -50,8 +50,52 @@ final class BlobStore {
                     channel.force(true);
                 }
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+                io.carbide.node.AtomicFile.forceFolder(dir);
             }
             return new Stored(sha, size);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    /** Writes content into the store as it streams in. */
+    interface Transfer {
+        void to(OutputStream out) throws IOException;
+    }
+
+    /**
+     * Receives content from elsewhere (another manager): written beside its place, its digest and
+     * size checked, forced to disk, renamed into place. Content already here is not fetched again.
+     */
+    Path receive(String sha256, long size, Transfer transfer) throws IOException {
+        Optional<Path> existing = get(sha256);
+        if (existing.isPresent()) {
+            return existing.get();
+        }
+        if (!SHA256.matcher(sha256).matches()) {
+            throw new IOException("'" + sha256 + "' is not a sha-256");
+        }
+        Path temp = Files.createTempFile(dir, "incoming-", ".tmp");
+        try {
+            MessageDigest digest = sha256();
+            try (OutputStream out = new DigestOutputStream(Files.newOutputStream(temp), digest)) {
+                transfer.to(out);
+            }
+            String actual = HexFormat.of().formatHex(digest.digest());
+            long received = Files.size(temp);
+            if (!actual.equals(sha256) || received != size) {
+                throw new IOException("content does not match: expected sha256 " + sha256 + " (" + size + " bytes), got "
+                        + actual + " (" + received + " bytes)");
+            }
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                channel.force(true);
+            }
+            Path target = dir.resolve(sha256);
+            if (!Files.exists(target)) {
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+                io.carbide.node.AtomicFile.forceFolder(dir);
+            }
+            return target;
         } finally {
             Files.deleteIfExists(temp);
         }

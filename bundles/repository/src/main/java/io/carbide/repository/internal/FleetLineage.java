@@ -4,6 +4,7 @@ import io.carbide.cluster.Cluster;
 import io.carbide.cluster.ClusterMember;
 import io.carbide.cluster.ClusterMessage;
 import io.carbide.cluster.ClusterView;
+import io.carbide.cluster.ConsensusState;
 import io.carbide.cluster.SubDomain;
 import io.carbide.deployment.ArtifactRepository;
 import io.carbide.deployment.ArtifactState;
@@ -29,14 +30,16 @@ import org.slf4j.LoggerFactory;
 /**
  * What the fleet follows, and so which manager is its authority. Every node that runs artifacts
  * reports to every manager the repository it follows (its lineage), what it applied and from
- * whom. The fleet's repository is the one most of those nodes follow; the authority is the
- * manager that holds it. So a second manager with a repository of its own, or a manager rebuilt
- * from scratch, never becomes the authority by age or by luck: it refuses changes, and says who
- * takes them, until an operator explicitly moves the workers to it.
+ * whom. The fleet's repository is the one most of those nodes follow; its authority is the
+ * leader of the managers that share it (their consensus). So a manager with a repository of its
+ * own, or one rebuilt from scratch outside the consensus, never becomes the authority by age or by
+ * luck: it refuses changes, and says who takes them, until an operator explicitly moves the
+ * workers to it. A manager of the fleet's repository takes changes and forwards them to the
+ * leader; with no majority of its managers reachable, it refuses them until there is one.
  *
- * <p>Before any node follows a repository (a new cluster), the oldest manager in the view is the
- * authority, as the workers that join then adopt its repository. Right after this manager joins,
- * while the nodes' reports are still on their way, it cannot tell yet ({@code UNDECIDED}).
+ * <p>Before any node follows a repository (a new cluster), the repository of the oldest manager
+ * in the view is the fleet's, as the workers that join then adopt it. Right after this manager
+ * joins, while the nodes' reports are still on their way, it cannot tell yet ({@code UNDECIDED}).
  *
  * <p>The {@link Replicator} feeds it views and reports, and announces what it decides.
  */
@@ -49,6 +52,7 @@ final class FleetLineage {
     private final NodeIdentity node;
     private final Cluster cluster;
     private final ArtifactRepository repository;
+    private final Supplier<ConsensusState> consensus;
     private final Map<String, NodeDeployment> reports = new ConcurrentHashMap<>();
     /** The last management URL seen of each manager, to name it even while it is away. */
     private final Map<String, String> managerUrls = new ConcurrentHashMap<>();
@@ -57,10 +61,12 @@ final class FleetLineage {
     /** On a default (dual-mode) node, what this node itself runs counts like any worker's report. */
     private final Supplier<DeployedArtifacts> local;
 
-    FleetLineage(NodeIdentity node, Cluster cluster, ArtifactRepository repository, Supplier<DeployedArtifacts> local) {
+    FleetLineage(NodeIdentity node, Cluster cluster, ArtifactRepository repository, Supplier<ConsensusState> consensus,
+            Supplier<DeployedArtifacts> local) {
         this.node = node;
         this.cluster = cluster;
         this.repository = repository;
+        this.consensus = consensus;
         this.local = local;
         managerUrls.put(node.name(), node.managementUrl());
     }
@@ -104,12 +110,20 @@ final class FleetLineage {
 
     Decision current() {
         String self = node.name();
+        String own = repository.id();
+        if (own.isEmpty()) {
+            ConsensusState state = consensus.get();
+            return switch (state.role()) {
+                case STARTING -> undecided("it is still joining the managers " + state.members());
+                case REFUSED -> new Decision(Kind.NO_QUORUM, "", "", "", state.problem());
+                case LEADER, FOLLOWER -> state.hasLeader() ? undecided("the managers are setting up their repository")
+                        : new Decision(Kind.NO_QUORUM, "", "", "", state.noQuorumMessage());
+            };
+        }
         if (!cluster.isJoined()) {
-            if (cluster.isJoining()) {
-                return undecided("it is still joining cluster domain " + cluster.domain());
-            }
-            // alone: clustering is off, or the domain refused this node; its changes are its own
-            return new Decision(Kind.SELF, self, node.managementUrl(), repository.id(), "");
+            return cluster.isJoining() ? undecided("it is still joining cluster domain " + cluster.domain())
+                    // alone: clustering is off, or the domain refused this node; its managers decide
+                    : byConsensus(own);
         }
         ClusterView view = cluster.view();
         Map<String, Long> following = new HashMap<>();
@@ -127,15 +141,15 @@ final class FleetLineage {
                         + "repository they follow");
             }
             ClusterMember oldest = view.in(SubDomain.MGT).stream().findFirst().orElse(view.self());
-            return oldest.name().equals(self) ? new Decision(Kind.SELF, self, node.managementUrl(), repository.id(), "")
-                    : other(oldest.name(), "", "no node follows a repository yet, and " + oldest.name()
-                            + " is the oldest manager");
+            boolean ours = oldest.name().equals(self) || consensus.get().members().contains(oldest.name());
+            return ours ? byConsensus(own) : other(oldest.name(), "", "no node follows a repository yet, and "
+                    + oldest.name() + ", the oldest manager, holds another");
         }
         // the repository most nodes follow; on a tie, the one the oldest of them follows
         String fleet = following.entrySet().stream().max(Map.Entry.<String, Long>comparingByValue()
                 .thenComparing(e -> -firstFollower(view, known, e.getKey()))).map(Map.Entry::getKey).orElseThrow();
-        if (fleet.equals(repository.id())) {
-            return new Decision(Kind.SELF, self, node.managementUrl(), fleet, "");
+        if (fleet.equals(own)) {
+            return byConsensus(fleet);
         }
         String holder = known.stream().filter(d -> d.repositoryId().equals(fleet) && !d.source().isEmpty()
                 && !d.source().equals("the local repository")).map(NodeDeployment::source).findFirst()
@@ -143,7 +157,20 @@ final class FleetLineage {
                         && view.member(d.node()).map(m -> m.isIn(SubDomain.MGT)).orElse(false))
                         .map(NodeDeployment::node).findFirst().orElse(""));
         return other(holder, fleet, "the workers follow repository " + fleet + (holder.isEmpty() ? ""
-                : " of " + holder) + ", not this manager's " + repository.id());
+                : " of " + holder) + ", not this manager's " + own);
+    }
+
+    /** This manager holds the fleet's repository: who records changes is its managers' leader. */
+    private Decision byConsensus(String repositoryId) {
+        ConsensusState state = consensus.get();
+        if (state.isLeader()) {
+            return new Decision(Kind.SELF, node.name(), node.managementUrl(), repositoryId, "");
+        }
+        if (state.hasLeader()) {
+            return new Decision(Kind.FOLLOWER, state.leader(), managerUrls.getOrDefault(state.leader(), ""),
+                    repositoryId, "");
+        }
+        return new Decision(Kind.NO_QUORUM, "", "", repositoryId, state.noQuorumMessage());
     }
 
     private List<NodeDeployment> followers(ClusterView view) {
@@ -205,9 +232,12 @@ final class FleetLineage {
             return false;
         }
         lastLogged = now;
-        if (now.maySelfRecord()) {
+        if (now.isAuthority()) {
             LOG.info("Node {} is the authority of cluster domain {}: it records changes to repository {} (revision {})",
                     node.name(), cluster.domain(), repository.id(), repository.revision());
+        } else if (now.kind() == Kind.FOLLOWER) {
+            LOG.info("Node {} takes changes to repository {} and forwards them to the authority, {}", node.name(),
+                    repository.id(), now.authority());
         } else {
             LOG.warn("Files dropped here and uploads are not recorded: {}", now.reason());
         }

@@ -4,6 +4,9 @@ import io.carbide.cluster.Cluster;
 import io.carbide.cluster.ClusterMember;
 import io.carbide.cluster.ClusterMessage;
 import io.carbide.cluster.ClusterView;
+import io.carbide.cluster.ConsensusListener;
+import io.carbide.cluster.ConsensusState;
+import io.carbide.cluster.ManagerConsensus;
 import io.carbide.cluster.MembershipListener;
 import io.carbide.cluster.MessageHandler;
 import io.carbide.cluster.SubDomain;
@@ -47,12 +50,12 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  * report. Nodes never send changes back, so replication cannot loop.
  */
 @Component(service = {RepositoryListener.class, MembershipListener.class, MessageHandler.class,
-        DeploymentStatus.class, FleetAuthority.class, NodeStatusContributor.class}, immediate = true,
+        DeploymentStatus.class, FleetAuthority.class, NodeStatusContributor.class, ConsensusListener.class}, immediate = true,
         property = {MessageHandler.TYPE + "=" + ReplicationProtocol.SYNC,
                 MessageHandler.TYPE + "=" + ReplicationProtocol.FETCH,
                 MessageHandler.TYPE + "=" + ReplicationProtocol.REPORT})
 public class Replicator implements RepositoryListener, MembershipListener, MessageHandler, DeploymentStatus,
-        FleetAuthority, NodeStatusContributor {
+        FleetAuthority, NodeStatusContributor, ConsensusListener {
 
     /** Announcements also go out this often, so a lost one or a missed decision heals by itself. */
     private static final long ANNOUNCE_EVERY_MILLIS = 5_000;
@@ -74,11 +77,11 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
 
     @Activate
     public Replicator(@Reference NodeIdentity node, @Reference ArtifactRepository repository,
-            @Reference Cluster cluster) {
+            @Reference Cluster cluster, @Reference ManagerConsensus consensus) {
         this.node = node;
         this.repository = repository;
         this.cluster = cluster;
-        this.lineage = new FleetLineage(node, cluster, repository, () -> local);
+        this.lineage = new FleetLineage(node, cluster, repository, consensus::state, () -> local);
         announcer.scheduleWithFixedDelay(this::announce, ANNOUNCE_EVERY_MILLIS, ANNOUNCE_EVERY_MILLIS,
                 TimeUnit.MILLISECONDS);
     }
@@ -94,10 +97,17 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
     }
 
     private void announce() {
-        if (cluster.isJoined()) {
+        if (cluster.isJoined() && !repository.id().isEmpty()) {
             cluster.sendTo(SubDomain.WORKER, ReplicationProtocol.encode(new ReplicationProtocol.Announce(repository.id(),
-                    repository.revision(), repository.term(), lineage.current().maySelfRecord())));
+                    repository.revision(), repository.term(), lineage.current().isAuthority())));
         }
+    }
+
+    /** A new leader (or none) changes who the authority is: the workers hear it at once. */
+    @Override
+    public void consensusChanged(ConsensusState state) {
+        lineage.logIfChanged();
+        announce();
     }
 
     @Override
@@ -120,6 +130,9 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
         switch (message.type()) {
             case ReplicationProtocol.SYNC -> {
                 ReplicationProtocol.Sync sync = ReplicationProtocol.sync(message);
+                if (repository.id().isEmpty()) {
+                    throw new IOException("the managers of " + node.name() + " have not agreed on a repository yet");
+                }
                 if (!sync.repositoryId().isEmpty() && !sync.repositoryId().equals(repository.id())) {
                     throw new IOException("node " + from.name() + " follows repository " + sync.repositoryId()
                             + "; " + node.name() + " holds repository " + repository.id());
@@ -187,9 +200,10 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
         Map<String, Object> status = new LinkedHashMap<>();
         long current = repository.revision();
         Decision decision = lineage.current();
-        status.put("authority", decision.maySelfRecord());
+        status.put("authority", decision.isAuthority());
         status.put("authorityNode", decision.authority().isEmpty() ? null : decision.authority());
-        if (!decision.maySelfRecord()) {
+        status.put("acceptsChanges", decision.acceptsChanges());
+        if (!decision.acceptsChanges()) {
             status.put("notRecording", decision.reason());
         }
         status.put("repositoryId", repository.id());

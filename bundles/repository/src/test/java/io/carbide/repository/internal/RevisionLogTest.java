@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.carbide.deployment.Artifact;
 import io.carbide.deployment.ArtifactType;
+import io.carbide.deployment.Change;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,16 +21,17 @@ class RevisionLogTest {
     @TempDir
     Path dir;
 
-    private static Artifact put(long revision, String name) {
-        return new Artifact(name, ArtifactType.CONFIGURATION, revision, "ab".repeat(32), 6, false);
+    private static Change put(long revision, String name) {
+        return new Change(new Artifact(name, ArtifactType.CONFIGURATION, revision, "ab".repeat(32), 6, false), "admin",
+                1_700_000_000_000L + revision);
     }
 
     private Path log() {
         return dir.resolve("revisions.log");
     }
 
-    private List<Artifact> reopen() throws IOException {
-        List<Artifact> read = new ArrayList<>();
+    private List<Change> reopen() throws IOException {
+        List<Change> read = new ArrayList<>();
         RevisionLog.open(log(), read).close();
         return read;
     }
@@ -53,7 +55,8 @@ class RevisionLogTest {
         write(1, 2);
         Files.writeString(log(), "3\tput\tconfigur", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
         assertEquals(2, reopen().size());
-        assertTrue(Files.readString(log()).endsWith("a2.cfg\n"), "the torn bytes are gone");
+        assertEquals(2, Files.readString(log()).split("\n", -1).length - 1, "the torn bytes are gone");
+        assertTrue(Files.readString(log()).endsWith("\n"));
         write(3);
         assertEquals(3, reopen().size(), "the next change lands right after the last good one");
     }
@@ -82,22 +85,18 @@ class RevisionLogTest {
     }
 
     @Test
-    void theHighWaterMarkKeepsANumberLostInACrashFromBeingHandedOutAgain() throws IOException {
-        write(1, 2, 3);
-        // revision 3's line lost (as if its write never reached the disk), its number already handed out
-        List<String> lines = Files.readAllLines(log());
-        Files.write(log(), lines.subList(0, 2));
-        try (RevisionLog log = RevisionLog.open(log(), new ArrayList<>())) {
-            assertEquals(3, log.highWater());
-        }
+    void linesOfTheFirstFormatReadAsTheDeployFoldersChanges() throws IOException {
+        Files.writeString(log(), "1\tput\tbundle\t" + "cd".repeat(32) + "\t5122\thello.jar\n2\tdel\tbundle\t-\t0\thello.jar\n");
+        List<Change> read = reopen();
+        assertEquals(2, read.size());
+        assertEquals(Change.DEPLOY_FOLDER, read.get(0).by());
+        assertTrue(read.get(1).artifact().deleted());
     }
 
     @Test
-    void aTornHighWaterMarkFallsBackToTheLog() throws IOException {
-        write(1, 2);
-        Files.writeString(dir.resolve("revisions.hwm"), "hwm 9 crc 0\n");
-        try (RevisionLog log = RevisionLog.open(log(), new ArrayList<>())) {
-            assertEquals(0, log.highWater(), "an unreadable mark counts as absent; the log's last revision rules");
-        }
+    void aRewriteReplacesTheWholeFileAtOnce() throws IOException {
+        write(1, 2, 3);
+        RevisionLog.rewrite(log(), List.of(put(7, "seven.cfg")));
+        assertEquals(List.of(put(7, "seven.cfg")), reopen());
     }
 }

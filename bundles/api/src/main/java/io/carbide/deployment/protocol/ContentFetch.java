@@ -1,0 +1,75 @@
+package io.carbide.deployment.protocol;
+
+import io.carbide.cluster.Cluster;
+import io.carbide.cluster.ClusterMessage;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Fetches content by digest from another member, over the cluster, in chunks of {@value #CHUNK}
+ * bytes with {@value #IN_FLIGHT} requests under way, so the next chunks travel while one is
+ * written and no artifact, however large, is ever held whole in memory. Workers fetch from
+ * managers, and managers from each other; any holder serves any content, since it is addressed by
+ * its digest. The caller checks the digest of what it received.
+ */
+public final class ContentFetch {
+
+    public static final int CHUNK = 512 * 1024;
+    /** In flight at once: 1.5 MB, well under the stack's flow-control credits (UFC max_credits). */
+    public static final int IN_FLIGHT = 3;
+    public static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    private ContentFetch() {
+    }
+
+    /**
+     * Writes {@code size} bytes of the content {@code sha256} held by {@code member} into
+     * {@code out}, strictly in order; {@code progress} runs after every chunk.
+     */
+    public static void fetch(Cluster cluster, String member, String sha256, long size, OutputStream out,
+            Runnable progress) throws IOException {
+        Deque<CompletableFuture<ClusterMessage>> inFlight = new ArrayDeque<>();
+        Deque<Integer> lengths = new ArrayDeque<>();
+        long requested = 0;
+        long written = 0;
+        while (written < size) {
+            while (inFlight.size() < IN_FLIGHT && requested < size) {
+                int length = (int) Math.min(CHUNK, size - requested);
+                inFlight.add(cluster.request(member, ReplicationProtocol.encode(new ReplicationProtocol.Fetch(sha256,
+                        requested, length)), TIMEOUT).toCompletableFuture());
+                lengths.add(length);
+                requested += length;
+            }
+            byte[] chunk = ReplicationProtocol.chunk(await(member, inFlight.poll()));
+            int expected = lengths.poll();
+            if (chunk.length != expected) {
+                throw new IOException(member + " sent " + chunk.length + " bytes of " + sha256 + " at offset " + written
+                        + " where " + expected + " were asked for");
+            }
+            out.write(chunk);
+            written += chunk.length;
+            progress.run();
+        }
+    }
+
+    /** Waits for a reply, turning the ways a request fails into one IOException with a sentence. */
+    public static ClusterMessage await(String member, CompletableFuture<ClusterMessage> reply) throws IOException {
+        try {
+            return reply.get();
+        } catch (ExecutionException | CompletionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw new IOException(cause instanceof TimeoutException
+                    ? member + " did not answer within " + TIMEOUT.toSeconds() + " s" : cause.getMessage(), cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for " + member, e);
+        }
+    }
+}

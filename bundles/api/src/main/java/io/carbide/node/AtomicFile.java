@@ -1,0 +1,72 @@
+package io.carbide.node;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+
+/**
+ * The one way Carbide replaces a state file: write a temporary file in the same folder, force it
+ * to disk, rename it over the target, force the folder. A reader sees the old file or the new
+ * one, never half of either, whatever happens to the process or the power.
+ */
+public final class AtomicFile {
+
+    private AtomicFile() {
+    }
+
+    /** Replaces {@code file} with {@code bytes}. */
+    public static void write(Path file, byte[] bytes) throws IOException {
+        write(file, bytes, false);
+    }
+
+    /** Replaces {@code file} with {@code bytes}, readable by its owner only ({@code 0600}). */
+    public static void writePrivate(Path file, byte[] bytes) throws IOException {
+        write(file, bytes, true);
+    }
+
+    private static void write(Path file, byte[] bytes, boolean ownerOnly) throws IOException {
+        Path folder = file.toAbsolutePath().getParent();
+        Files.createDirectories(folder);
+        Path temp = Files.createTempFile(folder, "." + file.getFileName(), ".tmp");
+        try {
+            if (ownerOnly) {
+                try {
+                    Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-------"));
+                } catch (UnsupportedOperationException notPosix) {
+                    // best effort on other file systems
+                }
+            }
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer buffer = ByteBuffer.wrap(bytes);
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
+                channel.force(true);
+            }
+            try {
+                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+            forceFolder(folder);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    /** Makes a rename or a new file in {@code folder} durable; where folders cannot be opened, the rename stands alone. */
+    public static void forceFolder(Path folder) {
+        try (FileChannel channel = FileChannel.open(folder, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException | UnsupportedOperationException notSupported) {
+            // some file systems do not let a folder be opened; the rename is as durable as they make it
+        }
+    }
+}

@@ -1,0 +1,404 @@
+package io.carbide.repository.internal;
+
+import io.carbide.cluster.Cluster;
+import io.carbide.cluster.ClusterMember;
+import io.carbide.cluster.ClusterMessage;
+import io.carbide.cluster.ConsensusListener;
+import io.carbide.cluster.ConsensusState;
+import io.carbide.cluster.ManagerConsensus;
+import io.carbide.cluster.MessageHandler;
+import io.carbide.cluster.NoQuorumException;
+import io.carbide.deployment.Artifact;
+import io.carbide.deployment.ArtifactRepository;
+import io.carbide.deployment.ArtifactType;
+import io.carbide.deployment.Change;
+import io.carbide.deployment.InvalidArtifactException;
+import io.carbide.deployment.RepositoryListener;
+import io.carbide.node.NodeIdentity;
+import io.carbide.node.NodeStatusContributor;
+import io.carbide.node.Readiness;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cluster's one artifact repository, as this manager holds it: content in
+ * {@code data/repository/blobs/} by SHA-256, and the revision log replicated among the managers
+ * by their consensus ({@link RevisionStateMachine}). Any manager takes changes: it validates the
+ * artifact, stores its content, has a majority of the managers hold it too ({@link BlobHolders}),
+ * then proposes the change, which the leader commits once a majority has it; the change counts
+ * (and the call returns) only then. With no majority reachable, changes are refused with the
+ * quorum in the message. Storing content an artifact already has records nothing, so a restart
+ * (which shows File Install every file of {@code deploy/} again) re-sends nothing.
+ *
+ * <p>The first leader of a new consensus gives the repository its id: the one this manager kept
+ * from an earlier version or a lost consensus ({@link RevisionExport}), with its history, so the
+ * workers keep following it; or a new one.
+ */
+@Component(service = {ArtifactRepository.class, NodeStatusContributor.class, MessageHandler.class,
+        ConsensusListener.class}, immediate = true, property = MessageHandler.TYPE + "=" + BlobHolders.HOLD)
+public class ConsensusRepository implements ArtifactRepository, NodeStatusContributor, MessageHandler,
+        ConsensusListener, RevisionStateMachine.Listener {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConsensusRepository.class);
+    private static final int REFUSALS_KEPT = 100;
+    private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(30);
+    /** How long a leader with nothing to carry over waits for a manager that has, before it starts a new repository. */
+    private static final long NEW_REPOSITORY_DELAY_MILLIS = 3_000;
+
+    private final NodeIdentity node;
+    private final RevisionStateMachine machine;
+    private final ManagerConsensus consensus;
+    private final RevisionExport export;
+    private final BlobStore blobs;
+    private final BlobHolders holders;
+    private final Map<String, Refusal> refused = new ConcurrentHashMap<>();
+    private final Map<String, String> authors = new ConcurrentHashMap<>();
+    private final List<RepositoryListener> listeners = new CopyOnWriteArrayList<>();
+    private final AtomicBoolean beginning = new AtomicBoolean();
+    private final ScheduledExecutorService events = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "carbide-repository-events");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    @Activate
+    public ConsensusRepository(@Reference NodeIdentity node, @Reference RevisionStateMachine machine,
+            @Reference ManagerConsensus consensus, @Reference Cluster cluster, @Reference RevisionExport export)
+            throws IOException {
+        this.node = node;
+        this.machine = machine;
+        this.consensus = consensus;
+        this.export = export;
+        Path dir = node.base().resolve("data/repository");
+        this.blobs = new BlobStore(dir.resolve("blobs"));
+        blobs.removeIncomplete();
+        this.holders = new BlobHolders(node.name(), cluster, blobs, consensus::state);
+        machine.addListener(this);
+        LOG.info("Artifact repository {}: {} at revision {}, {} artifacts", dir,
+                machine.repositoryId().isEmpty() ? "waiting for the managers" : machine.repositoryId(), machine.revision(),
+                machine.artifacts().size());
+    }
+
+    @Deactivate
+    void close() {
+        machine.removeListener(this);
+        holders.close();
+        events.shutdownNow();
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addListener(RepositoryListener listener) {
+        listeners.add(listener);
+    }
+
+    void removeListener(RepositoryListener listener) {
+        listeners.remove(listener);
+    }
+
+    // ---- reading: the committed state, as applied here
+
+    @Override
+    public String id() {
+        return machine.repositoryId();
+    }
+
+    @Override
+    public long revision() {
+        return machine.revision();
+    }
+
+    @Override
+    public long term() {
+        return consensus.state().term();
+    }
+
+    @Override
+    public List<Artifact> artifacts() {
+        return machine.artifacts();
+    }
+
+    @Override
+    public List<Artifact> changesSince(long since) {
+        return machine.changesSince(since);
+    }
+
+    @Override
+    public List<Change> history(Optional<String> name) {
+        return machine.history(name);
+    }
+
+    @Override
+    public Optional<Path> content(String sha256) {
+        return blobs.get(sha256);
+    }
+
+    @Override
+    public boolean isStored(String name, Path file) throws IOException {
+        Optional<Artifact> current = machine.latest(name);
+        return current.isPresent() && !current.get().deleted() && Files.size(file) == current.get().size()
+                && BlobStore.digest(file).equals(current.get().sha256());
+    }
+
+    // ---- changing: content first, then the entry
+
+    @Override
+    public ArtifactType check(String name, Path file) throws InvalidArtifactException {
+        return ArtifactValidator.validate(name, file);
+    }
+
+    @Override
+    public Artifact store(String name, Path file) throws InvalidArtifactException, IOException, NoQuorumException {
+        ArtifactType type;
+        try {
+            type = ArtifactValidator.validate(name, file);
+        } catch (InvalidArtifactException e) {
+            refuse(name, e.getMessage());
+            throw e;
+        }
+        BlobStore.Stored stored = blobs.put(file);
+        Optional<Artifact> current = machine.latest(name);
+        if (current.isPresent() && !current.get().deleted() && current.get().sha256().equals(stored.sha256())) {
+            return current.get();
+        }
+        requireRepository();
+        holders.holdByMajority(stored.sha256(), stored.size(), name);
+        String by = authorOf(name, stored.sha256());
+        RevisionCommands.Answer answer = propose(RevisionCommands.put(name, type, stored.sha256(), stored.size(), by,
+                System.currentTimeMillis()));
+        refused.remove(name);
+        Artifact recorded = answer.artifact();
+        if (answer.outcome() == RevisionCommands.Outcome.RECORDED) {
+            LOG.info("Stored {} ({} {}, {} bytes, sha256 {}) at revision {}, by {}", name,
+                    current.isPresent() && !current.get().deleted() ? "updated" : "new", type.label(), stored.size(),
+                    stored.sha256().substring(0, 12), recorded.revision(), by);
+        }
+        return recorded;
+    }
+
+    @Override
+    public Optional<Artifact> remove(String name) throws IOException, NoQuorumException {
+        refused.remove(name);
+        Optional<Artifact> current = machine.latest(name);
+        if (current.isEmpty() || current.get().deleted()) {
+            return Optional.empty();
+        }
+        requireRepository();
+        RevisionCommands.Answer answer = propose(RevisionCommands.delete(name, authorOf(name, ""),
+                System.currentTimeMillis()));
+        if (answer.outcome() != RevisionCommands.Outcome.RECORDED) {
+            return Optional.empty();
+        }
+        LOG.info("Removed {} at revision {}", name, answer.artifact().revision());
+        return Optional.of(answer.artifact());
+    }
+
+    @Override
+    public void expectAuthor(String name, String sha256, String user) {
+        authors.put(name + "\u0000" + sha256, user);
+    }
+
+    private String authorOf(String name, String sha256) {
+        String user = authors.remove(name + "\u0000" + sha256);
+        return user == null ? Change.DEPLOY_FOLDER : user;
+    }
+
+    private void requireRepository() throws NoQuorumException {
+        if (machine.repositoryId().isEmpty()) {
+            ConsensusState state = consensus.state();
+            throw new NoQuorumException(state.hasLeader() ? "the managers are setting up their repository; try again "
+                    + "in a few seconds" : state.noQuorumMessage());
+        }
+    }
+
+    private RevisionCommands.Answer propose(byte[] command) throws IOException, NoQuorumException {
+        try {
+            return RevisionCommands.answer(consensus.propose(command, COMMIT_TIMEOUT).toCompletableFuture()
+                    .get(COMMIT_TIMEOUT.toMillis() + 1_000, TimeUnit.MILLISECONDS));
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof NoQuorumException noQuorum) {
+                throw noQuorum;
+            }
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IOException("the managers did not commit the change within " + COMMIT_TIMEOUT.toSeconds() + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while the managers committed a change", e);
+        }
+    }
+
+    // ---- what the consensus applied, here
+
+    @Override
+    public void applied(Change change, Artifact before) {
+        events.execute(() -> {
+            holders.ensureHeld(change.artifact());
+            notifyListeners(change.artifact().revision());
+        });
+    }
+
+    @Override
+    public void replaced() {
+        events.execute(() -> {
+            holders.ensureHeld(machine.artifacts());
+            notifyListeners(machine.revision());
+        });
+    }
+
+    private void notifyListeners(long changed) {
+        for (RepositoryListener listener : listeners) {
+            try {
+                listener.revisionChanged(changed);
+            } catch (RuntimeException e) {
+                LOG.warn("A repository listener failed on revision {}: {}", changed, e.toString());
+            }
+        }
+    }
+
+    /**
+     * A new consensus has no repository yet. A manager that kept one (an earlier version's, or the
+     * survivor's of a lost majority) carries it over at once; the leader starts a new one only
+     * after giving such a manager the time to. The first of these to commit wins; the others are
+     * ignored by the state machine.
+     */
+    @Override
+    public void consensusChanged(ConsensusState state) {
+        events.execute(() -> holders.ensureHeld(machine.artifacts()));
+        if (!state.hasLeader() || !machine.repositoryId().isEmpty() || !beginning.compareAndSet(false, true)) {
+            return;
+        }
+        Optional<RevisionExport.CarriedOver> carried = export.carriedOver();
+        events.schedule(() -> {
+            try {
+                if (!machine.repositoryId().isEmpty()) {
+                    return;
+                }
+                if (carried.isPresent()) {
+                    LOG.info("Carrying repository {} ({} changes) into the managers' consensus", carried.get().repositoryId(),
+                            carried.get().history().size());
+                    propose(RevisionCommands.restore(carried.get().repositoryId(), System.currentTimeMillis(),
+                            carried.get().history()));
+                } else if (consensus.state().isLeader()) {
+                    propose(RevisionCommands.init(UUID.randomUUID().toString(), System.currentTimeMillis()));
+                }
+            } catch (IOException | NoQuorumException e) {
+                LOG.warn("The managers' repository is not set up yet: {}; trying again", e.getMessage());
+            } finally {
+                beginning.set(false);
+            }
+            if (machine.repositoryId().isEmpty()) {
+                events.schedule(() -> consensusChanged(consensus.state()), 1, TimeUnit.SECONDS);
+            }
+        }, carried.isPresent() || state.members().size() == 1 ? 0 : NEW_REPOSITORY_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    // ---- content other managers ask this one to hold
+
+    @Override
+    public ClusterMessage handle(ClusterMember from, ClusterMessage message) throws IOException {
+        return holders.handle(from, message);
+    }
+
+    // ---- refusals and status
+
+    @Override
+    public void recordRefusal(String name, String reason) {
+        refused.put(name, new Refusal(name, reason, System.currentTimeMillis()));
+        if (refused.size() > REFUSALS_KEPT) {
+            refused.values().stream().min(Comparator.comparingLong(Refusal::at))
+                    .ifPresent(oldest -> refused.remove(oldest.name()));
+        }
+    }
+
+    private void refuse(String name, String reason) {
+        recordRefusal(name, reason);
+        LOG.warn("Artifact refused, not stored or replicated: {}", reason);
+    }
+
+    @Override
+    public List<Refusal> refusals() {
+        return refused.values().stream().sorted(Comparator.comparingLong(Refusal::at)).toList();
+    }
+
+    /** Committed artifacts whose content this manager does not hold (yet). */
+    List<String> missingContent() {
+        List<String> missing = new ArrayList<>();
+        for (Artifact artifact : machine.artifacts()) {
+            if (blobs.get(artifact.sha256()).isEmpty()) {
+                missing.add(artifact.name());
+            }
+        }
+        return missing;
+    }
+
+    @Override
+    public String section() {
+        return "repository";
+    }
+
+    @Override
+    public Object status() {
+        Map<String, Object> status = new LinkedHashMap<>();
+        status.put("id", machine.repositoryId());
+        status.put("revision", machine.revision());
+        status.put("term", consensus.state().term());
+        List<String> missing = missingContent();
+        status.put("holdsAllContent", missing.isEmpty());
+        status.put("missingContent", missing);
+        List<Map<String, Object>> stored = new ArrayList<>();
+        for (Artifact artifact : machine.artifacts()) {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("name", artifact.name());
+            entry.put("type", artifact.type().label());
+            entry.put("revision", artifact.revision());
+            entry.put("sha256", artifact.sha256());
+            entry.put("size", artifact.size());
+            entry.put("state", "stored");
+            stored.add(entry);
+        }
+        status.put("artifacts", stored);
+        status.put("refused", refusals().stream().map(r -> Map.of("name", r.name(), "reason", r.reason())).toList());
+        return status;
+    }
+
+    @Override
+    public Map<String, Object> health() {
+        return Map.of("repositoryRevision", machine.revision());
+    }
+
+    /** A manager whose consensus never agreed on a repository has nothing to offer yet. */
+    @Override
+    public Readiness readiness() {
+        if (machine.repositoryId().isEmpty()) {
+            ConsensusState state = consensus.state();
+            return Readiness.starting("the managers have not agreed on a repository yet ("
+                    + (state.hasLeader() ? "leader " + state.leader() : state.noQuorumMessage()) + ")");
+        }
+        return Readiness.ready();
+    }
+}

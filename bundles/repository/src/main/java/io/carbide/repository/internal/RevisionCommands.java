@@ -1,0 +1,199 @@
+package io.carbide.repository.internal;
+
+import io.carbide.deployment.Artifact;
+import io.carbide.deployment.ArtifactType;
+import io.carbide.deployment.Change;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInput;
+import java.io.DataInputStream;
+import java.io.DataOutput;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The commands of the revision log as they travel through the managers' consensus, and the
+ * answers the state machine gives. Version 1:
+ *
+ * <pre>
+ * command: byte version, byte kind, then
+ *   INIT     UTF repositoryId, long createdAt                 a new repository
+ *   RESTORE  UTF repositoryId, long createdAt, changes        a repository carried over (upgrade, recovery)
+ *   PUT      UTF name, byte type, UTF sha256, long size, UTF by, long at
+ *   DELETE   UTF name, UTF by, long at
+ * answer:  byte version, byte outcome (RECORDED, UNCHANGED, ABSENT, IGNORED), then an artifact if any
+ * change:  UTF name, byte type, long revision, UTF sha256, long size, boolean deleted, UTF by, long at
+ * </pre>
+ */
+final class RevisionCommands {
+
+    static final int VERSION = 1;
+
+    enum Kind {
+        INIT, RESTORE, PUT, DELETE
+    }
+
+    enum Outcome {
+        RECORDED, UNCHANGED, ABSENT, IGNORED
+    }
+
+    /** A decoded command; the fields a kind does not use are empty. */
+    record Command(Kind kind, String repositoryId, long createdAt, List<Change> history, String name,
+            ArtifactType type, String sha256, long size, String by, long at) {
+    }
+
+    record Answer(Outcome outcome, Artifact artifact) {
+    }
+
+    private RevisionCommands() {
+    }
+
+    static byte[] init(String repositoryId, long createdAt) {
+        return encode(Kind.INIT, out -> {
+            out.writeUTF(repositoryId);
+            out.writeLong(createdAt);
+        });
+    }
+
+    static byte[] restore(String repositoryId, long createdAt, List<Change> history) {
+        return encode(Kind.RESTORE, out -> {
+            out.writeUTF(repositoryId);
+            out.writeLong(createdAt);
+            writeChanges(out, history);
+        });
+    }
+
+    static byte[] put(String name, ArtifactType type, String sha256, long size, String by, long at) {
+        return encode(Kind.PUT, out -> {
+            out.writeUTF(name);
+            out.writeByte(type.ordinal());
+            out.writeUTF(sha256);
+            out.writeLong(size);
+            out.writeUTF(by);
+            out.writeLong(at);
+        });
+    }
+
+    static byte[] delete(String name, String by, long at) {
+        return encode(Kind.DELETE, out -> {
+            out.writeUTF(name);
+            out.writeUTF(by);
+            out.writeLong(at);
+        });
+    }
+
+    /** @throws IOException for bytes that are not a command this version knows */
+    static Command decode(byte[] bytes) throws IOException {
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
+        int version = in.readUnsignedByte();
+        if (version < 1) {
+            throw new IOException("revision command version " + version);
+        }
+        int kind = in.readUnsignedByte();
+        if (kind >= Kind.values().length) {
+            throw new IOException("revision command kind " + kind + " is not known to this version");
+        }
+        return switch (Kind.values()[kind]) {
+            case INIT -> new Command(Kind.INIT, in.readUTF(), in.readLong(), List.of(), "", null, "", 0, "", 0);
+            case RESTORE -> new Command(Kind.RESTORE, in.readUTF(), in.readLong(), readChanges(in), "", null, "", 0, "",
+                    0);
+            case PUT -> {
+                String name = in.readUTF();
+                ArtifactType type = type(in.readUnsignedByte());
+                yield new Command(Kind.PUT, "", 0, List.of(), name, type, in.readUTF(), in.readLong(), in.readUTF(),
+                        in.readLong());
+            }
+            case DELETE -> new Command(Kind.DELETE, "", 0, List.of(), in.readUTF(), null, "", 0, in.readUTF(),
+                    in.readLong());
+        };
+    }
+
+    static byte[] answer(Outcome outcome, Artifact artifact) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(VERSION);
+            out.writeByte(outcome.ordinal());
+            out.writeBoolean(artifact != null);
+            if (artifact != null) {
+                writeChange(out, new Change(artifact, "", 0));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    static Answer answer(byte[] bytes) throws IOException {
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
+        in.readUnsignedByte();
+        int outcome = in.readUnsignedByte();
+        if (outcome >= Outcome.values().length) {
+            throw new IOException("revision answer " + outcome + " is not known to this version");
+        }
+        return new Answer(Outcome.values()[outcome], in.readBoolean() ? readChange(in).artifact() : null);
+    }
+
+    static void writeChanges(DataOutput out, List<Change> changes) throws IOException {
+        out.writeInt(changes.size());
+        for (Change change : changes) {
+            writeChange(out, change);
+        }
+    }
+
+    static List<Change> readChanges(DataInput in) throws IOException {
+        int count = in.readInt();
+        if (count < 0) {
+            throw new IOException("a list of " + count + " changes");
+        }
+        List<Change> changes = new ArrayList<>(Math.min(count, 1 << 16));
+        for (int i = 0; i < count; i++) {
+            changes.add(readChange(in));
+        }
+        return changes;
+    }
+
+    private static void writeChange(DataOutput out, Change change) throws IOException {
+        Artifact artifact = change.artifact();
+        out.writeUTF(artifact.name());
+        out.writeByte(artifact.type().ordinal());
+        out.writeLong(artifact.revision());
+        out.writeUTF(artifact.sha256());
+        out.writeLong(artifact.size());
+        out.writeBoolean(artifact.deleted());
+        out.writeUTF(change.by());
+        out.writeLong(change.at());
+    }
+
+    private static Change readChange(DataInput in) throws IOException {
+        String name = in.readUTF();
+        ArtifactType type = type(in.readUnsignedByte());
+        Artifact artifact = new Artifact(name, type, in.readLong(), in.readUTF(), in.readLong(), in.readBoolean());
+        return new Change(artifact, in.readUTF(), in.readLong());
+    }
+
+    private static ArtifactType type(int ordinal) throws IOException {
+        if (ordinal >= ArtifactType.values().length) {
+            throw new IOException("artifact type " + ordinal + " is not known to this version");
+        }
+        return ArtifactType.values()[ordinal];
+    }
+
+    private interface Fields {
+        void write(DataOutputStream out) throws IOException;
+    }
+
+    private static byte[] encode(Kind kind, Fields fields) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(VERSION);
+            out.writeByte(kind.ordinal());
+            fields.write(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+}

@@ -1,0 +1,168 @@
+package io.carbide.repository.internal;
+
+import io.carbide.deployment.Artifact;
+import io.carbide.deployment.Change;
+import io.carbide.node.AtomicFile;
+import io.carbide.node.NodeIdentity;
+import io.carbide.node.NodeLifecycle;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps {@code data/repository/revisions.log} and {@code repository.id} equal to what the
+ * managers committed: one line appended per applied change, the whole file rewritten when the
+ * lineage changes. It is the manager's own, readable record of the history, and what it carries
+ * into a new consensus: a manager of an earlier version (which kept only this file), or a survivor
+ * starting over after its majority was lost, restores the repository from it with its id, so the
+ * workers keep following it.
+ *
+ * <p>While the managers' log is new (an upgrade, a recovery), this file is the history to carry
+ * over, so a damaged line in its middle stops the node with the file and line named, as it always
+ * has. Once the managers' log exists it holds the truth, and a damaged file is set aside and
+ * written again from it.
+ */
+@Component(service = RevisionExport.class, immediate = true)
+public class RevisionExport implements RevisionStateMachine.Listener {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RevisionExport.class);
+
+    /** What this manager held before a new consensus: the history and id to restore. */
+    record CarriedOver(String repositoryId, List<Change> history) {
+    }
+
+    private final RevisionStateMachine machine;
+    private final Path file;
+    private final Path idFile;
+    private final CarriedOver carried;
+    private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
+        Thread thread = new Thread(r, "carbide-revision-export");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private RevisionLog log;
+    private long exportedUpTo;
+    private String exportedId;
+
+    @Activate
+    public RevisionExport(@Reference NodeIdentity node, @Reference NodeLifecycle lifecycle,
+            @Reference RevisionStateMachine machine) {
+        this.machine = machine;
+        Path dir = node.base().resolve("data/repository");
+        this.file = dir.resolve("revisions.log");
+        this.idFile = dir.resolve("repository.id");
+        boolean managersLogIsNew = !Files.isDirectory(node.base().resolve("data/managers/raft.log"));
+        List<Change> read = new ArrayList<>();
+        CarriedOver found = null;
+        try {
+            log = openOrSetAside(read, managersLogIsNew);
+            exportedUpTo = read.isEmpty() ? 0 : read.get(read.size() - 1).artifact().revision();
+            exportedId = Files.isRegularFile(idFile) ? Files.readString(idFile, StandardCharsets.US_ASCII).strip() : "";
+            if (!exportedId.isEmpty()) {
+                found = new CarriedOver(exportedId, List.copyOf(read));
+            }
+        } catch (RevisionLog.CorruptLogException corrupt) {
+            lifecycle.stopForFailure(corrupt.getMessage());
+        } catch (IOException e) {
+            lifecycle.stopForFailure("cannot open the repository log " + file + ": " + e.getMessage());
+        }
+        this.carried = found;
+        machine.addListener(this);
+    }
+
+    private RevisionLog openOrSetAside(List<Change> read, boolean strict) throws IOException {
+        try {
+            return RevisionLog.open(file, read);
+        } catch (RevisionLog.CorruptLogException corrupt) {
+            if (strict) {
+                throw corrupt;
+            }
+            Path aside = file.resolveSibling("revisions.log.damaged-" + Instant.now().toString().replace(':', '-'));
+            Files.move(file, aside);
+            LOG.warn("{}; the managers' log holds the history, so the damaged file was set aside as {} and is written "
+                    + "again from it", corrupt.getMessage(), aside);
+            read.clear();
+            return RevisionLog.open(file, read);
+        }
+    }
+
+    @Deactivate
+    void deactivate() throws IOException, InterruptedException {
+        machine.removeListener(this);
+        writer.shutdown();
+        writer.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+        if (log != null) {
+            log.close();
+        }
+    }
+
+    /** The history and id this manager held before the managers' consensus had any, if it held one. */
+    Optional<CarriedOver> carriedOver() {
+        return Optional.ofNullable(carried);
+    }
+
+    @Override
+    public void applied(Change change, Artifact before) {
+        writer.execute(() -> export(change));
+    }
+
+    @Override
+    public void replaced() {
+        writer.execute(this::catchUp);
+    }
+
+    private void export(Change change) {
+        long revision = change.artifact().revision();
+        if (log == null || revision <= exportedUpTo) {
+            return; // replayed at start: already written
+        }
+        if (revision != exportedUpTo + 1 || !machine.repositoryId().equals(exportedId)) {
+            catchUp();
+            return;
+        }
+        try {
+            log.append(change);
+            exportedUpTo = revision;
+        } catch (IOException e) {
+            LOG.error("Could not write revision {} to {}: {}; the managers' log still holds it", revision, file,
+                    e.getMessage());
+        }
+    }
+
+    /**
+     * Writes the whole file again from the committed history: for a new lineage, or when the file
+     * fell behind. While a restarting manager replays its log the file is ahead, and stays as it is.
+     */
+    private void catchUp() {
+        String id = machine.repositoryId();
+        if (log == null || id.isEmpty() || (id.equals(exportedId) && machine.revision() <= exportedUpTo)) {
+            return;
+        }
+        try {
+            List<Change> history = machine.history(Optional.empty());
+            log.close();
+            RevisionLog.rewrite(file, history);
+            if (!id.equals(exportedId)) {
+                AtomicFile.write(idFile, (id + "\n").getBytes(StandardCharsets.US_ASCII));
+                exportedId = id;
+            }
+            log = RevisionLog.open(file, new ArrayList<>());
+            exportedUpTo = history.isEmpty() ? 0 : history.get(history.size() - 1).artifact().revision();
+        } catch (IOException e) {
+            LOG.error("Could not write {} from the managers' log: {}", file, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,203 @@
+package io.carbide.repository.internal;
+
+import io.carbide.cluster.ReplicatedStateMachine;
+import io.carbide.deployment.Artifact;
+import io.carbide.deployment.Change;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.osgi.service.component.annotations.Component;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The revision log as the managers' consensus applies it: the repository's id, and every change
+ * (name, type, sha-256, size, kind, who, when) with the revision it got. Deterministic: a revision
+ * is the previous one plus one, storing the content an artifact already has records nothing, and
+ * removing what is not there records nothing; nothing here reads a clock, a file or the network.
+ * What surrounds a change (its bytes, validation, announcements, the deploy folder) happens
+ * before a command is proposed or, through {@link Listener}s, after it is applied.
+ *
+ * <p>The first command of a repository is {@code INIT} (a new id) or {@code RESTORE} (an id and
+ * history carried over from a manager of an earlier version, or from a survivor in a recovery);
+ * later ones are ignored, so two managers proposing one at once cannot split the lineage.
+ */
+@Component(service = {ReplicatedStateMachine.class, RevisionStateMachine.class})
+public class RevisionStateMachine implements ReplicatedStateMachine {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RevisionStateMachine.class);
+    private static final int SNAPSHOT_FORMAT = 1;
+
+    /** Told of every change applied, on the consensus' thread: keep it short, hand work off. */
+    interface Listener {
+        /** @param before the artifact's record before this change, or null */
+        void applied(Change change, Artifact before);
+
+        /** The whole state was replaced (a new lineage, or a snapshot from the leader). */
+        void replaced();
+    }
+
+    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    private String repositoryId = "";
+    private long createdAt;
+    private long revision;
+    private final List<Change> history = new ArrayList<>();
+    private final Map<String, Artifact> latest = new LinkedHashMap<>();
+
+    void addListener(Listener listener) {
+        listeners.add(listener);
+    }
+
+    void removeListener(Listener listener) {
+        listeners.remove(listener);
+    }
+
+    @Override
+    public byte[] apply(byte[] bytes) throws IOException {
+        RevisionCommands.Command command;
+        try {
+            command = RevisionCommands.decode(bytes);
+        } catch (IOException unknown) {
+            // a later version's command: every manager of this version skips it alike, and says so
+            LOG.warn("Skipped a revision command this version does not know ({}); upgrade this manager", unknown.getMessage());
+            return RevisionCommands.answer(RevisionCommands.Outcome.IGNORED, null);
+        }
+        return switch (command.kind()) {
+            case INIT, RESTORE -> begin(command);
+            case PUT -> put(command);
+            case DELETE -> delete(command);
+        };
+    }
+
+    private byte[] begin(RevisionCommands.Command command) {
+        synchronized (this) {
+            if (!repositoryId.isEmpty()) {
+                return RevisionCommands.answer(RevisionCommands.Outcome.IGNORED, null);
+            }
+            repositoryId = command.repositoryId();
+            createdAt = command.createdAt();
+            for (Change change : command.history()) {
+                record(change);
+            }
+        }
+        LOG.info("The managers' repository is {}: {} at revision {}", repositoryId,
+                command.kind() == RevisionCommands.Kind.INIT ? "new" : "carried over", revision);
+        listeners.forEach(Listener::replaced);
+        return RevisionCommands.answer(RevisionCommands.Outcome.RECORDED, null);
+    }
+
+    private byte[] put(RevisionCommands.Command command) {
+        Change change;
+        Artifact before;
+        synchronized (this) {
+            before = latest.get(command.name());
+            if (before != null && !before.deleted() && before.sha256().equals(command.sha256())) {
+                return RevisionCommands.answer(RevisionCommands.Outcome.UNCHANGED, before);
+            }
+            change = new Change(new Artifact(command.name(), command.type(), revision + 1, command.sha256(), command.size(),
+                    false), command.by(), command.at());
+            record(change);
+        }
+        notifyApplied(change, before);
+        return RevisionCommands.answer(RevisionCommands.Outcome.RECORDED, change.artifact());
+    }
+
+    private byte[] delete(RevisionCommands.Command command) {
+        Change change;
+        Artifact before;
+        synchronized (this) {
+            before = latest.get(command.name());
+            if (before == null || before.deleted()) {
+                return RevisionCommands.answer(RevisionCommands.Outcome.ABSENT, null);
+            }
+            change = new Change(new Artifact(command.name(), before.type(), revision + 1, "", 0, true), command.by(),
+                    command.at());
+            record(change);
+        }
+        notifyApplied(change, before);
+        return RevisionCommands.answer(RevisionCommands.Outcome.RECORDED, change.artifact());
+    }
+
+    private void record(Change change) {
+        history.add(change);
+        latest.put(change.artifact().name(), change.artifact());
+        revision = Math.max(revision, change.artifact().revision());
+    }
+
+    private void notifyApplied(Change change, Artifact before) {
+        for (Listener listener : listeners) {
+            try {
+                listener.applied(change, before);
+            } catch (RuntimeException e) {
+                LOG.warn("A listener of the revision log failed on revision {}: {}", change.artifact().revision(),
+                        e.toString());
+            }
+        }
+    }
+
+    // ---- snapshots: the whole log, so a manager far behind (or new) gets everything at once
+
+    @Override
+    public void writeSnapshot(DataOutput out) throws IOException {
+        synchronized (this) {
+            out.writeByte(SNAPSHOT_FORMAT);
+            out.writeUTF(repositoryId);
+            out.writeLong(createdAt);
+            RevisionCommands.writeChanges(out, history);
+        }
+    }
+
+    @Override
+    public void readSnapshot(DataInput in) throws IOException {
+        int format = in.readUnsignedByte();
+        if (format != SNAPSHOT_FORMAT) {
+            throw new IOException("repository snapshot format " + format + " is not known to this version");
+        }
+        String id = in.readUTF();
+        long created = in.readLong();
+        List<Change> changes = RevisionCommands.readChanges(in);
+        synchronized (this) {
+            repositoryId = id;
+            createdAt = created;
+            revision = 0;
+            history.clear();
+            latest.clear();
+            changes.forEach(this::record);
+        }
+        listeners.forEach(Listener::replaced);
+    }
+
+    // ---- reading
+
+    synchronized String repositoryId() {
+        return repositoryId;
+    }
+
+    synchronized long revision() {
+        return revision;
+    }
+
+    synchronized List<Artifact> artifacts() {
+        return latest.values().stream().filter(a -> !a.deleted()).sorted(Comparator.comparing(Artifact::name)).toList();
+    }
+
+    synchronized Optional<Artifact> latest(String name) {
+        return Optional.ofNullable(latest.get(name));
+    }
+
+    synchronized List<Artifact> changesSince(long since) {
+        return latest.values().stream().filter(a -> a.revision() > since)
+                .sorted(Comparator.comparingLong(Artifact::revision)).toList();
+    }
+
+    synchronized List<Change> history(Optional<String> name) {
+        return history.stream().filter(c -> name.map(n -> n.equals(c.artifact().name())).orElse(true)).toList();
+    }
+}

@@ -1,0 +1,213 @@
+package io.carbide.itests.consensus;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import io.carbide.itests.support.Artifacts;
+import io.carbide.itests.support.AvailabilityProbe;
+import io.carbide.itests.support.ManagementClient;
+import io.carbide.itests.support.NodeProcess;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three managers sharing one repository through their consensus, and two workers: changes through
+ * any manager reach every worker; the leader killed with kill -9 gives way to a new one while the
+ * workers keep serving; a manager that returns catches up; one that lost its data is refused until
+ * it is removed and added back; with one manager of three left, changes are refused with the
+ * quorum named, and the workers keep serving. Real processes; the test kills only its own.
+ */
+class ManagerFailoverTest {
+
+    private static final Duration CONVERGE = ManagerCluster.CONVERGE;
+    private static final List<String> PATHS = List.of("/hello", "/hello-site/", "/health");
+
+    @TempDir
+    Path temp;
+
+    @Test
+    void managersFailOverRestartAndRejoinWhileWorkersKeepServing() throws Exception {
+        try (ManagerCluster cluster = new ManagerCluster(temp, 3, 2, null)) {
+            cluster.startAll();
+            NodeProcess mgr1 = cluster.manager("mgr-1");
+            NodeProcess mgr2 = cluster.manager("mgr-2");
+            NodeProcess mgr3 = cluster.manager("mgr-3");
+
+            // changes through every manager: a drop, an upload, a configuration
+            Artifacts.drop(Artifacts.helloServlet(), mgr1.deployDir(), "hello-servlet.jar");
+            ManagementClient.Response upload = ManagerCluster.api(mgr2).putFile("/api/artifacts/hello-site.zip",
+                    Artifacts.helloSite());
+            assertEquals(201, upload.status(), upload.body());
+            ManagementClient.Response config = ManagerCluster.api(mgr3).putJson("/api/config/hello",
+                    "{\"properties\": {\"greeting\": \"Hello from three managers\"}}");
+            assertEquals(201, config.status(), config.body());
+            for (NodeProcess worker : cluster.workers) {
+                worker.awaitHttp("/hello", 200, "Hello from three managers", CONVERGE);
+                worker.awaitHttp("/hello-site/", 200, null, CONVERGE);
+            }
+            Set<String> three = Set.of("hello-servlet.jar", "hello-site.zip", "hello.cfg");
+            for (NodeProcess manager : cluster.managers) {
+                awaitFolder(manager, three);
+                manager.awaitStatus(s -> s.getAsJsonObject("repository").get("revision").getAsLong() == 3, CONVERGE,
+                        "revision 3 everywhere");
+            }
+            String log = Files.readString(mgr1.base().resolve("data/repository/revisions.log"));
+            for (NodeProcess manager : List.of(mgr2, mgr3)) {
+                awaitEqual(log, manager.base().resolve("data/repository/revisions.log"));
+            }
+
+            // the leader killed: a new one takes changes, the workers keep serving every artifact
+            NodeProcess leader = cluster.leader(cluster.managers);
+            List<NodeProcess> survivors = new ArrayList<>(cluster.managers);
+            survivors.remove(leader);
+            List<String> deployedBefore = deployLines(cluster.workers);
+            try (AvailabilityProbe probe = probe(cluster.workers)) {
+                leader.kill();
+                ManagementClient survivor = ManagerCluster.api(survivors.get(0));
+                awaitCreated(survivor, "/api/artifacts/after.cfg", "after = the leader was killed\n");
+                for (NodeProcess worker : cluster.workers) {
+                    worker.awaitStatus(s -> ManagerCluster.deployed(worker).contains("after.cfg"), CONVERGE,
+                            "after.cfg deployed");
+                }
+                probe.runFor(Duration.ofSeconds(1));
+                assertEquals(List.of(), probe.failures(), "answers other than 200 while the leader failed over, of "
+                        + probe.requests());
+            }
+            assertTrue(survivors.contains(cluster.leader(survivors)), "a survivor leads");
+
+            // the killed manager returns: it catches up, its deploy/ shows everything, workers redeploy nothing
+            assertEquals(0, leader.start().exitCode());
+            leader.awaitReady();
+            Set<String> four = new TreeSet<>(three);
+            four.add("after.cfg");
+            awaitFolder(leader, four);
+            leader.awaitStatus(s -> s.getAsJsonObject("repository").get("revision").getAsLong() == 4, CONVERGE,
+                    "the returned manager at revision 4");
+            assertEquals(deployedBefore.size() + 2, deployLines(cluster.workers).size(),
+                    "workers deployed after.cfg, once each, and nothing else");
+
+            // a manager whose data/ is lost must not vote again under its old name
+            assertEquals(0, leader.stop().exitCode());
+            deleteTree(leader.base().resolve("data"));
+            assertEquals(0, leader.start().exitCode());
+            JsonObject refused = leader.awaitStatus(s -> "refused".equals(s.get("state").getAsString()), CONVERGE,
+                    "refused for its lost log");
+            String reason = refused.get("reason").getAsString();
+            assertTrue(reason.contains("must not vote again under its old identity") && reason.contains("Remove it from "
+                    + "the managers, then add it back"), reason);
+            String name = leader.base().getFileName().toString();
+            ManagementClient current = ManagerCluster.api(cluster.leader(survivors));
+            assertEquals(200, current.delete("/api/managers/" + name).status());
+            ManagementClient.Response added = current.postJson("/api/managers", "{\"add\": \"" + name + "\"}");
+            assertEquals(200, added.status(), added.body());
+            leader.awaitStatus(s -> s.getAsJsonObject("repository").get("revision").getAsLong() == 4
+                    && s.getAsJsonObject("managers").getAsJsonArray("members").size() == 3, CONVERGE,
+                    "caught up as a voting manager again");
+            awaitFolder(leader, four);
+            assertEquals(deployedBefore.size() + 2, deployLines(cluster.workers).size(), "nothing changed on the workers");
+
+            // one manager of three left: changes are refused with the quorum named, and the workers keep serving
+            NodeProcess last = cluster.managers.get(0);
+            try (AvailabilityProbe probe = probe(cluster.workers)) {
+                for (NodeProcess manager : cluster.managers) {
+                    if (manager != last) {
+                        assertEquals(0, manager.stop().exitCode());
+                    }
+                }
+                ManagementClient lonely = ManagerCluster.api(last);
+                ManagementClient.Response noQuorum = awaitStatus(lonely, "/api/artifacts/lonely.cfg", "x = 1\n", 503);
+                assertTrue(noQuorum.error().startsWith("no quorum: 1 of 3 managers reachable"), noQuorum.body());
+                probe.runFor(Duration.ofSeconds(3));
+                assertEquals(List.of(), probe.failures(), "the workers kept serving without a quorum, of "
+                        + probe.requests());
+            }
+            assertFalse(Files.exists(last.deployDir().resolve("lonely.cfg")), "a refused change leaves nothing");
+        }
+    }
+
+    private static AvailabilityProbe probe(List<NodeProcess> workers) {
+        AvailabilityProbe probe = new AvailabilityProbe();
+        workers.forEach(worker -> PATHS.forEach(path -> probe.watch(worker, path)));
+        return probe.start();
+    }
+
+    private static void awaitCreated(ManagementClient api, String path, String text) throws InterruptedException {
+        ManagementClient.Response response = awaitStatus(api, path, text, 201);
+        assertEquals(201, response.status(), response.body());
+    }
+
+    /** Repeats a PUT until it answers {@code status} (a new leader takes a moment), or the time is up. */
+    private static ManagementClient.Response awaitStatus(ManagementClient api, String path, String text, int status)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + CONVERGE.toNanos();
+        ManagementClient.Response last = null;
+        while (System.nanoTime() < deadline) {
+            last = api.putBytes(path, text.getBytes(StandardCharsets.UTF_8));
+            if (last.status() == status) {
+                return last;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError(path + " never answered " + status + "; last: " + last);
+    }
+
+    private static void awaitFolder(NodeProcess manager, Set<String> names) throws Exception {
+        long deadline = System.nanoTime() + CONVERGE.toNanos();
+        Set<String> seen = Set.of();
+        while (System.nanoTime() < deadline) {
+            try (Stream<Path> files = Files.list(manager.deployDir())) {
+                seen = files.map(f -> f.getFileName().toString()).filter(n -> !n.startsWith("."))
+                        .collect(java.util.stream.Collectors.toCollection(TreeSet::new));
+            }
+            if (seen.equals(names)) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError(manager.base() + "/deploy holds " + seen + ", not " + names);
+    }
+
+    private static void awaitEqual(String expected, Path file) throws Exception {
+        long deadline = System.nanoTime() + CONVERGE.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(file) && Files.readString(file).equals(expected)) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError(file + " differs from the first manager's:\n" + expected + "\n---\n"
+                + (Files.exists(file) ? Files.readString(file) : "(none)"));
+    }
+
+    /** Every "Deployed ..." line the workers logged: a redeploy would add lines. */
+    private static List<String> deployLines(List<NodeProcess> workers) throws Exception {
+        List<String> lines = new ArrayList<>();
+        for (NodeProcess worker : workers) {
+            for (String line : Files.readAllLines(worker.base().resolve("logs/carbide.log"))) {
+                if (line.contains(" - Deployed ") || line.contains(" - Undeployed ")) {
+                    lines.add(worker.base().getFileName() + ": " + line);
+                }
+            }
+        }
+        return lines;
+    }
+
+    private static void deleteTree(Path tree) throws Exception {
+        try (Stream<Path> paths = Files.walk(tree)) {
+            for (Path path : (Iterable<Path>) paths.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.delete(path);
+            }
+        }
+    }
+}
