@@ -149,6 +149,14 @@ function renderTiles(fleet) {
   $('tile-authority').textContent = `repository ${shortId(fleet.repositoryId)}, `
     + (fleet.authority ? `authority ${fleet.authority}` : 'no authority');
   $('tile-authority').title = fleet.repositoryId;
+  const consensus = fleet.managers;
+  if (consensus) {
+    const up = consensus.members.filter((m) => m.role !== 'unreachable').length;
+    $('tile-managers').textContent = `${up} / ${consensus.members.length}`;
+    $('tile-managers-detail').textContent = consensus.quorum
+      ? `leader ${consensus.leader}, term ${consensus.term}, commit ${consensus.commitIndex}`
+      : 'no quorum: changes are refused';
+  }
   $('tile-artifacts').textContent = fleet.artifacts.length;
   $('tile-refused').textContent = fleet.refused.length ? `${fleet.refused.length} refused` : '';
 }
@@ -167,7 +175,8 @@ function renderCluster(fleet) {
   const rows = fleet.members.map((m) => h('tr', { 'data-node': m.name },
     h('td', {}, h('span', { class: 'node-name' }, m.name),
       m.self ? h('span', { class: 'tag' }, 'this node') : null,
-      m.authority ? h('span', { class: 'tag authority' }, 'authority') : null),
+      m.authority ? h('span', { class: 'tag authority' }, 'authority') : null,
+      m.managerRole && !m.authority ? h('span', { class: 'tag', 'data-manager-role': m.managerRole }, m.managerRole) : null),
     h('td', {}, m.subDomains.join(' + ')),
     h('td', {}, m.profile),
     h('td', {}, m.version),

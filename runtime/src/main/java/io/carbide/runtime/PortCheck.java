@@ -26,12 +26,15 @@ final class PortCheck {
             ports.put("management", NodeProperties.DEFAULT_MANAGEMENT_PORT + options.portOffset());
         }
         ports.put("cluster", NodeProperties.DEFAULT_CLUSTER_PORT + options.portOffset());
+        if (profile.roles().contains(Role.MANAGER)) {
+            ports.put("managers' consensus", NodeProperties.DEFAULT_MANAGERS_PORT + options.portOffset());
+        }
         for (Map.Entry<String, Integer> port : ports.entrySet()) {
             try (ServerSocket socket = new ServerSocket()) {
                 socket.setReuseAddress(true);
                 socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port.getValue()));
             } catch (IOException inUse) {
-                throw new LaunchException("Port " + port.getValue() + " (" + port.getKey() + ", 9763/9443/4000 + offset "
+                throw new LaunchException("Port " + port.getValue() + " (" + port.getKey() + ", 9763/9443/4000/4500 + offset "
                         + options.portOffset() + ") is already in use, probably by another node with -DportOffset="
                         + options.portOffset() + "; give this node another -DportOffset=N");
             }

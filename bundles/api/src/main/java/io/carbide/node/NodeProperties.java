@@ -38,6 +38,8 @@ public final class NodeProperties {
     public static final int DEFAULT_CLIENT_PORT = 9763;
     public static final int DEFAULT_MANAGEMENT_PORT = 9443;
     public static final int DEFAULT_CLUSTER_PORT = 4000;
+    /** The managers' own channel (their consensus), on managers only. */
+    public static final int DEFAULT_MANAGERS_PORT = 4500;
 
     private NodeProperties() {
     }

@@ -11,7 +11,8 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class PortOffsets {
 
-    private static final int[] BASE_PORTS = {9763, 9443, 4000};
+    /** Client, management, cluster (and its failure detection), managers' channel (and its failure detection). */
+    private static final int[] BASE_PORTS = {9763, 9443, 4000, 4100, 4500, 4600};
 
     private PortOffsets() {
     }
@@ -28,7 +29,7 @@ public final class PortOffsets {
 
     /**
      * Several free offsets at once, for nodes that must know each other's ports before any starts;
-     * never 100 apart, where one node's failure-detection port (cluster + 100) is another's cluster port.
+     * never 100, 400, 500 or 600 apart, where one node's 4000/4100/4500/4600 + offset would be another's.
      */
     public static int[] free(int count) {
         int[] offsets = new int[count];
@@ -45,7 +46,7 @@ public final class PortOffsets {
     private static boolean clashes(int[] taken, int count, int candidate) {
         for (int i = 0; i < count; i++) {
             int distance = Math.abs(taken[i] - candidate);
-            if (distance == 0 || distance == 100) {
+            if (distance == 0 || distance == 100 || distance == 400 || distance == 500 || distance == 600) {
                 return true;
             }
         }

@@ -23,7 +23,7 @@ import org.osgi.framework.BundleContext;
 record ManagersSettings(String self, List<String> members, String bindAddress, int port, Path stackFile, Path dataDir,
         String channelName, boolean recover) {
 
-    static final int DEFAULT_PORT = 4500;
+    static final int DEFAULT_PORT = io.carbide.node.NodeProperties.DEFAULT_MANAGERS_PORT;
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
 
     static ManagersSettings from(BundleContext context, NodeIdentity node, ClusterSettings cluster) {
