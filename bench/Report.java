@@ -122,6 +122,14 @@ public class Report {
                 bulk >= 0);
         double late = median("late.500");
         target("Late join of 500 artifacts in under 10 s", fmt(late) + " ms", late >= 0 && late < 10_000, late >= 0);
+        double failover = median("failover.write");
+        target("Leader kill -9 until a new leader takes a write, under 5 s (median of 10)", fmt(failover) + " ms",
+                failover >= 0 && failover < 5_000, failover >= 0);
+        double one = num("managers.drop.1", 0);
+        double three = num("managers.drop.3", 0);
+        target("Drop-to-served with 3 managers on 4 workers: p50 at most 100 ms above 1 manager's",
+                fmt(three) + " ms vs " + fmt(one) + " ms: +" + fmt(three - one) + " ms", three - one <= 100,
+                one >= 0 && three >= 0);
         double ours = median("serving.static.carbide");
         double jetty = median("serving.static.jetty");
         target("Worker static-file throughput at least 85% of bare Jetty's",
@@ -177,6 +185,7 @@ public class Report {
         clusterSection();
         replicationSection();
         servingSection();
+        managersSection();
         md.append("\nRaw figures of this run: [`results/").append(Path.of(resultsFile).getFileName()).append("`](results/")
                 .append(Path.of(resultsFile).getFileName())
                 .append(") (one line per figure: key, then median, min, max; latencies: p50, p99, min, max).\n");
@@ -276,6 +285,26 @@ public class Report {
         row("one " + text("large.mb") + " MB web app until served by 2 workers (`-Xmx256m`)", cell("large.ms"));
         row("... throughput per worker, MB/s", text("large.mbps"));
         row("... peak used heap of a worker, MiB", cell("large.heap"));
+        md.append('\n');
+    }
+
+    private void managersSection() {
+        if (!has("failover.write") && !has("managers.drop.1")) {
+            return;
+        }
+        md.append("## The managers' consensus (`bench/managers.sh`)\n\n");
+        md.append("Three managers sharing one repository (Raft), real processes. Failover: the leader killed with ")
+                .append("`kill -9`, until a surviving manager's API answers 201 to an upload; the killed one restarts ")
+                .append("between runs. Drop-to-served: a small web app dropped into a manager's `deploy/` (with 3, a ")
+                .append("follower, which forwards it) until it answers 200 on every one of 4 workers.\n\n");
+        md.append("| | ms |\n| --- | --- |\n");
+        row("leader `kill -9` until a write is taken (median / min / max)", cell("failover.write"));
+        md.append("\n| managers | p50 ms | p99 ms | min ms | max ms |\n| --- | --- | --- | --- | --- |\n");
+        for (String count : new String[] {"1", "3"}) {
+            if (has("managers.drop." + count)) {
+                row(count, String.join(" | ", figures.get("managers.drop." + count)));
+            }
+        }
         md.append('\n');
     }
 

@@ -32,12 +32,13 @@ record meta.jvm "$(java -version 2>&1 | head -n 1)"
 record meta.flags "$(grep -v '^\s*#' "$BENCH_DIST/conf/jvm.options" | xargs)"
 
 if [ "$mode" = quick ]; then
-  steps=("peers.sh 1 5" "memory.sh --quick" "cluster.sh 1" "replication.sh --quick" "serving.sh --quick")
+  steps=("peers.sh 1 5" "memory.sh --quick" "cluster.sh 1" "replication.sh --quick" "serving.sh --quick"
+    "managers.sh --quick")
 else
-  steps=("peers.sh 5 15" "memory.sh 5 15" "cluster.sh 5" "replication.sh 5" "serving.sh 5 10")
+  steps=("peers.sh 5 15" "memory.sh 5 15" "cluster.sh 5" "replication.sh 5" "serving.sh 5 10" "managers.sh 10")
 fi
 titles=("start time and memory beside Karaf and the Felix + Jetty floor" "a worker's memory beside a manager's"
-  "cluster membership" "replication" "client throughput beside bare Jetty")
+  "cluster membership" "replication" "client throughput beside bare Jetty" "the managers' consensus")
 
 started=$(now_ms)
 failed=()

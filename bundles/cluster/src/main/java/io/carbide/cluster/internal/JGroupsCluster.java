@@ -536,13 +536,15 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
         return health;
     }
 
-    /** Refused (or unable to join) is a state of its own: a load balancer must not send traffic here. */
+    /**
+     * Refused (or unable to join) is a state of its own: a load balancer must not send traffic
+     * here. Joining is not: whether a node is current is its deployment's to say (a worker is not
+     * before it has heard from a manager), and a manager serves its console meanwhile.
+     */
     @Override
     public Readiness readiness() {
         return switch (state) {
-            case DISABLED, JOINED -> Readiness.ready();
-            case JOINING -> Readiness.starting("joining cluster domain " + settings.domain() + " through "
-                    + settings.discovery());
+            case DISABLED, JOINED, JOINING -> Readiness.ready();
             case REFUSED, FAILED -> Readiness.refused(problem);
             case STOPPED -> Readiness.starting("the node has left cluster domain " + settings.domain());
         };

@@ -166,8 +166,9 @@ public class RaftManagers implements ManagerConsensus, NodeStatusContributor, Me
         // JGroups loads protocol classes (RAFT's among them) by name; they live in this bundle
         Thread.currentThread().setContextClassLoader(RaftManagers.class.getClassLoader());
         try {
-            // the cluster tells where the other managers listen, and carries the identity question
-            while (!leaving && cluster.isJoining()) {
+            // the cluster tells where the other managers listen, and carries the identity question;
+            // a manager that votes alone needs neither, and starts beside the cluster join
+            while (!leaving && cluster.isJoining() && settings.members().size() > 1) {
                 pause(50);
             }
             if (settings.recover()) {
@@ -289,6 +290,11 @@ public class RaftManagers implements ManagerConsensus, NodeStatusContributor, Me
                     timer.execute(RaftManagers.this::notifyIfChanged);
                 }
             });
+            if (currentMembers().size() == 1) {
+                // nobody to discover: do not wait the join timeout for answers that cannot come
+                created.getProtocolStack().<org.jgroups.protocols.pbcast.GMS>findProtocol(
+                        org.jgroups.protocols.pbcast.GMS.class).setJoinTimeout(20);
+            }
             long started = System.nanoTime();
             created.connect(settings.channelName());
             JGroupsCluster.printAddressesByName(); // RAFT prints addresses its own way, for every channel

@@ -38,7 +38,15 @@ public class SecretEncrypt extends SYM_ENCRYPT {
         this.id = ClassConfigurator.getProtocolId(SYM_ENCRYPT.class);
     }
 
+    /** Derived keys by secret and domain: the cluster and the managers' channel share one, derived once. */
+    private static final java.util.Map<String, SecretKey> DERIVED = new java.util.concurrent.ConcurrentHashMap<>();
+
     static SecretKey deriveKey(byte[] secret, String domain) {
+        String cacheKey = java.util.HexFormat.of().formatHex(secret) + "\u0000" + domain;
+        return DERIVED.computeIfAbsent(cacheKey, k -> derive(secret, domain));
+    }
+
+    private static SecretKey derive(byte[] secret, String domain) {
         try {
             char[] password = new String(secret, StandardCharsets.UTF_8).toCharArray();
             byte[] salt = ("carbide-cluster:" + domain).getBytes(StandardCharsets.UTF_8);
