@@ -29,6 +29,16 @@ public interface ArtifactRepository {
     }
 
     /**
+     * How many times the repository was set up anew under its id: 1 when created, one more after
+     * each recovery of its managers from a survivor's history. A node that followed an earlier
+     * generation takes the new one's full state (the recovery may have lost changes it has); it
+     * never follows an earlier generation again.
+     */
+    default long generation() {
+        return 1;
+    }
+
+    /**
      * What a node that applied {@code revision} of {@code repositoryId} is answered: the changes
      * since, when it follows this repository and is not ahead of it; else the full state (for a
      * node that follows nothing yet; a node of another lineage, or ahead, must not apply it).
@@ -36,9 +46,9 @@ public interface ArtifactRepository {
     default ReplicationProtocol.Changes changesFor(String repositoryId, long revision) {
         long current = revision();
         if (id().equals(repositoryId) && revision <= current) {
-            return new ReplicationProtocol.Changes(id(), current, false, changesSince(revision), term());
+            return new ReplicationProtocol.Changes(id(), current, false, changesSince(revision), term(), generation());
         }
-        return new ReplicationProtocol.Changes(id(), current, true, artifacts(), term());
+        return new ReplicationProtocol.Changes(id(), current, true, artifacts(), term(), generation());
     }
 
     /** The artifacts present now (no tombstones), by name. */

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Three managers sharing one repository through their consensus, and two workers: changes through
  * any manager reach every worker; the leader killed with kill -9 gives way to a new one while the
- * workers keep serving; a manager that returns catches up; one that lost its data is refused until
+ * workers keep serving; a manager that returns behind the others catches up without rolling the
+ * fleet back to the copies in its deploy/; one that lost its data is refused until
  * it is removed and added back; with one manager of three left, changes are refused with the
  * quorum named, and the workers keep serving. Real processes; the test kills only its own.
  */
@@ -76,9 +77,12 @@ class ManagerFailoverTest {
                 leader.kill();
                 ManagementClient survivor = ManagerCluster.api(survivors.get(0));
                 awaitCreated(survivor, "/api/artifacts/after.cfg", "after = the leader was killed\n");
+                // and an artifact the killed manager holds an older copy of in its deploy/
+                awaitStatus(survivor, "/api/artifacts/hello.cfg", "greeting = Hello after the failover\n", 200);
                 for (NodeProcess worker : cluster.workers) {
                     worker.awaitStatus(s -> ManagerCluster.deployed(worker).contains("after.cfg"), CONVERGE,
                             "after.cfg deployed");
+                    worker.awaitHttp("/hello", 200, "Hello after the failover", CONVERGE);
                 }
                 probe.runFor(Duration.ofSeconds(1));
                 assertEquals(List.of(), probe.failures(), "answers other than 200 while the leader failed over, of "
@@ -86,16 +90,26 @@ class ManagerFailoverTest {
             }
             assertTrue(survivors.contains(cluster.leader(survivors)), "a survivor leads");
 
-            // the killed manager returns: it catches up, its deploy/ shows everything, workers redeploy nothing
+            // the killed manager returns behind the others: its stale hello.cfg must not roll the fleet back;
+            // it catches up, its deploy/ shows everything, workers redeploy nothing
+            List<String> deployedAfterFailover = deployLines(cluster.workers);
+            assertTrue(deployedAfterFailover.size() > deployedBefore.size(), "workers deployed the new changes");
             assertEquals(0, leader.start().exitCode());
             leader.awaitReady();
             Set<String> four = new TreeSet<>(three);
             four.add("after.cfg");
             awaitFolder(leader, four);
-            leader.awaitStatus(s -> s.getAsJsonObject("repository").get("revision").getAsLong() == 4, CONVERGE,
-                    "the returned manager at revision 4");
-            assertEquals(deployedBefore.size() + 2, deployLines(cluster.workers).size(),
-                    "workers deployed after.cfg, once each, and nothing else");
+            leader.awaitStatus(s -> s.getAsJsonObject("repository").get("revision").getAsLong() == 5, CONVERGE,
+                    "the returned manager at revision 5");
+            awaitText(leader.deployDir().resolve("hello.cfg"), "Hello after the failover");
+            Thread.sleep(2_000); // time for a stale copy to be taken for a drop, were it to happen
+            for (NodeProcess manager : cluster.managers) {
+                assertEquals(5, ManagerCluster.revision(manager), manager.base() + " recorded nothing more");
+            }
+            for (NodeProcess worker : cluster.workers) {
+                worker.awaitHttp("/hello", 200, "Hello after the failover", CONVERGE);
+            }
+            assertEquals(deployedAfterFailover, deployLines(cluster.workers), "the return redeployed nothing");
 
             // a manager whose data/ is lost must not vote again under its old name
             assertEquals(0, leader.stop().exitCode());
@@ -111,11 +125,11 @@ class ManagerFailoverTest {
             assertEquals(200, current.delete("/api/managers/" + name).status());
             ManagementClient.Response added = current.postJson("/api/managers", "{\"add\": \"" + name + "\"}");
             assertEquals(200, added.status(), added.body());
-            leader.awaitStatus(s -> s.getAsJsonObject("repository").get("revision").getAsLong() == 4
+            leader.awaitStatus(s -> s.getAsJsonObject("repository").get("revision").getAsLong() == 5
                     && s.getAsJsonObject("managers").getAsJsonArray("members").size() == 3, CONVERGE,
                     "caught up as a voting manager again");
             awaitFolder(leader, four);
-            assertEquals(deployedBefore.size() + 2, deployLines(cluster.workers).size(), "nothing changed on the workers");
+            assertEquals(deployedAfterFailover, deployLines(cluster.workers), "nothing changed on the workers");
 
             // one manager of three left: changes are refused with the quorum named, and the workers keep serving
             NodeProcess last = cluster.managers.get(0);
@@ -176,6 +190,17 @@ class ManagerFailoverTest {
             Thread.sleep(200);
         }
         throw new AssertionError(manager.base() + "/deploy holds " + seen + ", not " + names);
+    }
+
+    private static void awaitText(Path file, String text) throws Exception {
+        long deadline = System.nanoTime() + CONVERGE.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(file) && Files.readString(file).contains(text)) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError(file + " never held '" + text + "'");
     }
 
     private static void awaitEqual(String expected, Path file) throws Exception {

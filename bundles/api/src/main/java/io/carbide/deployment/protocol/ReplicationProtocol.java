@@ -6,7 +6,9 @@ import io.carbide.deployment.ArtifactState;
 import io.carbide.deployment.ArtifactType;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.DataInput;
 import java.io.DataInputStream;
+import java.io.DataOutput;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,8 +21,8 @@ import java.util.List;
  * announcements, changes and full states of that repository, whoever offers them.
  *
  * <ul>
- * <li>{@value #ANNOUNCE} (every manager to workers, one-way): "my repository I is at revision R,
- *     term T, and I am (or am not) the authority".</li>
+ * <li>{@value #ANNOUNCE} (every manager to workers, one-way): "my repository I, generation G, is at
+ *     revision R, term T, and I am (or am not) the authority".</li>
  * <li>{@value #SYNC} (node to a manager, request): "I applied revision R of repository I"; the
  *     reply {@value #CHANGES} lists the latest record of every artifact changed since, tombstones
  *     included, or the full state for a node that follows no repository yet.</li>
@@ -51,15 +53,23 @@ public final class ReplicationProtocol {
     /** Largest chunk a fetch may ask for. */
     public static final int MAX_CHUNK = 4 * 1024 * 1024;
 
-    /** @param authority whether the sender considers itself the authority of the fleet */
-    public record Announce(String repositoryId, long revision, long term, boolean authority) {
+    /**
+     * @param authority whether the sender considers itself the authority of the fleet
+     * @param generation how many times the repository was set up anew under its id: 1 when new, one
+     *     more after each recovery from a survivor; 0 from a sender of version 2 that did not say
+     */
+    public record Announce(String repositoryId, long revision, long term, boolean authority, long generation) {
     }
 
     public record Sync(String repositoryId, long revision) {
     }
 
-    /** @param full true when {@code artifacts} is the whole live state and anything else must go */
-    public record Changes(String repositoryId, long revision, boolean full, List<Artifact> artifacts, long term) {
+    /**
+     * @param full true when {@code artifacts} is the whole live state and anything else must go
+     * @param generation as in {@link Announce}
+     */
+    public record Changes(String repositoryId, long revision, boolean full, List<Artifact> artifacts, long term,
+            long generation) {
     }
 
     public record Fetch(String sha256, long offset, int length) {
@@ -87,6 +97,7 @@ public final class ReplicationProtocol {
             out.writeLong(announce.revision());
             out.writeLong(announce.term());
             out.writeBoolean(announce.authority());
+            out.writeLong(announce.generation());
         });
     }
 
@@ -104,14 +115,10 @@ public final class ReplicationProtocol {
             out.writeBoolean(changes.full());
             out.writeInt(changes.artifacts().size());
             for (Artifact artifact : changes.artifacts()) {
-                out.writeUTF(artifact.name());
-                out.writeByte(artifact.type().ordinal());
-                out.writeLong(artifact.revision());
-                out.writeUTF(artifact.sha256());
-                out.writeLong(artifact.size());
-                out.writeBoolean(artifact.deleted());
+                writeArtifact(out, artifact);
             }
             out.writeLong(changes.term());
+            out.writeLong(changes.generation());
         });
     }
 
@@ -160,7 +167,8 @@ public final class ReplicationProtocol {
         long term = in.available() >= Long.BYTES ? in.readLong() : 0;
         // a version 1 sender announced only when it was the authority
         boolean authority = in.available() > 0 ? in.readBoolean() : true;
-        return new Announce(id, revision, term, authority);
+        long generation = in.available() >= Long.BYTES ? in.readLong() : 0;
+        return new Announce(id, revision, term, authority, generation);
     }
 
     public static Sync sync(ClusterMessage message) throws IOException {
@@ -176,16 +184,11 @@ public final class ReplicationProtocol {
         int count = count(in);
         List<Artifact> artifacts = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            String name = in.readUTF();
-            int type = in.readUnsignedByte();
-            if (type >= ArtifactType.values().length) {
-                throw new IOException("unknown artifact type " + type + " for " + name);
-            }
-            artifacts.add(new Artifact(name, ArtifactType.values()[type], in.readLong(), in.readUTF(), in.readLong(),
-                    in.readBoolean()));
+            artifacts.add(readArtifact(in));
         }
         long term = in.available() >= Long.BYTES ? in.readLong() : 0;
-        return new Changes(id, revision, full, artifacts, term);
+        long generation = in.available() >= Long.BYTES ? in.readLong() : 0;
+        return new Changes(id, revision, full, artifacts, term, generation);
     }
 
     public static Fetch fetch(ClusterMessage message) throws IOException {
@@ -232,6 +235,26 @@ public final class ReplicationProtocol {
 
     private interface Writer {
         void write(DataOutputStream out) throws IOException;
+    }
+
+    /** One artifact record, as the changes carry it and the managers' log stores it. */
+    public static void writeArtifact(DataOutput out, Artifact artifact) throws IOException {
+        out.writeUTF(artifact.name());
+        out.writeByte(artifact.type().ordinal());
+        out.writeLong(artifact.revision());
+        out.writeUTF(artifact.sha256());
+        out.writeLong(artifact.size());
+        out.writeBoolean(artifact.deleted());
+    }
+
+    public static Artifact readArtifact(DataInput in) throws IOException {
+        String name = in.readUTF();
+        int type = in.readUnsignedByte();
+        if (type >= ArtifactType.values().length) {
+            throw new IOException("artifact type " + type + " of " + name + " is not known to this version");
+        }
+        return new Artifact(name, ArtifactType.values()[type], in.readLong(), in.readUTF(), in.readLong(),
+                in.readBoolean());
     }
 
     private static ClusterMessage message(String type, Writer writer) {

@@ -20,7 +20,7 @@ class ReplicationProtocolTest {
     void everyMessageRoundTrips() throws IOException {
         List<Artifact> artifacts = List.of(new Artifact("a.jar", ArtifactType.BUNDLE, 3, "ab".repeat(32), 10, false),
                 new Artifact("b.zip", ArtifactType.WEBAPP, 4, "", 0, true));
-        ReplicationProtocol.Changes changes = new ReplicationProtocol.Changes("repo", 4, false, artifacts, 7);
+        ReplicationProtocol.Changes changes = new ReplicationProtocol.Changes("repo", 4, false, artifacts, 7, 2);
         assertEquals(changes, ReplicationProtocol.changes(ReplicationProtocol.encode(changes)));
         ReplicationProtocol.Sync sync = new ReplicationProtocol.Sync("repo", 2);
         assertEquals(sync, ReplicationProtocol.sync(ReplicationProtocol.encode(sync)));
@@ -30,7 +30,7 @@ class ReplicationProtocolTest {
                 List.of(new ArtifactState("a.jar", 3, "ab".repeat(32), ArtifactState.FAILED, "missing requirement")),
                 "mgr-1", List.of("offered repository other by mgr-2: ignored"));
         assertEquals(report, ReplicationProtocol.report(ReplicationProtocol.encode(report)));
-        ReplicationProtocol.Announce announce = new ReplicationProtocol.Announce("repo", 9, 2, false);
+        ReplicationProtocol.Announce announce = new ReplicationProtocol.Announce("repo", 9, 2, false, 3);
         assertEquals(announce, ReplicationProtocol.announce(ReplicationProtocol.encode(announce)));
         ReplicationProtocol.Adopt adopt = new ReplicationProtocol.Adopt("repo");
         assertEquals(adopt, ReplicationProtocol.adopt(ReplicationProtocol.encode(adopt)));
@@ -43,7 +43,7 @@ class ReplicationProtocolTest {
             out.writeUTF("repo");
             out.writeLong(5);
         });
-        assertEquals(new ReplicationProtocol.Announce("repo", 5, 0, true), ReplicationProtocol.announce(announce));
+        assertEquals(new ReplicationProtocol.Announce("repo", 5, 0, true, 0), ReplicationProtocol.announce(announce));
         ClusterMessage report = version1(ReplicationProtocol.REPORT, out -> {
             out.writeLong(5);
             out.writeInt(0);

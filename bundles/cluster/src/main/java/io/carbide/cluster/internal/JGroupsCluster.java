@@ -85,7 +85,9 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
     private final PendingRequests requests = new PendingRequests();
     // view changes reach listeners in order, off the JGroups thread that must not block
     private final ExecutorService events = Executors.newSingleThreadExecutor(r -> daemon(r, "carbide-cluster-events"));
-    private final ExecutorService requestWorkers = Executors.newFixedThreadPool(4,
+    // a handler may itself wait on a request to another node (a manager asked to hold an upload's
+    // bytes fetches them from the uploader), so a few slow ones must not take every thread
+    private final ExecutorService requestWorkers = Executors.newFixedThreadPool(16,
             r -> daemon(r, "carbide-cluster-requests"));
     private final Object joinLock = new Object();
     private volatile ClusterView view;

@@ -58,9 +58,6 @@ record ManagersSettings(String self, List<String> members, String bindAddress, i
         }
     }
 
-    int majority() {
-        return members.size() / 2 + 1;
-    }
 
     private static String property(BundleContext context, String key, String fallback) {
         String value = context.getProperty(key);

@@ -36,6 +36,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.cm.ConfigurationListener;
 import org.osgi.service.component.annotations.Activate;
@@ -72,12 +73,15 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
 
     static final String ADOPT_PROPERTY = "carbide.lineage.adopt";
     private static final long NO_SOURCE_RETRY_MILLIS = 500;
+    /** A sync that left this node behind runs again after this, never in a tight loop. */
+    private static final long AGAIN_MILLIS = 50;
     private static final Logger LOG = LoggerFactory.getLogger(DeploymentAgent.class);
 
     private final NodeIdentity node;
     private final Cluster cluster;
     private final LocalCopy copy;
     private final ConfigurationGuard guard;
+    private final ServiceRegistration<ConfigurationListener> guardRegistration;
     private final ManagerOffers offers;
     private final Freshness freshness;
     private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -101,6 +105,8 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
     private volatile String lineage = "";
     private volatile long revision;
     private volatile long term;
+    /** The generation of the repository followed; a recovery of its managers makes a new one. */
+    private volatile long generation;
     /** A repository an operator told this node to move to ("any": the authority's), or null. */
     private volatile String adopting;
     private volatile String syncedWith;
@@ -125,9 +131,8 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
                         ArtifactType.CONFIGURATION, configurations,
                         ArtifactType.WEBAPP, new WebAppDeployer(dir.resolve("webapps"), () -> webAppHost)));
         this.guard = node.isReadOnly() ? new ConfigurationGuard(node, configurations, context) : null;
-        if (guard != null) {
-            context.registerService(ConfigurationListener.class, guard, null);
-        }
+        this.guardRegistration = guard == null ? null
+                : context.registerService(ConfigurationListener.class, guard, null);
         String adopt = context.getProperty(ADOPT_PROPERTY);
         worker.execute(() -> restore(adopt == null || adopt.isBlank() ? null : adopt.strip()));
     }
@@ -143,8 +148,12 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
     }
 
     @Deactivate
-    void deactivate() {
+    void deactivate() throws InterruptedException {
+        if (guardRegistration != null) {
+            guardRegistration.unregister(); // a next instance of this component registers its own
+        }
         worker.shutdownNow();
+        worker.awaitTermination(10, TimeUnit.SECONDS); // its last step must not race the next instance on state.json
     }
 
     // ---- start: the local copy first
@@ -155,6 +164,7 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
             lineage = restoredCopy.repositoryId();
             revision = restoredCopy.revision();
             term = restoredCopy.term();
+            generation = restoredCopy.generation();
             if (!copy.isEmpty()) {
                 LOG.info("Node {} serves its local copy: {} artifacts at revision {} of repository {}", node.name(),
                         copy.size(), revision, lineage);
@@ -206,9 +216,9 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
         offers.offered(from.name(), announce);
         if (restored && reportedTo.add(from.name())) {
             // a manager that just started may have missed the report sent when it joined the view
-            cluster.sendTo(from.name(), report());
+            worker.execute(() -> cluster.sendTo(from.name(), report()));
         }
-        if (announce.repositoryId().equals(lineage)) {
+        if (announce.repositoryId().equals(lineage) && (announce.generation() == generation || generation == 0)) {
             if (announce.authority()) {
                 term = Math.max(term, announce.term()); // from now on, managers of an older term are not followed
             }
@@ -258,10 +268,20 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
                 : local.id().equals(want))) {
             return Optional.of(new LocalSource(local));
         }
-        List<String> managers = offers.sources(want, want.equals(lineage) ? term : 0).stream()
-                .map(ManagerOffers.Offer::manager).toList();
+        List<String> managers = sources(want).stream().map(ManagerOffers.Offer::manager).toList();
         return managers.isEmpty() ? Optional.empty()
                 : Optional.of(new RemoteSource(cluster, managers, freshness::progressed));
+    }
+
+    /** The managers this node may follow for {@code want}: its own generation and term, or later ones. */
+    private List<ManagerOffers.Offer> sources(String want) {
+        boolean own = want.equals(lineage);
+        return offers.sources(want, own ? generation : 0, own ? term : 0);
+    }
+
+    /** The newest revision of this node's repository that a manager it may follow announced. */
+    private long newest() {
+        return offers.newestRevision(lineage, generation, term);
     }
 
     private void sync() {
@@ -281,13 +301,22 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
         }
         ArtifactSource source = found.get();
         String want = wanted();
-        boolean adoption = adopting != null;
+        // a later generation: the repository's managers were recovered from a survivor, which may
+        // lack changes this node has; its full state replaces this node's (the operator's recovery)
+        boolean recovered = adopting == null && generation > 0 && sources(want).stream().findFirst()
+                .map(o -> o.generation() > generation).orElse(false);
+        boolean adoption = adopting != null || recovered;
         try {
             ReplicationProtocol.Changes changes = source.sync(adoption ? "" : lineage, adoption ? 0 : revision);
             if (!want.isEmpty() && !changes.repositoryId().equals(want)) {
                 offers.ignore(source.name(), changes.repositoryId(), want);
                 lastSyncFailed = true;
                 return;
+            }
+            if (recovered) {
+                LOG.warn("Node {} takes the full state of repository {} generation {} from {}: its managers were "
+                        + "recovered; what the recovered repository lacks is undeployed", node.name(), lineage,
+                        changes.generation(), source.name());
             }
             if (!adoption && !lineage.isEmpty() && changes.full()) {
                 // same repository, but the manager is behind this node: it lost recent changes
@@ -302,10 +331,10 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
             failures = 0;
             lastProblem = null;
             lastSyncFailed = false;
-            freshness.synced(revision, Math.max(sourceRevision, offers.newestRevision(lineage)));
+            freshness.synced(revision, Math.max(sourceRevision, newest()));
             sendReport();
-            if (offers.newestRevision(lineage) > revision) {
-                scheduleSync(0);
+            if (newest() > revision) {
+                scheduleSync(AGAIN_MILLIS);
             }
         } catch (IOException | RuntimeException e) {
             String problem = "Node " + node.name() + " could not sync from " + source.name() + ": " + e.getMessage();
@@ -330,8 +359,11 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
         if (replaceAll && changes.full()) {
             copy.retainOnly(work.stream().map(Artifact::name).collect(Collectors.toSet()), changes.revision());
         }
+        boolean anew = !changes.repositoryId().equals(lineage) || changes.generation() != generation;
         lineage = changes.repositoryId();
-        term = Math.max(term, changes.term());
+        // a repository adopted or recovered starts its terms anew: the old term would filter out its managers
+        term = anew ? changes.term() : Math.max(term, changes.term());
+        generation = changes.generation();
         work.sort(Comparator.comparingLong(Artifact::revision));
         long lastSaved = System.nanoTime();
         for (Artifact change : work) {
@@ -341,12 +373,12 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
                 revision = change.revision(); // every change up to here is in: a consistent point to resume from
             }
             if (System.nanoTime() - lastSaved > 1_000_000_000L) {
-                copy.save(lineage, revision, term);
+                copy.save(lineage, revision, term, generation);
                 lastSaved = System.nanoTime();
             }
         }
         revision = changes.revision();
-        copy.save(lineage, revision, term);
+        copy.save(lineage, revision, term, generation);
         copy.dropUnreferencedContent();
     }
 
@@ -382,11 +414,11 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
         String localCopy = copy.isEmpty() ? null
                 : copy.size() + " artifacts at revision " + revision + " of repository " + lineage;
         String waiting = source.map(s -> "catching up with " + s.name() + " (revision " + revision + " of "
-                + Math.max(sourceRevision, offers.newestRevision(lineage)) + ")")
+                + Math.max(sourceRevision, newest()) + ")")
                 .orElse(cluster.isJoining() ? "joining the cluster" : wanted().isEmpty() ? "waiting for a manager"
                         : "waiting for a manager of repository " + wanted());
         return freshness.readiness(unreachable, waiting, localCopy, "behind " + (syncedWith == null ? "its manager"
-                : syncedWith) + " (revision " + revision + " of " + offers.newestRevision(lineage) + ")");
+                : syncedWith) + " (revision " + revision + " of " + newest() + ")");
     }
 
     /** Why no manager of this node's lineage answers, naming how it looks for them. */
@@ -410,9 +442,10 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
         status.put("repositoryId", lineage);
         status.put("revision", revision);
         status.put("term", term);
+        status.put("generation", generation);
         status.put("sourceRevision", sourceRevision);
         status.put("source", source().map(ArtifactSource::name).orElse(null));
-        status.put("inSync", freshness.hasCaughtUp() && revision >= offers.newestRevision(lineage));
+        status.put("inSync", freshness.hasCaughtUp() && revision >= newest());
         if (adopting != null) {
             status.put("adopting", adopting);
         }

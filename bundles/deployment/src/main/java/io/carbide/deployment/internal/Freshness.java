@@ -17,7 +17,8 @@ final class Freshness {
     private final long graceNanos;
     private final long maxLagNanos;
     private volatile boolean caughtUp;
-    private volatile long behindSince;
+    /** When this node first knew of a revision it lacks; 0 while it lacks none it knows of. */
+    private final java.util.concurrent.atomic.AtomicLong behindSince = new java.util.concurrent.atomic.AtomicLong();
     private volatile long lastProgress = System.nanoTime();
 
     Freshness(long graceSeconds, long maxLagSeconds) {
@@ -30,7 +31,7 @@ final class Freshness {
         progressed();
         if (applied >= offered) {
             caughtUp = true;
-            behindSince = 0;
+            behindSince.set(0);
         } else {
             behind();
         }
@@ -38,9 +39,7 @@ final class Freshness {
 
     /** A manager of this node's lineage announced a revision this node has not applied yet. */
     void behind() {
-        if (behindSince == 0) {
-            behindSince = System.nanoTime();
-        }
+        behindSince.compareAndSet(0, System.nanoTime());
     }
 
     /** A change was applied or a chunk of content arrived. */
@@ -69,7 +68,7 @@ final class Freshness {
     Readiness readiness(String unreachable, String waiting, String localCopy, String behind) {
         long now = System.nanoTime();
         if (caughtUp) {
-            long since = behindSince;
+            long since = behindSince.get();
             if (since != 0 && now - since > maxLagNanos && now - lastProgress > maxLagNanos) {
                 return Readiness.lagging(behind + " for " + (now - since) / 1_000_000_000L + " s without progress");
             }

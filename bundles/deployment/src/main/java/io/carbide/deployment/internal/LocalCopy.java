@@ -61,7 +61,7 @@ final class LocalCopy {
             states.put(artifact.name(), deployers.get(artifact.type()).deploy(artifact, content.get()));
         }
         return new LocalState.Snapshot(snapshot.format(), snapshot.repositoryId(), resumeFrom, snapshot.term(),
-                List.copyOf(held.values()));
+                snapshot.generation(), List.copyOf(held.values()));
     }
 
     /** Applies one change: fetched (unless its content is here) and verified, then deployed; a tombstone undeploys. */
@@ -114,8 +114,9 @@ final class LocalCopy {
     }
 
     /** Records what is held as applied up to {@code revision} of {@code repositoryId}. */
-    void save(String repositoryId, long revision, long term) throws IOException {
-        store.write(new LocalState.Snapshot(LocalState.FORMAT, repositoryId, revision, term, List.copyOf(held.values())));
+    void save(String repositoryId, long revision, long term, long generation) throws IOException {
+        store.write(new LocalState.Snapshot(LocalState.FORMAT, repositoryId, revision, term, generation,
+                List.copyOf(held.values())));
     }
 
     /** Drops content no held artifact refers to any more. */

@@ -5,12 +5,9 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParseException;
 import io.carbide.deployment.Artifact;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -22,17 +19,19 @@ import java.util.List;
 final class LocalState {
 
     /** The file's format; a later one only adds fields, which this one skips. */
-    static final int FORMAT = 2;
+    static final int FORMAT = 3;
 
     /**
      * The persisted form.
      *
      * @param repositoryId the lineage this node follows (empty: none yet)
      * @param term the highest term of that repository's authority seen
+     * @param generation the generation of that repository followed (format 3); 0 before it was known
      */
-    record Snapshot(int format, String repositoryId, long revision, long term, List<Artifact> artifacts) {
+    record Snapshot(int format, String repositoryId, long revision, long term, long generation,
+            List<Artifact> artifacts) {
         static Snapshot empty() {
-            return new Snapshot(FORMAT, "", 0, 0, List.of());
+            return new Snapshot(FORMAT, "", 0, 0, 0, List.of());
         }
     }
 
@@ -53,19 +52,14 @@ final class LocalState {
             // Gson leaves out what the file lacks (format 1 had no format or term) and skips what it does not know
             return snapshot == null || snapshot.artifacts() == null ? Snapshot.empty()
                     : new Snapshot(FORMAT, snapshot.repositoryId() == null ? "" : snapshot.repositoryId(),
-                            snapshot.revision(), snapshot.term(), new ArrayList<>(snapshot.artifacts()));
+                            snapshot.revision(), snapshot.term(), snapshot.generation(),
+                            new ArrayList<>(snapshot.artifacts()));
         } catch (JsonParseException e) {
             throw new IOException(file + " is unreadable (" + e.getMessage() + ")", e);
         }
     }
 
     void write(Snapshot snapshot) throws IOException {
-        Files.createDirectories(file.getParent());
-        Path next = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(next, GSON.toJson(snapshot), StandardCharsets.UTF_8);
-        try (FileChannel channel = FileChannel.open(next, StandardOpenOption.WRITE)) {
-            channel.force(true);
-        }
-        Files.move(next, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        io.carbide.node.AtomicFile.write(file, GSON.toJson(snapshot).getBytes(StandardCharsets.UTF_8));
     }
 }

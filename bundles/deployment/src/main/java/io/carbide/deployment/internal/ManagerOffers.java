@@ -6,7 +6,6 @@ import io.carbide.deployment.protocol.ReplicationProtocol;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,7 +25,7 @@ final class ManagerOffers {
     private static final Logger LOG = LoggerFactory.getLogger(ManagerOffers.class);
 
     /** One manager's latest announcement. */
-    record Offer(String manager, String repositoryId, long revision, long term, boolean authority) {
+    record Offer(String manager, String repositoryId, long revision, long term, boolean authority, long generation) {
     }
 
     private final String nodeName;
@@ -39,7 +38,7 @@ final class ManagerOffers {
 
     void offered(String manager, ReplicationProtocol.Announce announce) {
         offers.put(manager, new Offer(manager, announce.repositoryId(), announce.revision(), announce.term(),
-                announce.authority()));
+                announce.authority(), announce.generation()));
     }
 
     /** Forgets managers that left the view. */
@@ -50,30 +49,32 @@ final class ManagerOffers {
     }
 
     /**
-     * The manager to sync from: for a node that follows {@code lineage}, the best manager offering
-     * it (the authority first, then the highest revision); for a node that follows nothing yet
-     * ({@code lineage} empty), the manager that says it is the authority.
+     * Every manager to sync from or fetch content of {@code lineage} from, the best first (the
+     * authority, then the highest revision); for a node that follows nothing yet ({@code lineage}
+     * empty), the managers that say they are the authority. Left out: a manager of an earlier
+     * generation of the repository than {@code generation} (one of the managers lost before a
+     * recovery), and one of an older term than {@code term} within it (it missed an election). A
+     * later generation is taken: the repository was recovered, and the node resyncs in full.
      */
-    Optional<Offer> source(String lineage, long term) {
-        return sources(lineage, term).stream().findFirst();
-    }
-
-    /**
-     * Every manager to sync from or fetch content of {@code lineage} from, the best first (see
-     * {@link #source}); an offer of an older term than {@code term}, the newest this node has seen of
-     * its lineage, comes from a manager that missed an election and is left out.
-     */
-    List<Offer> sources(String lineage, long term) {
+    List<Offer> sources(String lineage, long generation, long term) {
         return offers.values().stream()
-                .filter(o -> lineage.isEmpty() ? o.authority() : o.repositoryId().equals(lineage) && o.term() >= term)
-                .sorted(Comparator.comparing(Offer::authority).thenComparingLong(Offer::revision)
-                        .thenComparing(Offer::manager, Comparator.reverseOrder()).reversed())
+                .filter(o -> lineage.isEmpty() ? o.authority() : o.repositoryId().equals(lineage) && current(o, generation, term))
+                .sorted(Comparator.comparing(Offer::authority).thenComparingLong(Offer::generation)
+                        .thenComparingLong(Offer::revision).thenComparing(Offer::manager, Comparator.reverseOrder())
+                        .reversed())
                 .toList();
     }
 
-    /** The newest revision of {@code lineage} any manager has announced; 0 when none has. */
-    long newestRevision(String lineage) {
-        return offers.values().stream().filter(o -> o.repositoryId().equals(lineage)).mapToLong(Offer::revision)
+    private static boolean current(Offer offer, long generation, long term) {
+        if (generation == 0 || offer.generation() == 0) {
+            return true; // this node or that manager predates generations: nothing to compare
+        }
+        return offer.generation() > generation || (offer.generation() == generation && offer.term() >= term);
+    }
+
+    /** The newest revision of {@code lineage} a manager this node would follow has announced; 0 when none has. */
+    long newestRevision(String lineage, long generation, long term) {
+        return sources(lineage, generation, term).stream().filter(o -> !lineage.isEmpty()).mapToLong(Offer::revision)
                 .max().orElse(0);
     }
 

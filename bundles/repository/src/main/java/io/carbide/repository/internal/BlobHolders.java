@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -149,11 +148,6 @@ final class BlobHolders {
         missing.remove(sha256); // tried again when the next change or view comes
         LOG.warn("Manager {} lacks the content of {} ({}) and no reachable manager could send it yet", self, name,
                 sha256.substring(0, 12));
-    }
-
-    /** Content of committed artifacts this manager does not hold (yet). */
-    Set<String> missing() {
-        return Set.copyOf(missing.keySet());
     }
 
     private static ClusterMessage request(String sha256, long size) {

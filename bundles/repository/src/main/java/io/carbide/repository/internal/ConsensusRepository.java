@@ -138,6 +138,11 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
     }
 
     @Override
+    public long generation() {
+        return machine.generation();
+    }
+
+    @Override
     public List<Artifact> artifacts() {
         return machine.artifacts();
     }
@@ -281,10 +286,13 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
     }
 
     /**
-     * A new consensus has no repository yet. A manager that kept one (an earlier version's, or the
-     * survivor's of a lost majority) carries it over at once; the leader starts a new one only
-     * after giving such a manager the time to. The first of these to commit wins; the others are
-     * ignored by the state machine.
+     * A new consensus has no repository yet. A manager that kept one with history (an earlier
+     * version's, or the survivor's of a lost majority) carries it over, the leader at once, a
+     * follower after a moment (the leader may carry its own); otherwise the leader starts one after
+     * giving such a manager the time to (or carries its empty one, keeping its id). The first of
+     * these to commit wins; the state machine ignores the others, and a manager whose own history
+     * lost keeps it aside ({@link RevisionExport}). A recovery carries the repository into its next
+     * generation, so the workers take its full state.
      */
     @Override
     public void consensusChanged(ConsensusState state) {
@@ -293,16 +301,23 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
             return;
         }
         Optional<RevisionExport.CarriedOver> carried = export.carriedOver();
+        boolean history = carried.isPresent() && !carried.get().history().isEmpty();
+        if (!history && !state.isLeader()) {
+            beginning.set(false);
+            return; // nothing worth carrying: the leader begins
+        }
+        long delay = history ? (state.isLeader() ? 0 : 1_000) : state.members().size() == 1 ? 0 : NEW_REPOSITORY_DELAY_MILLIS;
         events.schedule(() -> {
             try {
                 if (!machine.repositoryId().isEmpty()) {
                     return;
                 }
                 if (carried.isPresent()) {
-                    LOG.info("Carrying repository {} ({} changes) into the managers' consensus", carried.get().repositoryId(),
-                            carried.get().history().size());
+                    long generation = carried.get().generation() + 1;
+                    LOG.info("Carrying repository {} ({} changes) into the managers' consensus as generation {}",
+                            carried.get().repositoryId(), carried.get().history().size(), generation);
                     propose(RevisionCommands.restore(carried.get().repositoryId(), System.currentTimeMillis(),
-                            carried.get().history()));
+                            carried.get().history(), generation));
                 } else if (consensus.state().isLeader()) {
                     propose(RevisionCommands.init(UUID.randomUUID().toString(), System.currentTimeMillis()));
                 }
@@ -314,7 +329,7 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
             if (machine.repositoryId().isEmpty()) {
                 events.schedule(() -> consensusChanged(consensus.state()), 1, TimeUnit.SECONDS);
             }
-        }, carried.isPresent() || state.members().size() == 1 ? 0 : NEW_REPOSITORY_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+        }, delay, TimeUnit.MILLISECONDS);
     }
 
     // ---- content other managers ask this one to hold

@@ -1,5 +1,7 @@
 package io.carbide.repository.internal;
 
+import io.carbide.cluster.ConsensusListener;
+import io.carbide.cluster.ConsensusState;
 import io.carbide.cluster.NoQuorumException;
 import io.carbide.deployment.Artifact;
 import io.carbide.deployment.ArtifactRepository;
@@ -18,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.felix.fileinstall.ArtifactInstaller;
@@ -30,37 +33,47 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The manager's {@code deploy/} folder, as Felix File Install reports it: a file added or changed
- * there is validated and stored in the repository (and so replicated); a file deleted there is
- * removed everywhere. File Install only reports a file once it has stopped changing, so a
- * half-copied file is never stored. This installer claims every file in the folder, so nothing
- * in it is ever installed on the manager directly.
+ * The manager's {@code deploy/} folder, as Felix File Install reports it: a file an operator adds
+ * or changes there is validated and stored in the repository (and so replicated); a file deleted
+ * there is removed everywhere. File Install only reports a file once it has stopped changing, so a
+ * half-copied file is never stored. This installer claims every file in the folder, so nothing in
+ * it is ever installed on the manager directly.
  *
  * <p>The repository is the truth and the folder is its view, on every manager: what the managers
  * commit (from any of them) is written into it, and what is missing at start (deleted while the
  * node was down, or the folder emptied or unmounted) is written back, never recorded as a
- * deletion. Those files hold the stored bytes, so File Install's report of them records nothing.
- * The view never overwrites a file it did not put there: a file an operator dropped meanwhile
- * stays, and is recorded as the next change.
+ * deletion. The {@link FolderLedger} tells the view's files (and recorded ones nobody touched
+ * since) from an operator's changes, so File Install's reports of them, at start or after the
+ * view wrote them, record nothing; a manager that restarts behind the others never proposes its
+ * stale copies. The view never overwrites a file an operator changed: that file stays, and is
+ * recorded as the next change.
  *
  * <p>Changes count only where the fleet follows this manager's repository. On a manager of another
  * repository, a dropped or deleted file is left as it is and logged as not recorded, with the
- * manager to send it to; while this manager cannot tell yet (it is joining) or its managers have
- * no majority, changes wait and are tried again.
+ * manager to send it to; while this manager cannot tell yet (it is joining), its managers have no
+ * majority, or a change could not be committed in time, the change waits and is tried again.
  */
-@Component(service = ArtifactInstaller.class, immediate = true, property = Constants.SERVICE_RANKING + ":Integer=1000")
-public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Listener {
+@Component(service = {ArtifactInstaller.class, ConsensusListener.class}, immediate = true,
+        property = Constants.SERVICE_RANKING + ":Integer=1000")
+public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Listener, ConsensusListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeployFolder.class);
     private static final long RETRY_MILLIS = 500;
+    private static final long MAX_RETRY_MILLIS = 30_000;
+    /** How long the view waits for a committed change's content to arrive before it gives up on that file. */
+    private static final int CONTENT_ATTEMPTS = 240;
 
     private final ArtifactRepository repository;
     private final FleetAuthority authority;
     private final RevisionStateMachine machine;
     private final Path folder;
-    /** Changes that wait for this manager to be able to record them, by file name. */
+    private final FolderLedger ledger;
+    /** Changes that wait to be recorded, by file name; a later change of the same file replaces one waiting. */
     private final Map<String, Runnable> waiting = new ConcurrentHashMap<>();
     private final Map<String, String> waitingFor = new ConcurrentHashMap<>();
+    /** Set once the managers' log has been replayed here: from then on the folder follows every change. */
+    private volatile boolean following;
+    private volatile boolean hasLeader;
     private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread thread = new Thread(r, "carbide-deploy-folder");
         thread.setDaemon(true);
@@ -74,28 +87,53 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
         this.authority = authority;
         this.machine = machine;
         this.folder = node.base().resolve("deploy").toAbsolutePath().normalize();
+        this.ledger = new FolderLedger(node.base().resolve("data/repository/deploy-folder.ledger"));
         Files.createDirectories(folder);
-        writeBackMissing();
         machine.addListener(this);
+        worker.scheduleWithFixedDelay(ledger::saveIfChanged, 200, 200, TimeUnit.MILLISECONDS);
     }
 
     @Deactivate
     void deactivate() {
         machine.removeListener(this);
         worker.shutdownNow();
+        ledger.saveIfChanged();
+    }
+
+    private void later(Runnable task, long delayMillis) {
+        try {
+            worker.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException stopping) {
+            // the component is going
+        }
     }
 
     // ---- the view: committed state into the folder
 
-    /** Puts back, from the repository, every stored artifact whose file is not in the folder. */
-    private void writeBackMissing() {
+    /**
+     * Brings the folder in line with the committed state: what is missing is written back (at
+     * start, with one line listing it); a file of the view whose artifact changed or went is
+     * updated or removed. Files an operator changed are left alone.
+     */
+    private void reconcile(boolean atStart) {
         List<String> restored = new ArrayList<>();
         for (Artifact artifact : repository.artifacts()) {
-            if (!Files.exists(folder.resolve(artifact.name())) && writeFile(artifact)) {
-                restored.add(artifact.name());
+            Path file = folder.resolve(artifact.name());
+            try {
+                if (!Files.exists(file)) {
+                    if (writeFile(artifact, Optional.empty())) {
+                        restored.add(artifact.name());
+                    }
+                } else if (viewOwns(artifact.name(), file) && !ledger.entry(artifact.name()).orElseThrow().sha256()
+                        .equals(artifact.sha256())) {
+                    writeFile(artifact, ledger.entry(artifact.name()));
+                }
+            } catch (IOException e) {
+                LOG.warn("Could not bring {} in line with the repository: {}", file, e.getMessage());
             }
         }
-        if (!restored.isEmpty()) {
+        removeViewFilesOfDeletedArtifacts();
+        if (!restored.isEmpty() && atStart) {
             LOG.warn("{} of {} stored artifacts were missing from {} at start (deleted while the node was down, or "
                     + "the folder was emptied); they were written back from the repository and nothing was undeployed: "
                     + "{}. To undeploy an artifact, delete its file while the node runs", restored.size(),
@@ -103,65 +141,123 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
         }
     }
 
-    /** A change the managers committed (here or elsewhere) shows in the folder; the replay of a restart is already there. */
+    private void removeViewFilesOfDeletedArtifacts() {
+        try (var files = Files.list(folder)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                String name = file.getFileName().toString();
+                Optional<Artifact> latest = machine.latest(name);
+                if ((latest.isEmpty() || latest.get().deleted()) && viewOwns(name, file)) {
+                    Files.deleteIfExists(file);
+                    ledger.removedByView(name);
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("Could not bring {} in line with the repository: {}", folder, e.getMessage());
+        }
+    }
+
+    /** Whether a file holds committed content that nobody touched since: the view may replace or remove it. */
+    private boolean viewOwns(String name, Path file) throws IOException {
+        Optional<FolderLedger.Entry> entry = ledger.entry(name);
+        return entry.isPresent() && entry.get().matches(file);
+    }
+
+    /**
+     * Once this manager has replayed the managers' log (it knows the repository and a leader), the
+     * folder is brought in line with it in one go, with one line for what was written back, and
+     * follows every change from then on. Changes replayed before that are covered by that one go.
+     */
+    @Override
+    public void consensusChanged(ConsensusState state) {
+        hasLeader = state.hasLeader();
+        startFollowing();
+    }
+
+    private boolean startFollowing() {
+        if (!following && hasLeader && !machine.repositoryId().isEmpty()) {
+            following = true;
+            later(() -> reconcile(true), 0);
+            return true;
+        }
+        return false;
+    }
+
+    /** A change the managers committed (here or elsewhere) shows in the folder. */
     @Override
     public void applied(Change change, Artifact before) {
-        if (!worker.isShutdown()) {
-            worker.execute(() -> mirror(change.artifact(), before, 0));
+        if (following) {
+            later(() -> mirror(change.artifact(), 0), 0);
+        } else {
+            startFollowing(); // a manager that joined with no log: its first changes arrive after it joined
         }
     }
 
     @Override
     public void replaced() {
-        if (!worker.isShutdown()) {
-            worker.execute(this::writeBackMissing);
+        if (following) {
+            later(() -> reconcile(false), 0);
+        } else {
+            startFollowing();
         }
     }
 
-    private void mirror(Artifact change, Artifact before, int attempt) {
+    private void mirror(Artifact change, int attempt) {
         Path file = folder.resolve(change.name());
         try {
-            Optional<String> onDisk = Files.isRegularFile(file) ? Optional.of(BlobStore.digest(file)) : Optional.empty();
-            String shown = before == null || before.deleted() ? null : before.sha256();
+            Optional<Artifact> latest = machine.latest(change.name());
+            if (latest.isPresent() && latest.get().revision() > change.revision()) {
+                return; // a later change of this name is on its way too
+            }
+            boolean present = Files.isRegularFile(file);
+            if (present && !viewOwns(change.name(), file)) {
+                if (!change.deleted() && BlobStore.digest(file).equals(change.sha256())) {
+                    ledger.committed(change.name(), change.sha256(), file); // the operator's drop, now recorded
+                }
+                return; // an operator's file stays, whatever the managers committed; it becomes the next change
+            }
             if (change.deleted()) {
-                if (onDisk.isPresent() && onDisk.get().equals(shown)) {
+                if (present) {
                     Files.deleteIfExists(file);
+                    ledger.removedByView(change.name());
                 }
                 return;
             }
-            if (onDisk.isPresent() && onDisk.get().equals(change.sha256())) {
-                return; // the file that was dropped here, or already written
-            }
-            if (onDisk.isPresent() && !onDisk.get().equals(shown)) {
-                return; // someone dropped another version meanwhile: it stays, and becomes the next change
-            }
-            if (!writeFile(change) && attempt < 120 && !worker.isShutdown()) {
-                // the content is still on its way from the other managers
-                worker.schedule(() -> mirror(change, before, attempt + 1), RETRY_MILLIS, TimeUnit.MILLISECONDS);
+            if (!writeFile(change, present ? ledger.entry(change.name()) : Optional.empty())) {
+                if (attempt < CONTENT_ATTEMPTS) {
+                    // the content is still on its way from the other managers
+                    later(() -> mirror(change, attempt + 1), RETRY_MILLIS);
+                } else {
+                    LOG.warn("{} (revision {}) is not shown in {}: its content never arrived on this manager",
+                            change.name(), change.revision(), folder);
+                }
             }
         } catch (IOException e) {
             LOG.warn("Could not show revision {} of {} in {}: {}", change.revision(), change.name(), folder, e.getMessage());
         }
     }
 
-    /** Writes an artifact's stored content into the folder: a dot-named copy, then one rename. */
-    private boolean writeFile(Artifact artifact) {
+    /**
+     * Writes an artifact's stored content into the folder: a dot-named copy (File Install ignores
+     * it), then one rename, so it only ever sees the whole file. Just before the rename, the target
+     * must still be what it was when the view decided ({@code expected}: absent, or the ledger's
+     * file); an operator's drop in between is never replaced.
+     */
+    private boolean writeFile(Artifact artifact, Optional<FolderLedger.Entry> expected) throws IOException {
         Optional<Path> blob = repository.content(artifact.sha256());
         if (blob.isEmpty()) {
             return false;
         }
-        try {
-            // a dot name File Install ignores, then one rename: it only ever sees the whole file
-            Path temp = folder.resolve("." + artifact.name() + ".restore");
-            Files.copy(blob.get(), temp, StandardCopyOption.REPLACE_EXISTING);
-            Files.move(temp, folder.resolve(artifact.name()), StandardCopyOption.ATOMIC_MOVE,
-                    StandardCopyOption.REPLACE_EXISTING);
-            return true;
-        } catch (IOException e) {
-            LOG.error("Could not write {} into {}: {}; it stays deployed everywhere, and its file is missing here",
-                    artifact.name(), folder, e.getMessage());
-            return false;
+        Path target = folder.resolve(artifact.name());
+        Path temp = folder.resolve("." + artifact.name() + ".restore");
+        Files.copy(blob.get(), temp, StandardCopyOption.REPLACE_EXISTING);
+        boolean unchanged = expected.isEmpty() ? !Files.exists(target) : expected.get().matches(target);
+        if (!unchanged) {
+            Files.deleteIfExists(temp);
+            return true; // someone put another file there meanwhile: it stays
         }
+        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        ledger.committed(artifact.name(), artifact.sha256(), target);
+        return true;
     }
 
     // ---- what File Install reports
@@ -190,12 +286,20 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
 
     @Override
     public void uninstall(File file) {
-        if (isScratch(file) || machine.latest(file.getName()).map(Artifact::deleted).orElse(true)) {
-            return; // nothing stored under that name: nothing to remove (or the view removed it)
+        String name = file.getName();
+        if (isScratch(file) || ledger.wasRemovedByView(name)) {
+            ledger.forget(name);
+            return; // the view removed it: nothing for an operator to record
         }
-        whenAccepted(file.getName(), "deleted", () -> {
-            repository.remove(file.getName());
-            return null;
+        ledger.forget(name);
+        if (machine.latest(name).map(Artifact::deleted).orElse(true)) {
+            return; // nothing stored under that name
+        }
+        whenAccepted(name, "deleted", () -> {
+            if (Files.exists(file.toPath())) {
+                return; // it came back before the change could be recorded
+            }
+            repository.remove(name);
         });
     }
 
@@ -204,45 +308,56 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
             return;
         }
         try {
-            if (repository.isStored(file.getName(), file.toPath())) {
-                return; // the stored bytes (written by the view, or back at start): nothing to record
+            if (viewOwns(file.getName(), file.toPath())) {
+                return; // the view's own copy of committed content (or a recorded file nobody touched since)
             }
         } catch (IOException e) {
             LOG.error("Could not read {}: {}; it will be tried again when the file changes", file, e.getMessage());
             return;
         }
         whenAccepted(file.getName(), "dropped", () -> {
+            Path path = file.toPath();
+            if (!Files.isRegularFile(path) || viewOwns(file.getName(), path)) {
+                return; // gone, or become the view's copy, while it waited
+            }
+            if (repository.isStored(file.getName(), path)) {
+                ledger.committed(file.getName(), BlobStore.digest(path), path);
+                return;
+            }
             try {
-                repository.store(file.getName(), file.toPath());
+                Artifact recorded = repository.store(file.getName(), path);
+                ledger.committed(file.getName(), recorded.sha256(), path);
             } catch (InvalidArtifactException refused) {
                 // the repository logged it and lists it in status; the file stays for the operator to fix
             }
-            return null;
         });
     }
 
     private interface Work {
-        Void run() throws IOException, NoQuorumException;
+        void run() throws IOException, NoQuorumException;
     }
 
     /**
      * Runs a change now if this manager's changes count; logs it as not recorded if the fleet
-     * follows another repository; and tries again shortly while this manager cannot tell yet or
-     * its managers have no majority. A later change of the same file replaces one still waiting.
+     * follows another repository; tries again while this manager cannot tell yet, its managers
+     * have no majority, or a change could not be committed, waiting longer each time.
      */
     private void whenAccepted(String name, String what, Work change) {
+        whenAccepted(name, what, change, RETRY_MILLIS);
+    }
+
+    private void whenAccepted(String name, String what, Work change, long retry) {
         FleetAuthority.Decision decision = authority.current();
         switch (decision.kind()) {
             case SELF, FOLLOWER -> {
                 waiting.remove(name);
-                waitingFor.remove(name);
                 try {
                     change.run();
+                    waitingFor.remove(name);
                 } catch (NoQuorumException e) {
-                    retryLater(name, what, change, e.getMessage());
+                    retryLater(name, what, change, e.getMessage(), retry);
                 } catch (IOException e) {
-                    LOG.error("Could not record {} ({} in {}): {}; it will be tried again when the file changes", name,
-                            what, folder, e.getMessage());
+                    retryLater(name, what, change, e.getMessage(), retry);
                 }
             }
             case OTHER -> {
@@ -252,21 +367,22 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
                 repository.recordRefusal(name, reason);
                 LOG.warn(reason);
             }
-            case UNDECIDED, NO_QUORUM -> retryLater(name, what, change, decision.reason());
+            case UNDECIDED, NO_QUORUM -> retryLater(name, what, change, decision.reason(), retry);
         }
     }
 
-    private void retryLater(String name, String what, Work change, String why) {
+    private void retryLater(String name, String what, Work change, String why, long retry) {
         if (!why.equals(waitingFor.put(name, why))) {
             LOG.warn("{} {} in {} waits to be recorded: {}", name, what, folder, why);
         }
-        if (waiting.put(name, () -> whenAccepted(name, what, change)) == null && !worker.isShutdown()) {
-            worker.schedule(() -> {
+        long next = Math.min(MAX_RETRY_MILLIS, retry * 2);
+        if (waiting.put(name, () -> whenAccepted(name, what, change, next)) == null) {
+            later(() -> {
                 Runnable pending = waiting.remove(name);
                 if (pending != null) {
                     pending.run();
                 }
-            }, RETRY_MILLIS, TimeUnit.MILLISECONDS);
+            }, retry);
         }
     }
 }

@@ -82,7 +82,7 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
         this.repository = repository;
         this.cluster = cluster;
         this.lineage = new FleetLineage(node, cluster, repository, consensus::state, () -> local);
-        announcer.scheduleWithFixedDelay(this::announce, ANNOUNCE_EVERY_MILLIS, ANNOUNCE_EVERY_MILLIS,
+        announcer.scheduleWithFixedDelay(this::announceNow, ANNOUNCE_EVERY_MILLIS, ANNOUNCE_EVERY_MILLIS,
                 TimeUnit.MILLISECONDS);
     }
 
@@ -96,10 +96,19 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
         announce();
     }
 
+    /** Sends the announcement from the announcer's own thread: never on JGroups' delivery thread, which flow control may block. */
     private void announce() {
+        try {
+            announcer.execute(this::announceNow);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // the component is going
+        }
+    }
+
+    private void announceNow() {
         if (cluster.isJoined() && !repository.id().isEmpty()) {
             cluster.sendTo(SubDomain.WORKER, ReplicationProtocol.encode(new ReplicationProtocol.Announce(repository.id(),
-                    repository.revision(), repository.term(), lineage.current().isAuthority())));
+                    repository.revision(), repository.term(), lineage.current().isAuthority(), repository.generation())));
         }
     }
 
@@ -116,12 +125,14 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
         // tell newcomers (and everyone after a merge) where this repository stands
         announce();
         // and once more when the nodes' reports have had time to arrive, in case that decided it
-        if (!announcer.isShutdown()) {
+        try {
             announcer.schedule(() -> {
                 if (lineage.logIfChanged()) {
-                    announce();
+                    announceNow();
                 }
             }, 3_100, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // the component is going
         }
     }
 

@@ -3,6 +3,7 @@ package io.carbide.repository.internal;
 import io.carbide.deployment.Artifact;
 import io.carbide.deployment.ArtifactType;
 import io.carbide.deployment.Change;
+import io.carbide.deployment.protocol.ReplicationProtocol;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
@@ -21,7 +22,8 @@ import java.util.List;
  * <pre>
  * command: byte version, byte kind, then
  *   INIT     UTF repositoryId, long createdAt                 a new repository
- *   RESTORE  UTF repositoryId, long createdAt, changes        a repository carried over (upgrade, recovery)
+ *   RESTORE  UTF repositoryId, long createdAt, changes, long generation
+ *                                                            a repository carried over (upgrade, recovery)
  *   PUT      UTF name, byte type, UTF sha256, long size, UTF by, long at
  *   DELETE   UTF name, UTF by, long at
  * answer:  byte version, byte outcome (RECORDED, UNCHANGED, ABSENT, IGNORED), then an artifact if any
@@ -41,7 +43,7 @@ final class RevisionCommands {
     }
 
     /** A decoded command; the fields a kind does not use are empty. */
-    record Command(Kind kind, String repositoryId, long createdAt, List<Change> history, String name,
+    record Command(Kind kind, String repositoryId, long createdAt, List<Change> history, long generation, String name,
             ArtifactType type, String sha256, long size, String by, long at) {
     }
 
@@ -58,11 +60,12 @@ final class RevisionCommands {
         });
     }
 
-    static byte[] restore(String repositoryId, long createdAt, List<Change> history) {
+    static byte[] restore(String repositoryId, long createdAt, List<Change> history, long generation) {
         return encode(Kind.RESTORE, out -> {
             out.writeUTF(repositoryId);
             out.writeLong(createdAt);
             writeChanges(out, history);
+            out.writeLong(generation);
         });
     }
 
@@ -97,16 +100,21 @@ final class RevisionCommands {
             throw new IOException("revision command kind " + kind + " is not known to this version");
         }
         return switch (Kind.values()[kind]) {
-            case INIT -> new Command(Kind.INIT, in.readUTF(), in.readLong(), List.of(), "", null, "", 0, "", 0);
-            case RESTORE -> new Command(Kind.RESTORE, in.readUTF(), in.readLong(), readChanges(in), "", null, "", 0, "",
-                    0);
+            case INIT -> new Command(Kind.INIT, in.readUTF(), in.readLong(), List.of(), 1, "", null, "", 0, "", 0);
+            case RESTORE -> {
+                String id = in.readUTF();
+                long createdAt = in.readLong();
+                List<Change> history = readChanges(in);
+                long generation = in.available() >= Long.BYTES ? in.readLong() : 1;
+                yield new Command(Kind.RESTORE, id, createdAt, history, generation, "", null, "", 0, "", 0);
+            }
             case PUT -> {
                 String name = in.readUTF();
                 ArtifactType type = type(in.readUnsignedByte());
-                yield new Command(Kind.PUT, "", 0, List.of(), name, type, in.readUTF(), in.readLong(), in.readUTF(),
+                yield new Command(Kind.PUT, "", 0, List.of(), 0, name, type, in.readUTF(), in.readLong(), in.readUTF(),
                         in.readLong());
             }
-            case DELETE -> new Command(Kind.DELETE, "", 0, List.of(), in.readUTF(), null, "", 0, in.readUTF(),
+            case DELETE -> new Command(Kind.DELETE, "", 0, List.of(), 0, in.readUTF(), null, "", 0, in.readUTF(),
                     in.readLong());
         };
     }
@@ -156,22 +164,13 @@ final class RevisionCommands {
     }
 
     private static void writeChange(DataOutput out, Change change) throws IOException {
-        Artifact artifact = change.artifact();
-        out.writeUTF(artifact.name());
-        out.writeByte(artifact.type().ordinal());
-        out.writeLong(artifact.revision());
-        out.writeUTF(artifact.sha256());
-        out.writeLong(artifact.size());
-        out.writeBoolean(artifact.deleted());
+        ReplicationProtocol.writeArtifact(out, change.artifact());
         out.writeUTF(change.by());
         out.writeLong(change.at());
     }
 
     private static Change readChange(DataInput in) throws IOException {
-        String name = in.readUTF();
-        ArtifactType type = type(in.readUnsignedByte());
-        Artifact artifact = new Artifact(name, type, in.readLong(), in.readUTF(), in.readLong(), in.readBoolean());
-        return new Change(artifact, in.readUTF(), in.readLong());
+        return new Change(ReplicationProtocol.readArtifact(in), in.readUTF(), in.readLong());
     }
 
     private static ArtifactType type(int ordinal) throws IOException {

@@ -40,8 +40,8 @@ public class RevisionExport implements RevisionStateMachine.Listener {
 
     private static final Logger LOG = LoggerFactory.getLogger(RevisionExport.class);
 
-    /** What this manager held before a new consensus: the history and id to restore. */
-    record CarriedOver(String repositoryId, List<Change> history) {
+    /** What this manager held before a new consensus: the history, id and generation to restore. */
+    record CarriedOver(String repositoryId, List<Change> history, long generation) {
     }
 
     private final RevisionStateMachine machine;
@@ -56,6 +56,7 @@ public class RevisionExport implements RevisionStateMachine.Listener {
     private RevisionLog log;
     private long exportedUpTo;
     private String exportedId;
+    private long exportedGeneration;
 
     @Activate
     public RevisionExport(@Reference NodeIdentity node, @Reference NodeLifecycle lifecycle,
@@ -70,9 +71,9 @@ public class RevisionExport implements RevisionStateMachine.Listener {
         try {
             log = openOrSetAside(read, managersLogIsNew);
             exportedUpTo = read.isEmpty() ? 0 : read.get(read.size() - 1).artifact().revision();
-            exportedId = Files.isRegularFile(idFile) ? Files.readString(idFile, StandardCharsets.US_ASCII).strip() : "";
+            readId();
             if (!exportedId.isEmpty()) {
-                found = new CarriedOver(exportedId, List.copyOf(read));
+                found = new CarriedOver(exportedId, List.copyOf(read), exportedGeneration);
             }
         } catch (RevisionLog.CorruptLogException corrupt) {
             lifecycle.stopForFailure(corrupt.getMessage());
@@ -81,6 +82,27 @@ public class RevisionExport implements RevisionStateMachine.Listener {
         }
         this.carried = found;
         machine.addListener(this);
+    }
+
+    /** {@code repository.id}: the id on its first line (all an earlier version wrote), then {@code generation N}. */
+    private void readId() throws IOException {
+        exportedId = "";
+        exportedGeneration = 0;
+        if (!Files.isRegularFile(idFile)) {
+            return;
+        }
+        List<String> lines = Files.readAllLines(idFile, StandardCharsets.US_ASCII);
+        exportedId = lines.isEmpty() ? "" : lines.get(0).strip();
+        for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
+            String[] field = line.strip().split("\\s+", 2);
+            if (field.length == 2 && field[0].equals("generation")) {
+                try {
+                    exportedGeneration = Long.parseLong(field[1]);
+                } catch (NumberFormatException ignored) {
+                    // read as an earlier version's file
+                }
+            }
+        }
     }
 
     private RevisionLog openOrSetAside(List<Change> read, boolean strict) throws IOException {
@@ -97,6 +119,20 @@ public class RevisionExport implements RevisionStateMachine.Listener {
             read.clear();
             return RevisionLog.open(file, read);
         }
+    }
+
+    /**
+     * This manager held another repository before it joined managers that hold this one: its record
+     * is kept aside, never overwritten, for the operator to look at.
+     */
+    private void keepAside() throws IOException {
+        String suffix = ".before-" + exportedId;
+        Files.copy(file, file.resolveSibling(file.getFileName() + suffix), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(idFile, idFile.resolveSibling(idFile.getFileName() + suffix),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        LOG.warn("Manager's own repository {} ({} changes) differs from the managers' {}: its record is kept as {} and {}",
+                exportedId, exportedUpTo, machine.repositoryId(), file.getFileName() + suffix,
+                idFile.getFileName() + suffix);
     }
 
     @Deactivate
@@ -148,16 +184,22 @@ public class RevisionExport implements RevisionStateMachine.Listener {
      */
     private void catchUp() {
         String id = machine.repositoryId();
-        if (log == null || id.isEmpty() || (id.equals(exportedId) && machine.revision() <= exportedUpTo)) {
+        long generation = machine.generation();
+        if (log == null || id.isEmpty() || (id.equals(exportedId) && generation == exportedGeneration
+                && machine.revision() <= exportedUpTo)) {
             return;
         }
         try {
             List<Change> history = machine.history(Optional.empty());
             log.close();
+            if (!id.equals(exportedId) && !exportedId.isEmpty()) {
+                keepAside();
+            }
             RevisionLog.rewrite(file, history);
-            if (!id.equals(exportedId)) {
-                AtomicFile.write(idFile, (id + "\n").getBytes(StandardCharsets.US_ASCII));
+            if (!id.equals(exportedId) || generation != exportedGeneration) {
+                AtomicFile.write(idFile, (id + "\ngeneration " + generation + "\n").getBytes(StandardCharsets.US_ASCII));
                 exportedId = id;
+                exportedGeneration = generation;
             }
             log = RevisionLog.open(file, new ArrayList<>());
             exportedUpTo = history.isEmpty() ? 0 : history.get(history.size() - 1).artifact().revision();

@@ -148,7 +148,8 @@ final class RevisionLog implements AutoCloseable {
     /** Format 1 lines end with the name; format 2 appends when and by whom. */
     private static Change parse(String line) {
         String[] fields = line.split("\t", -1);
-        if ((fields.length != 6 && fields.length != 8) || fields[5].isEmpty()) {
+        // six fields from the first version, eight since who and when; a later version appends more
+        if ((fields.length != 6 && fields.length < 8) || fields[5].isEmpty()) {
             return null;
         }
         try {
@@ -158,7 +159,7 @@ final class RevisionLog implements AutoCloseable {
             }
             Artifact artifact = new Artifact(fields[5], ArtifactType.valueOf(fields[2].toUpperCase(Locale.ROOT)),
                     Long.parseLong(fields[0]), deleted ? "" : fields[3], Long.parseLong(fields[4]), deleted);
-            return fields.length == 8 ? new Change(artifact, fields[7], Long.parseLong(fields[6]))
+            return fields.length >= 8 ? new Change(artifact, fields[7], Long.parseLong(fields[6]))
                     : new Change(artifact, Change.DEPLOY_FOLDER, 0);
         } catch (IllegalArgumentException e) {
             return null;

@@ -13,7 +13,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import io.carbide.node.NodeLifecycle;
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,12 +32,17 @@ import org.slf4j.LoggerFactory;
  * <p>The first command of a repository is {@code INIT} (a new id) or {@code RESTORE} (an id and
  * history carried over from a manager of an earlier version, or from a survivor in a recovery);
  * later ones are ignored, so two managers proposing one at once cannot split the lineage.
+ *
+ * <p>A committed command this version cannot read stops the manager rather than being skipped:
+ * skipping it would leave this manager's revisions behind the others' for good. A later version
+ * may only propose a new kind of command once every manager runs it (docs/design.md).
  */
 @Component(service = {ReplicatedStateMachine.class, RevisionStateMachine.class})
 public class RevisionStateMachine implements ReplicatedStateMachine {
 
     private static final Logger LOG = LoggerFactory.getLogger(RevisionStateMachine.class);
-    private static final int SNAPSHOT_FORMAT = 1;
+    /** Format 2 adds the generation; format 1 reads as generation 1. */
+    private static final int SNAPSHOT_FORMAT = 2;
 
     /** Told of every change applied, on the consensus' thread: keep it short, hand work off. */
     interface Listener {
@@ -45,11 +54,23 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
     }
 
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    private final Consumer<String> halt;
     private String repositoryId = "";
+    private long generation;
     private long createdAt;
     private long revision;
     private final List<Change> history = new ArrayList<>();
     private final Map<String, Artifact> latest = new LinkedHashMap<>();
+
+    @Activate
+    public RevisionStateMachine(@Reference NodeLifecycle lifecycle) {
+        this(lifecycle::stopForFailure);
+    }
+
+    /** @param halt stops this manager with a one-line reason */
+    RevisionStateMachine(Consumer<String> halt) {
+        this.halt = halt;
+    }
 
     void addListener(Listener listener) {
         listeners.add(listener);
@@ -64,10 +85,10 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
         RevisionCommands.Command command;
         try {
             command = RevisionCommands.decode(bytes);
-        } catch (IOException unknown) {
-            // a later version's command: every manager of this version skips it alike, and says so
-            LOG.warn("Skipped a revision command this version does not know ({}); upgrade this manager", unknown.getMessage());
-            return RevisionCommands.answer(RevisionCommands.Outcome.IGNORED, null);
+        } catch (IOException unreadable) {
+            halt.accept("The managers committed a revision command this manager cannot read ("
+                    + unreadable.getMessage() + "); upgrade this manager to the version the other managers run");
+            throw unreadable;
         }
         return switch (command.kind()) {
             case INIT, RESTORE -> begin(command);
@@ -82,13 +103,14 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
                 return RevisionCommands.answer(RevisionCommands.Outcome.IGNORED, null);
             }
             repositoryId = command.repositoryId();
+            generation = Math.max(1, command.generation());
             createdAt = command.createdAt();
             for (Change change : command.history()) {
                 record(change);
             }
         }
-        LOG.info("The managers' repository is {}: {} at revision {}", repositoryId,
-                command.kind() == RevisionCommands.Kind.INIT ? "new" : "carried over", revision);
+        LOG.info("The managers' repository is {}: {} at revision {}, generation {}", repositoryId,
+                command.kind() == RevisionCommands.Kind.INIT ? "new" : "carried over", revision, generation);
         listeners.forEach(Listener::replaced);
         return RevisionCommands.answer(RevisionCommands.Outcome.RECORDED, null);
     }
@@ -151,20 +173,23 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
             out.writeUTF(repositoryId);
             out.writeLong(createdAt);
             RevisionCommands.writeChanges(out, history);
+            out.writeLong(generation);
         }
     }
 
     @Override
     public void readSnapshot(DataInput in) throws IOException {
         int format = in.readUnsignedByte();
-        if (format != SNAPSHOT_FORMAT) {
-            throw new IOException("repository snapshot format " + format + " is not known to this version");
+        if (format < 1 || format > SNAPSHOT_FORMAT) {
+            throw new IOException("repository snapshot format " + format + " is not known to this version; upgrade it");
         }
         String id = in.readUTF();
         long created = in.readLong();
         List<Change> changes = RevisionCommands.readChanges(in);
+        long gen = format >= 2 ? in.readLong() : 1;
         synchronized (this) {
             repositoryId = id;
+            generation = gen;
             createdAt = created;
             revision = 0;
             history.clear();
@@ -182,6 +207,10 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
 
     synchronized long revision() {
         return revision;
+    }
+
+    synchronized long generation() {
+        return generation;
     }
 
     synchronized List<Artifact> artifacts() {

@@ -1,7 +1,7 @@
 package io.carbide.repository.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.carbide.deployment.Artifact;
@@ -28,7 +28,7 @@ class RevisionStateMachineTest {
 
     @Test
     void revisionsCountUpAndTheSameContentRecordsNothing() throws IOException {
-        RevisionStateMachine machine = new RevisionStateMachine();
+        RevisionStateMachine machine = new RevisionStateMachine(RevisionStateMachineTest::noHalt);
         apply(machine, RevisionCommands.init("repo", 1));
         RevisionCommands.Answer first = apply(machine, RevisionCommands.put("a.jar", ArtifactType.BUNDLE, A, 10, "admin", 5));
         assertEquals(RevisionCommands.Outcome.RECORDED, first.outcome());
@@ -46,10 +46,11 @@ class RevisionStateMachineTest {
 
     @Test
     void theFirstInitOrRestoreWinsAndLaterOnesAreIgnored() throws IOException {
-        RevisionStateMachine machine = new RevisionStateMachine();
+        RevisionStateMachine machine = new RevisionStateMachine(RevisionStateMachineTest::noHalt);
         List<Change> carried = List.of(new Change(new Artifact("s.zip", ArtifactType.WEBAPP, 4, A, 3, false),
                 Change.DEPLOY_FOLDER, 0));
-        apply(machine, RevisionCommands.restore("old-repo", 1, carried));
+        apply(machine, RevisionCommands.restore("old-repo", 1, carried, 2));
+        assertEquals(2, machine.generation(), "a restored repository starts a later generation");
         assertEquals(RevisionCommands.Outcome.IGNORED, apply(machine, RevisionCommands.init("new-repo", 2)).outcome());
         assertEquals("old-repo", machine.repositoryId());
         assertEquals(4, machine.revision(), "a carried-over repository keeps its revisions, so workers keep following it");
@@ -59,14 +60,14 @@ class RevisionStateMachineTest {
 
     @Test
     void aSnapshotRebuildsTheSameState() throws IOException {
-        RevisionStateMachine machine = new RevisionStateMachine();
+        RevisionStateMachine machine = new RevisionStateMachine(RevisionStateMachineTest::noHalt);
         apply(machine, RevisionCommands.init("repo", 1));
         apply(machine, RevisionCommands.put("a.jar", ArtifactType.BUNDLE, A, 10, "admin", 5));
         apply(machine, RevisionCommands.put("b.zip", ArtifactType.WEBAPP, B, 20, "admin", 6));
         apply(machine, RevisionCommands.delete("a.jar", "admin", 7));
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         machine.writeSnapshot(new DataOutputStream(bytes));
-        RevisionStateMachine copy = new RevisionStateMachine();
+        RevisionStateMachine copy = new RevisionStateMachine(RevisionStateMachineTest::noHalt);
         List<String> told = new ArrayList<>();
         copy.addListener(new RevisionStateMachine.Listener() {
             @Override
@@ -88,13 +89,18 @@ class RevisionStateMachineTest {
     }
 
     @Test
-    void aCommandOfALaterVersionIsSkippedAlikeEverywhere() throws IOException {
-        RevisionStateMachine machine = new RevisionStateMachine();
+    void aCommittedCommandThisVersionCannotReadStopsTheManagerInsteadOfFallingBehind() throws IOException {
+        List<String> halted = new ArrayList<>();
+        RevisionStateMachine machine = new RevisionStateMachine(halted::add);
         apply(machine, RevisionCommands.init("repo", 1));
-        RevisionCommands.Answer skipped = apply(machine, new byte[] {1, 42, 0, 0});
-        assertEquals(RevisionCommands.Outcome.IGNORED, skipped.outcome());
-        assertNull(skipped.artifact());
+        assertThrows(IOException.class, () -> machine.apply(new byte[] {1, 42, 0, 0}));
+        assertEquals(1, halted.size());
+        assertTrue(halted.get(0).contains("upgrade this manager"), halted.get(0));
         assertEquals(0, machine.revision());
         assertTrue(machine.history(Optional.empty()).isEmpty());
+    }
+
+    private static void noHalt(String reason) {
+        throw new AssertionError("the manager was stopped: " + reason);
     }
 }

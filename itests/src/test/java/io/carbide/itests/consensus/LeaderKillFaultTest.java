@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * delete (spurious removals: must be 0), and trials that converged. The figures go to
  * {@code itests/target/reliability/leader-kill.md}; {@code docs/reliability.md} keeps a run's.
  */
-class LeaderKillFaultSuite {
+class LeaderKillFaultTest {
 
     private static final int DEFAULT_TRIALS = 20;
     private static final int UPLOADS_PER_TRIAL = 12;

@@ -1,0 +1,124 @@
+package io.carbide.repository.internal;
+
+import io.carbide.node.AtomicFile;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Which files of {@code deploy/} hold committed content that nobody has touched since: the ones
+ * the view wrote, and the ones an operator dropped that were then recorded. Each is kept with its
+ * digest, size and modification time, in {@code data/repository/deploy-folder.ledger}. File
+ * Install reports every file again at each start, and reports the view's own writes and deletions
+ * a moment later: a report that matches the ledger is not an operator's change, so a manager that
+ * restarts behind the others never proposes its stale copies (which would roll the fleet back),
+ * and a file the view removed is never taken for a removal by an operator.
+ *
+ * <pre>
+ * format=1
+ * NAME=SHA256 SIZE MODIFIED_MILLIS      a file holding committed content
+ * NAME=-                                 a file the view removed
+ * </pre>
+ */
+final class FolderLedger {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FolderLedger.class);
+    static final String REMOVED = "-";
+
+    /** What the ledger knows of one file. */
+    record Entry(String sha256, long size, long modified) {
+        boolean matches(Path file) throws IOException {
+            return Files.isRegularFile(file) && Files.size(file) == size
+                    && Files.getLastModifiedTime(file).toMillis() == modified;
+        }
+    }
+
+    private final Path file;
+    private final Map<String, String> entries = new TreeMap<>();
+    private boolean dirty;
+
+    FolderLedger(Path file) {
+        this.file = file;
+        if (Files.isRegularFile(file)) {
+            Properties read = new Properties();
+            try (var in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                read.load(in);
+                read.stringPropertyNames().stream().filter(k -> !k.equals("format"))
+                        .forEach(k -> entries.put(k, read.getProperty(k)));
+            } catch (IOException | IllegalArgumentException e) {
+                // a ledger that cannot be read only costs re-recording files that are already stored
+                LOG.warn("{} is unreadable ({}); every file of deploy/ counts as dropped anew", file, e.getMessage());
+            }
+        }
+    }
+
+    /** Records that {@code name} now holds committed content {@code sha256}, as the file stands now. */
+    synchronized void committed(String name, String sha256, Path written) throws IOException {
+        entries.put(name, sha256 + " " + Files.size(written) + " " + Files.getLastModifiedTime(written).toMillis());
+        dirty = true;
+    }
+
+    synchronized void removedByView(String name) {
+        entries.put(name, REMOVED);
+        dirty = true;
+    }
+
+    synchronized void forget(String name) {
+        dirty |= entries.remove(name) != null;
+    }
+
+    /** The file the ledger knows under this name, if it holds committed content. */
+    synchronized Optional<Entry> entry(String name) {
+        String value = entries.get(name);
+        if (value == null || value.equals(REMOVED)) {
+            return Optional.empty();
+        }
+        String[] fields = value.split(" ");
+        try {
+            return fields.length == 3 ? Optional.of(new Entry(fields[0], Long.parseLong(fields[1]),
+                    Long.parseLong(fields[2]))) : Optional.empty();
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Whether the view removed this file (so File Install's report of its deletion is the view's). */
+    synchronized boolean wasRemovedByView(String name) {
+        return REMOVED.equals(entries.get(name));
+    }
+
+    /**
+     * Writes the ledger if it changed. Called a few times a second rather than per file, so a bulk
+     * deploy does not rewrite it a thousand times; a crash can lose the last moment of it, which
+     * only makes those files count as dropped again (and content already stored records nothing).
+     */
+    synchronized void saveIfChanged() {
+        if (!dirty) {
+            return;
+        }
+        try {
+            save();
+            dirty = false;
+        } catch (IOException e) {
+            LOG.warn("Could not write {}: {}", file, e.getMessage());
+        }
+    }
+
+    private void save() throws IOException {
+        StringBuilder text = new StringBuilder("format=1\n");
+        Properties escaper = new Properties();
+        entries.forEach(escaper::setProperty);
+        StringWriter written = new StringWriter();
+        escaper.store(written, null);
+        written.toString().lines().filter(l -> !l.startsWith("#")).forEach(l -> text.append(l).append('\n'));
+        AtomicFile.write(file, text.toString().getBytes(StandardCharsets.UTF_8));
+    }
+}
