@@ -22,6 +22,9 @@ import org.osgi.framework.Constants;
  */
 public final class FrameworkProperties {
 
+    /** The address the client port listens on; all interfaces when unset. */
+    static final String CLIENT_HOST = "carbide.client.host";
+
     /** -D flags with these prefixes reach the framework, so users can tune any bundle. */
     private static final List<String> PASSED_PREFIXES = List.of("carbide.", "felix.", "org.osgi.", "org.apache.felix.",
             "jgroups.");
@@ -61,8 +64,13 @@ public final class FrameworkProperties {
         props.put(NodeProperties.MANAGEMENT_PORT, String.valueOf(NodeProperties.DEFAULT_MANAGEMENT_PORT + options.portOffset()));
         props.put(NodeProperties.CLUSTER_PORT, String.valueOf(NodeProperties.DEFAULT_CLUSTER_PORT + options.portOffset()));
 
-        // the client port is the node's main HTTP instance
+        // the client port is the node's main HTTP instance; on every interface unless carbide.client.host
+        // says otherwise, since it serves the load balancer
         props.put("org.osgi.service.http.port", String.valueOf(clientPort));
+        String clientHost = props.get(CLIENT_HOST);
+        if (clientHost != null && !clientHost.isBlank()) {
+            props.put("org.apache.felix.http.host", clientHost.strip());
+        }
         props.putIfAbsent("org.apache.felix.http.name", "client");
 
         props.put(Constants.FRAMEWORK_STORAGE, options.dataDir().resolve("cache").toString());

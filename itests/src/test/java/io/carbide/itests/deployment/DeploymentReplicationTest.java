@@ -9,18 +9,18 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.carbide.itests.support.Artifacts;
 import io.carbide.itests.support.NodeProcess;
+import io.carbide.itests.support.StartedNodes;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -34,12 +34,8 @@ class DeploymentReplicationTest {
     @TempDir
     Path temp;
 
-    private final List<NodeProcess> started = new ArrayList<>();
-
-    @AfterEach
-    void killWhatWeStarted() {
-        started.forEach(NodeProcess::close);
-    }
+    @RegisterExtension
+    final StartedNodes started = new StartedNodes();
 
     private NodeProcess manager(String name) {
         NodeProcess node = new NodeProcess(temp.resolve(name), "manager", "-Dnode=" + name);

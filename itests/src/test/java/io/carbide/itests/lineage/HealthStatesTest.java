@@ -9,6 +9,7 @@ import com.google.gson.JsonParser;
 import io.carbide.itests.support.Artifacts;
 import io.carbide.itests.support.AvailabilityProbe;
 import io.carbide.itests.support.NodeProcess;
+import io.carbide.itests.support.StartedNodes;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,8 +19,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -35,12 +36,8 @@ class HealthStatesTest {
     @TempDir
     Path temp;
 
-    private final List<NodeProcess> started = new ArrayList<>();
-
-    @AfterEach
-    void killWhatWeStarted() {
-        started.forEach(NodeProcess::close);
-    }
+    @RegisterExtension
+    final StartedNodes started = new StartedNodes();
 
     private NodeProcess node(String folder, String profile, String... options) {
         NodeProcess node = new NodeProcess(temp.resolve(folder), profile, options);
@@ -93,7 +90,7 @@ class HealthStatesTest {
             assertEquals(List.of(), bad.successes(), "an unwelcome node answered 200, of " + bad.requests());
             assertTrue(bad.failures().size() > 100, "the unwelcome nodes were watched: " + bad.failures().size());
         }
-        assertTrue(health(wrongSecret).get("reason").getAsString().contains("does not hold the cluster secret"),
+        assertTrue(health(wrongSecret).get("reason").getAsString().contains("wrong secret"),
                 health(wrongSecret).toString());
         assertEquals("refused", health(wrongSecret).get("state").getAsString());
         JsonObject lostHealth = awaitState(lost, "refused");

@@ -107,6 +107,16 @@ public final class NetworkLab implements AutoCloseable {
         return host;
     }
 
+    /**
+     * Lets a host send multicast on its lab link, and the bridge flood it to the other hosts. The
+     * route names the lab link, the only one the namespace has: multicast never reaches the
+     * machine's own interfaces (the bridge does not route, and the stacks send with a TTL of 1).
+     */
+    public void allowMulticast(Host host) {
+        must("ip", "link", "set", bridge, "type", "bridge", "mcast_snooping", "0");
+        must("ip", "netns", "exec", host.namespace(), "ip", "route", "add", "224.0.0.0/4", "dev", host.link());
+    }
+
     /** The lab host with this address. */
     public Host hostOf(String address) {
         return hosts.values().stream().filter(h -> h.address().equals(address)).findFirst()

@@ -192,6 +192,16 @@ public final class NodeProcess implements AutoCloseable {
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** The names of the members of a node's cluster view, from its {@code status.sh --json}. */
+    public static java.util.Set<String> memberNames(JsonObject status) {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        if (status.has("cluster")) {
+            status.getAsJsonObject("cluster").getAsJsonArray("members")
+                    .forEach(member -> names.add(member.getAsJsonObject().get("name").getAsString()));
+        }
+        return names;
+    }
+
     public static boolean hasBundle(JsonObject status, String symbolicName) {
         for (JsonElement bundle : status.getAsJsonArray("bundles")) {
             if (symbolicName.equals(bundle.getAsJsonObject().get("symbolicName").getAsString())) {

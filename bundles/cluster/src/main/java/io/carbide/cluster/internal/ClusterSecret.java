@@ -24,32 +24,36 @@ final class ClusterSecret {
 
     static final String ENVIRONMENT_VARIABLE = "CARBIDE_CLUSTER_SECRET";
     static final String FILE_NAME = "cluster.secret";
-    private static final int MINIMUM_LENGTH = 16;
+    /** A human-chosen secret shorter than this can be guessed offline from captured traffic. */
+    static final int MINIMUM_LENGTH = 32;
     private static final Logger LOG = LoggerFactory.getLogger(ClusterSecret.class);
 
     private ClusterSecret() {
     }
 
-    static byte[] load(NodeIdentity node) throws IOException {
+    /** Read afresh at every join attempt, so a secret the operator fixed is taken without a restart. */
+    static byte[] load(NodeIdentity node, boolean allowWeak) throws IOException {
         String fromEnvironment = System.getenv(ENVIRONMENT_VARIABLE);
         if (fromEnvironment != null && !fromEnvironment.isBlank()) {
-            return checked(fromEnvironment.strip(), "environment variable " + ENVIRONMENT_VARIABLE);
+            return checked(fromEnvironment.strip(), "environment variable " + ENVIRONMENT_VARIABLE, allowWeak);
         }
         Path own = node.base().resolve("conf").resolve(FILE_NAME);
         if (Files.isRegularFile(own)) {
-            return checked(Files.readString(own).strip(), own.toString());
+            return checked(Files.readString(own).strip(), own.toString(), allowWeak);
         }
         Path shared = node.home().resolve("conf").resolve(FILE_NAME);
         if (!Files.isRegularFile(shared)) {
             generate(shared);
         }
-        return checked(Files.readString(shared).strip(), shared.toString());
+        return checked(Files.readString(shared).strip(), shared.toString(), allowWeak);
     }
 
-    private static byte[] checked(String secret, String source) throws IOException {
-        if (secret.length() < MINIMUM_LENGTH) {
-            throw new IOException("the cluster secret in " + source + " is shorter than " + MINIMUM_LENGTH
-                    + " characters; use a long random string (or delete the file to have one generated)");
+    static byte[] checked(String secret, String source, boolean allowWeak) throws IOException {
+        if (secret.isEmpty() || secret.length() < MINIMUM_LENGTH && !allowWeak) {
+            throw new IOException("the cluster secret in " + source + " is " + secret.length() + " characters long, "
+                    + "shorter than " + MINIMUM_LENGTH + ": a short secret can be guessed from captured traffic; use a "
+                    + "long random string (delete the file to have one generated), or set "
+                    + "carbide.cluster.allowWeakSecret=true");
         }
         return secret.getBytes(StandardCharsets.UTF_8);
     }

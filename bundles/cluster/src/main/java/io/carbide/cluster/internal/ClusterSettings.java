@@ -18,11 +18,13 @@ import org.osgi.framework.BundleContext;
  * <li>{@code carbide.cluster.wellKnownMembers}: {@code host[port]} list for TCPPING; the manager
  *     should be one of them</li>
  * <li>{@code carbide.cluster.enabled}: {@code false} keeps the node out of any cluster</li>
+ * <li>{@code carbide.cluster.allowWeakSecret}: {@code true} accepts a cluster secret shorter than
+ *     32 characters (refused otherwise: a short secret can be guessed from captured traffic)</li>
  * </ul>
  * The port is the node's cluster port, 4000 + offset.
  */
 record ClusterSettings(boolean enabled, String domain, String stack, Path stackFile, String bindAddress, int port,
-        String wellKnownMembers) {
+        String wellKnownMembers, boolean allowWeakSecret) {
 
     private static final Pattern WELL_KNOWN = Pattern.compile("[^\\s,\\[\\]]+\\[\\d{1,5}\\](\\s*,\\s*[^\\s,\\[\\]]+\\[\\d{1,5}\\])*");
 
@@ -37,7 +39,8 @@ record ClusterSettings(boolean enabled, String domain, String stack, Path stackF
         }
         return new ClusterSettings(Boolean.parseBoolean(property(context, "carbide.cluster.enabled", "true")),
                 property(context, "carbide.cluster.domain", "carbide"), stack, stackFile(node, stack), bind,
-                node.clusterPort(), wellKnown);
+                node.clusterPort(), wellKnown,
+                Boolean.parseBoolean(property(context, "carbide.cluster.allowWeakSecret", "false")));
     }
 
     /** How this node finds the others, for messages: {@code well-known members 127.0.0.1[4001]}. */

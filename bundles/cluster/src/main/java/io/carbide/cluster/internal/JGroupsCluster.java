@@ -23,6 +23,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.jgroups.Address;
 import org.jgroups.BytesMessage;
@@ -96,6 +98,8 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
     private volatile String problem = "";
     private volatile boolean leaving;
     private volatile JChannel channel;
+    private volatile ClusterSeal seal;
+    private final AtomicBoolean rejoining = new AtomicBoolean();
     private Thread joiner;
 
     /** Where the node stands with its domain; only {@code JOINED} exchanges messages. */
@@ -135,11 +139,9 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
         // JGroups loads protocol classes by name; they live in this bundle
         Thread.currentThread().setContextClassLoader(JGroupsCluster.class.getClassLoader());
         try {
-            byte[] secret = ClusterSecret.load(node);
-            javax.crypto.SecretKey key = SecretEncrypt.deriveKey(secret, settings.domain());
             long wait = FIRST_RETRY_MILLIS;
             while (!leaving) {
-                boolean joined = state == JoinState.JOINED || joinOnce(secret, key);
+                boolean joined = state == JoinState.JOINED || joinOnce();
                 synchronized (joinLock) {
                     if (!leaving) {
                         joinLock.wait(joined ? 0 : wait);
@@ -147,9 +149,6 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
                 }
                 wait = joined ? FIRST_RETRY_MILLIS : Math.min(MAX_RETRY_MILLIS, wait * 2);
             }
-        } catch (java.io.IOException e) {
-            fail(JoinState.FAILED, "cannot read the cluster secret: " + e.getMessage()
-                    + "; fix it and restart the node");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
@@ -157,20 +156,30 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
         }
     }
 
-    /** One attempt; true once joined. */
-    private boolean joinOnce(byte[] secret, javax.crypto.SecretKey key) {
+    /**
+     * One attempt; true once joined. The secret is read again each time, so a node refused for
+     * another secret joins once its file is fixed, without a restart.
+     */
+    private boolean joinOnce() {
         long started = System.nanoTime();
+        ClusterKeys keys;
+        try {
+            keys = ClusterKeys.derive(ClusterSecret.load(node, settings.allowWeakSecret()), settings.domain());
+        } catch (java.io.IOException e) {
+            fail(JoinState.FAILED, "cannot use the cluster secret: " + e.getMessage());
+            return false;
+        }
         JChannel created = null;
         try {
-            SecretEncrypt.KEY.set(key);
+            ClusterSeal.KEY.set(keys.sealKey("cluster"));
             try {
                 created = new JChannel(new ByteArrayInputStream(StackFile.read(settings)));
             } finally {
-                SecretEncrypt.KEY.remove();
+                ClusterSeal.KEY.remove();
             }
-            if (created.getProtocolStack().findProtocol(SecretEncrypt.class) == null) {
-                throw new IllegalStateException("stack " + settings.stackFile() + " lacks <" + SecretEncrypt.class.getName()
-                        + "/>; cluster traffic must be encrypted");
+            if (!(created.getProtocolStack().getBottomProtocol().getUpProtocol() instanceof ClusterSeal seal)) {
+                throw new IllegalStateException("stack " + settings.stackFile() + " lacks <" + ClusterSeal.class.getName()
+                        + "/> first above the transport; cluster traffic must be sealed");
             }
             AUTH auth = created.getProtocolStack().findProtocol(AUTH.class);
             if (!(auth instanceof MemberAuth) || !(auth.getAuthToken() instanceof SharedSecretToken token)) {
@@ -178,7 +187,13 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
                         + " auth_class=\"" + SharedSecretToken.class.getName() + "\"/>; nodes must prove they hold the "
                         + "cluster secret, and names must be unique");
             }
-            token.configure(secret, settings.domain());
+            token.configure(keys.joinKey(), settings.domain());
+            AtomicReference<String> refusal = new AtomicReference<>();
+            seal.onRefusal(reason -> {
+                refusal.compareAndSet(null, reason);
+                refusedWhileAlone(reason);
+            });
+            this.seal = seal;
             created.name(node.name());
             created.addAddressGenerator(() -> ExtendedUUID.randomUUID(node.name())
                     .put(MemberCodec.ADDRESS_KEY, MemberCodec.encode(self)));
@@ -194,6 +209,11 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
             if (leaving) {
                 return true;
             }
+            if (created.getView().size() == 1 && refusal.get() != null) {
+                closeChannel();
+                fail(JoinState.REFUSED, wrongSecret(refusal.get()));
+                return false;
+            }
             state = JoinState.JOINED;
             problem = "";
             LOG.info("Node {} joined cluster domain {} on {}:{} in {} ms (stack set up in {} ms)", node.name(),
@@ -202,15 +222,41 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
             return true;
         } catch (SecurityException refused) {
             closeChannel();
-            fail(JoinState.REFUSED, "refused by cluster domain " + settings.domain() + ": " + refused.getMessage()
-                    + (refused.getMessage() != null && refused.getMessage().contains("secret")
-                            ? "; give it the same conf/cluster.secret (or CARBIDE_CLUSTER_SECRET) as the other nodes" : ""));
+            fail(JoinState.REFUSED, "refused by cluster domain " + settings.domain() + ": " + refused.getMessage());
         } catch (Exception e) {
             closeChannel();
             fail(JoinState.FAILED, "could not join cluster domain " + settings.domain() + " on " + settings.bindAddress()
                     + ":" + settings.port() + ": " + e.getMessage());
         }
         return false;
+    }
+
+    private String wrongSecret(String refusal) {
+        return "refused by cluster domain " + settings.domain() + ": wrong secret: " + refusal + "; give this node the "
+                + "same conf/cluster.secret (or CARBIDE_CLUSTER_SECRET) as the other nodes of the domain";
+    }
+
+    /**
+     * A node that is alone and told by a node it asked that its messages do not authenticate holds
+     * another secret: it leaves and tries again later, with the secret read afresh. A node in a view
+     * with others takes no refusal into account (one could be forged to split it off).
+     */
+    private void refusedWhileAlone(String reason) {
+        if (state != JoinState.JOINED || view.members().size() > 1 || !rejoining.compareAndSet(false, true)) {
+            return;
+        }
+        daemon(() -> {
+            try {
+                closeChannel();
+                fail(JoinState.REFUSED, wrongSecret(reason));
+                install(new ClusterView(settings.domain(), view.id() + 1, List.of(self), self, false), Map.of());
+                synchronized (joinLock) {
+                    joinLock.notifyAll();
+                }
+            } finally {
+                rejoining.set(false);
+            }
+        }, "carbide-cluster-leave").start();
     }
 
     private void fail(JoinState failed, String why) {
@@ -528,7 +574,13 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
 
     @Override
     public Object status() {
-        return ViewDescriptions.status(view, state.name().toLowerCase(java.util.Locale.ROOT), problem);
+        Map<String, Object> status = ViewDescriptions.status(view, state.name().toLowerCase(java.util.Locale.ROOT),
+                problem);
+        ClusterSeal current = seal;
+        status.put("wireFormat", (int) ClusterSeal.FORMAT);
+        // messages dropped because they did not authenticate (another secret, tampering) or were of the earlier format
+        status.put("rejectedMessages", current == null ? 0 : current.rejected());
+        return status;
     }
 
     @Override

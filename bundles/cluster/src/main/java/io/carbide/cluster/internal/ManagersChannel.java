@@ -42,12 +42,12 @@ final class ManagersChannel implements AutoCloseable {
      *
      * @param members the voting managers now: only they are admitted and asked
      */
-    ManagersChannel(NodeIdentity node, ManagersSettings settings, ClusterView view, ConsensusLog log, byte[] secret,
-            String domain, Supplier<List<String>> members, org.jgroups.Receiver receiver) throws Exception {
+    ManagersChannel(NodeIdentity node, ManagersSettings settings, ClusterView view, ConsensusLog log, ClusterKeys keys,
+            Supplier<List<String>> members, org.jgroups.Receiver receiver) throws Exception {
         this.settings = settings;
         this.members = members;
         JChannel created;
-        SecretEncrypt.KEY.set(SecretEncrypt.deriveKey(secret, domain));
+        ClusterSeal.KEY.set(keys.sealKey("managers"));
         try {
             created = new JChannel(new ByteArrayInputStream(StackFile.read(settings.stackFile(), Map.of(
                     "${carbide.managers.bindAddress}", settings.bindAddress(),
@@ -57,16 +57,16 @@ final class ManagersChannel implements AutoCloseable {
                     "${carbide.managers.raftId}", node.name(),
                     "${carbide.managers.logDir}", settings.dataDir().toString()))));
         } finally {
-            SecretEncrypt.KEY.remove();
+            ClusterSeal.KEY.remove();
         }
         try {
             AUTH auth = created.getProtocolStack().findProtocol(AUTH.class);
-            if (created.getProtocolStack().findProtocol(SecretEncrypt.class) == null || !(auth instanceof MemberAuth admission)
-                    || !(auth.getAuthToken() instanceof SharedSecretToken token)) {
-                throw new IllegalStateException("stack " + settings.stackFile() + " must keep SecretEncrypt and "
-                        + "MemberAuth, as the cluster stack does");
+            if (!(created.getProtocolStack().getBottomProtocol().getUpProtocol() instanceof ClusterSeal)
+                    || !(auth instanceof MemberAuth admission) || !(auth.getAuthToken() instanceof SharedSecretToken token)) {
+                throw new IllegalStateException("stack " + settings.stackFile() + " must keep ClusterSeal first above "
+                        + "the transport, and MemberAuth, as the cluster stack does");
             }
-            token.configure(secret, domain);
+            token.configure(keys.joinKey(), settings.channelName());
             // only voting managers share this channel: a manager of another consensus must never see its log
             admission.admitOnly(name -> members.get().contains(name) ? null : name + " is not one of the voting "
                     + "managers " + members.get() + "; if it should be, add it on one of them (POST /api/managers "

@@ -21,7 +21,7 @@ import org.osgi.framework.BundleContext;
  * </ul>
  */
 record ManagersSettings(String self, List<String> members, String bindAddress, int port, Path stackFile, Path dataDir,
-        String channelName, boolean recover) {
+        String channelName, boolean recover, boolean allowWeakSecret) {
 
     static final int DEFAULT_PORT = io.carbide.node.NodeProperties.DEFAULT_MANAGERS_PORT;
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
@@ -45,7 +45,7 @@ record ManagersSettings(String self, List<String> members, String bindAddress, i
         Path stack = Files.isRegularFile(own) ? own : node.home().resolve("conf/cluster/managers.xml");
         return new ManagersSettings(node.name(), members, cluster.bindAddress(), port, stack,
                 node.base().resolve("data/managers"), cluster.domain() + "-managers",
-                Boolean.parseBoolean(property(context, "carbide.managers.recover", "false")));
+                Boolean.parseBoolean(property(context, "carbide.managers.recover", "false")), cluster.allowWeakSecret());
     }
 
     /** The port of a manager's managers' channel. */

@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * JGroups' AUTH, which makes a joining node prove it holds the cluster secret (with
- * {@link SharedSecretToken}), plus one rule of Carbide's: node names are unique in a domain. A
+ * {@link SharedSecretToken}: one proof per request, bound to its addresses), plus one rule of Carbide's: node names are unique in a domain. A
  * join from a node whose name is already taken by another member of the view is refused with a
  * reason that names that member's address, so the joining node can say why; messages to a member
  * go by name, and two nodes sharing one would receive each other's.
@@ -48,6 +48,17 @@ public class MemberAuth extends AUTH {
     public MemberAuth() {
         // JGroups numbers protocols by class; this one speaks AUTH's headers, so it takes its number
         this.id = ClassConfigurator.getProtocolId(AUTH.class);
+    }
+
+    /** Each join or merge request carries a proof of its own, bound to its two addresses. */
+    @Override
+    public Object down(Message message) {
+        GMS.GmsHeader header = message.getHeader(ClassConfigurator.getProtocolId(GMS.class));
+        if (header != null && needsAuthentication(message, header) && auth_token instanceof SharedSecretToken token) {
+            message.putHeader(this.id, new AuthHeader(token.boundTo(local_addr, message.getDest())));
+            return down_prot.down(message);
+        }
+        return super.down(message);
     }
 
     @Override

@@ -252,7 +252,8 @@ public class RaftManagers implements ManagerConsensus, NodeStatusContributor, Me
             if (recovering) {
                 identity.markRecovered();
             }
-            created = new ManagersChannel(node, settings, cluster.view(), log, ClusterSecret.load(node), cluster.domain(),
+            created = new ManagersChannel(node, settings, cluster.view(), log,
+                    ClusterKeys.derive(ClusterSecret.load(node, settings.allowWeakSecret()), cluster.domain()),
                     this::currentMembers, new org.jgroups.Receiver() {
                         @Override
                         public void viewAccepted(org.jgroups.View view) {

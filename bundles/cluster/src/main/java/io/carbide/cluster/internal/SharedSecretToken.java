@@ -8,31 +8,47 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import org.jgroups.Address;
 import org.jgroups.Message;
 import org.jgroups.auth.AuthToken;
+import org.jgroups.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Proves, when a node asks to join, that it holds the cluster's shared secret, without sending
- * the secret: the token carries a fresh nonce, a timestamp and an HMAC-SHA256 of both (and the
- * domain name) keyed with the secret. The coordinator recomputes the HMAC with its own secret.
+ * Proves, when a node asks to join or merge, that it holds the cluster's secret, without sending
+ * it: an HMAC-SHA256, keyed with the join key derived from the secret ({@link ClusterKeys#joinKey}),
+ * of the domain, the joiner's and the coordinator's addresses, a fresh nonce and the time. So a
+ * proof is good for one joiner asking one coordinator, for {@value #VALID_SECONDS} s, once: the
+ * coordinator remembers the nonces it accepted until they expire, and refuses one seen again.
  *
- * <p>JGroups builds a bare instance of this class for every token that arrives, so the fields
- * that arrive are read into one, and the configured instance does the checking.
+ * <p>JGroups builds a bare instance of this class for every token that arrives, so the fields that
+ * arrive are read into one, and the configured instance does the checking. {@link MemberAuth}
+ * gives each request its own token, bound to the request's addresses ({@link #boundTo}).
  */
 public class SharedSecretToken extends AuthToken {
 
     private static final Logger LOG = LoggerFactory.getLogger(SharedSecretToken.class);
+    static final int VALID_SECONDS = 60;
     private static final int NONCE_BYTES = 16;
     private static final int MAC_BYTES = 32;
-    private static final long MAX_CLOCK_SKEW_MILLIS = 10 * 60_000L;
+    private static final int MAX_REMEMBERED = 10_000;
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private byte[] secret;
+    private byte[] key;
     private String domain;
+    /** Set on tokens this node sends: what the proof is bound to, and the configured token it came from. */
+    private Address joiner;
+    private Address coordinator;
+    private SharedSecretToken issuer;
+    /** Set on the configured token: nonces accepted lately, with when they expire. */
+    private final Map<String, Long> accepted = new LinkedHashMap<>();
     // what travels
     private byte[] nonce = new byte[NONCE_BYTES];
     private long timestamp;
@@ -42,41 +58,80 @@ public class SharedSecretToken extends AuthToken {
         // JGroups creates instances by reflection to read arriving tokens
     }
 
-    void configure(byte[] secret, String domain) {
-        this.secret = secret.clone();
+    void configure(byte[] joinKey, String domain) {
+        this.key = joinKey.clone();
         this.domain = domain;
+    }
+
+    /** A token for one request from {@code joiner} to {@code coordinator}, signed when it is written. */
+    SharedSecretToken boundTo(Address joiner, Address coordinator) {
+        SharedSecretToken bound = new SharedSecretToken();
+        bound.key = key;
+        bound.domain = domain;
+        bound.joiner = joiner;
+        bound.coordinator = coordinator;
+        bound.issuer = this;
+        return bound;
     }
 
     @Override
     public String getName() {
-        return "carbide-shared-secret";
+        return "carbide-join-proof";
     }
 
     @Override
     public boolean authenticate(AuthToken token, Message message) {
-        if (token == this) {
+        if (token == this || token instanceof SharedSecretToken own && own.issuer == this) {
             return true; // this node's own request, delivered in-process without ever being serialized
         }
-        boolean valid = token instanceof SharedSecretToken remote && secret != null && remote.isSignedWith(secret, domain);
-        if (!valid) {
-            LOG.warn("Refused {} into cluster domain {}: it does not hold this domain's cluster secret; give it the "
-                    + "same conf/cluster.secret (or CARBIDE_CLUSTER_SECRET) as the other nodes", message.getSrc(), domain);
+        // bound to this node, whatever address the request names: a request replayed to another coordinator fails
+        Address self = auth != null && auth.getAddress() != null ? auth.getAddress() : message.getDest();
+        String refusal = token instanceof SharedSecretToken remote ? check(remote, message.getSrc(), self)
+                : "it sent no join proof";
+        if (refusal != null) {
+            LOG.warn("Refused {} into cluster domain {}: {}", message.getSrc(), domain, refusal);
         }
-        return valid;
+        return refusal == null;
     }
 
-    private boolean isSignedWith(byte[] key, String expectedDomain) {
-        if (Math.abs(System.currentTimeMillis() - timestamp) > MAX_CLOCK_SKEW_MILLIS) {
-            return false;
+    /** Why the proof does not hold, or null when it does. */
+    String check(SharedSecretToken remote, Address from, Address to) {
+        if (key == null) {
+            return "this node has no join key";
         }
-        return MessageDigest.isEqual(mac, sign(key, expectedDomain, nonce, timestamp));
+        long skew = Math.abs(System.currentTimeMillis() - remote.timestamp);
+        if (skew > VALID_SECONDS * 1000L) {
+            return "its join proof is " + skew / 1000 + " s off this node's clock (more than " + VALID_SECONDS
+                    + " s): a replay, or clocks to set right";
+        }
+        if (!MessageDigest.isEqual(remote.mac, sign(key, domain, from, to, remote.nonce, remote.timestamp))) {
+            return "its join proof does not hold for this domain's cluster secret and these two addresses "
+                    + "(another secret, or a proof replayed from another node)";
+        }
+        String nonce = HexFormat.of().formatHex(remote.nonce);
+        long now = System.currentTimeMillis();
+        synchronized (accepted) {
+            accepted.values().removeIf(expires -> expires < now);
+            if (accepted.containsKey(nonce)) {
+                return "its join proof was used before: a replay";
+            }
+            accepted.put(nonce, now + 2L * VALID_SECONDS * 1000);
+            if (accepted.size() > MAX_REMEMBERED) {
+                Iterator<String> eldest = accepted.keySet().iterator();
+                eldest.next();
+                eldest.remove();
+            }
+        }
+        return null;
     }
 
-    static byte[] sign(byte[] key, String domain, byte[] nonce, long timestamp) {
+    static byte[] sign(byte[] key, String domain, Address joiner, Address coordinator, byte[] nonce, long timestamp) {
         try {
             Mac hmac = Mac.getInstance("HmacSHA256");
             hmac.init(new SecretKeySpec(key, "HmacSHA256"));
             hmac.update(domain.getBytes(StandardCharsets.UTF_8));
+            hmac.update(addressBytes(joiner));
+            hmac.update(addressBytes(coordinator));
             hmac.update(nonce);
             hmac.update(ByteBuffer.allocate(Long.BYTES).putLong(timestamp).array());
             return hmac.doFinal();
@@ -85,12 +140,23 @@ public class SharedSecretToken extends AuthToken {
         }
     }
 
+    /** The 128 bits of a member's address; none for no address (a merge request to all). */
+    private static byte[] addressBytes(Address address) {
+        ByteBuffer bytes = ByteBuffer.allocate(1 + 2 * Long.BYTES);
+        if (address instanceof UUID uuid) {
+            bytes.put((byte) 1).putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits());
+        } else if (address != null) {
+            bytes.put((byte) 2).putLong(address.hashCode());
+        }
+        return bytes.array();
+    }
+
     @Override
     public int size() {
         return NONCE_BYTES + Long.BYTES + MAC_BYTES;
     }
 
-    /** Signs afresh every time it is sent, so a captured token soon stops working. */
+    /** Signs afresh every time it is written, with a new nonce. */
     @Override
     public void writeTo(DataOutput out) throws IOException {
         byte[] freshNonce = new byte[NONCE_BYTES];
@@ -98,7 +164,7 @@ public class SharedSecretToken extends AuthToken {
         long now = System.currentTimeMillis();
         out.write(freshNonce);
         out.writeLong(now);
-        out.write(secret == null ? new byte[MAC_BYTES] : sign(secret, domain, freshNonce, now));
+        out.write(key == null ? new byte[MAC_BYTES] : sign(key, domain, joiner, coordinator, freshNonce, now));
     }
 
     @Override
@@ -110,6 +176,6 @@ public class SharedSecretToken extends AuthToken {
 
     @Override
     public String toString() {
-        return getName(); // never the secret
+        return getName(); // never the key
     }
 }

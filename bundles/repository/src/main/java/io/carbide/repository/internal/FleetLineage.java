@@ -227,7 +227,11 @@ final class FleetLineage {
     synchronized boolean logIfChanged() {
         Decision now = current();
         Decision before = lastLogged;
-        if (now.kind() == Kind.UNDECIDED || (before != null && before.kind() == now.kind()
+        ConsensusState consensusNow = consensus.get();
+        boolean electing = now.kind() == Kind.NO_QUORUM && before == null
+                && consensusNow.reachable().containsAll(consensusNow.members());
+        // at start, every manager reachable and no leader yet is an election under way, not a lost quorum
+        if (now.kind() == Kind.UNDECIDED || electing || (before != null && before.kind() == now.kind()
                 && before.authority().equals(now.authority()) && before.repositoryId().equals(now.repositoryId()))) {
             return false;
         }

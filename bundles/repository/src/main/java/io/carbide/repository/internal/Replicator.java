@@ -64,6 +64,8 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
     private final ArtifactRepository repository;
     private final Cluster cluster;
     private final FleetLineage lineage;
+    /** What the last announcement said of this manager being the authority; null before the first. */
+    private volatile Boolean announcedAuthority;
     private final ScheduledExecutorService announcer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread thread = new Thread(r, "carbide-announcer");
         thread.setDaemon(true);
@@ -107,9 +109,21 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
 
     private void announceNow() {
         if (cluster.isJoined() && !repository.id().isEmpty()) {
+            boolean authority = lineage.current().isAuthority();
+            announcedAuthority = authority;
             cluster.sendTo(SubDomain.WORKER, ReplicationProtocol.encode(new ReplicationProtocol.Announce(repository.id(),
-                    repository.revision(), repository.term(), lineage.current().isAuthority(), repository.generation())));
+                    repository.revision(), repository.term(), authority, repository.generation())));
         }
+    }
+
+    /**
+     * Whether the workers were last told something else than what is decided now: e.g. a new worker
+     * joined, the announcement to it went out while its report was awaited (not the authority yet),
+     * and its report has just settled it.
+     */
+    private boolean announcedOtherwise() {
+        Boolean announced = announcedAuthority;
+        return announced == null || announced != lineage.current().isAuthority();
     }
 
     /** A new leader (or none) changes who the authority is: the workers hear it at once. */
@@ -127,7 +141,7 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
         // and once more when the nodes' reports have had time to arrive, in case that decided it
         try {
             announcer.schedule(() -> {
-                if (lineage.logIfChanged()) {
+                if (lineage.logIfChanged() || announcedOtherwise()) {
                     announceNow();
                 }
             }, 3_100, TimeUnit.MILLISECONDS);
@@ -154,7 +168,7 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
                 return chunk(ReplicationProtocol.fetch(message));
             }
             case ReplicationProtocol.REPORT -> {
-                if (lineage.reported(from, ReplicationProtocol.report(message))) {
+                if (lineage.reported(from, ReplicationProtocol.report(message)) || announcedOtherwise()) {
                     announce();
                 }
                 return null;

@@ -1,0 +1,428 @@
+package io.carbide.cluster.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.GCMParameterSpec;
+import org.jgroups.Address;
+import org.jgroups.BytesMessage;
+import org.jgroups.Event;
+import org.jgroups.Header;
+import org.jgroups.Message;
+import org.jgroups.PhysicalAddress;
+import org.jgroups.conf.ClassConfigurator;
+import org.jgroups.protocols.PingData;
+import org.jgroups.protocols.PingHeader;
+import org.jgroups.protocols.Discovery;
+import org.jgroups.protocols.pbcast.GMS;
+import org.jgroups.protocols.pbcast.JoinRsp;
+import org.jgroups.stack.Protocol;
+import org.jgroups.util.ByteArray;
+import org.jgroups.util.FastArray;
+import org.jgroups.util.MessageBatch;
+import org.jgroups.util.Util;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Seals every message of a channel with AES-256-GCM, directly above the transport: discovery,
+ * failure detection, membership, join proofs and Carbide's own messages, headers and payload
+ * alike, are unreadable and unforgeable without the cluster secret. A message that does not
+ * authenticate is dropped, counted, logged at most once a minute per source, and answered with a
+ * refusal so that a node with another secret can say why it is alone.
+ *
+ * <p>Nonces never repeat under one key: each sender draws a random 128-bit salt when its channel
+ * starts, derives its own key from the channel key and that salt ({@link ClusterKeys#senderKey}),
+ * and counts its messages under it. The salt and the counter travel in clear ({@link SealHeader});
+ * nothing in a packet says anything about the key. The sealed bytes are the whole message as
+ * JGroups writes it, source address included, and a message whose sealed source is not the one it
+ * came from is dropped too.
+ *
+ * <p>A refusal is the one unsealed message: it cannot be authenticated, since the two sides hold
+ * different keys. So it counts only when it names (salt and counter) a message this node sent
+ * lately, and then only as a reason: the node keeps trying to join ({@link JGroupsCluster}).
+ *
+ * <p>Nodes of the earlier wire format (JGroups' SYM_ENCRYPT, Carbide's format 1) are answered in
+ * their own terms: their discovery gets a response, their join request a refusal that names both
+ * formats, which their SYM_ENCRYPT lets through, so they stop and say why.
+ */
+public class ClusterSeal extends Protocol {
+
+    /** The wire format this node speaks: 2 since messages are sealed with AES-GCM; 1 was SYM_ENCRYPT. */
+    static final byte FORMAT = 2;
+    static final short PROTOCOL_ID = 1701;
+    private static final int TAG_BITS = 128;
+    private static final int RECENT = 1024;
+    private static final int MAX_SENDER_KEYS = 4096;
+    private static final long REFUSAL_INTERVAL_MILLIS = 1_000;
+    private static final int MAX_REASON = 300;
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterSeal.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    static {
+        if (ClassConfigurator.getProtocolId(ClusterSeal.class) == 0) {
+            ClassConfigurator.addProtocol(PROTOCOL_ID, ClusterSeal.class);
+        }
+        ClassConfigurator.addIfAbsent(SealHeader.MAGIC_ID, SealHeader.class);
+    }
+
+    /** Hands the channel key to the instance JGroups creates while it reads the stack, on the same thread. */
+    static final ThreadLocal<SecretKey> KEY = new ThreadLocal<>();
+
+    private final byte[] salt = new byte[SealHeader.SALT_BYTES];
+    private final AtomicLong counter = new AtomicLong();
+    /** The counters of the last messages sent: a refusal must name one of them. */
+    private final long[] recent = new long[RECENT];
+    private final Map<String, SecretKey> senderKeys = new ConcurrentHashMap<>();
+    private final Map<String, Long> refusalsSent = new LinkedHashMap<>(16, 0.75f, true);
+    /** Nodes of the earlier format that asked to discover this one: where to answer their join request. */
+    private final Map<Address, PhysicalAddress> earlierFormat = new LinkedHashMap<>(16, 0.75f, true);
+    private final AtomicLong rejected = new AtomicLong();
+    private final BadTrafficLog badTraffic = new BadTrafficLog(LOG, 60_000);
+    private final ThreadLocal<Cipher> ciphers = ThreadLocal.withInitial(ClusterSeal::newCipher);
+    private volatile Consumer<String> refusalListener = reason -> { };
+    private SecretKey channelKey;
+    private SecretKey ownKey;
+
+    public ClusterSeal() {
+        RANDOM.nextBytes(salt);
+    }
+
+    /** For tests and tools: a seal with this key, outside a stack file. */
+    ClusterSeal(SecretKey channelKey) {
+        this();
+        key(channelKey);
+    }
+
+    @Override
+    public void init() throws Exception {
+        SecretKey key = KEY.get();
+        if (key == null) {
+            throw new IllegalStateException("no cluster key: " + getClass().getSimpleName()
+                    + " is set up by the Carbide cluster bundle only");
+        }
+        key(key);
+        super.init();
+    }
+
+    private void key(SecretKey key) {
+        channelKey = key;
+        ownKey = ClusterKeys.senderKey(key, salt);
+    }
+
+    /** Told, with a one-line reason, when a node answers one of this node's messages with a refusal. */
+    void onRefusal(Consumer<String> listener) {
+        this.refusalListener = listener;
+    }
+
+    /** Messages dropped because they did not authenticate, or came from the earlier format. */
+    long rejected() {
+        return rejected.get();
+    }
+
+    // ---- sending
+
+    @Override
+    public Object down(Message message) {
+        if (message.getSrc() == null) {
+            message.setSrc(local_addr);
+        }
+        SealHeader header = new SealHeader(FORMAT, SealHeader.SEALED, salt, counter.incrementAndGet());
+        synchronized (recent) {
+            recent[(int) (header.counter() % RECENT)] = header.counter();
+        }
+        Message sealed;
+        try {
+            ByteArray plain = Util.messageToBuffer(message);
+            Cipher cipher = cipher(Cipher.ENCRYPT_MODE, ownKey, header);
+            sealed = new BytesMessage(message.getDest(), cipher.doFinal(plain.getArray(), plain.getOffset(),
+                    plain.getLength())).putHeader(id, header);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not seal a cluster message: " + e, e);
+        }
+        sealed.setFlag(message.getFlags(false), false, false);
+        sealed.setFlag(message.getFlags(true), true, false);
+        sealed.setSrc(message.getSrc());
+        if (hasDiscoveryHeader(message)) {
+            // where a node that cannot read this message may send its refusal: discovery knows no address yet
+            header.replyTo(physicalAddress());
+        }
+        return down_prot.down(sealed);
+    }
+
+    // ---- receiving
+
+    @Override
+    public Object up(Message message) {
+        Message opened = open(message, message.getSrc());
+        return opened == null ? null : up_prot.up(opened);
+    }
+
+    @Override
+    public void up(MessageBatch batch) {
+        FastArray<Message>.FastIterator it = (FastArray<Message>.FastIterator) batch.iterator();
+        while (it.hasNext()) {
+            Message message = it.next();
+            Message opened = open(message, message.getSrc() != null ? message.getSrc() : batch.sender());
+            if (opened == null) {
+                it.remove();
+            } else {
+                it.replace(opened);
+            }
+        }
+        if (!batch.isEmpty()) {
+            up_prot.up(batch);
+        }
+    }
+
+    /** The message as it was sealed, or null when it must not go further up. */
+    Message open(Message message, Address sender) {
+        if (!(message.getHeader(id) instanceof SealHeader header)) {
+            earlierFormat(message, sender);
+            return null;
+        }
+        if (header.format() != FORMAT) {
+            reject(sender, "Dropped a cluster message from " + describe(sender) + " in wire format " + header.format()
+                    + "; this node speaks format " + FORMAT + ": run one Carbide version on every node of the domain");
+            refuse(sender, header, "it speaks cluster wire format " + FORMAT + ", this node sent format " + header.format()
+                    + ": run one Carbide version on every node of the domain");
+            return null;
+        }
+        if (header.kind() == SealHeader.REFUSAL) {
+            refused(message, header, sender);
+            return null;
+        }
+        if (header.kind() != SealHeader.SEALED || !message.hasArray()) {
+            reject(sender, "Dropped a cluster message of unknown kind " + header.kind() + " from " + describe(sender));
+            return null;
+        }
+        byte[] plain;
+        try {
+            plain = cipher(Cipher.DECRYPT_MODE, keyOf(header.salt()), header).doFinal(message.getArray(),
+                    message.getOffset(), message.getLength());
+        } catch (AEADBadTagException notAuthentic) {
+            reject(sender, "Dropped a cluster message from " + describe(sender) + " that does not authenticate under this "
+                    + "domain's cluster secret: the sender holds another secret, or it was tampered with");
+            refuse(sender, header, "it cannot authenticate this node's messages: the two do not hold the same cluster "
+                    + "secret");
+            return null;
+        } catch (GeneralSecurityException e) {
+            reject(sender, "Dropped a cluster message from " + describe(sender) + " that could not be opened: " + e);
+            return null;
+        }
+        Message opened;
+        try {
+            opened = Util.messageFromBuffer(plain, 0, plain.length);
+        } catch (Exception unreadable) {
+            reject(sender, "Dropped a sealed cluster message from " + describe(sender) + " that this version cannot read: "
+                    + unreadable);
+            return null;
+        }
+        if (sender != null && !sender.equals(opened.getSrc())) {
+            reject(sender, "Dropped a cluster message sealed by " + opened.getSrc() + " but sent as " + sender
+                    + ": a replay from another address");
+            return null;
+        }
+        return opened;
+    }
+
+    private void reject(Address sender, String why) {
+        rejected.incrementAndGet();
+        badTraffic.report(describe(sender), why); // by claimed name: a node that retries comes with a new address
+    }
+
+    // ---- refusals
+
+    /** Tells a node whose message this one cannot open why, at most once a second per node. */
+    private void refuse(Address sender, SealHeader header, String why) {
+        PhysicalAddress to = header.replyTo() != null ? header.replyTo() : null;
+        if (to == null && sender != null) {
+            Object known = down_prot.down(new Event(Event.GET_PHYSICAL_ADDRESS, sender));
+            to = known instanceof PhysicalAddress physical ? physical : null;
+        }
+        if (to == null || !mayRefuse(to.toString())) {
+            return;
+        }
+        String reason = describeSelf() + " refused this node: " + why;
+        Message refusal = new BytesMessage(to, reason.getBytes(StandardCharsets.UTF_8))
+                .putHeader(id, new SealHeader(FORMAT, SealHeader.REFUSAL, header.salt(), header.counter()))
+                .setFlag(Message.Flag.OOB, Message.Flag.DONT_BUNDLE);
+        refusal.setSrc(local_addr);
+        down_prot.down(refusal);
+    }
+
+    private boolean mayRefuse(String to) {
+        long now = System.currentTimeMillis();
+        synchronized (refusalsSent) {
+            Long last = refusalsSent.get(to);
+            if (last != null && now - last < REFUSAL_INTERVAL_MILLIS) {
+                return false;
+            }
+            refusalsSent.put(to, now);
+            if (refusalsSent.size() > BadTrafficLog.MAX_SOURCES) {
+                Iterator<String> eldest = refusalsSent.keySet().iterator();
+                eldest.next();
+                eldest.remove();
+            }
+            return true;
+        }
+    }
+
+    /** A refusal counts only when it names a message this node sent lately; it is then only a reason. */
+    private void refused(Message message, SealHeader header, Address sender) {
+        boolean ours = java.util.Arrays.equals(header.salt(), salt);
+        if (ours) {
+            synchronized (recent) {
+                ours = header.counter() > 0 && recent[(int) (header.counter() % RECENT)] == header.counter();
+            }
+        }
+        if (!ours || !message.hasArray()) {
+            reject(sender, "Ignored a refusal from " + describe(sender) + " that answers no message this node sent");
+            return;
+        }
+        String reason = new String(message.getArray(), message.getOffset(), Math.min(message.getLength(), MAX_REASON),
+                StandardCharsets.UTF_8).replaceAll("\\p{Cntrl}", "?");
+        refusalListener.accept(reason);
+    }
+
+    // ---- the earlier wire format
+
+    /**
+     * A message without a seal: from a node of the earlier format, or garbage. An earlier node's
+     * discovery request is answered, so that it sends its join request here; that is refused in
+     * the form its SYM_ENCRYPT lets through, naming both formats.
+     */
+    private void earlierFormat(Message message, Address sender) {
+        reject(sender, "Dropped an unsealed cluster message from " + describe(sender) + ": it speaks an earlier cluster wire "
+                + "format (1) than this node (" + FORMAT + "); upgrade every node of the domain together");
+        try {
+            GMS.GmsHeader gms = message.getHeader(ClassConfigurator.getProtocolId(GMS.class));
+            if (gms != null && (gms.getType() == GMS.GmsHeader.JOIN_REQ
+                    || gms.getType() == GMS.GmsHeader.JOIN_REQ_WITH_STATE_TRANSFER)) {
+                PhysicalAddress to;
+                synchronized (earlierFormat) {
+                    to = earlierFormat.get(sender);
+                }
+                if (to != null && mayRefuse(to.toString())) {
+                    Message refusal = new BytesMessage(to).putHeader(ClassConfigurator.getProtocolId(GMS.class),
+                            new GMS.GmsHeader(GMS.GmsHeader.JOIN_RSP)).setArray(GMS.marshal(new JoinRsp(describeSelf()
+                                    + " speaks cluster wire format " + FORMAT + " (authenticated encryption) and this node "
+                                    + "format 1: upgrade every node of the domain to one Carbide version together")));
+                    refusal.setSrc(local_addr);
+                    down_prot.down(refusal);
+                }
+                return;
+            }
+            for (Header header : message.getHeaders().values()) {
+                if (header instanceof PingHeader ping && ping.type() == PingHeader.GET_MBRS_REQ && message.hasArray()) {
+                    answerEarlierDiscovery(message, ping.getProtId());
+                    return;
+                }
+            }
+        } catch (Exception unreadable) {
+            LOG.debug("Could not answer an unsealed message from {}: {}", sender, unreadable.toString());
+        }
+    }
+
+    private void answerEarlierDiscovery(Message request, short discoveryId) throws Exception {
+        List<PingData> asked = Discovery.deserialize(request.getArray(), request.getOffset(), request.getLength());
+        PhysicalAddress self = physicalAddress();
+        if (asked == null || asked.isEmpty() || asked.get(0).getPhysicalAddr() == null || self == null) {
+            return;
+        }
+        PingData requester = asked.get(0);
+        synchronized (earlierFormat) {
+            earlierFormat.put(requester.getAddress(), requester.getPhysicalAddr());
+            if (earlierFormat.size() > 64) {
+                Iterator<Address> eldest = earlierFormat.keySet().iterator();
+                eldest.next();
+                eldest.remove();
+            }
+        }
+        if (!mayRefuse("discovery " + requester.getPhysicalAddr())) {
+            return;
+        }
+        PingData answer = new PingData(local_addr, true, org.jgroups.util.NameCache.get(local_addr), self).coord(true);
+        Message response = new BytesMessage(requester.getPhysicalAddr()).putHeader(discoveryId,
+                new PingHeader(PingHeader.GET_MBRS_RSP)).setArray(Discovery.marshal(answer))
+                .setFlag(Message.Flag.OOB, Message.Flag.DONT_BUNDLE);
+        response.setSrc(local_addr);
+        down_prot.down(response);
+    }
+
+    // ---- keys and ciphers
+
+    private SecretKey keyOf(byte[] senderSalt) {
+        if (java.util.Arrays.equals(senderSalt, salt)) {
+            return ownKey;
+        }
+        if (senderKeys.size() > MAX_SENDER_KEYS) {
+            senderKeys.clear(); // a flood of made-up salts costs a few derivations, never memory
+        }
+        return senderKeys.computeIfAbsent(HexFormat.of().formatHex(senderSalt),
+                s -> ClusterKeys.senderKey(channelKey, senderSalt));
+    }
+
+    private Cipher cipher(int mode, SecretKey key, SealHeader header) throws GeneralSecurityException {
+        byte[] nonce = new byte[12];
+        long count = header.counter();
+        for (int i = 0; i < Long.BYTES; i++) {
+            nonce[4 + i] = (byte) (count >>> (56 - 8 * i));
+        }
+        Cipher cipher = ciphers.get();
+        cipher.init(mode, key, new GCMParameterSpec(TAG_BITS, nonce));
+        cipher.updateAAD(header.associatedData());
+        return cipher;
+    }
+
+    private static Cipher newCipher() {
+        try {
+            return Cipher.getInstance("AES/GCM/NoPadding");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES/GCM is missing from this JVM", e);
+        }
+    }
+
+    private static boolean hasDiscoveryHeader(Message message) {
+        for (Header header : message.getHeaders().values()) {
+            if (header instanceof PingHeader) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private PhysicalAddress physicalAddress() {
+        Object physical = down_prot.down(new Event(Event.GET_PHYSICAL_ADDRESS, local_addr));
+        return physical instanceof PhysicalAddress address ? address : null;
+    }
+
+    /** A sender as its address describes it; unverified, since the address travels in clear. */
+    static String describe(Address sender) {
+        if (sender instanceof org.jgroups.util.ExtendedUUID extended && extended.keyExists(MemberCodec.ADDRESS_KEY)) {
+            try {
+                return "a node calling itself " + MemberCodec.decode(extended.get(MemberCodec.ADDRESS_KEY)).name();
+            } catch (java.io.IOException unreadable) {
+                // fall back to the address
+            }
+        }
+        return sender == null ? "an unknown sender" : "address " + sender.toString();
+    }
+
+    private String describeSelf() {
+        String name = org.jgroups.util.NameCache.get(local_addr);
+        PhysicalAddress physical = physicalAddress();
+        return (name != null ? name : String.valueOf(local_addr)) + (physical != null ? " (" + physical + ")" : "");
+    }
+}

@@ -1,0 +1,199 @@
+package io.carbide.cluster.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import javax.crypto.SecretKey;
+import org.jgroups.Address;
+import org.jgroups.BytesMessage;
+import org.jgroups.Event;
+import org.jgroups.Message;
+import org.jgroups.PhysicalAddress;
+import org.jgroups.conf.ClassConfigurator;
+import org.jgroups.protocols.Discovery;
+import org.jgroups.protocols.PingData;
+import org.jgroups.protocols.PingHeader;
+import org.jgroups.protocols.TCPPING;
+import org.jgroups.protocols.pbcast.GMS;
+import org.jgroups.protocols.pbcast.JoinRsp;
+import org.jgroups.stack.IpAddress;
+import org.jgroups.stack.Protocol;
+import org.jgroups.util.ExtendedUUID;
+import org.jgroups.util.Util;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two or three seals wired by hand, as a transport would carry their messages: whatever one
+ * sends down is written to bytes and read back, as on the wire, before another takes it up.
+ */
+class ClusterSealTest {
+
+    private static final SecretKey KEY = ClusterKeys.derive("the secret of this cluster domain, long and random"
+            .getBytes(StandardCharsets.UTF_8), "carbide").sealKey("cluster");
+    private static final SecretKey OTHER_KEY = ClusterKeys.derive("the secret of another domain, long and random too"
+            .getBytes(StandardCharsets.UTF_8), "carbide").sealKey("cluster");
+
+    /** A seal between a fake transport below and a receiver above. */
+    private static final class Node {
+        final Address address = ExtendedUUID.randomUUID("n");
+        final PhysicalAddress physical;
+        final ClusterSeal seal;
+        final List<Message> sent = new ArrayList<>();
+        final List<Message> delivered = new ArrayList<>();
+        final List<String> refusals = new ArrayList<>();
+
+        Node(SecretKey key, int port) throws Exception {
+            physical = new IpAddress("127.0.0.1", port);
+            seal = new ClusterSeal(key);
+            seal.setAddress(address);
+            seal.onRefusal(refusals::add);
+            seal.setDownProtocol(new Protocol() {
+                @Override
+                public Object down(Message message) {
+                    sent.add(message);
+                    return null;
+                }
+
+                @Override
+                public Object down(Event event) {
+                    return event.getType() == Event.GET_PHYSICAL_ADDRESS ? physical : null;
+                }
+            });
+            seal.setUpProtocol(new Protocol() {
+                @Override
+                public Object up(Message message) {
+                    delivered.add(message);
+                    return null;
+                }
+            });
+        }
+
+        /** What this node last sent, as the receiver's transport reads it. */
+        Message lastOnTheWire() throws Exception {
+            Message last = sent.get(sent.size() - 1);
+            Message read = Util.messageFromBuffer(Util.messageToBuffer(last).getArray(), 0,
+                    Util.messageToBuffer(last).getLength());
+            read.setSrc(last.getSrc());
+            return read;
+        }
+    }
+
+    private static Message text(Address to, String text) {
+        return new BytesMessage(to, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aSealedMessageArrivesWholeWithItsSourceAndItsHeaders() throws Exception {
+        Node a = new Node(KEY, 4001);
+        Node b = new Node(KEY, 4002);
+        a.seal.down(text(b.address, "hello").putHeader((short) 1234, new PingHeader(PingHeader.GET_MBRS_RSP)));
+        Message wire = a.lastOnTheWire();
+        assertTrue(new String(wire.getArray(), wire.getOffset(), wire.getLength(), StandardCharsets.ISO_8859_1)
+                .indexOf("hello") < 0, "the payload does not travel in clear");
+        b.seal.up(wire);
+        assertEquals(1, b.delivered.size());
+        Message opened = b.delivered.get(0);
+        assertEquals("hello", new String(opened.getArray(), opened.getOffset(), opened.getLength(), StandardCharsets.UTF_8));
+        assertEquals(a.address, opened.getSrc());
+        assertNotNull(opened.getHeader((short) 1234), "the headers above the seal travel sealed with the payload");
+        assertEquals(0, b.seal.rejected());
+    }
+
+    @Test
+    void aTamperedMessageIsDroppedCountedAndRefused() throws Exception {
+        Node a = new Node(KEY, 4001);
+        Node b = new Node(KEY, 4002);
+        a.seal.down(text(b.address, "deploy revision 7"));
+        Message wire = a.lastOnTheWire();
+        wire.getArray()[wire.getOffset() + 3] ^= 0x20; // one bit flipped
+        b.seal.up(wire);
+        assertEquals(List.of(), b.delivered);
+        assertEquals(1, b.seal.rejected());
+        assertEquals(1, b.sent.size(), "b answered with a refusal");
+    }
+
+    @Test
+    void aMessageSentAsAnotherSourceIsDropped() throws Exception {
+        Node a = new Node(KEY, 4001);
+        Node b = new Node(KEY, 4002);
+        a.seal.down(text(b.address, "hello"));
+        Message replayed = a.lastOnTheWire();
+        replayed.setSrc(ExtendedUUID.randomUUID("intruder"));
+        b.seal.up(replayed);
+        assertEquals(List.of(), b.delivered);
+        assertEquals(1, b.seal.rejected());
+    }
+
+    @Test
+    void aNodeWithAnotherSecretIsToldWhyAndAForgedRefusalIsIgnored() throws Exception {
+        Node manager = new Node(KEY, 4001);
+        Node intruder = new Node(OTHER_KEY, 4009);
+        // a discovery request names where its sender listens: the manager cannot read it, but can answer
+        intruder.seal.down(text(null, "who is there?").putHeader(ClassConfigurator.getProtocolId(TCPPING.class),
+                new PingHeader(PingHeader.GET_MBRS_REQ)));
+        manager.seal.up(intruder.lastOnTheWire());
+        assertEquals(List.of(), manager.delivered);
+        assertEquals(1, manager.sent.size());
+        Message refusal = manager.lastOnTheWire();
+        assertEquals(intruder.physical, manager.sent.get(0).getDest(), "sent where the request said its sender listens");
+        intruder.seal.up(refusal);
+        assertEquals(1, intruder.refusals.size());
+        assertTrue(intruder.refusals.get(0).contains("do not hold the same cluster secret"), intruder.refusals.get(0));
+
+        // the same refusal again, or one naming a message the intruder never sent, counts for nothing
+        Node bystander = new Node(KEY, 4003);
+        bystander.seal.up(refusal);
+        assertEquals(List.of(), bystander.refusals, "a refusal of another node's message is not this node's");
+        assertEquals(1, bystander.seal.rejected());
+    }
+
+    @Test
+    void aNodeOfTheEarlierFormatIsAnsweredInItsOwnTermsAndRefusedNamingBothFormats() throws Exception {
+        Node manager = new Node(KEY, 4001);
+        Address earlier = ExtendedUUID.randomUUID("old-worker");
+        PhysicalAddress earlierPhysical = new IpAddress("127.0.0.1", 4077);
+        short tcpping = ClassConfigurator.getProtocolId(TCPPING.class);
+        Message discovery = new BytesMessage(null).putHeader(tcpping, new PingHeader(PingHeader.GET_MBRS_REQ))
+                .setArray(Discovery.marshal(new PingData(earlier, false, "old-worker", earlierPhysical)));
+        discovery.setSrc(earlier);
+        manager.seal.up(discovery);
+        assertEquals(1, manager.sent.size(), "its discovery is answered, so that it asks to join here");
+        Message answer = manager.sent.get(0);
+        assertNull(answer.getHeader(ClusterSeal.PROTOCOL_ID), "in the earlier format: unsealed");
+        List<PingData> offered = Discovery.deserialize(answer.getArray(), answer.getOffset(), answer.getLength());
+        assertEquals(manager.address, offered.get(0).getAddress());
+
+        Message join = new BytesMessage(manager.address).putHeader(ClassConfigurator.getProtocolId(GMS.class),
+                new GMS.GmsHeader(GMS.GmsHeader.JOIN_REQ, earlier));
+        join.setSrc(earlier);
+        manager.seal.up(join);
+        assertEquals(2, manager.sent.size());
+        Message refusal = manager.sent.get(1);
+        assertEquals(earlierPhysical, refusal.getDest());
+        JoinRsp response = Util.streamableFromBuffer(JoinRsp::new, refusal.getArray(), refusal.getOffset(),
+                refusal.getLength());
+        assertNull(response.getView());
+        assertTrue(response.getFailReason().contains("format 2") && response.getFailReason().contains("format 1"),
+                response.getFailReason());
+        assertEquals(List.of(), manager.delivered);
+    }
+
+    @Test
+    void nonceCountersNeverRepeatForOneSender() throws Exception {
+        Node a = new Node(KEY, 4001);
+        a.seal.down(text(null, "one"));
+        a.seal.down(text(null, "one"));
+        SealHeader first = (SealHeader) a.sent.get(0).getHeader(ClusterSeal.PROTOCOL_ID);
+        SealHeader second = (SealHeader) a.sent.get(1).getHeader(ClusterSeal.PROTOCOL_ID);
+        assertArrayEquals(first.salt(), second.salt());
+        assertTrue(second.counter() > first.counter());
+        assertTrue(!java.util.Arrays.equals(a.sent.get(0).getArray(), a.sent.get(1).getArray()),
+                "the same message sealed twice never looks the same");
+    }
+}

@@ -1,0 +1,26 @@
+package io.carbide.itests.support;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * The nodes a test started, killed by pid after each test whatever happened. Register it as a
+ * field with {@code @RegisterExtension}, and {@link #add} every node the test creates.
+ */
+public final class StartedNodes implements AfterEachCallback {
+
+    private final List<NodeProcess> nodes = new ArrayList<>();
+
+    public NodeProcess add(NodeProcess node) {
+        nodes.add(node);
+        return node;
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        nodes.forEach(NodeProcess::close);
+        nodes.clear();
+    }
+}

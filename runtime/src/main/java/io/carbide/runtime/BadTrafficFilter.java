@@ -1,0 +1,108 @@
+package io.carbide.runtime;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.turbo.TurboFilter;
+import ch.qos.logback.core.spi.FilterReply;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Marker;
+
+/**
+ * Keeps garbage on the cluster ports from flooding the log. JGroups logs each connection that does
+ * not speak its protocol with a warning, often with a stack trace: a thousand such connections
+ * wrote half a megabyte, enough to rotate the real history (failed log-ins, deploys) out. This
+ * filter, set in {@code conf/logback.xml}, lets through one line per source per interval, with no
+ * stack trace and the count of what it left out, under the logger {@value #LOGGER}.
+ *
+ * <p>It lives on the launcher's class path, as logging does, and recognises JGroups' lines by what
+ * they say about a peer (a cookie that does not match, a connection that failed on accept, a
+ * message that could not be read), not by their exact text, which changes between versions.
+ */
+public class BadTrafficFilter extends TurboFilter {
+
+    static final String LOGGER = "io.carbide.badtraffic";
+    private static final int MAX_SOURCES = 256;
+    private static final List<String> SIGNS = List.of("cookie", "failed accepting connection",
+            "failed handling message", "failed handling incoming message", "failed unmarshalling", "failed reading", "different version",
+            "failed receiving packet", "version mismatch", "invalid length", "unexpected header");
+    private static final Pattern PEER = Pattern.compile(
+            "(?:addr=/|sent by /|from /|from peer /|peer /)(\\d{1,3}(?:\\.\\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:]+)");
+
+    /** JGroups names a connection's receiving thread after both ends: "[127.0.0.1:4071 - 10.0.0.7:45588]". */
+    private static final Pattern RECEIVER = Pattern.compile("\\[[^\\] ]+ - ([^\\] ]+):\\d+\\]");
+
+    private long intervalMillis = 60_000;
+    private final Map<String, long[]> bySource = new LinkedHashMap<>(); // source -> {last let through, left out}
+
+    /** From {@code <intervalSeconds>} in logback.xml. */
+    public void setIntervalSeconds(long seconds) {
+        this.intervalMillis = Math.max(1, seconds) * 1000;
+    }
+
+    @Override
+    public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params, Throwable t) {
+        if (logger == null || level == null || format == null || !level.isGreaterOrEqual(Level.WARN)
+                || !logger.getName().startsWith("org.jgroups")) {
+            return FilterReply.NEUTRAL;
+        }
+        String said = t == null || t.getMessage() == null ? format : format + ": " + t.getMessage();
+        String lower = said.toLowerCase(Locale.ROOT);
+        if (SIGNS.stream().noneMatch(lower::contains)) {
+            return FilterReply.NEUTRAL;
+        }
+        String source = source(said, Thread.currentThread().getName());
+        long leftOut = admit(source, System.currentTimeMillis());
+        if (leftOut >= 0) {
+            logger.getLoggerContext().getLogger(LOGGER).warn("Refused traffic on a cluster port from {}: {}{}", source,
+                    summary(said), leftOut == 0 ? "" : " (and " + leftOut + " more like it from " + source
+                            + " in the last " + intervalMillis / 1000 + " s)");
+        }
+        return FilterReply.DENY;
+    }
+
+    /** Where it came from: named in the line, or in the name of the thread reading that connection. */
+    static String source(String said, String thread) {
+        Matcher peer = PEER.matcher(said);
+        if (peer.find()) {
+            return peer.group(1);
+        }
+        Matcher receiver = RECEIVER.matcher(thread);
+        return receiver.find() ? receiver.group(1) : "an unknown source";
+    }
+
+    /** The count left out since the last line for this source, or -1 when this one is left out too. */
+    long admit(String source, long now) {
+        synchronized (bySource) {
+            bySource.values().removeIf(seen -> seen[1] == 0 && now - seen[0] > intervalMillis);
+            String key = bySource.containsKey(source) || bySource.size() < MAX_SOURCES ? source : "other sources";
+            long[] seen = bySource.computeIfAbsent(key, k -> new long[] {Long.MIN_VALUE / 2, 0});
+            if (now - seen[0] < intervalMillis) {
+                seen[1]++;
+                return -1;
+            }
+            long leftOut = seen[1];
+            seen[0] = now;
+            seen[1] = 0;
+            return leftOut;
+        }
+    }
+
+    /** The gist in one short line: no stack trace, no socket dump. */
+    static String summary(String said) {
+        String line = said.replaceAll("JGRP\\d+: ", "").replaceAll("Socket\\[[^]]*\\]", "")
+                .replaceAll("java\\.[a-z.]+\\.[A-Za-z]+Exception: ", "").replaceAll("\\s+", " ").strip();
+        return line.length() > 200 ? line.substring(0, 200) + "..." : line;
+    }
+
+    /** For tests: whether the map of sources stays bounded. */
+    int sources() {
+        synchronized (bySource) {
+            return bySource.size();
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package io.carbide.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class BadTrafficFilterTest {
+
+    @Test
+    void oneLinePerSourcePerIntervalWithTheCountOfTheRest() {
+        BadTrafficFilter filter = new BadTrafficFilter();
+        filter.setIntervalSeconds(60);
+        assertEquals(0, filter.admit("10.0.0.1", 1_000));
+        for (int i = 0; i < 999; i++) {
+            assertEquals(-1, filter.admit("10.0.0.1", 2_000 + i));
+        }
+        assertEquals(0, filter.admit("10.0.0.2", 3_000), "another source has a line of its own");
+        assertEquals(999, filter.admit("10.0.0.1", 61_001), "the next line counts what was left out");
+    }
+
+    @Test
+    void sourcesStayBoundedUnderAFloodFromEverywhere() {
+        BadTrafficFilter filter = new BadTrafficFilter();
+        for (int i = 0; i < 100_000; i++) {
+            filter.admit("10.0." + (i / 250) + "." + (i % 250), 1_000 + i / 1000);
+        }
+        assertTrue(filter.sources() <= 257, "sources: " + filter.sources());
+    }
+
+    @Test
+    void theGistHasNoSocketDumpNorExceptionClass() {
+        String said = "JGRP000006: 127.0.0.1:4071: failed accepting connection from peer Socket[addr=/127.0.0.1,"
+                + "port=46544,localport=4071]: java.net.SocketException: 127.0.0.1:4071: BaseServer.TcpConnection"
+                + ".readPeerAddress(): cookie sent by /127.0.0.1:46544 does not match own cookie; terminating connection";
+        String gist = BadTrafficFilter.summary(said);
+        assertTrue(!gist.contains("Socket[") && !gist.contains("JGRP") && !gist.contains("SocketException"), gist);
+        assertTrue(gist.contains("does not match own cookie"), gist);
+    }
+
+    @Test
+    void theSourceComesFromTheLineOrFromTheThreadReadingTheConnection() {
+        assertEquals("127.0.0.9", BadTrafficFilter.source("failed accepting connection from peer Socket[addr=/127.0.0.9,"
+                + "port=1,localport=4071]", "TcpServer.Acceptor[4071]-1"));
+        assertEquals("10.1.2.3", BadTrafficFilter.source("JGRP000030: mgr: failed handling incoming message",
+                "Connection.Receiver [127.0.0.1:4071 - 10.1.2.3:45588]-16,carbide,mgr"));
+        assertEquals("an unknown source", BadTrafficFilter.source("failed handling message", "NioServer.Selector"));
+    }
+}
