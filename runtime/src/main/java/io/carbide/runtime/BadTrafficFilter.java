@@ -27,9 +27,10 @@ public class BadTrafficFilter extends TurboFilter {
 
     static final String LOGGER = "io.carbide.badtraffic";
     private static final int MAX_SOURCES = 256;
+    /** What the connection servers say of a peer that does not speak JGroups. */
     private static final List<String> SIGNS = List.of("cookie", "failed accepting connection",
-            "failed handling message", "failed handling incoming message", "failed unmarshalling", "failed reading", "different version",
-            "failed receiving packet", "version mismatch", "invalid length", "unexpected header");
+            "failed handling message", "failed handling incoming message", "different version", "invalid length");
+    private static final Pattern TRANSPORTS = Pattern.compile("org\\.jgroups\\.protocols\\.(TCP|TCP_NIO2|UDP|TP|BasicTCP)");
     private static final Pattern PEER = Pattern.compile(
             "(?:addr=/|sent by /|from /|from peer /|peer /)(\\d{1,3}(?:\\.\\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:]+)");
 
@@ -47,14 +48,10 @@ public class BadTrafficFilter extends TurboFilter {
     @Override
     public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params, Throwable t) {
         if (logger == null || level == null || format == null || !level.isGreaterOrEqual(Level.WARN)
-                || !logger.getName().startsWith("org.jgroups")) {
+                || !isGarbage(logger.getName(), format, t, Thread.currentThread().getName())) {
             return FilterReply.NEUTRAL;
         }
         String said = t == null || t.getMessage() == null ? format : format + ": " + t.getMessage();
-        String lower = said.toLowerCase(Locale.ROOT);
-        if (SIGNS.stream().noneMatch(lower::contains)) {
-            return FilterReply.NEUTRAL;
-        }
         String source = source(said, Thread.currentThread().getName());
         long leftOut = admit(source, System.currentTimeMillis());
         if (leftOut >= 0) {
@@ -63,6 +60,26 @@ public class BadTrafficFilter extends TurboFilter {
                             + " in the last " + intervalMillis / 1000 + " s)");
         }
         return FilterReply.DENY;
+    }
+
+    /**
+     * Only what the transport says before any protocol has read a message: the connection servers
+     * (a cookie that does not match, a connection that failed), and the transport's own codes for
+     * a connection or packet it could not read. Whatever a protocol above says about a message that
+     * authenticated is a real problem, and is logged as it comes.
+     */
+    static boolean isGarbage(String logger, String format, Throwable t, String thread) {
+        String said = (t == null || t.getMessage() == null ? format : format + ": " + t.getMessage())
+                .toLowerCase(Locale.ROOT);
+        if (logger.startsWith("org.jgroups.blocks.cs.")) {
+            return SIGNS.stream().anyMatch(said::contains);
+        }
+        if (!TRANSPORTS.matcher(logger).matches()) {
+            return false;
+        }
+        return format.startsWith("JGRP000006") || format.startsWith("JGRP000010") || format.startsWith("JGRP000191")
+                || format.startsWith("JGRP000030") && (thread.startsWith("Connection.Receiver")
+                        || thread.startsWith("TcpServer") || thread.startsWith("NioServer"));
     }
 
     /** Where it came from: named in the line, or in the name of the thread reading that connection. */

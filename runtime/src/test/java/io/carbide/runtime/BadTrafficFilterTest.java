@@ -46,4 +46,21 @@ class BadTrafficFilterTest {
                 "Connection.Receiver [127.0.0.1:4071 - 10.1.2.3:45588]-16,carbide,mgr"));
         assertEquals("an unknown source", BadTrafficFilter.source("failed handling message", "NioServer.Selector"));
     }
+
+    @Test
+    void onlyTheTransportsWordsOnUnreadableConnectionsCountAsGarbage() {
+        assertTrue(BadTrafficFilter.isGarbage("org.jgroups.protocols.TCP", "JGRP000006: 127.0.0.1:4071: failed "
+                + "accepting connection from peer Socket[addr=/127.0.0.1]", null, "TcpServer.Acceptor[4071]-1"));
+        assertTrue(BadTrafficFilter.isGarbage("org.jgroups.protocols.TCP", "JGRP000030: mgr: failed handling incoming "
+                + "message", new java.io.EOFException(), "Connection.Receiver [127.0.0.1:4071 - 127.0.0.1:45588]-16"));
+        assertTrue(BadTrafficFilter.isGarbage("org.jgroups.blocks.cs.NioServer", "failed handling message",
+                new IllegalStateException("cookie read by 127.0.0.1:4171 does not match own cookie"), "NioServer.Selector"));
+        // a protocol's trouble with a message that authenticated is a real problem: logged as it comes
+        assertTrue(!BadTrafficFilter.isGarbage("org.jgroups.protocols.pbcast.GMS", "failed reading JoinRsp", null,
+                "jgroups-5"));
+        assertTrue(!BadTrafficFilter.isGarbage("org.jgroups.protocols.TCP", "JGRP000030: mgr: failed handling incoming "
+                + "message", new IllegalStateException("x"), "jgroups-5,carbide,mgr"));
+        assertTrue(!BadTrafficFilter.isGarbage("org.jgroups.protocols.TCP", "JGRP000029: mgr: failed sending message",
+                null, "TQ-Bundler-7"));
+    }
 }

@@ -96,7 +96,8 @@ class ClusterHardeningTest {
         String reason = refused.get("reason").getAsString();
         assertTrue(reason.contains("wrong secret") && reason.contains("mgr (127.0.0.1:" + manager.clusterPort() + ")"),
                 reason);
-        assertTrue(manager.statusJson().getAsJsonObject("cluster").get("rejectedMessages").getAsLong() > 0);
+        manager.awaitStatus(s -> s.getAsJsonObject("cluster").get("rejectedMessages").getAsLong() > 0,
+                    CONVERGE, "the stranger's messages counted as rejected"); // status.sh reads a file written every second
         assertTrue(manager.logContains("a node calling itself stranger that does not authenticate"), manager.logTail());
         assertFalse(NodeProcess.memberNames(manager.statusJson()).contains("stranger"));
         assertFalse(stranger.logContains("another cluster domain, long"), "the secret never reaches a log");
@@ -188,8 +189,8 @@ class ClusterHardeningTest {
                 if (state.equals(last.get("state").getAsString())) {
                     return last;
                 }
-            } catch (IOException notYetListening) {
-                // starting
+            } catch (IOException | com.google.gson.JsonParseException notYetServing) {
+                // starting: the port may answer before /health is there
             }
             Thread.sleep(200);
         }

@@ -62,7 +62,8 @@ class MulticastDiscoveryTest {
                     .getAsJsonObject();
             assertEquals("refused", health.get("state").getAsString(), health.toString());
             assertEquals(Set.of("mgr", "w-1", "w-2"), NodeProcess.memberNames(manager.statusJson()));
-            assertTrue(manager.statusJson().getAsJsonObject("cluster").get("rejectedMessages").getAsLong() > 0);
+            manager.awaitStatus(s -> s.getAsJsonObject("cluster").get("rejectedMessages").getAsLong() > 0,
+                    CONVERGE, "the stranger's messages counted as rejected"); // status.sh reads a file written every second
         } finally {
             nodes.forEach(NodeProcess::close);
         }

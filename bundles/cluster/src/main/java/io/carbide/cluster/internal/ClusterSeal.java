@@ -65,7 +65,6 @@ public class ClusterSeal extends Protocol {
     private static final int TAG_BITS = 128;
     private static final int RECENT = 1024;
     private static final int MAX_SENDER_KEYS = 4096;
-    private static final long REFUSAL_INTERVAL_MILLIS = 1_000;
     private static final int MAX_REASON = 300;
     private static final Logger LOG = LoggerFactory.getLogger(ClusterSeal.class);
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -85,13 +84,14 @@ public class ClusterSeal extends Protocol {
     /** The counters of the last messages sent: a refusal must name one of them. */
     private final long[] recent = new long[RECENT];
     private final Map<String, SecretKey> senderKeys = new ConcurrentHashMap<>();
-    private final Map<String, Long> refusalsSent = new LinkedHashMap<>(16, 0.75f, true);
+    private final ReplayWindow replays = new ReplayWindow();
+    private volatile ReplyGate replies = new ReplyGate(this::reachableWithoutConnecting);
     /** Nodes of the earlier format that asked to discover this one: where to answer their join request. */
     private final Map<Address, PhysicalAddress> earlierFormat = new LinkedHashMap<>(16, 0.75f, true);
     private final AtomicLong rejected = new AtomicLong();
     private final BadTrafficLog badTraffic = new BadTrafficLog(LOG, 60_000);
     private final ThreadLocal<Cipher> ciphers = ThreadLocal.withInitial(ClusterSeal::newCipher);
-    private volatile Consumer<String> refusalListener = reason -> { };
+    private volatile Consumer<Refusal> refusalListener = refusal -> { };
     private SecretKey channelKey;
     private SecretKey ownKey;
 
@@ -121,10 +121,35 @@ public class ClusterSeal extends Protocol {
         ownKey = ClusterKeys.senderKey(key, salt);
     }
 
-    /** Told, with a one-line reason, when a node answers one of this node's messages with a refusal. */
-    void onRefusal(Consumer<String> listener) {
+    /**
+     * What a refusal says: whether it is about the wire format (else the secret), and the other
+     * node's words, quoted: they come from a node that could not authenticate this one.
+     */
+    record Refusal(boolean wireFormat, String said) {
+    }
+
+    /** Told when a node answers one of this node's messages with a refusal. */
+    void onRefusal(Consumer<Refusal> listener) {
         this.refusalListener = listener;
     }
+
+    /** For tests and tools: which destinations count as reachable without a new connection. */
+    void replyPaths(java.util.function.Predicate<PhysicalAddress> path) {
+        this.replies = new ReplyGate(path);
+    }
+
+    /**
+     * Whether an answer to {@code to} needs no new connection: datagrams never do; on TCP, only a
+     * connection that node opened to this one (it is keyed by the address that node listens on).
+     */
+    private boolean reachableWithoutConnecting(PhysicalAddress to) {
+        org.jgroups.protocols.TP transport = getTransport();
+        if (transport instanceof org.jgroups.protocols.TCP tcp) {
+            return TcpConnections.established(tcp, to);
+        }
+        return !(transport instanceof org.jgroups.protocols.BasicTCP);
+    }
+
 
     /** Messages dropped because they did not authenticate, or came from the earlier format. */
     long rejected() {
@@ -195,7 +220,7 @@ public class ClusterSeal extends Protocol {
         if (header.format() != FORMAT) {
             reject(sender, "Dropped a cluster message from " + describe(sender) + " in wire format " + header.format()
                     + "; this node speaks format " + FORMAT + ": run one Carbide version on every node of the domain");
-            refuse(sender, header, "it speaks cluster wire format " + FORMAT + ", this node sent format " + header.format()
+            refuse(header, "it speaks cluster wire format " + FORMAT + ", this node sent format " + header.format()
                     + ": run one Carbide version on every node of the domain");
             return null;
         }
@@ -207,18 +232,23 @@ public class ClusterSeal extends Protocol {
             reject(sender, "Dropped a cluster message of unknown kind " + header.kind() + " from " + describe(sender));
             return null;
         }
+        SecretKey key = keyOf(header.salt());
         byte[] plain;
         try {
-            plain = cipher(Cipher.DECRYPT_MODE, keyOf(header.salt()), header).doFinal(message.getArray(),
-                    message.getOffset(), message.getLength());
+            plain = cipher(Cipher.DECRYPT_MODE, key, header).doFinal(message.getArray(), message.getOffset(),
+                    message.getLength());
         } catch (AEADBadTagException notAuthentic) {
             reject(sender, "Dropped a cluster message from " + describe(sender) + " that does not authenticate under this "
                     + "domain's cluster secret: the sender holds another secret, or it was tampered with");
-            refuse(sender, header, "it cannot authenticate this node's messages: the two do not hold the same cluster "
-                    + "secret");
+            refuse(header, "it cannot authenticate this node's messages: the two do not hold the same cluster secret");
             return null;
         } catch (GeneralSecurityException e) {
             reject(sender, "Dropped a cluster message from " + describe(sender) + " that could not be opened: " + e);
+            return null;
+        }
+        remember(header.salt(), key); // only senders that authenticated take room
+        if (!replays.firstTime(header.salt(), header.counter())) {
+            reject(sender, "Dropped a cluster message from " + describe(sender) + " that was taken before: a replay");
             return null;
         }
         Message opened;
@@ -229,12 +259,36 @@ public class ClusterSeal extends Protocol {
                     + unreadable);
             return null;
         }
-        if (sender != null && !sender.equals(opened.getSrc())) {
-            reject(sender, "Dropped a cluster message sealed by " + opened.getSrc() + " but sent as " + sender
-                    + ": a replay from another address");
+        String misdirected = misdirected(message, opened, sender);
+        if (misdirected != null) {
+            reject(sender, "Dropped a cluster message from " + describe(sender) + ": " + misdirected);
             return null;
         }
         return opened;
+    }
+
+    /**
+     * Why a message that authenticated must still not be taken: what travels in clear (source,
+     * destination, flags) says other than what was sealed, e.g. a unicast to another member sent
+     * on here, or a message moved between ordered and out-of-band delivery.
+     */
+    private String misdirected(Message outer, Message opened, Address sender) {
+        if (sender != null && !sender.equals(opened.getSrc())) {
+            return "sealed by " + opened.getSrc() + " but sent as " + sender;
+        }
+        Address sealedTo = opened.getDest();
+        boolean logical = sealedTo != null && !(sealedTo instanceof PhysicalAddress);
+        if (logical && local_addr != null && !sealedTo.equals(local_addr)) {
+            return "sealed for " + sealedTo + ", not this node";
+        }
+        Address sentTo = outer.getDest();
+        if (sentTo != null && !(sentTo instanceof PhysicalAddress) && !sentTo.equals(sealedTo)) {
+            return "sent to " + sentTo + " but sealed for " + sealedTo;
+        }
+        if (outer.getFlags(false) != opened.getFlags(false)) {
+            return "its delivery flags were changed on the way";
+        }
+        return null;
     }
 
     private void reject(Address sender, String why) {
@@ -244,39 +298,21 @@ public class ClusterSeal extends Protocol {
 
     // ---- refusals
 
-    /** Tells a node whose message this one cannot open why, at most once a second per node. */
-    private void refuse(Address sender, SealHeader header, String why) {
-        PhysicalAddress to = header.replyTo() != null ? header.replyTo() : null;
-        if (to == null && sender != null) {
-            Object known = down_prot.down(new Event(Event.GET_PHYSICAL_ADDRESS, sender));
-            to = known instanceof PhysicalAddress physical ? physical : null;
-        }
-        if (to == null || !mayRefuse(to.toString())) {
+    /**
+     * Tells a node whose message this one cannot open why, where its message said it listens, when
+     * the {@link ReplyGate} lets it.
+     */
+    private void refuse(SealHeader header, String why) {
+        PhysicalAddress to = header.replyTo();
+        if (!replies.mayAnswer(to, "refusal", System.currentTimeMillis())) {
             return;
         }
-        String reason = describeSelf() + " refused this node: " + why;
-        Message refusal = new BytesMessage(to, reason.getBytes(StandardCharsets.UTF_8))
+        Message refusal = new BytesMessage(to, (describeSelf() + " refused this node: " + why)
+                .getBytes(StandardCharsets.UTF_8))
                 .putHeader(id, new SealHeader(FORMAT, SealHeader.REFUSAL, header.salt(), header.counter()))
                 .setFlag(Message.Flag.OOB, Message.Flag.DONT_BUNDLE);
         refusal.setSrc(local_addr);
         down_prot.down(refusal);
-    }
-
-    private boolean mayRefuse(String to) {
-        long now = System.currentTimeMillis();
-        synchronized (refusalsSent) {
-            Long last = refusalsSent.get(to);
-            if (last != null && now - last < REFUSAL_INTERVAL_MILLIS) {
-                return false;
-            }
-            refusalsSent.put(to, now);
-            if (refusalsSent.size() > BadTrafficLog.MAX_SOURCES) {
-                Iterator<String> eldest = refusalsSent.keySet().iterator();
-                eldest.next();
-                eldest.remove();
-            }
-            return true;
-        }
     }
 
     /** A refusal counts only when it names a message this node sent lately; it is then only a reason. */
@@ -291,9 +327,10 @@ public class ClusterSeal extends Protocol {
             reject(sender, "Ignored a refusal from " + describe(sender) + " that answers no message this node sent");
             return;
         }
-        String reason = new String(message.getArray(), message.getOffset(), Math.min(message.getLength(), MAX_REASON),
-                StandardCharsets.UTF_8).replaceAll("\\p{Cntrl}", "?");
-        refusalListener.accept(reason);
+        String said = new String(message.getArray(), message.getOffset(), Math.min(message.getLength(), MAX_REASON),
+                StandardCharsets.UTF_8).replaceAll("[\\p{Cntrl}\"]", "?");
+        // the text comes from a node that could not authenticate this one: quoted, never taken for advice
+        refusalListener.accept(new Refusal(said.contains("wire format"), "a node answered \"" + said + "\""));
     }
 
     // ---- the earlier wire format
@@ -314,7 +351,7 @@ public class ClusterSeal extends Protocol {
                 synchronized (earlierFormat) {
                     to = earlierFormat.get(sender);
                 }
-                if (to != null && mayRefuse(to.toString())) {
+                if (replies.mayAnswer(to, "join refusal", System.currentTimeMillis())) {
                     Message refusal = new BytesMessage(to).putHeader(ClassConfigurator.getProtocolId(GMS.class),
                             new GMS.GmsHeader(GMS.GmsHeader.JOIN_RSP)).setArray(GMS.marshal(new JoinRsp(describeSelf()
                                     + " speaks cluster wire format " + FORMAT + " (authenticated encryption) and this node "
@@ -350,7 +387,7 @@ public class ClusterSeal extends Protocol {
                 eldest.remove();
             }
         }
-        if (!mayRefuse("discovery " + requester.getPhysicalAddr())) {
+        if (!replies.mayAnswer(requester.getPhysicalAddr(), "discovery", System.currentTimeMillis())) {
             return;
         }
         PingData answer = new PingData(local_addr, true, org.jgroups.util.NameCache.get(local_addr), self).coord(true);
@@ -363,15 +400,22 @@ public class ClusterSeal extends Protocol {
 
     // ---- keys and ciphers
 
+    /** The key of a sender: remembered once that sender has authenticated, else derived afresh (two HMACs). */
     private SecretKey keyOf(byte[] senderSalt) {
         if (java.util.Arrays.equals(senderSalt, salt)) {
             return ownKey;
         }
-        if (senderKeys.size() > MAX_SENDER_KEYS) {
-            senderKeys.clear(); // a flood of made-up salts costs a few derivations, never memory
+        SecretKey known = senderKeys.get(HexFormat.of().formatHex(senderSalt));
+        return known != null ? known : ClusterKeys.senderKey(channelKey, senderSalt);
+    }
+
+    private void remember(byte[] senderSalt, SecretKey key) {
+        if (key != ownKey) {
+            if (senderKeys.size() >= MAX_SENDER_KEYS) {
+                senderKeys.clear(); // more senders than a domain has: they are derived again as they speak
+            }
+            senderKeys.putIfAbsent(HexFormat.of().formatHex(senderSalt), key);
         }
-        return senderKeys.computeIfAbsent(HexFormat.of().formatHex(senderSalt),
-                s -> ClusterKeys.senderKey(channelKey, senderSalt));
     }
 
     private Cipher cipher(int mode, SecretKey key, SealHeader header) throws GeneralSecurityException {

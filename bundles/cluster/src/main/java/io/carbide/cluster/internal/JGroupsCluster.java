@@ -23,8 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.jgroups.Address;
 import org.jgroups.BytesMessage;
@@ -77,6 +76,8 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
     /** First wait before a failed or refused join is tried again; it doubles up to the maximum. */
     private static final long FIRST_RETRY_MILLIS = 1_000;
     private static final long MAX_RETRY_MILLIS = 30_000;
+    /** A refusal counts this long: the nodes that refuse answer every discovery round, a few seconds apart. */
+    private static final long REFUSAL_HOLDS_SECONDS = 20;
 
     private final NodeIdentity node;
     private final ClusterSettings settings;
@@ -99,7 +100,10 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
     private volatile boolean leaving;
     private volatile JChannel channel;
     private volatile ClusterSeal seal;
-    private final AtomicBoolean rejoining = new AtomicBoolean();
+    /** The latest refusal while alone, and when; see {@link #refused}. */
+    private volatile String refusal;
+    private volatile long refusedAt;
+    private volatile byte[] secretInUse = new byte[0];
     private Thread joiner;
 
     /** Where the node stands with its domain; only {@code JOINED} exchanges messages. */
@@ -141,13 +145,22 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
         try {
             long wait = FIRST_RETRY_MILLIS;
             while (!leaving) {
+                if (state == JoinState.JOINED && refusedLately() && secretChanged()) {
+                    LOG.info("Node {} has a new cluster secret: it joins cluster domain {} again", node.name(),
+                            settings.domain());
+                    closeChannel();
+                    state = JoinState.JOINING;
+                }
                 boolean joined = state == JoinState.JOINED || joinOnce();
+                // a node refused by the others stays in its channel (a refusal may be forged), but looks
+                // at its secret now and then: once the operator has fixed it, it joins again with it
+                boolean watching = joined && refusedLately();
                 synchronized (joinLock) {
                     if (!leaving) {
-                        joinLock.wait(joined ? 0 : wait);
+                        joinLock.wait(joined && !watching ? 0 : wait);
                     }
                 }
-                wait = joined ? FIRST_RETRY_MILLIS : Math.min(MAX_RETRY_MILLIS, wait * 2);
+                wait = joined && !watching ? FIRST_RETRY_MILLIS : Math.min(MAX_RETRY_MILLIS, wait * 2);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -164,7 +177,9 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
         long started = System.nanoTime();
         ClusterKeys keys;
         try {
-            keys = ClusterKeys.derive(ClusterSecret.load(node, settings.allowWeakSecret()), settings.domain());
+            byte[] secret = ClusterSecret.load(node, settings.allowWeakSecret());
+            keys = ClusterKeys.derive(secret, settings.domain());
+            secretInUse = digest(secret);
         } catch (java.io.IOException e) {
             fail(JoinState.FAILED, "cannot use the cluster secret: " + e.getMessage());
             return false;
@@ -188,11 +203,8 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
                         + "cluster secret, and names must be unique");
             }
             token.configure(keys.joinKey(), settings.domain());
-            AtomicReference<String> refusal = new AtomicReference<>();
-            seal.onRefusal(reason -> {
-                refusal.compareAndSet(null, reason);
-                refusedWhileAlone(reason);
-            });
+            refusal = null;
+            seal.onRefusal(this::refused);
             this.seal = seal;
             created.name(node.name());
             created.addAddressGenerator(() -> ExtendedUUID.randomUUID(node.name())
@@ -208,11 +220,6 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
             created.connect(settings.domain());
             if (leaving) {
                 return true;
-            }
-            if (created.getView().size() == 1 && refusal.get() != null) {
-                closeChannel();
-                fail(JoinState.REFUSED, wrongSecret(refusal.get()));
-                return false;
             }
             state = JoinState.JOINED;
             problem = "";
@@ -231,32 +238,47 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
         return false;
     }
 
-    private String wrongSecret(String refusal) {
-        return "refused by cluster domain " + settings.domain() + ": wrong secret: " + refusal + "; give this node the "
-                + "same conf/cluster.secret (or CARBIDE_CLUSTER_SECRET) as the other nodes of the domain";
-    }
-
     /**
-     * A node that is alone and told by a node it asked that its messages do not authenticate holds
-     * another secret: it leaves and tries again later, with the secret read afresh. A node in a view
-     * with others takes no refusal into account (one could be forged to split it off).
+     * Another node could not authenticate one of this node's messages and said so. Only a node that
+     * is alone takes it into account, and only as a reason: its {@code /health} says {@code refused}
+     * with it while refusals keep coming, and it keeps its channel, so that a forged refusal cannot
+     * stop a join; once its secret file changes it joins again with the new secret.
      */
-    private void refusedWhileAlone(String reason) {
-        if (state != JoinState.JOINED || view.members().size() > 1 || !rejoining.compareAndSet(false, true)) {
+    private void refused(ClusterSeal.Refusal refusal) {
+        if (view.members().size() > 1 || state != JoinState.JOINED && state != JoinState.JOINING) {
             return;
         }
-        daemon(() -> {
-            try {
-                closeChannel();
-                fail(JoinState.REFUSED, wrongSecret(reason));
-                install(new ClusterView(settings.domain(), view.id() + 1, List.of(self), self, false), Map.of());
-                synchronized (joinLock) {
-                    joinLock.notifyAll();
-                }
-            } finally {
-                rejoining.set(false);
-            }
-        }, "carbide-cluster-leave").start();
+        String why = "refused by cluster domain " + settings.domain() + ": " + (refusal.wireFormat()
+                ? refusal.said() + "; run one Carbide version on every node of the domain"
+                : "wrong secret: " + refusal.said() + "; give this node the same conf/cluster.secret (or "
+                        + "CARBIDE_CLUSTER_SECRET) as the other nodes of the domain");
+        if (!why.equals(this.refusal)) {
+            LOG.error("Node {} was {}; it keeps serving what it has and tries again", node.name(), why);
+        }
+        this.refusal = why;
+        refusedAt = System.nanoTime();
+    }
+
+    /** Whether a refusal came lately while this node is alone: then it counts as refused. */
+    private boolean refusedLately() {
+        return refusal != null && view.members().size() == 1
+                && System.nanoTime() - refusedAt < TimeUnit.SECONDS.toNanos(REFUSAL_HOLDS_SECONDS);
+    }
+
+    private boolean secretChanged() {
+        try {
+            return !java.util.Arrays.equals(secretInUse, digest(ClusterSecret.load(node, settings.allowWeakSecret())));
+        } catch (java.io.IOException unreadable) {
+            return false; // the next join attempt says why
+        }
+    }
+
+    private static byte[] digest(byte[] secret) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(secret);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private void fail(JoinState failed, String why) {
@@ -360,6 +382,9 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
     }
 
     private void install(ClusterView next, Map<Address, ClusterMember> members) {
+        if (next.members().size() > 1) {
+            refusal = null; // in a view with others: whatever a stranger said no longer counts
+        }
         byAddress = members;
         view = next;
         LOG.info(ViewDescriptions.logLine(next));
@@ -574,8 +599,9 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
 
     @Override
     public Object status() {
-        Map<String, Object> status = ViewDescriptions.status(view, state.name().toLowerCase(java.util.Locale.ROOT),
-                problem);
+        boolean refused = state == JoinState.JOINED && refusedLately();
+        Map<String, Object> status = ViewDescriptions.status(view, refused ? "refused"
+                : state.name().toLowerCase(java.util.Locale.ROOT), refused ? refusal : problem);
         ClusterSeal current = seal;
         status.put("wireFormat", (int) ClusterSeal.FORMAT);
         // messages dropped because they did not authenticate (another secret, tampering) or were of the earlier format
@@ -597,6 +623,9 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
      */
     @Override
     public Readiness readiness() {
+        if (state == JoinState.JOINED && refusedLately()) {
+            return Readiness.refused(refusal);
+        }
         return switch (state) {
             case DISABLED, JOINED, JOINING -> Readiness.ready();
             case REFUSED, FAILED -> Readiness.refused(problem);

@@ -61,6 +61,18 @@ public class MemberAuth extends AUTH {
         return super.down(message);
     }
 
+    /** A merge refused for a name not admitted carries a proof bound like any other, or the merge leader waits it out. */
+    @Override
+    protected void sendMergeRejectionMessage(Address dest) {
+        GMS.GmsHeader header = new GMS.GmsHeader(GMS.GmsHeader.MERGE_RSP).setMergeRejected(true);
+        Message refusal = new org.jgroups.EmptyMessage(dest).setFlag(Message.Flag.OOB)
+                .putHeader(ClassConfigurator.getProtocolId(GMS.class), header);
+        if (authenticate_coord && auth_token instanceof SharedSecretToken token) {
+            refusal.putHeader(this.id, new AuthHeader(token.boundTo(local_addr, dest)));
+        }
+        down_prot.down(refusal);
+    }
+
     @Override
     protected boolean handleAuthHeader(GMS.GmsHeader header, AuthHeader auth, Message message) {
         if (!super.handleAuthHeader(header, auth, message)) {

@@ -47,12 +47,17 @@ class ClusterSealTest {
         final List<Message> sent = new ArrayList<>();
         final List<Message> delivered = new ArrayList<>();
         final List<String> refusals = new ArrayList<>();
+        final List<Boolean> aboutTheFormat = new ArrayList<>();
 
         Node(SecretKey key, int port) throws Exception {
             physical = new IpAddress("127.0.0.1", port);
             seal = new ClusterSeal(key);
             seal.setAddress(address);
-            seal.onRefusal(refusals::add);
+            seal.onRefusal(refusal -> {
+                refusals.add(refusal.said());
+                aboutTheFormat.add(refusal.wireFormat());
+            });
+            seal.replyPaths(to -> true); // as if the other node had connected here
             seal.setDownProtocol(new Protocol() {
                 @Override
                 public Object down(Message message) {
@@ -115,7 +120,7 @@ class ClusterSealTest {
         b.seal.up(wire);
         assertEquals(List.of(), b.delivered);
         assertEquals(1, b.seal.rejected());
-        assertEquals(1, b.sent.size(), "b answered with a refusal");
+        assertEquals(0, b.sent.size(), "no refusal: the message named no address to answer");
     }
 
     @Test
@@ -145,6 +150,8 @@ class ClusterSealTest {
         intruder.seal.up(refusal);
         assertEquals(1, intruder.refusals.size());
         assertTrue(intruder.refusals.get(0).contains("do not hold the same cluster secret"), intruder.refusals.get(0));
+        assertTrue(intruder.refusals.get(0).startsWith("a node answered \""), "quoted as another node's words");
+        assertEquals(List.of(false), intruder.aboutTheFormat);
 
         // the same refusal again, or one naming a message the intruder never sent, counts for nothing
         Node bystander = new Node(KEY, 4003);
@@ -195,5 +202,53 @@ class ClusterSealTest {
         assertTrue(second.counter() > first.counter());
         assertTrue(!java.util.Arrays.equals(a.sent.get(0).getArray(), a.sent.get(1).getArray()),
                 "the same message sealed twice never looks the same");
+    }
+
+    @Test
+    void aMessageTakenOnceIsNotTakenAgain() throws Exception {
+        Node a = new Node(KEY, 4001);
+        Node b = new Node(KEY, 4002);
+        a.seal.down(text(b.address, "deploy revision 7"));
+        Message wire = a.lastOnTheWire();
+        b.seal.up(wire);
+        b.seal.up(a.lastOnTheWire());
+        assertEquals(1, b.delivered.size(), "the replay was dropped");
+        assertEquals(1, b.seal.rejected());
+    }
+
+    @Test
+    void aUnicastToAnotherMemberSentOnHereIsDropped() throws Exception {
+        Node a = new Node(KEY, 4001);
+        Node b = new Node(KEY, 4002);
+        Node c = new Node(KEY, 4003);
+        a.seal.down(text(b.address, "for b only"));
+        Message toB = a.lastOnTheWire();
+        toB.setDest(c.address);
+        c.seal.up(toB);
+        assertEquals(List.of(), c.delivered);
+        assertEquals(1, c.seal.rejected());
+    }
+
+    @Test
+    void deliveryFlagsChangedOnTheWayAreRefused() throws Exception {
+        Node a = new Node(KEY, 4001);
+        Node b = new Node(KEY, 4002);
+        a.seal.down(text(b.address, "in order, please"));
+        Message wire = a.lastOnTheWire();
+        wire.setFlag(Message.Flag.OOB);
+        b.seal.up(wire);
+        assertEquals(List.of(), b.delivered);
+    }
+
+    @Test
+    void noAnswerGoesWhereNoConnectionCameFrom() throws Exception {
+        Node manager = new Node(KEY, 4001);
+        manager.seal.replyPaths(to -> false); // TCP, and that address never connected here
+        Node intruder = new Node(OTHER_KEY, 4009);
+        intruder.seal.down(text(null, "who is there?").putHeader(ClassConfigurator.getProtocolId(TCPPING.class),
+                new PingHeader(PingHeader.GET_MBRS_REQ)));
+        manager.seal.up(intruder.lastOnTheWire());
+        assertEquals(List.of(), manager.sent);
+        assertEquals(1, manager.seal.rejected());
     }
 }
