@@ -12,15 +12,25 @@ import io.carbide.itests.support.Artifacts;
 import io.carbide.itests.support.Distribution;
 import io.carbide.itests.support.ManagementClient;
 import io.carbide.itests.support.NodeProcess;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -253,6 +263,47 @@ class ManagementApiTest {
         assertFalse(usersFile.contains("ops-password-1") || usersFile.contains(PASSWORD), "no plain text");
         assertEquals(200, api.delete("/api/users/ops").status());
         assertEquals(401, api.as("ops", "ops-password-1").get("/api/cluster").status());
+    }
+
+    @Test
+    @Order(10)
+    void concurrentUploadsOfOneNameEachAnswerOnceRecordedAndTheFolderHoldsTheLast() throws Exception {
+        int uploads = 10;
+        ExecutorService pool = Executors.newFixedThreadPool(uploads);
+        List<Future<ManagementClient.Response>> answers = new ArrayList<>();
+        for (int i = 0; i < uploads; i++) {
+            byte[] site = zipOf("index.html", ("<p>version " + i + "</p>").getBytes(StandardCharsets.UTF_8));
+            answers.add(pool.submit(() -> api.putBytes("/api/artifacts/six.zip", site)));
+        }
+        for (Future<ManagementClient.Response> answer : answers) {
+            ManagementClient.Response response = answer.get(30, TimeUnit.SECONDS);
+            assertTrue(response.status() == 201 || response.status() == 200, response.status() + " " + response.body());
+        }
+        pool.shutdown();
+        JsonObject recorded = api.get("/api/artifacts/six.zip").json();
+        String sha = recorded.get("sha256").getAsString();
+        Path file = manager.deployDir().resolve("six.zip");
+        long deadline = System.nanoTime() + CONVERGE.toNanos();
+        while (System.nanoTime() < deadline && !(Files.exists(file) && sha256(file).equals(sha))) {
+            Thread.sleep(100);
+        }
+        assertEquals(sha, sha256(file), "deploy/ holds the last recorded revision");
+        assertEquals(200, api.delete("/api/artifacts/six.zip").status());
+    }
+
+    private static byte[] zipOf(String entry, byte[] content) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+            zip.putNextEntry(new ZipEntry(entry));
+            zip.write(content);
+            zip.closeEntry();
+        }
+        return bytes.toByteArray();
+    }
+
+    private static String sha256(Path file) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                .digest(Files.readAllBytes(file)));
     }
 
     @Test

@@ -71,6 +71,27 @@ public final class Artifacts {
         return target;
     }
 
+    /**
+     * A bundle with only a manifest (and a resource in each package it exports): enough for the
+     * framework to install, resolve, wire and start it.
+     */
+    public static Path bundle(Path target, Map<String, String> headers) throws IOException {
+        Manifest manifest = new Manifest();
+        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        manifest.getMainAttributes().putValue("Bundle-ManifestVersion", "2");
+        headers.forEach(manifest.getMainAttributes()::putValue);
+        try (OutputStream out = Files.newOutputStream(target); JarOutputStream jar = new JarOutputStream(out, manifest)) {
+            String exports = headers.getOrDefault("Export-Package", "");
+            for (String export : exports.isEmpty() ? new String[0] : exports.split(",")) { // one package, one version each
+                String pkg = export.split(";")[0].strip();
+                jar.putNextEntry(new ZipEntry(pkg.replace('.', '/') + "/package.txt"));
+                jar.write(pkg.getBytes(StandardCharsets.UTF_8));
+                jar.closeEntry();
+            }
+        }
+        return target;
+    }
+
     /** The first {@code bytes} of a file, as a copy cut short leaves it. */
     public static Path truncated(Path source, Path target, int bytes) throws IOException {
         byte[] all = Files.readAllBytes(source);

@@ -2,6 +2,7 @@ package io.carbide.deployment.internal;
 
 import io.carbide.deployment.Artifact;
 import io.carbide.deployment.ArtifactState;
+import java.io.IOException;
 import java.nio.file.Path;
 
 /** Puts one type of artifact to work on this node, and takes it away again. */
@@ -12,6 +13,11 @@ interface Deployer {
 
     /** Removes what {@link #deploy} put in place. */
     void undeploy(Artifact artifact);
+
+    /** Whether what {@link #deploy} put in place is still as it was (nothing edited or removed on disk). */
+    default boolean intact(Artifact artifact) throws IOException {
+        return true;
+    }
 
     static ArtifactState failed(Artifact artifact, String reason) {
         return new ArtifactState(artifact.name(), artifact.revision(), artifact.sha256(), ArtifactState.FAILED,

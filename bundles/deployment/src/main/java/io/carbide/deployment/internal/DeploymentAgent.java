@@ -75,6 +75,8 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
     private static final long NO_SOURCE_RETRY_MILLIS = 500;
     /** A sync that left this node behind runs again after this, never in a tight loop. */
     private static final long AGAIN_MILLIS = 50;
+    private static final long RETRY_FIRST_MILLIS = 1_000;
+    private static final long RETRY_MAX_MILLIS = 60_000;
     private static final Logger LOG = LoggerFactory.getLogger(DeploymentAgent.class);
 
     private final NodeIdentity node;
@@ -90,6 +92,9 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
         return thread;
     });
     private ScheduledFuture<?> nextSync;
+    /** The next retry of what did not settle, and the wait before it (doubling up to a minute). */
+    private ScheduledFuture<?> retry;
+    private long retryWait;
     private long nextSyncAt;
     /** Managers that have this node's report since they appeared in the view. */
     private final Set<String> reportedTo = ConcurrentHashMap.newKeySet();
@@ -127,14 +132,16 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
                 seconds(context, "carbide.health.maxLagSeconds", 30));
         ConfigurationDeployer configurations = new ConfigurationDeployer(configAdmin);
         this.copy = new LocalCopy(node.name(), new LocalState(dir.resolve("state.json")),
-                new VerifiedBlobs(dir.resolve("blobs")), Map.of(ArtifactType.BUNDLE, new BundleDeployer(context),
-                        ArtifactType.CONFIGURATION, configurations,
+                new VerifiedBlobs(dir.resolve("blobs")), new BundleDeployer(context, node.roles()),
+                Map.of(ArtifactType.CONFIGURATION, configurations,
                         ArtifactType.WEBAPP, new WebAppDeployer(dir.resolve("webapps"), () -> webAppHost)));
         this.guard = node.isReadOnly() ? new ConfigurationGuard(node, configurations, context) : null;
         this.guardRegistration = guard == null ? null
                 : context.registerService(ConfigurationListener.class, guard, null);
         String adopt = context.getProperty(ADOPT_PROPERTY);
         worker.execute(() -> restore(adopt == null || adopt.isBlank() ? null : adopt.strip()));
+        long check = Math.max(1, seconds(context, "carbide.deployment.checkSeconds", 30));
+        worker.scheduleWithFixedDelay(this::checkLocalCopy, check, check, TimeUnit.SECONDS);
     }
 
     private static long seconds(BundleContext context, String key, long fallback) {
@@ -179,6 +186,7 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
             startAdopting(adopt, "the start option -D" + ADOPT_PROPERTY + "=" + adopt);
         }
         restored = true;
+        scheduleRetryIfUnsettled();
         scheduleSync(0);
     }
 
@@ -333,6 +341,7 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
             lastSyncFailed = false;
             freshness.synced(revision, Math.max(sourceRevision, newest()));
             sendReport();
+            scheduleRetryIfUnsettled();
             if (newest() > revision) {
                 scheduleSync(AGAIN_MILLIS);
             }
@@ -364,22 +373,74 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
         // a repository adopted or recovered starts its terms anew: the old term would filter out its managers
         term = anew ? changes.term() : Math.max(term, changes.term());
         generation = changes.generation();
-        work.sort(Comparator.comparingLong(Artifact::revision));
-        long lastSaved = System.nanoTime();
-        for (Artifact change : work) {
-            copy.apply(change, source);
+        long[] lastSaved = {System.nanoTime()};
+        copy.apply(work, source, change -> {
             freshness.progressed();
             if (!changes.full()) {
                 revision = change.revision(); // every change up to here is in: a consistent point to resume from
             }
-            if (System.nanoTime() - lastSaved > 1_000_000_000L) {
-                copy.save(lineage, revision, term, generation);
-                lastSaved = System.nanoTime();
+            if (System.nanoTime() - lastSaved[0] > 1_000_000_000L) {
+                saveQuietly();
+                lastSaved[0] = System.nanoTime();
             }
-        }
+        });
         revision = changes.revision();
         copy.save(lineage, revision, term, generation);
         copy.dropUnreferencedContent();
+    }
+
+    private void saveQuietly() {
+        try {
+            copy.save(lineage, revision, term, generation);
+        } catch (IOException e) {
+            LOG.warn("Node {} could not record its progress ({}); it is recorded at the end of the batch", node.name(),
+                    e.getMessage());
+        }
+    }
+
+    /**
+     * Tries again what did not settle (content not fetched, a bundle that did not start), with a
+     * growing wait while nothing changes; a new batch tries it too.
+     */
+    private void retryUnsettled() {
+        if (worker.isShutdown() || !restored) {
+            return;
+        }
+        boolean settled = copy.retry(source().orElse(null));
+        sendReport();
+        if (!settled) {
+            retryWait = Math.min(RETRY_MAX_MILLIS, Math.max(RETRY_FIRST_MILLIS, retryWait * 2));
+            retry = worker.schedule(this::retryUnsettled, retryWait, TimeUnit.MILLISECONDS);
+        } else {
+            retryWait = 0;
+        }
+    }
+
+    /**
+     * Now and then (carbide.deployment.checkSeconds, 30 s by default): the local copy checked
+     * against what it should be, and repaired (see {@link LocalCopy#repair}).
+     */
+    private void checkLocalCopy() {
+        try {
+            if (restored && copy.repair(source().orElse(null))) {
+                sendReport();
+                scheduleRetryIfUnsettled();
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Node {} could not check its local copy: {}", node.name(), e.toString()); // and tries next time
+        }
+    }
+
+    /** After a batch or a restore: a retry soon if something did not settle, none otherwise. */
+    private void scheduleRetryIfUnsettled() {
+        if (retry != null) {
+            retry.cancel(false);
+        }
+        retryWait = 0;
+        if (!copy.settled()) {
+            retryWait = RETRY_FIRST_MILLIS;
+            retry = worker.schedule(this::retryUnsettled, retryWait, TimeUnit.MILLISECONDS);
+        }
     }
 
     /** Every manager hears which repository this node follows and what it runs. */
@@ -450,6 +511,8 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
             status.put("adopting", adopting);
         }
         status.put("ignored", offers.ignoredLines());
+        // bundles still wired to an updated or removed revision: 0 once every batch has been refreshed in
+        status.put("removalPending", copy.removalPending());
         if (lastProblem != null) {
             status.put("problem", lastProblem);
         }

@@ -5,6 +5,7 @@ import io.carbide.deployment.ArtifactState;
 import io.carbide.deployment.ArtifactType;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -17,9 +18,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * This node's copy of the repository it follows: the artifacts it holds, their verified content
- * ({@link VerifiedBlobs}), how each is deployed (by the {@link Deployer} of its type) and the file
- * that records all of it ({@link LocalState}). It applies one change at a time; deciding what to
- * apply, and from whom, is the {@link DeploymentAgent}'s job.
+ * ({@link VerifiedBlobs}), how each is deployed and the file that records all of it
+ * ({@link LocalState}). Changes arrive in batches (a sync's worth, or the whole copy at start):
+ * web applications and configurations are deployed as they come, bundles are staged and then
+ * settled together ({@link BundleDeployer}), so the order they arrive in does not matter. An
+ * artifact whose content cannot be fetched, or that does not deploy, is reported failed and
+ * blocks nothing else; {@link #retry} tries it again. Deciding what to apply, and from whom, is
+ * the {@link DeploymentAgent}'s job.
  */
 final class LocalCopy {
 
@@ -28,20 +33,25 @@ final class LocalCopy {
     private final String nodeName;
     private final LocalState store;
     private final VerifiedBlobs blobs;
-    private final Map<ArtifactType, Deployer> deployers;
+    private final BundleDeployer bundles;
+    private final Map<ArtifactType, Deployer> others;
     private final Map<String, Artifact> held = new ConcurrentHashMap<>();
     private final Map<String, ArtifactState> states = new ConcurrentHashMap<>();
+    /** Held artifacts whose content is not here yet: fetched again on {@link #retry}. */
+    private final Set<String> missing = ConcurrentHashMap.newKeySet();
 
-    LocalCopy(String nodeName, LocalState store, VerifiedBlobs blobs, Map<ArtifactType, Deployer> deployers) {
+    LocalCopy(String nodeName, LocalState store, VerifiedBlobs blobs, BundleDeployer bundles,
+            Map<ArtifactType, Deployer> others) {
         this.nodeName = nodeName;
         this.store = store;
         this.blobs = blobs;
-        this.deployers = deployers;
+        this.bundles = bundles;
+        this.others = others;
     }
 
     /**
-     * Deploys what the last run recorded, each artifact only after its content checked out against
-     * its digest.
+     * Deploys what the last run recorded, as one batch, each artifact only after its content
+     * checked out against its digest: the same result as deploying it live.
      *
      * @return the recorded state, with its revision lowered below any artifact whose content was
      *     missing or damaged, so that the next sync asks for it again
@@ -49,8 +59,7 @@ final class LocalCopy {
     LocalState.Snapshot restore() throws IOException {
         LocalState.Snapshot snapshot = store.read();
         long resumeFrom = snapshot.revision();
-        for (Artifact artifact : snapshot.artifacts().stream().sorted(Comparator.comparingLong(Artifact::revision))
-                .toList()) {
+        for (Artifact artifact : inRevisionOrder(snapshot.artifacts())) {
             Optional<Path> content = blobs.verified(artifact.sha256(), artifact.size());
             if (content.isEmpty()) {
                 LOG.warn("The local copy of {} is missing or damaged; it will be fetched again", artifact.name());
@@ -58,14 +67,28 @@ final class LocalCopy {
                 continue;
             }
             held.put(artifact.name(), artifact);
-            states.put(artifact.name(), deployers.get(artifact.type()).deploy(artifact, content.get()));
+            deploy(artifact, content.get());
         }
+        settleBundles();
         return new LocalState.Snapshot(snapshot.format(), snapshot.repositoryId(), resumeFrom, snapshot.term(),
                 snapshot.generation(), List.copyOf(held.values()));
     }
 
-    /** Applies one change: fetched (unless its content is here) and verified, then deployed; a tombstone undeploys. */
-    void apply(Artifact change, ArtifactSource source) throws IOException {
+    /**
+     * Applies changes in revision order (fetching and verifying what is not here; a tombstone
+     * undeploys), then settles the bundles of the batch together.
+     *
+     * @param applied told after each change, for progress
+     */
+    void apply(List<Artifact> changes, ArtifactSource source, java.util.function.Consumer<Artifact> applied) {
+        for (Artifact change : inRevisionOrder(changes)) {
+            applyOne(change, source);
+            applied.accept(change);
+        }
+        settleBundles();
+    }
+
+    private void applyOne(Artifact change, ArtifactSource source) {
         Artifact current = held.get(change.name());
         if (change.deleted()) {
             if (current != null) {
@@ -81,19 +104,139 @@ final class LocalCopy {
                     state.state(), state.reason()));
             return;
         }
-        Path content = blobs.receive(change.sha256(), change.size(), out -> source.fetch(change, out));
         if (current != null && current.type() != change.type()) {
-            deployers.get(current.type()).undeploy(current);
+            undeployContent(current);
         }
-        ArtifactState result = deployers.get(change.type()).deploy(change, content);
         held.put(change.name(), change);
-        states.put(change.name(), result);
-        if (ArtifactState.FAILED.equals(result.state())) {
-            LOG.warn("Node {} could not deploy {} (revision {}): {}", nodeName, change.name(), change.revision(),
-                    result.reason());
+        fetchAndDeploy(change, source);
+    }
+
+    private void fetchAndDeploy(Artifact artifact, ArtifactSource source) {
+        Path content;
+        try {
+            content = blobs.receive(artifact.sha256(), artifact.size(), out -> source.fetch(artifact, out));
+        } catch (IOException e) {
+            missing.add(artifact.name());
+            record(Deployer.failed(artifact, "content not fetched from " + source.name() + ": " + e.getMessage()));
+            return;
+        }
+        missing.remove(artifact.name());
+        deploy(artifact, content);
+    }
+
+    /** Puts one artifact whose content is here to work: a bundle is staged, the others deployed at once. */
+    private void deploy(Artifact artifact, Path content) {
+        if (artifact.type() == ArtifactType.BUNDLE) {
+            ArtifactState refused = bundles.stage(artifact, content);
+            states.put(artifact.name(), refused != null ? refused : Deployer.state(artifact, ArtifactState.INSTALLED));
+            if (refused != null) {
+                record(refused);
+            }
+            return;
+        }
+        record(others.get(artifact.type()).deploy(artifact, content));
+    }
+
+    /** Starts every bundle that should run, after the framework has taken the batch's changes in. */
+    private void settleBundles() {
+        List<Artifact> staged = held.values().stream()
+                .filter(a -> a.type() == ArtifactType.BUNDLE && !missing.contains(a.name()))
+                .filter(a -> !isRefused(states.get(a.name())))
+                .toList();
+        Map<String, ArtifactState> settled = bundles.settle(staged);
+        settled.forEach((name, state) -> {
+            ArtifactState before = states.get(name);
+            if (before == null || !before.state().equals(state.state()) || before.revision() != state.revision()
+                    || !before.reason().equals(state.reason())) {
+                record(state);
+            }
+        });
+    }
+
+    /** Fetches what is missing and starts what is not running yet; true when everything held is settled. */
+    boolean retry(ArtifactSource source) {
+        for (String name : List.copyOf(missing)) {
+            Artifact artifact = held.get(name);
+            if (artifact == null) {
+                missing.remove(name);
+            } else if (source != null) {
+                fetchAndDeploy(artifact, source);
+            }
+        }
+        settleBundles();
+        return settled();
+    }
+
+    /**
+     * Checks what is held against what it should be, cheaply unless something changed: content
+     * that was truncated or edited on disk is fetched again, and a web application whose unpacked
+     * files were changed is unpacked again from its verified content.
+     *
+     * @return true when something had to be repaired
+     */
+    boolean repair(ArtifactSource source) {
+        boolean repaired = false;
+        for (Artifact artifact : List.copyOf(held.values())) {
+            if (missing.contains(artifact.name())) {
+                continue;
+            }
+            try {
+                if (!blobs.intact(artifact.sha256(), artifact.size())) {
+                    LOG.warn("Node {}: the local copy of {} was damaged on disk; fetching it again", nodeName,
+                            artifact.name());
+                    repaired = true;
+                    refetch(artifact, source);
+                    continue;
+                }
+                Deployer deployer = others.get(artifact.type());
+                if (deployer != null && !deployer.intact(artifact)) {
+                    LOG.warn("Node {}: files of {} were changed on disk; deploying it again from its verified content",
+                            nodeName, artifact.name());
+                    repaired = true;
+                    deploy(artifact, blobs.get(artifact.sha256()).orElseThrow());
+                }
+            } catch (IOException e) {
+                LOG.warn("Node {} could not check {}: {}", nodeName, artifact.name(), e.getMessage());
+            }
+        }
+        return repaired;
+    }
+
+    /** Fetches content again; what runs keeps running (the framework and the web server have their own copies). */
+    private void refetch(Artifact artifact, ArtifactSource source) {
+        if (source == null) {
+            missing.add(artifact.name());
+            return;
+        }
+        try {
+            blobs.receive(artifact.sha256(), artifact.size(), out -> source.fetch(artifact, out));
+        } catch (IOException e) {
+            missing.add(artifact.name());
+            LOG.warn("Node {} could not fetch {} again from {}: {}", nodeName, artifact.name(), source.name(),
+                    e.getMessage());
+        }
+    }
+
+    /** Whether every held artifact is here and running (a role-refused bundle counts as settled: retrying it changes nothing). */
+    boolean settled() {
+        return missing.isEmpty() && states.values().stream()
+                .allMatch(s -> ArtifactState.ACTIVE.equals(s.state()) || isRefused(s));
+    }
+
+    private static boolean isRefused(ArtifactState state) {
+        return state != null && ArtifactState.FAILED.equals(state.state()) && state.reason().startsWith("refused: ");
+    }
+
+    /** Records an artifact's new state, with one log line. */
+    private void record(ArtifactState state) {
+        states.put(state.name(), state);
+        if (ArtifactState.FAILED.equals(state.state())) {
+            LOG.warn("Node {} could not deploy {} (revision {}): {}", nodeName, state.name(), state.revision(),
+                    state.reason());
         } else {
-            LOG.info("Deployed {} (revision {}, {}): {}", change.name(), change.revision(), change.type().label(),
-                    result.state());
+            Artifact artifact = held.get(state.name());
+            LOG.info("Deployed {} (revision {}, {}): {}", state.name(), state.revision(),
+                    artifact == null ? "?" : artifact.type().label(), state.state());
         }
     }
 
@@ -104,13 +247,23 @@ final class LocalCopy {
                 undeploy(gone, atRevision);
             }
         }
+        settleBundles();
     }
 
     private void undeploy(Artifact artifact, long atRevision) {
-        deployers.get(artifact.type()).undeploy(artifact);
+        undeployContent(artifact);
         held.remove(artifact.name());
         states.remove(artifact.name());
+        missing.remove(artifact.name());
         LOG.info("Undeployed {} (revision {})", artifact.name(), atRevision);
+    }
+
+    private void undeployContent(Artifact artifact) {
+        if (artifact.type() == ArtifactType.BUNDLE) {
+            bundles.remove(artifact);
+        } else {
+            others.get(artifact.type()).undeploy(artifact);
+        }
     }
 
     /** Records what is held as applied up to {@code revision} of {@code repositoryId}. */
@@ -122,6 +275,16 @@ final class LocalCopy {
     /** Drops content no held artifact refers to any more. */
     void dropUnreferencedContent() throws IOException {
         blobs.keepOnly(held.values().stream().map(Artifact::sha256).collect(Collectors.toSet()));
+    }
+
+    private static List<Artifact> inRevisionOrder(List<Artifact> artifacts) {
+        List<Artifact> ordered = new ArrayList<>(artifacts);
+        ordered.sort(Comparator.comparingLong(Artifact::revision));
+        return ordered;
+    }
+
+    int removalPending() {
+        return bundles.removalPending();
     }
 
     boolean isEmpty() {

@@ -29,6 +29,8 @@ final class VerifiedBlobs {
     }
 
     private final Path dir;
+    /** Size and modification time of each blob when it last checked out: a cheap look tells whether it changed since. */
+    private final java.util.Map<String, long[]> checked = new java.util.concurrent.ConcurrentHashMap<>();
 
     VerifiedBlobs(Path dir) throws IOException {
         this.dir = Files.createDirectories(dir);
@@ -60,16 +62,36 @@ final class VerifiedBlobs {
             read = in.transferTo(OutputStream.nullOutputStream());
         }
         if (read == size && HexFormat.of().formatHex(digest.digest()).equals(sha256)) {
+            checked.put(sha256, stamp(blob.get()));
             return blob;
         }
+        checked.remove(sha256);
         Files.deleteIfExists(blob.get());
         return Optional.empty();
     }
 
+    /**
+     * Whether the blob is as it was when it last checked out, by its size and modification time;
+     * when it is not (truncated, edited, deleted), its digest is checked again, and a damaged copy
+     * is deleted so that it is fetched again.
+     */
+    boolean intact(String sha256, long size) throws IOException {
+        long[] stamp = checked.get(sha256);
+        Path blob = dir.resolve(sha256);
+        if (stamp != null && Files.isRegularFile(blob) && java.util.Arrays.equals(stamp, stamp(blob))) {
+            return true;
+        }
+        return verified(sha256, size).isPresent();
+    }
+
+    private static long[] stamp(Path blob) throws IOException {
+        return new long[] {Files.size(blob), Files.getLastModifiedTime(blob).toMillis()};
+    }
+
+    /** The content with this digest: the copy here if it still checks out, else fetched through {@code transfer}. */
     Path receive(String sha256, long size, Transfer transfer) throws IOException {
-        Optional<Path> existing = get(sha256);
-        if (existing.isPresent()) {
-            return existing.get();
+        if (intact(sha256, size)) {
+            return dir.resolve(sha256);
         }
         Path part = Files.createTempFile(dir, sha256.substring(0, 12) + "-", ".part");
         try {
@@ -88,6 +110,7 @@ final class VerifiedBlobs {
             }
             Path blob = dir.resolve(sha256);
             Files.move(part, blob, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            checked.put(sha256, stamp(blob));
             return blob;
         } finally {
             Files.deleteIfExists(part);
@@ -99,6 +122,7 @@ final class VerifiedBlobs {
         try (Stream<Path> files = Files.list(dir)) {
             for (Path blob : (Iterable<Path>) files::iterator) {
                 if (!digests.contains(blob.getFileName().toString())) {
+                    checked.remove(blob.getFileName().toString());
                     Files.deleteIfExists(blob);
                 }
             }

@@ -3,23 +3,32 @@ package io.carbide.deployment.internal;
 import io.carbide.deployment.Artifact;
 import io.carbide.deployment.ArtifactState;
 import io.carbide.deployment.WebAppHost;
+import io.carbide.node.AtomicFile;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Enumeration;
+import java.util.List;
+import java.util.TreeMap;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
 /**
- * Deploys static web applications: the zip is unpacked into
- * {@code data/deployment/webapps/NAME-SHA/} (into a scratch folder first, renamed when complete)
- * and served at {@code /NAME/} on the client port. Every entry is checked again to stay inside the
+ * Deploys static web applications: the zip is unpacked into a fresh folder under
+ * {@code data/deployment/webapps/NAME/} (into a scratch folder first, renamed when complete) and
+ * served at {@code /NAME/} on the client port. Every entry is checked again to stay inside the
  * folder, whatever the manager validated.
+ *
+ * <p>What was unpacked is listed beside the folder ({@code FOLDER.files}: each file's path, size
+ * and modification time), so a look at the folder tells whether anything in it was changed,
+ * added or removed since; then it is unpacked again from the verified zip ({@link #intact}).
  */
 final class WebAppDeployer implements Deployer {
 
@@ -42,10 +51,11 @@ final class WebAppDeployer implements Deployer {
             return Deployer.failed(artifact, "this node has no web application host (the carbide-serving bundle)");
         }
         String name = contextName(artifact.name());
-        Path folder = webapps.resolve(name + "-" + artifact.sha256().substring(0, 16));
         try {
-            if (!Files.isDirectory(folder)) {
-                unpack(content, folder);
+            Path folder = current(artifact);
+            if (folder == null) {
+                folder = unpack(content, appFolder(name).resolve(artifact.sha256().substring(0, 16) + "-"
+                        + Long.toString(System.currentTimeMillis(), 36)));
             }
             server.publish(name, folder);
             removeOtherVersions(name, folder);
@@ -54,6 +64,12 @@ final class WebAppDeployer implements Deployer {
             return Deployer.failed(artifact, "web application " + artifact.name() + " could not be unpacked: "
                     + e.getMessage());
         }
+    }
+
+    /** Whether the unpacked files of this artifact are all there and unchanged. */
+    @Override
+    public boolean intact(Artifact artifact) throws IOException {
+        return current(artifact) != null;
     }
 
     @Override
@@ -65,14 +81,37 @@ final class WebAppDeployer implements Deployer {
         }
         try {
             removeOtherVersions(name, null);
+            Files.deleteIfExists(appFolder(name));
         } catch (IOException ignored) {
             // leftovers are cleared at the next deploy of this name
         }
     }
 
-    private void unpack(Path zip, Path folder) throws IOException {
-        Files.createDirectories(webapps);
-        Path scratch = Files.createTempDirectory(webapps, ".unpack-");
+    private Path appFolder(String name) {
+        return webapps.resolve(name);
+    }
+
+    /** The unpacked folder of exactly this content whose files match its list, or null. */
+    private Path current(Artifact artifact) throws IOException {
+        Path app = appFolder(contextName(artifact.name()));
+        if (!Files.isDirectory(app)) {
+            return null;
+        }
+        String prefix = artifact.sha256().substring(0, 16) + "-";
+        try (Stream<Path> folders = Files.list(app)) {
+            for (Path folder : (Iterable<Path>) folders::iterator) {
+                if (Files.isDirectory(folder) && folder.getFileName().toString().startsWith(prefix)
+                        && list(folder).equals(recorded(folder))) {
+                    return folder;
+                }
+            }
+        }
+        return null;
+    }
+
+    private Path unpack(Path zip, Path folder) throws IOException {
+        Files.createDirectories(folder.getParent());
+        Path scratch = Files.createTempDirectory(folder.getParent(), ".unpack-");
         try (ZipFile archive = new ZipFile(zip.toFile())) {
             for (Enumeration<? extends ZipEntry> entries = archive.entries(); entries.hasMoreElements(); ) {
                 ZipEntry entry = entries.nextElement();
@@ -90,20 +129,60 @@ final class WebAppDeployer implements Deployer {
                 }
             }
             Files.move(scratch, folder, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFile.write(listFile(folder), String.join("\n", list(folder)).getBytes(StandardCharsets.UTF_8));
+            return folder;
         } finally {
             delete(scratch);
         }
     }
 
+    /** Each file under {@code folder}: its relative path, size and modification time, one per line, sorted. */
+    private static List<String> list(Path folder) throws IOException {
+        TreeMap<String, String> files = new TreeMap<>();
+        try (Stream<Path> paths = Files.walk(folder)) {
+            for (Path file : (Iterable<Path>) paths.filter(Files::isRegularFile)::iterator) {
+                files.put(folder.relativize(file).toString(), Files.size(file) + " "
+                        + Files.getLastModifiedTime(file).toMillis());
+            }
+        }
+        List<String> lines = new ArrayList<>();
+        files.forEach((path, stamp) -> lines.add(path + "\t" + stamp));
+        return lines;
+    }
+
+    private static List<String> recorded(Path folder) throws IOException {
+        Path list = listFile(folder);
+        if (!Files.isRegularFile(list)) {
+            return List.of("(no list)");
+        }
+        String text = Files.readString(list, StandardCharsets.UTF_8);
+        return text.isEmpty() ? List.of() : List.of(text.split("\n"));
+    }
+
+    private static Path listFile(Path folder) {
+        return folder.resolveSibling(folder.getFileName() + ".files");
+    }
+
     private void removeOtherVersions(String name, Path keep) throws IOException {
-        if (!Files.isDirectory(webapps)) {
+        // an earlier version unpacked into webapps/NAME-SHA16 directly
+        try (Stream<Path> legacy = Files.list(webapps)) {
+            for (Path folder : (Iterable<Path>) legacy::iterator) {
+                String fileName = folder.getFileName().toString();
+                if (fileName.startsWith(name + "-") && fileName.length() == name.length() + 17
+                        && fileName.substring(name.length() + 1).matches("[0-9a-f]{16}")) {
+                    delete(folder);
+                }
+            }
+        }
+        Path app = appFolder(name);
+        if (!Files.isDirectory(app)) {
             return;
         }
-        try (Stream<Path> folders = Files.list(webapps)) {
-            for (Path folder : (Iterable<Path>) folders::iterator) {
-                String fileName = folder.getFileName().toString();
-                if (fileName.startsWith(name + "-") && fileName.length() == name.length() + 17 && !folder.equals(keep)) {
-                    delete(folder);
+        try (Stream<Path> entries = Files.list(app)) {
+            for (Path entry : (Iterable<Path>) entries::iterator) {
+                boolean kept = keep != null && (entry.equals(keep) || entry.equals(listFile(keep)));
+                if (!kept) {
+                    delete(entry);
                 }
             }
         }

@@ -3,6 +3,7 @@ package io.carbide.management.internal;
 import io.carbide.cluster.NoQuorumException;
 import io.carbide.deployment.Artifact;
 import io.carbide.deployment.ArtifactRepository;
+import io.carbide.deployment.ArtifactNames;
 import io.carbide.deployment.ArtifactType;
 import io.carbide.deployment.FleetAuthority;
 import io.carbide.deployment.InvalidArtifactException;
@@ -24,7 +25,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.regex.Pattern;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -46,7 +46,6 @@ public class DeployFolderUploads {
 
     static final String MAX_UPLOAD_PROPERTY = "carbide.management.maxUploadBytes";
     static final long DEFAULT_MAX_UPLOAD = 512L * 1024 * 1024;
-    private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,199}");
     /** How long a request waits for a manager that just joined to know whether it is the authority. */
     private static final Duration DECISION_WAIT = Duration.ofSeconds(5);
     private static final Logger LOG = LoggerFactory.getLogger(DeployFolderUploads.class);
@@ -110,9 +109,9 @@ public class DeployFolderUploads {
 
     /** Checks an artifact name from a URL: a plain file name of a type Carbide deploys. */
     public static String checkName(String name) throws Refused {
-        if (name == null || !SAFE_NAME.matcher(name).matches() || name.contains("..")) {
-            throw new Refused(400, "'" + name + "' is not an artifact name: use a plain file name such as hello.jar, "
-                    + "hello.cfg or site.zip (letters, digits, '.', '_', '+', '-')");
+        String refusal = ArtifactNames.refusal(name);
+        if (refusal != null) {
+            throw new Refused(400, refusal);
         }
         if (ArtifactType.of(name).isEmpty()) {
             throw new Refused(400, "'" + name + "' is not a type Carbide deploys: name it .jar (bundle), "

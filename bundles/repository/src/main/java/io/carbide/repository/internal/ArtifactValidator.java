@@ -1,5 +1,6 @@
 package io.carbide.repository.internal;
 
+import io.carbide.deployment.ArtifactNames;
 import io.carbide.deployment.ArtifactType;
 import io.carbide.deployment.InvalidArtifactException;
 import java.io.IOException;
@@ -12,7 +13,6 @@ import java.util.Enumeration;
 import java.util.List;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
-import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import org.apache.felix.cm.file.ConfigurationHandler;
@@ -25,17 +25,15 @@ import org.osgi.framework.Version;
  */
 final class ArtifactValidator {
 
-    /** Artifact names end up in paths and URLs: keep them plain. */
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
     static final long MAX_WEBAPP_ENTRIES = 100_000;
 
     private ArtifactValidator() {
     }
 
     static ArtifactType validate(String name, Path file) throws InvalidArtifactException {
-        if (!NAME.matcher(name).matches()) {
-            throw new InvalidArtifactException(name + ": artifact names may use letters, digits, '.', '_' and '-' "
-                    + "only (up to 200); rename the file");
+        String badName = ArtifactNames.refusal(name);
+        if (badName != null) {
+            throw new InvalidArtifactException(badName);
         }
         ArtifactType type = ArtifactType.of(name).orElseThrow(() -> new InvalidArtifactException(name
                 + ": unknown artifact type; deploy bundles (.jar), configurations (.cfg, .config) or web "

@@ -18,16 +18,64 @@ import java.util.regex.Pattern;
 /**
  * Content-addressed files: each stored under its SHA-256. A file is copied beside its final place
  * while its digest is computed, forced to disk, then renamed into place atomically, so a blob is
- * either whole or absent, whatever happens to the process.
+ * either whole or absent, whatever happens to the process. What is served is checked first
+ * ({@link #verified}): a blob damaged on disk since is set aside in {@code damaged/}, never sent.
  */
 final class BlobStore {
 
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
     private final Path dir;
+    /** Size and modification time of each blob when it last checked out: a cheap look tells whether it changed since. */
+    private final java.util.Map<String, long[]> checked = new java.util.concurrent.ConcurrentHashMap<>();
 
     BlobStore(Path dir) throws IOException {
         this.dir = Files.createDirectories(dir);
+    }
+
+    /**
+     * The blob, if it still holds what its name says: checked by size and modification time when
+     * it checked out before, by its digest otherwise. A damaged blob is moved to {@code damaged/}
+     * beside the store (kept for the operator to look at) and reported as absent.
+     *
+     * @return the blob, or empty when it is absent or was damaged
+     */
+    Optional<Path> verified(String sha256) throws IOException {
+        Optional<Path> blob = get(sha256);
+        if (blob.isEmpty()) {
+            return blob;
+        }
+        long[] stamp = checked.get(sha256);
+        if (stamp != null && java.util.Arrays.equals(stamp, stamp(blob.get()))) {
+            return blob;
+        }
+        if (digest(blob.get()).equals(sha256)) {
+            checked.put(sha256, stamp(blob.get()));
+            return blob;
+        }
+        checked.remove(sha256);
+        Path aside = Files.createDirectories(dir.resolveSibling("damaged"))
+                .resolve(sha256 + "." + System.currentTimeMillis());
+        Files.move(blob.get(), aside, StandardCopyOption.ATOMIC_MOVE);
+        throw new DamagedContentException(sha256, aside);
+    }
+
+    /** A blob whose content no longer matches its digest; it was moved to {@link #aside()}. */
+    static final class DamagedContentException extends IOException {
+        private final Path aside;
+
+        DamagedContentException(String sha256, Path aside) {
+            super("content " + sha256.substring(0, 12) + " is damaged on disk (set aside as " + aside + ")");
+            this.aside = aside;
+        }
+
+        Path aside() {
+            return aside;
+        }
+    }
+
+    private static long[] stamp(Path blob) throws IOException {
+        return new long[] {Files.size(blob), Files.getLastModifiedTime(blob).toMillis()};
     }
 
     /** The stored digest and size of {@code source}, which is copied in unless already there. */

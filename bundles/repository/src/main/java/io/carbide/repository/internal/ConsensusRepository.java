@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -80,6 +81,15 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
     private final Map<String, String> authors = new ConcurrentHashMap<>();
     private final List<RepositoryListener> listeners = new CopyOnWriteArrayList<>();
     private final AtomicBoolean beginning = new AtomicBoolean();
+    /** Names of artifacts whose content was found damaged here, until it is fetched again. */
+    private final Set<String> damagedNames = ConcurrentHashMap.newKeySet();
+    /** Reads every blob once after a start: off the events thread, which must stay quick. */
+    private final ScheduledExecutorService contentCheck = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "carbide-content-check");
+        thread.setDaemon(true);
+        thread.setPriority(Thread.MIN_PRIORITY);
+        return thread;
+    });
     private final ScheduledExecutorService events = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread thread = new Thread(r, "carbide-repository-events");
         thread.setDaemon(true);
@@ -99,6 +109,7 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
         blobs.removeIncomplete();
         this.holders = new BlobHolders(node.name(), cluster, blobs, consensus::state);
         machine.addListener(this);
+        contentCheck.schedule(this::checkAllContent, 5, java.util.concurrent.TimeUnit.SECONDS);
         LOG.info("Artifact repository {}: {} at revision {}, {} artifacts", dir,
                 machine.repositoryId().isEmpty() ? "waiting for the managers" : machine.repositoryId(), machine.revision(),
                 machine.artifacts().size());
@@ -108,6 +119,7 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
     void close() {
         machine.removeListener(this);
         holders.close();
+        contentCheck.shutdownNow();
         events.shutdownNow();
     }
 
@@ -157,9 +169,53 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
         return machine.history(name);
     }
 
+    /** The content with this digest, checked first: damaged content is never served (see {@link #damaged}). */
     @Override
     public Optional<Path> content(String sha256) {
-        return blobs.get(sha256);
+        try {
+            return blobs.verified(sha256);
+        } catch (BlobStore.DamagedContentException damage) {
+            damaged(sha256, damage);
+            return Optional.empty();
+        } catch (IOException unreadable) {
+            LOG.warn("Manager {} could not read the content {}: {}", node.name(), sha256.substring(0, 12),
+                    unreadable.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Content found damaged on disk: named in the log, in status ({@code damagedContent}) and so in
+     * the API and console, and fetched again from another manager; meanwhile workers take it from
+     * another manager or report the artifact failed, and nothing else waits for it.
+     */
+    private void damaged(String sha256, BlobStore.DamagedContentException damage) {
+        List<Artifact> affected = machine.artifacts().stream().filter(a -> a.sha256().equals(sha256)).toList();
+        affected.forEach(a -> damagedNames.add(a.name()));
+        LOG.error("Manager {}: {} ({}); it is fetched again from another manager, and not served meanwhile",
+                node.name(), damage.getMessage(), affected.stream().map(Artifact::name).toList());
+        affected.forEach(holders::ensureHeld);
+    }
+
+    /**
+     * Checks every committed artifact's content once, in the background, after a start: a blob
+     * damaged while the manager was down is found before a worker asks for it.
+     */
+    private void checkAllContent() {
+        long started = System.nanoTime();
+        int checkedCount = 0;
+        for (Artifact artifact : machine.artifacts()) {
+            if (Thread.currentThread().isInterrupted()) {
+                return;
+            }
+            content(artifact.sha256());
+            checkedCount++;
+        }
+        if (checkedCount > 0) {
+            LOG.info("Manager {} checked the content of {} artifacts in {} ms{}", node.name(), checkedCount,
+                    (System.nanoTime() - started) / 1_000_000, damagedNames.isEmpty() ? ""
+                            : "; damaged: " + damagedNames);
+        }
     }
 
     @Override
@@ -385,6 +441,8 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
         List<String> missing = missingContent();
         status.put("holdsAllContent", missing.isEmpty());
         status.put("missingContent", missing);
+        damagedNames.removeIf(name -> !missing.contains(name)); // fetched again since
+        status.put("damagedContent", List.copyOf(damagedNames));
         List<Map<String, Object>> stored = new ArrayList<>();
         for (Artifact artifact : machine.artifacts()) {
             Map<String, Object> entry = new LinkedHashMap<>();
