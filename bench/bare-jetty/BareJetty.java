@@ -12,7 +12,8 @@ import org.eclipse.jetty.util.resource.ResourceFactory;
 
 /**
  * Bare Jetty 12 for the serving benchmark: the same static files as a Carbide worker, at
- * /NAME/ from a folder, with Jetty's own DefaultServlet, and a servlet at /hello that answers
+ * /NAME/ from a folder, with Jetty's own DefaultServlet and the same features on (ETags, ranges,
+ * precompressed files), and a servlet at /hello that answers
  * like the example servlet. The same servlet stack (ee10) as Felix HTTP uses, and no OSGi.
  *   java -cp 'bench/target/bare-jetty/lib/*' bench/bare-jetty/BareJetty.java PORT NAME FOLDER
  */
@@ -30,8 +31,14 @@ public class BareJetty {
         ServletContextHandler context = new ServletContextHandler("/");
         context.setBaseResource(ResourceFactory.of(context).newResource(folder));
         ServletHolder files = new ServletHolder("static", DefaultServlet.class);
+        // the same features as a Carbide worker's web applications
         files.setInitParameter("dirAllowed", "false");
         files.setInitParameter("pathInfoOnly", "true");
+        files.setInitParameter("etags", "true");
+        files.setInitParameter("precompressed", "true");
+        files.setInitParameter("maxCacheSize", String.valueOf(16 * 1024 * 1024));
+        files.setInitParameter("maxCachedFileSize", String.valueOf(256 * 1024));
+        files.setInitParameter("maxCachedFiles", "2048");
         context.addServlet(files, "/" + name + "/*");
         context.addServlet(new ServletHolder(new HttpServlet() {
             @Override

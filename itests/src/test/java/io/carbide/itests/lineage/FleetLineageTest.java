@@ -133,7 +133,12 @@ class FleetLineageTest {
         }
         start(mgr1);
         mgr1.awaitStatus(s -> replication(s).get("authority").getAsBoolean(), CONVERGE, "mgr-1 the authority again");
-        assertEquals(Set.of("hello-servlet.jar", "hello-site.zip", "hello.cfg"), names(mgr1.deployDir()));
+        Set<String> all = Set.of("hello-servlet.jar", "hello-site.zip", "hello.cfg");
+        long deadline = System.nanoTime() + CONVERGE.toNanos(); // the folder is written back on its own thread
+        while (!names(mgr1.deployDir()).equals(all) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertEquals(all, names(mgr1.deployDir()));
         assertEquals(3, mgr1.statusJson().getAsJsonObject("repository").get("revision").getAsLong(),
                 "a start with an empty deploy/ records nothing");
         assertEquals(lineage, repositoryId(mgr1));

@@ -172,7 +172,8 @@ class ManagementApiTest {
         ManagementClient.Response upload = api.putFile("/api/artifacts/hello-site.zip", Artifacts.helloSite());
         assertEquals(201, upload.status(), upload.body());
         assertEquals("created", upload.json().get("change").getAsString());
-        assertTrue(Files.isRegularFile(manager.deployDir().resolve("hello-site.zip")),
+        // the deploy folder follows committed changes on its own thread, a moment after the 201
+        assertTrue(awaitRegularFile(manager.deployDir().resolve("hello-site.zip")),
                 "the upload landed in deploy/, like a dropped file");
         api.await("/api/artifacts/hello-site.zip", a -> stateOn(a, "w1").equals("active"), CONVERGE,
                 "hello-site.zip active on w1");
@@ -331,5 +332,21 @@ class ManagementApiTest {
         assertEquals(429, paused.status(), "even the right password waits while the address is paused");
         assertTrue(paused.error().contains("too many failed log-ins"), paused.error());
         assertTrue(manager.logContains("5 failed management log-ins in a row from 127.0.0.1"), manager.logTail());
+    }
+
+    private static boolean awaitRegularFile(Path file) throws IOException {
+        long deadline = System.nanoTime() + CONVERGE.toNanos();
+        while (!Files.isRegularFile(file)) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException(e);
+            }
+        }
+        return true;
     }
 }

@@ -126,6 +126,10 @@ final class WebAppDeployer implements Deployer {
                     try (InputStream in = archive.getInputStream(entry)) {
                         Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
                     }
+                    if (entry.getLastModifiedTime() != null) {
+                        // every worker then answers the same Last-Modified, whenever it unpacked the site
+                        Files.setLastModifiedTime(target, entry.getLastModifiedTime());
+                    }
                 }
             }
             Files.move(scratch, folder, StandardCopyOption.ATOMIC_MOVE);

@@ -11,7 +11,9 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.servlet.whiteboard.HttpWhiteboardConstants;
 import org.slf4j.Logger;
@@ -19,41 +21,105 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Puts each published web application on the client port at {@code /<name>/}, through the
- * servlet whiteboard: one servlet per application, replaced atomically when a new version is
- * published (the new registration is in place before the old one goes).
+ * servlet whiteboard: one servlet per application ({@link WebAppResources}, Jetty's own resource
+ * handling), replaced atomically when a new version is published (the new registration is in
+ * place before the old one goes).
+ *
+ * <p>Its configuration, PID {@value #PID}, is best deployed as {@code io.carbide.serving.cfg} into
+ * the manager's {@code deploy/}: every worker then serves alike. {@code cacheControl} is the
+ * {@code Cache-Control} of every web application's files (none by default: browsers revalidate
+ * with the ETag), {@code cacheControl.NAME} that of web application NAME. {@code cacheMegabytes}
+ * (default 16, 0 for none) is the memory each web application keeps its small files in.
  */
-@Component(service = WebAppHost.class)
+@Component(service = WebAppHost.class, configurationPid = StaticWebApps.PID,
+        configurationPolicy = ConfigurationPolicy.OPTIONAL)
 public class StaticWebApps implements WebAppHost {
 
+    static final String PID = "io.carbide.serving";
     private static final Logger LOG = LoggerFactory.getLogger(StaticWebApps.class);
+    /** Memory for each web application's most used files, unless configured: a worker's heap is small. */
+    private static final int CACHE_MEGABYTES = 16;
+    private static final int CACHED_FILE_BYTES = 256 * 1024;
 
     private final NodeIdentity node;
     private final BundleContext context;
     private final Map<String, ServiceRegistration<Servlet>> published = new ConcurrentHashMap<>();
+    private final Map<String, Path> roots = new ConcurrentHashMap<>();
+    private volatile Map<String, Object> settings;
 
     @Activate
-    public StaticWebApps(@Reference NodeIdentity node, BundleContext context) {
+    public StaticWebApps(@Reference NodeIdentity node, BundleContext context, Map<String, Object> settings) {
         this.node = node;
         this.context = context;
+        this.settings = settings;
+    }
+
+    /** New settings: every web application is published again with them. */
+    @Modified
+    synchronized void modified(Map<String, Object> settings) {
+        this.settings = settings;
+        roots.forEach(this::register);
+        LOG.info("Web application settings changed ({}): {} web applications serve with them", PID, roots.size());
     }
 
     @Override
     public synchronized void publish(String name, Path root) {
+        roots.put(name, root);
+        register(name, root);
+        LOG.info("Serving web application {} at http://127.0.0.1:{}/{}/", name, node.clientPort(), name);
+    }
+
+    private void register(String name, Path root) {
         Hashtable<String, Object> properties = new Hashtable<>();
         properties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_SERVLET_PATTERN, new String[] {"/" + name + "/*"});
         properties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_SERVLET_NAME, "webapp-" + name);
         properties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_TARGET, node.clientHttpTarget());
-        ServiceRegistration<Servlet> next = context.registerService(Servlet.class, new StaticFileServlet(root),
-                properties);
+        String init = HttpWhiteboardConstants.HTTP_WHITEBOARD_SERVLET_INIT_PARAM_PREFIX;
+        properties.put(init + "baseResource", root.toUri().toString());
+        properties.put(init + "pathInfoOnly", "true");
+        properties.put(init + "dirAllowed", "false");
+        properties.put(init + "etags", "true");
+        properties.put(init + "precompressed", "true"); // index.html.gz or .br beside index.html, when the client takes it
+        properties.put(init + "welcomeServlets", "false");
+        // small files are kept in memory, checked against the disk at most once a second
+        properties.put(init + "maxCacheSize", String.valueOf(cacheBytes()));
+        properties.put(init + "maxCachedFileSize", String.valueOf(CACHED_FILE_BYTES));
+        properties.put(init + "maxCachedFiles", "2048");
+        properties.put(init + "redirectWelcome", "false");
+        String cacheControl = cacheControl(name);
+        if (!cacheControl.isEmpty()) {
+            properties.put(init + "cacheControl", cacheControl);
+        }
+        ServiceRegistration<Servlet> next = context.registerService(Servlet.class, new WebAppResources(), properties);
         ServiceRegistration<Servlet> previous = published.put(name, next);
         if (previous != null) {
             previous.unregister();
         }
-        LOG.info("Serving web application {} at http://127.0.0.1:{}/{}/", name, node.clientPort(), name);
+    }
+
+    private int cacheBytes() {
+        Object configured = settings.get("cacheMegabytes");
+        if (configured != null) {
+            try {
+                return Math.max(0, Math.min(1024, Integer.parseInt(configured.toString().strip()))) * 1024 * 1024;
+            } catch (NumberFormatException e) {
+                LOG.warn("{}: cacheMegabytes = '{}' is not a number of megabytes; {} is used", PID, configured,
+                        CACHE_MEGABYTES);
+            }
+        }
+        return CACHE_MEGABYTES * 1024 * 1024;
+    }
+
+    private String cacheControl(String name) {
+        Map<String, Object> current = settings;
+        Object own = current.get("cacheControl." + name);
+        Object all = current.get("cacheControl");
+        return own != null ? own.toString().strip() : all != null ? all.toString().strip() : "";
     }
 
     @Override
     public synchronized void unpublish(String name) {
+        roots.remove(name);
         ServiceRegistration<Servlet> previous = published.remove(name);
         if (previous != null) {
             previous.unregister();

@@ -1,0 +1,163 @@
+package io.carbide.serving.internal;
+
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletRequestWrapper;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.ServletResponseWrapper;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.Collections;
+import java.util.Enumeration;
+import org.eclipse.jetty.ee10.servlet.ResourceServlet;
+import org.eclipse.jetty.http.content.HttpContent;
+import org.eclipse.jetty.ee10.servlet.ServletApiRequest;
+import org.eclipse.jetty.ee10.servlet.ServletApiResponse;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.server.handler.ContextHandler;
+import org.eclipse.jetty.util.URIUtil;
+
+/**
+ * Jetty's own static resource handling (ETag and 304, Last-Modified, Range and If-Range with 206
+ * and 416, HEAD, precompressed {@code .gz}/{@code .br} siblings, welcome files, no directory
+ * listing, no path escaping the folder) for one web application folder, under the servlet
+ * whiteboard.
+ *
+ * <p>Jetty's {@link ResourceServlet} looks for Jetty's own context handler when it is initialised,
+ * and the whiteboard hands it a wrapped servlet context, registered from a thread that is in no
+ * request. So it is initialised on its first request instead, where Jetty's current context is
+ * the one serving the client port.
+ *
+ * <p>The whiteboard also wraps every request and response, and Jetty serves a wrapped response
+ * through the servlet API, without a Content-Length and with a copy of every byte (a fifth of the
+ * throughput of small files). The path of the file is all this servlet needs from the whiteboard's
+ * request, so it is read there and the file is then served on Jetty's own request and response.
+ */
+final class WebAppResources extends ResourceServlet {
+
+    private static final long serialVersionUID = 1L;
+    /** The file's path within the web application, as the whiteboard's request gave it. */
+    private static final String PATH = WebAppResources.class.getName() + ".path";
+    private transient volatile boolean initialised;
+
+    @Override
+    public void init() {
+        // deferred to the first request: see the class comment
+    }
+
+    @Override
+    protected void service(HttpServletRequest request, HttpServletResponse response)
+            throws ServletException, IOException {
+        if (!initialised) {
+            synchronized (this) {
+                if (!initialised) {
+                    super.init();
+                    initialised = true;
+                }
+            }
+        }
+        if (request.getHeader("Range") != null && request.getHeader("If-Range") != null && !rangeStillValid(request)) {
+            super.service(new WholeFileRequest(request), response);
+            return;
+        }
+        ServletRequest jettyRequest = innermost(request);
+        ServletResponse jettyResponse = innermost(response);
+        if (jettyRequest instanceof ServletApiRequest own && jettyResponse instanceof ServletApiResponse ownResponse
+                && request.getDispatcherType() == DispatcherType.REQUEST) {
+            own.setAttribute(PATH, URIUtil.encodePath(request.getPathInfo() == null ? "/" : request.getPathInfo()));
+            try {
+                super.service(own, ownResponse);
+            } finally {
+                own.removeAttribute(PATH);
+            }
+        } else {
+            super.service(request, response);
+        }
+    }
+
+    @Override
+    protected String getEncodedPathInContext(HttpServletRequest request, boolean included) {
+        // a welcome file is forwarded to, through the whiteboard again: that request has its own path
+        Object path = request.getDispatcherType() == DispatcherType.REQUEST ? request.getAttribute(PATH) : null;
+        return path != null ? path.toString() : super.getEncodedPathInContext(request, included);
+    }
+
+    /**
+     * Jetty's resource service ignores If-Range, so a client resuming a download of a file that
+     * changed would get a range of the new file glued to the start of the old one. The range holds
+     * only while the file is the one the client saw: same ETag (a web application's files never
+     * change in place, a new version unpacks into a new folder, so the tag changes with the
+     * content), or the same Last-Modified date.
+     */
+    private boolean rangeStillValid(HttpServletRequest request) throws IOException {
+        String ifRange = request.getHeader("If-Range").strip();
+        HttpContent content = getResourceService().getHttpContentFactory()
+                .getContent(URIUtil.encodePath(request.getPathInfo() == null ? "/" : request.getPathInfo()));
+        if (content == null) {
+            return true; // nothing there: the service answers 404 whatever the headers
+        }
+        if (ifRange.endsWith("\"")) {
+            String etag = content.getETagValue();
+            return etag != null && opaque(etag).equals(opaque(ifRange));
+        }
+        return ifRange.equals(content.getLastModifiedValue());
+    }
+
+    private static String opaque(String etag) {
+        return etag.startsWith("W/") ? etag.substring(2) : etag;
+    }
+
+    /** The request without its Range: the whole file, 200. */
+    private static final class WholeFileRequest extends HttpServletRequestWrapper {
+        WholeFileRequest(HttpServletRequest request) {
+            super(request);
+        }
+
+        @Override
+        public String getHeader(String name) {
+            return isRange(name) ? null : super.getHeader(name);
+        }
+
+        @Override
+        public Enumeration<String> getHeaders(String name) {
+            return isRange(name) ? Collections.emptyEnumeration() : super.getHeaders(name);
+        }
+
+        @Override
+        public Enumeration<String> getHeaderNames() {
+            return Collections.enumeration(Collections.list(super.getHeaderNames()).stream()
+                    .filter(name -> !isRange(name)).toList());
+        }
+
+        private static boolean isRange(String name) {
+            return name.equalsIgnoreCase("Range") || name.equalsIgnoreCase("If-Range");
+        }
+    }
+
+    private static ServletRequest innermost(ServletRequest request) {
+        while (request instanceof ServletRequestWrapper wrapper) {
+            request = wrapper.getRequest();
+        }
+        return request;
+    }
+
+    private static ServletResponse innermost(ServletResponse response) {
+        while (response instanceof ServletResponseWrapper wrapper) {
+            response = wrapper.getResponse();
+        }
+        return response;
+    }
+
+    @Override
+    protected ServletContextHandler initContextHandler(ServletContext servletContext) {
+        if (ContextHandler.getCurrentContext() instanceof ContextHandler.ScopedContext scoped
+                && scoped.getContextHandler() instanceof ServletContextHandler handler) {
+            return handler;
+        }
+        return super.initContextHandler(servletContext);
+    }
+}
