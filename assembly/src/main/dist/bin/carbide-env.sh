@@ -4,31 +4,44 @@
 CARBIDE_HOME="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 carbide_usage() {
-  cat <<USAGE
-Usage: bin/$(basename "$0") [options]
-  -Dprofile=NAME        worker, manager, default (the default) or any profiles/NAME.profile
-  -DportOffset=N        shift every port by N (client 9763+N, management 9443+N, cluster 4000+N)
-  -Dcarbide.base=DIR    the node's own data/, deploy/, logs/ (and optional conf/); default: $CARBIDE_HOME
-  -Dnode=NAME           the node's name in the cluster; default PROFILE-OFFSET
-  -DKEY=VALUE           any other framework or JVM property
-  --background          (start.sh) run as a daemon; output goes to DIR/logs/console.out
-  --json                (status.sh) print the node's status as JSON
-Environment: JAVA_HOME (which java), JAVA_OPTS (added after conf/jvm.options), CARBIDE_STOP_TIMEOUT (stop.sh, seconds, default 30)
-USAGE
+  local script
+  script="$(basename "$0")"
+  case "$script" in
+    start.sh) echo "Usage: bin/start.sh [options]   starts a node (in the foreground unless --background)" ;;
+    stop.sh) echo "Usage: bin/stop.sh [options]    stops the node running from a base: SIGTERM, then SIGKILL after CARBIDE_STOP_TIMEOUT s (default 30)" ;;
+    status.sh) echo "Usage: bin/status.sh [options]  tells whether a node runs from a base: exit 0 if it does, 1 if not" ;;
+  esac
+  echo "  -Dcarbide.base=DIR    the node's own data/, deploy/, logs/ (and optional conf/); default: $CARBIDE_HOME"
+  echo "  -DportOffset=N        the node's port offset (client 9763+N, management 9443+N, cluster 4000+N)"
+  case "$script" in
+    start.sh)
+      echo "  -Dprofile=NAME        worker, manager, default (the default) or any profiles/NAME.profile"
+      echo "  -Dnode=NAME           the node's name in the cluster; default PROFILE-OFFSET"
+      echo "  -DKEY=VALUE           any other framework or JVM property, e.g. -Dcarbide.resetAdminPassword=true"
+      echo "                        (a manager gives admin a new password: CARBIDE_ADMIN_PASSWORD, or generated)"
+      echo "  --background          run as a daemon; output goes to DIR/logs/console.out"
+      echo "Environment: JAVA_HOME (which java), JAVA_OPTS (added after conf/jvm.options), CARBIDE_ADMIN_PASSWORD,"
+      echo "  CARBIDE_CDS=false (no class data sharing)" ;;
+    status.sh)
+      echo "  --json                the node's status as JSON (node, profile, state, ports, bundles, cluster, artifacts)"
+      echo "  --all                 every node started from this installation, wherever its base is: one line each" ;;
+  esac
 }
 
-# Sets CARBIDE_BASE, CARBIDE_OFFSET, CARBIDE_BACKGROUND, CARBIDE_JSON and CARBIDE_DEFINES from "$@".
+# Sets CARBIDE_BASE, CARBIDE_OFFSET, CARBIDE_BACKGROUND, CARBIDE_JSON, CARBIDE_ALL and CARBIDE_DEFINES from "$@".
 carbide_parse_args() {
   CARBIDE_BASE="$CARBIDE_HOME"
   CARBIDE_OFFSET=""
   CARBIDE_BACKGROUND=false
   CARBIDE_JSON=false
+  CARBIDE_ALL=false
   CARBIDE_DEFINES=()
   local arg
   for arg in "$@"; do
     case "$arg" in
       --background) CARBIDE_BACKGROUND=true ;;
       --json) CARBIDE_JSON=true ;;
+      --all) CARBIDE_ALL=true ;;
       -h|--help) carbide_usage; exit 0 ;;
       -Dcarbide.base=*) CARBIDE_BASE="${arg#*=}" ;;
       -DportOffset=*|-Dcarbide.portOffset=*) CARBIDE_OFFSET="${arg#*=}"; CARBIDE_DEFINES+=("$arg") ;;
@@ -66,4 +79,24 @@ carbide_running_pid() {
 # Reads a top-level string or number field from the node's status file.
 carbide_status_field() {
   sed -n "s/^  \"$1\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}$/\1/p" "$CARBIDE_STATUS_FILE" 2>/dev/null | head -n 1
+}
+
+# The bases of the nodes started from this installation: the launcher records each in a small file
+# under registry/ once the node has claimed its base, so that status.sh --all finds every node.
+CARBIDE_REGISTRY="$CARBIDE_HOME/registry"
+
+# Prints every registered base that still exists (forgetting those that are gone), the
+# installation's own base first.
+carbide_registered_bases() {
+  local entry base
+  echo "$CARBIDE_HOME"
+  for entry in "$CARBIDE_REGISTRY"/*; do
+    [ -f "$entry" ] || continue
+    base="$(head -n 1 "$entry")"
+    if [ -z "$base" ] || [ ! -d "$base/data" ]; then
+      rm -f "$entry" 2>/dev/null || true
+    elif [ "$base" != "$CARBIDE_HOME" ]; then
+      echo "$base"
+    fi
+  done
 }

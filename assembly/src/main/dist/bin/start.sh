@@ -4,6 +4,9 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/carbide-env.sh"
 carbide_parse_args "$@"
+# a start that is refused (bad option, unknown profile) leaves no folder it created behind
+base_existed=false
+[ -d "$CARBIDE_BASE" ] && base_existed=true
 
 if pid="$(carbide_running_pid)"; then
   echo "carbide: a node already runs from $CARBIDE_BASE (pid $pid); stop it with bin/stop.sh -Dcarbide.base=$CARBIDE_BASE or give this node its own -Dcarbide.base=DIR" >&2
@@ -35,32 +38,68 @@ fi
 # CARBIDE_CDS=false turns it off.
 carbide_cds_options() {
   [ "${CARBIDE_CDS:-true}" = true ] || return 0
-  local dir="$CARBIDE_HOME/lib/cds" java_bin key archive recording recorder part
+  local dir="$CARBIDE_HOME/lib/cds" java_bin java_key lib_key archive recording recorder part file
   mkdir -p "$dir" 2>/dev/null && [ -w "$dir" ] || return 0    # a read-only installation shares nothing
   java_bin="$(readlink -f "$(command -v "$JAVA")")"
-  key="$( (echo "$java_bin"; stat -c '%Y %s' "$java_bin"; ls -l "$CARBIDE_HOME/lib/"*.jar) 2>/dev/null | cksum | cut -d' ' -f1)"
-  archive="$dir/carbide-$key.jsa"
-  recording="$dir/carbide-$key.recording"
+  java_key="$( (echo "$java_bin"; stat -c '%Y %s' "$java_bin") 2>/dev/null | cksum | cut -d' ' -f1)"
+  lib_key="$(ls -l "$CARBIDE_HOME/lib/"*.jar 2>/dev/null | cksum | cut -d' ' -f1)"
+  archive="$dir/carbide-$java_key-$lib_key.jsa"
+  recording="$dir/carbide-$java_key-$lib_key.recording"
+  # what this JVM recorded for an earlier lib/ (a rebuild, an upgrade) serves nobody any more, nor
+  # does the unfinished recording of a node that was killed
+  for file in "$dir"/carbide-*; do
+    [ -e "$file" ] || continue
+    case "${file##*/carbide-}" in
+      "$java_key"-*) ;;
+      *-*) continue ;;              # another JVM's: its own starts look after them
+      *) rm -f "$file"; continue ;; # named before the JVM and lib/ were keyed apart
+    esac
+    case "$file" in
+      "$archive"|"$recording"|"$archive".part-*) ;;
+      *.recording)
+        recorder="$(cat "$file" 2>/dev/null || true)"
+        CARBIDE_BASE="$recorder" CARBIDE_PID_FILE="$recorder/data/carbide.pid" carbide_running_pid >/dev/null \
+          || rm -f "$file" ;;
+      *.part-*) rm -f "$file" ;;    # written at exit by a node that recorded for an older lib/
+      *) rm -f "$file" ;;
+    esac
+  done
   if [ ! -f "$archive" ] && [ -f "$recording" ]; then
     recorder="$(cat "$recording" 2>/dev/null || true)"
     if ! CARBIDE_BASE="$recorder" CARBIDE_PID_FILE="$recorder/data/carbide.pid" carbide_running_pid >/dev/null; then
-      # the recording node has stopped: its archive is complete (or absent if it was killed)
-      for part in "$archive".part-*; do [ -f "$part" ] && mv -f "$part" "$archive"; done
-      rm -f "$recording"
+      # the recording node has stopped: its archive is complete if it got as far as ready (the
+      # launcher then marks it), absent if it was killed
+      for part in "$archive".part-*; do
+        case "$part" in *.ready) continue ;; esac
+        [ -f "$part" ] && [ -f "$part.ready" ] && mv -f "$part" "$archive"
+        rm -f "$part" "$part.ready"
+      done
+      rm -f "$archive".part-*.ready "$recording"
     fi
   fi
   if [ -f "$archive" ]; then
     JVM_OPTIONS+=("-XX:SharedArchiveFile=$archive" "-Xlog:cds=off" "-Xlog:cds+dynamic=off")
   elif [ ! -f "$recording" ] && (set -o noclobber; echo "$CARBIDE_BASE" > "$recording") 2>/dev/null; then
-    JVM_OPTIONS+=("-XX:ArchiveClassesAtExit=$archive.part-$$" "-Xlog:cds=off" "-Xlog:cds+dynamic=off")
+    JVM_OPTIONS+=("-XX:ArchiveClassesAtExit=$archive.part-$$" "-Dcarbide.cds.recording=$archive.part-$$" \
+      "-Xlog:cds=off" "-Xlog:cds+dynamic=off")
+    CDS_RECORDING="$recording"
+    CDS_PART="$archive.part-$$"
   fi
 }
+CDS_RECORDING=""
+CDS_PART=""
 carbide_cds_options
 
 # when start.sh was run, so the node's ready line counts from what the user did
 launched_at="$(date +%s%3N 2>/dev/null || true)"
 case "$launched_at" in *[!0-9]*|"") launched_at="" ;; esac
 COMMAND=("$JAVA" "${JVM_OPTIONS[@]}" "-Dcarbide.home=$CARBIDE_HOME" "-Dcarbide.base=$CARBIDE_BASE" ${launched_at:+"-Dcarbide.launchedAt=$launched_at"} ${CARBIDE_DEFINES[@]+"${CARBIDE_DEFINES[@]}"})
+
+# Undoes what this script set up for a node that the launcher refused.
+forget_refused_start() {
+  [ -n "$CDS_RECORDING" ] && rm -f "$CDS_RECORDING" "$CDS_PART" "$CDS_PART.ready"
+  [ "$base_existed" = true ] || rm -rf "$CARBIDE_BASE"
+}
 
 if [ "$CARBIDE_BACKGROUND" != true ]; then
   exec "${COMMAND[@]}" -cp "$CARBIDE_HOME/lib/*" io.carbide.runtime.Main
@@ -82,6 +121,8 @@ for _ in $(seq 1 300); do
   fi
   if ! kill -0 "$pid" 2>/dev/null; then
     cat "$console" >&2
+    wait "$pid" 2>/dev/null || true
+    forget_refused_start
     exit 2
   fi
   sleep 0.1

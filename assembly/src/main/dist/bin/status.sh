@@ -3,9 +3,51 @@
 #   bin/status.sh -Dcarbide.base=nodes/w2          one line
 #   bin/status.sh -Dcarbide.base=nodes/w2 --json   node, profile, roles, readOnly, pid, ports,
 #                                                   bundles, cluster members, artifacts
+#   bin/status.sh --all [--json]                    every node started from this installation
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/carbide-env.sh"
 carbide_parse_args "$@"
+
+# One line per node started from this installation (table, or a JSON array with --json); exit 0
+# if any of them runs.
+status_all() {
+  local base pid node profile state client management cluster any=1 first=true
+  [ "$CARBIDE_JSON" = true ] && echo "["
+  [ "$CARBIDE_JSON" = true ] || printf '%-16s %-9s %-10s %-8s %-7s %-11s %-8s %s\n' \
+    NODE PROFILE STATE PID CLIENT MANAGEMENT CLUSTER BASE
+  while IFS= read -r base; do
+    CARBIDE_BASE="$base"
+    CARBIDE_PID_FILE="$base/data/carbide.pid"
+    CARBIDE_STATUS_FILE="$base/data/status.json"
+    [ -d "$base/data" ] || continue
+    node="$(carbide_status_field node)"; profile="$(carbide_status_field profile)"
+    port() { sed -n "s/^    \"$1\": \([0-9]*\),\{0,1\}$/\1/p" "$CARBIDE_STATUS_FILE" 2>/dev/null | head -n 1; }
+    if pid="$(carbide_running_pid)"; then
+      any=0
+      state="$(carbide_status_field state)"
+      [ "$(carbide_status_field pid)" = "$pid" ] || state=starting
+      client="$(port client)"; management="$(port management)"; cluster="$(port cluster)"
+    else
+      pid=""; state=stopped; client=""; management=""; cluster=""
+    fi
+    if [ "$CARBIDE_JSON" = true ]; then
+      [ "$first" = true ] || echo ","
+      first=false
+      printf '  {"base": "%s", "running": %s, "node": "%s", "profile": "%s", "state": "%s", "pid": %s, ' \
+        "$base" "$([ -n "$pid" ] && echo true || echo false)" "$node" "$profile" "${state:-unknown}" "${pid:-null}"
+      printf '"ports": {"client": %s, "management": %s, "cluster": %s}}' "${client:-null}" "${management:-null}" "${cluster:-null}"
+    else
+      printf '%-16s %-9s %-10s %-8s %-7s %-11s %-8s %s\n' "${node:--}" "${profile:--}" "${state:-unknown}" \
+        "${pid:--}" "${client:--}" "${management:--}" "${cluster:--}" "$base"
+    fi
+  done < <(carbide_registered_bases)
+  [ "$CARBIDE_JSON" = true ] && printf '\n]\n'
+  return $any
+}
+
+if [ "$CARBIDE_ALL" = true ]; then
+  status_all && exit 0 || exit 1
+fi
 
 not_running() {
   if [ "$CARBIDE_JSON" = true ]; then
@@ -16,7 +58,7 @@ not_running() {
   exit 1
 }
 
-pid="$(carbide_running_pid)" || not_running "no Carbide node runs from $CARBIDE_BASE"
+pid="$(carbide_running_pid)" || not_running "no Carbide node runs from $CARBIDE_BASE (bin/status.sh --all lists every node started from this installation)"
 if [ -n "$CARBIDE_OFFSET" ] && [ -f "$CARBIDE_STATUS_FILE" ]; then
   offset="$(sed -n 's/^    "offset": \([0-9]*\),\{0,1\}$/\1/p' "$CARBIDE_STATUS_FILE" | head -n 1)"
   if [ -n "$offset" ] && [ "$offset" != "$CARBIDE_OFFSET" ]; then

@@ -73,14 +73,16 @@ public final class Main {
     }
 
     private static int run(NodeOptions options, Properties system) throws LaunchException {
-        Logger log = LoggerFactory.getLogger(Main.class);
+        // the profile and its bundles are checked before logging starts: a refused start writes no log file
         Profile profile = new ProfileReader(options.profilesDir()).read(options.profile());
         Map<String, Feature> features = new FeatureReader(options.featuresDir()).readAll();
         BundlePlan plan = new BundlePlanner(options.systemRepository()).plan(profile, features);
+        Logger log = LoggerFactory.getLogger(Main.class);
         plan.refused().forEach(refusal -> log.warn(refusal.reason()));
 
         PortCheck.requireFree(options, profile);
         NodeBase base = NodeBase.claim(options);
+        BaseRegistry.record(options.home(), options.base());
         try {
             Map<String, String> properties = FrameworkProperties.build(options, profile, system);
             log.info("Starting node {} from {}: profile {} ({}), features {}", options.nodeName(), options.base(),
@@ -94,6 +96,7 @@ public final class Main {
                 log.info("Node {} stopped", options.nodeName());
             }, "carbide-shutdown"));
             log.info(readyLine(options, profile, framework));
+            markClassDataRecordingUsable();
             framework.waitForStop(0);
             String failure = System.getProperty(NodeProperties.FAILURE);
             if (failure != null) {
@@ -121,6 +124,21 @@ public final class Main {
         return "Node " + options.nodeName() + " ready: profile " + profile.name() + ", roles "
                 + Role.labels(profile.roles()) + ", " + (profile.isReadOnly() ? "read-only" : "read-write") + ", "
                 + active + " bundles active, client port " + (9763 + options.portOffset()) + ", " + millis + " ms";
+    }
+
+    /**
+     * bin/start.sh keeps the class data this JVM records at exit only from a node that got as far as
+     * ready: a start refused early would record too few classes for later starts to gain anything.
+     */
+    private static void markClassDataRecordingUsable() {
+        String recording = System.getProperty("carbide.cds.recording");
+        if (recording != null) {
+            try {
+                Files.createFile(Path.of(recording + ".ready"));
+            } catch (java.io.IOException | RuntimeException e) {
+                // without the mark, the next start records again
+            }
+        }
     }
 
     /** When bin/start.sh was run (it passes carbide.launchedAt), else when this process started. */

@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -120,6 +121,29 @@ class DistributionScriptsTest {
             manager.awaitReady();
             assertNull(printedPassword(manager), "the password is printed only once");
             assertEquals(200, api.get("/api/node").status(), "and stays valid across restarts");
+            Path kept = manager.base().resolve("conf/admin.password");
+            assertEquals(password, Files.readString(kept).strip(), "still retrievable after the second start");
+            assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(kept));
+            assertEquals(PosixFilePermissions.fromString("rw-r--r--"),
+                    Files.getPosixFilePermissions(manager.base().resolve("conf/security/management.crt")),
+                    "the certificate is public: clients need it to trust the port");
+            assertEquals(200, api.putJson("/api/users/admin", "{\"password\": \"chosen-by-the-operator\"}").status());
+            assertFalse(Files.exists(kept), "no password stays on disk once admin chose one");
+            assertEquals(200, new ManagementClient(manager, "admin", "chosen-by-the-operator").get("/api/node").status());
+
+            // the documented reset, for an operator who lost the password
+            assertEquals(0, manager.stop().exitCode());
+            try (NodeProcess reset = NodeProcess.withOffset(manager.base(), "manager", manager.portOffset(),
+                    "-Dcarbide.resetAdminPassword=true").withEnvironment("CARBIDE_ADMIN_PASSWORD", "reset-by-the-operator")) {
+                assertEquals(0, reset.start().exitCode());
+                reset.awaitReady();
+                assertEquals(200, new ManagementClient(reset, "admin", "reset-by-the-operator").get("/api/node").status());
+                assertEquals(401, new ManagementClient(reset, "admin", "chosen-by-the-operator").get("/api/node").status());
+                assertFalse(Files.exists(kept), "a password from the environment is never written down");
+                assertEquals(0, reset.stop().exitCode());
+            }
+            assertEquals(0, manager.start().exitCode());
+            manager.awaitReady();
 
             assertEquals(0, manager.stop().exitCode());
             assertEquals(0, worker.stop().exitCode());
@@ -147,6 +171,56 @@ class DistributionScriptsTest {
             assertEquals(1, lines.size(), result.stderr());
             assertTrue(lines.get(0).contains("Unknown profile 'nope'"), lines.get(0));
             assertTrue(lines.get(0).contains("default, manager, worker"), lines.get(0));
+            assertFalse(Files.exists(temp.resolve("nope")), "a refused start leaves no folder behind");
+        }
+    }
+
+    @Test
+    void eachScriptHelpsWithItsOwnOptions() {
+        try (NodeProcess node = new NodeProcess(temp.resolve("help"), "worker")) {
+            ScriptResult stop = node.script("stop.sh", List.of("--help"));
+            assertEquals(0, stop.exitCode());
+            assertTrue(stop.stdout().startsWith("Usage: bin/stop.sh"), stop.stdout());
+            assertFalse(stop.stdout().contains("-Dprofile") || stop.stdout().contains("--background"), stop.stdout());
+            ScriptResult status = node.script("status.sh", List.of("--help"));
+            assertTrue(status.stdout().contains("--all") && status.stdout().contains("--json"), status.stdout());
+            ScriptResult start = node.script("start.sh", List.of("--help"));
+            assertTrue(start.stdout().contains("-Dprofile") && start.stdout().contains("resetAdminPassword"),
+                    start.stdout());
+            assertFalse(Files.exists(temp.resolve("help")), "asking for help creates nothing");
+        }
+    }
+
+    /** status.sh --all finds every node started from the installation, wherever its base is. */
+    @Test
+    void statusAllListsNodesInDifferentFolders() throws Exception {
+        try (NodeProcess manager = new NodeProcess(temp.resolve("east/mgr"), "manager", "-Dnode=all-mgr");
+             NodeProcess first = new NodeProcess(temp.resolve("west/racks/w-1"), "worker", "-Dnode=all-w1",
+                     "-Dcarbide.cluster.wellKnownMembers=127.0.0.1[" + (4000 + manager.portOffset()) + "]");
+             NodeProcess second = new NodeProcess(temp.resolve("w-2"), "worker", "-Dnode=all-w2",
+                     "-Dcarbide.cluster.wellKnownMembers=127.0.0.1[" + (4000 + manager.portOffset()) + "]")) {
+            for (NodeProcess node : List.of(manager, first, second)) {
+                assertEquals(0, node.start().exitCode());
+            }
+            for (NodeProcess node : List.of(manager, first, second)) {
+                node.awaitReady();
+            }
+            ScriptResult all = manager.script("status.sh", List.of("--all"));
+            assertEquals(0, all.exitCode(), all.output());
+            assertTrue(all.stdout().startsWith("NODE"), all.stdout());
+            for (NodeProcess node : List.of(manager, first, second)) {
+                String name = node == manager ? "all-mgr" : node == first ? "all-w1" : "all-w2";
+                String line = all.stdout().lines().filter(l -> l.startsWith(name + " ")).findFirst()
+                        .orElseThrow(() -> new AssertionError(name + " missing:\n" + all.stdout()));
+                assertTrue(line.contains(" ready ") && line.contains(" " + node.pid() + " ")
+                        && line.contains(" " + node.clientPort() + " ") && line.endsWith(node.base().toString()), line);
+            }
+            assertEquals(0, second.stop().exitCode());
+            ScriptResult after = manager.script("status.sh", List.of("--all"));
+            assertTrue(after.stdout().lines().anyMatch(l -> l.startsWith("all-w2 ") && l.contains(" stopped ")),
+                    after.stdout());
+            assertTrue(after.stdout().lines().anyMatch(l -> l.startsWith("all-w1 ") && l.contains(" ready ")),
+                    after.stdout());
         }
     }
 

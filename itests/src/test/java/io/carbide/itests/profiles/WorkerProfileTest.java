@@ -46,6 +46,44 @@ public class WorkerProfileTest {
         ProfileBundleSetChecks.assertIdentity(ProfileBundleSetChecks.identity(context), "worker", true, Role.WORKER);
     }
 
+    /**
+     * ConfigAdmin restarted under a running worker: the deployment agent comes back with exactly one
+     * configuration guard and one worker thread, so no two guards revert each other's changes and
+     * no two agents write the same state file.
+     */
+    @Test
+    public void restartingConfigAdminLeavesOneConfigurationGuardAndOneDeploymentThread() throws Exception {
+        List<Bundle> bundles = ProfileBundleSetChecks.awaitAllActive(context);
+        Bundle deployment = ProfileBundleSetChecks.bySymbolicName(bundles, "io.carbide.deployment");
+        Bundle configAdmin = ProfileBundleSetChecks.bySymbolicName(bundles, "org.apache.felix.configadmin");
+        assertEquals(1, guards(deployment));
+        for (int restart = 1; restart <= 3; restart++) {
+            configAdmin.stop();
+            assertEquals("no guard while ConfigAdmin is away", 0, guards(deployment));
+            configAdmin.start();
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            while (guards(deployment) == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertEquals("configuration guards after restart " + restart, 1, guards(deployment));
+            assertEquals("deployment threads after restart " + restart, 1, Thread.getAllStackTraces().keySet().stream()
+                    .filter(thread -> thread.getName().equals("carbide-deployment") && thread.isAlive()).count());
+        }
+    }
+
+    private static int guards(Bundle deployment) {
+        org.osgi.framework.ServiceReference<?>[] registered = deployment.getRegisteredServices();
+        int count = 0;
+        for (org.osgi.framework.ServiceReference<?> reference : registered == null
+                ? new org.osgi.framework.ServiceReference<?>[0] : registered) {
+            if (java.util.Arrays.asList((String[]) reference.getProperty("objectClass"))
+                    .contains("org.osgi.service.cm.ConfigurationListener")) {
+                count++;
+            }
+        }
+        return count;
+    }
+
     @Test
     public void roleGuardRefusesAManagerBundleInstalledByHand() throws Exception {
         ProfileBundleSetChecks.awaitAllActive(context);

@@ -1,6 +1,7 @@
 package io.carbide.management.internal.auth;
 
 import io.carbide.management.internal.PrivateFile;
+import io.carbide.node.AtomicFile;
 import io.carbide.node.NodeIdentity;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * The management users, kept in {@code conf/users.properties} as {@code name = hash} lines
  * ({@link PasswordHash}; never plain text) in the node's own base. A manager that has no such
  * file creates it with the user {@code admin}, whose password comes from
- * {@code CARBIDE_ADMIN_PASSWORD} or is generated and printed once on the console. Each manager
+ * {@code CARBIDE_ADMIN_PASSWORD} or is generated, printed on the console and kept in the owner-only
+ * {@code conf/admin.password} until it is first changed. {@code -Dcarbide.resetAdminPassword=true}
+ * sets admin's password again the same way at a start, for an operator who lost it. Each manager
  * keeps its own users; copy the file to give several managers the same ones.
  *
  * <p>The first admin's hash is computed off the start-up path (it takes a second in a JVM that
@@ -43,12 +46,16 @@ public class Users {
     static final String FILE_NAME = "users.properties";
     static final String ADMIN = "admin";
     static final String ADMIN_PASSWORD_ENV = "CARBIDE_ADMIN_PASSWORD";
+    /** With {@code -Dcarbide.resetAdminPassword=true}, a start gives admin a new password (for an operator locked out). */
+    static final String RESET_PROPERTY = "carbide.resetAdminPassword";
+    static final String GENERATED_PASSWORD_FILE = "admin.password";
     static final int MIN_PASSWORD_LENGTH = 8;
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._@-]{1,64}");
     private static final long REMEMBER_MILLIS = 5 * 60_000;
     private static final Logger LOG = LoggerFactory.getLogger(Users.class);
 
     private final Path file;
+    private final Path generatedPassword;
     private final Map<String, String> hashes = new TreeMap<>();
     private final Map<String, Long> recentlyChecked = new ConcurrentHashMap<>();
     private final byte[] memoryKey = new byte[32];
@@ -58,11 +65,23 @@ public class Users {
     public Users(@Reference NodeIdentity node) throws IOException {
         new SecureRandom().nextBytes(memoryKey);
         this.file = node.base().resolve("conf").resolve(FILE_NAME);
-        if (Files.exists(file)) {
-            load();
-            loaded = CompletableFuture.completedFuture(null);
+        this.generatedPassword = file.resolveSibling(GENERATED_PASSWORD_FILE);
+        String fromEnvironment = System.getenv(ADMIN_PASSWORD_ENV);
+        if (!Files.exists(file)) {
+            loaded = setAdmin(fromEnvironment, "Created");
         } else {
-            loaded = createAdmin(System.getenv(ADMIN_PASSWORD_ENV));
+            load();
+            if (Boolean.getBoolean(RESET_PROPERTY)) {
+                LOG.warn("The password of management user admin is reset at this start (-D{}=true); remove that option "
+                        + "so that the next start keeps the password", RESET_PROPERTY);
+                loaded = setAdmin(fromEnvironment, "Reset");
+            } else {
+                if (fromEnvironment != null && !fromEnvironment.isEmpty()) {
+                    LOG.info("{} is set, but {} already holds the users: it sets admin's password only at the first "
+                            + "start, or with -D{}=true", ADMIN_PASSWORD_ENV, file, RESET_PROPERTY);
+                }
+                loaded = CompletableFuture.completedFuture(null);
+            }
         }
     }
 
@@ -86,15 +105,30 @@ public class Users {
         LOG.info("Management users: {} in {}", hashes.size(), file);
     }
 
-    private CompletableFuture<Void> createAdmin(String fromEnvironment) {
+    /**
+     * Gives admin a password: the one from the environment, or a generated one that is printed on
+     * the console and kept in an owner-only file until it is first changed (a node started in the
+     * background prints it where the next start would overwrite it).
+     */
+    private CompletableFuture<Void> setAdmin(String fromEnvironment, String what) {
         boolean generated = fromEnvironment == null || fromEnvironment.isEmpty();
         String password = generated ? PasswordHash.generate(20) : fromEnvironment;
-        if (generated) {
-            // stdout, never the log: the password is shown once to whoever started the node
-            System.out.println();
-            System.out.println("  Carbide management user 'admin' created; its password is: " + password);
-            System.out.println("  It is shown only this once. Change it with PUT /api/users/admin or in the console.");
-            System.out.println();
+        try {
+            if (generated) {
+                AtomicFile.writePrivate(generatedPassword, (password + "\n").getBytes(StandardCharsets.UTF_8));
+                // stdout, never the log: the password is shown to whoever started the node
+                System.out.println();
+                System.out.println("  Carbide management user 'admin' " + what.toLowerCase(java.util.Locale.ROOT)
+                        + "; its password is: " + password);
+                System.out.println("  It is also in " + generatedPassword + " (readable by you only) until you change it");
+                System.out.println("  with PUT /api/users/admin or in the console; that file goes with the first change.");
+                System.out.println();
+            } else {
+                Files.deleteIfExists(generatedPassword);
+            }
+        } catch (IOException e) {
+            LOG.error("Could not write {}: {}; the generated admin password is only on the console", generatedPassword,
+                    e.toString());
         }
         return CompletableFuture.runAsync(() -> {
             String hash = PasswordHash.hash(password.toCharArray());
@@ -103,13 +137,14 @@ public class Users {
                 try {
                     save();
                 } catch (IOException e) {
-                    LOG.error("Could not write {}: {}; the admin user lives only until the node stops", file,
+                    LOG.error("Could not write {}: {}; admin's password lasts only until the node stops", file,
                             e.toString());
                     return;
                 }
             }
-            LOG.info("Created management user admin in {} with {}", file, generated
-                    ? "a generated password, printed once on the console" : "the password from " + ADMIN_PASSWORD_ENV);
+            LOG.info("{} management user admin in {} with {}", what, file, generated
+                    ? "a generated password, kept in " + generatedPassword + " until it is first changed"
+                    : "the password from " + ADMIN_PASSWORD_ENV);
         }, runnable -> {
             Thread thread = new Thread(runnable, "carbide-users-setup");
             thread.setDaemon(true);
@@ -161,6 +196,9 @@ public class Users {
         }
         recentlyChecked.clear();
         LOG.info("Password of management user {} set", name);
+        if (name.equals(ADMIN)) {
+            forgetGeneratedPassword();
+        }
     }
 
     /**
@@ -183,7 +221,23 @@ public class Users {
         }
         recentlyChecked.clear();
         LOG.info("Management user {} removed", name);
+        if (name.equals(ADMIN)) {
+            forgetGeneratedPassword();
+        }
         return true;
+    }
+
+    /** Once admin's password has changed, the generated one stays nowhere on disk. */
+    private void forgetGeneratedPassword() {
+        try {
+            if (Files.deleteIfExists(generatedPassword)) {
+                AtomicFile.forceFolder(generatedPassword.getParent());
+                LOG.info("Removed {}: admin's generated password is no longer in use", generatedPassword);
+            }
+        } catch (IOException e) {
+            LOG.warn("Could not remove {} (it holds admin's former password): {}; delete it by hand", generatedPassword,
+                    e.toString());
+        }
     }
 
     public Set<String> names() {

@@ -2,11 +2,13 @@ package io.carbide.management.internal.tls;
 
 import io.carbide.management.internal.PrivateFile;
 import io.carbide.management.internal.auth.PasswordHash;
+import io.carbide.node.AtomicFile;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -101,7 +103,14 @@ public final class ManagementKeyStore {
                     + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
                             .encodeToString(certificate.getEncoded())
                     + "\n-----END CERTIFICATE-----\n";
-            PrivateFile.write(folder.resolve("management.crt"), pem.getBytes(StandardCharsets.US_ASCII));
+            Path certificateFile = folder.resolve("management.crt");
+            AtomicFile.write(certificateFile, pem.getBytes(StandardCharsets.US_ASCII));
+            try {
+                // public: every client that talks to the port needs it to trust the port
+                Files.setPosixFilePermissions(certificateFile, PosixFilePermissions.fromString("rw-r--r--"));
+            } catch (UnsupportedOperationException notPosix) {
+                // the folder's own permissions apply
+            }
             LOG.info("Generated the management port's TLS key and self-signed certificate in {} ({} ms); clients can "
                     + "trust {}", folder, (System.nanoTime() - started) / 1_000_000, folder.resolve("management.crt"));
             return new ManagementKeyStore(file, password);
