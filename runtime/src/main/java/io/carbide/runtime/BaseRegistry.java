@@ -1,10 +1,10 @@
 package io.carbide.runtime;
 
+import io.carbide.node.AtomicFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -27,10 +27,7 @@ final class BaseRegistry {
             if (Files.isRegularFile(entry)) {
                 return;
             }
-            Files.createDirectories(folder);
-            Path temp = Files.createTempFile(folder, ".entry", ".tmp");
-            Files.writeString(temp, base.toAbsolutePath().normalize() + "\n", StandardCharsets.UTF_8);
-            Files.move(temp, entry, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            AtomicFile.write(entry, (base.toAbsolutePath().normalize() + "\n").getBytes(StandardCharsets.UTF_8));
         } catch (IOException | RuntimeException e) {
             // only status.sh --all misses this node
         }

@@ -1,5 +1,6 @@
 package io.carbide.runtime;
 
+import io.carbide.node.AtomicFile;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -27,10 +28,23 @@ public final class NodeBase implements AutoCloseable {
         this.lock = lock;
     }
 
+    /**
+     * A node's data/ holds replicated configurations (which may carry credentials), its state and
+     * its repository: nobody but the node's own user reads it.
+     */
+    private static void ownerOnly(Path data) throws IOException {
+        try {
+            Files.setPosixFilePermissions(data, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        } catch (UnsupportedOperationException notPosix) {
+            // the platform's own permissions apply
+        }
+    }
+
     public static NodeBase claim(NodeOptions options) throws LaunchException {
         Path data = options.dataDir();
         try {
             Files.createDirectories(data);
+            ownerOnly(data);
             Files.createDirectories(options.deployDir());
             Files.createDirectories(options.logsDir());
         } catch (IOException e) {
@@ -48,10 +62,7 @@ public final class NodeBase implements AutoCloseable {
                         + readPid(pidFile) + "); stop it with bin/stop.sh -Dcarbide.base=" + options.base()
                         + " or give this node its own -Dcarbide.base=DIR");
             }
-            Path next = data.resolve("carbide.pid.tmp");
-            Files.writeString(next, ProcessHandle.current().pid() + "\n", StandardCharsets.US_ASCII);
-            Files.move(next, pidFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            AtomicFile.write(pidFile, (ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII));
             return new NodeBase(pidFile, channel, lock);
         } catch (IOException e) {
             throw new LaunchException("Cannot lock " + data + ": " + e + "; choose a writable -Dcarbide.base=DIR");

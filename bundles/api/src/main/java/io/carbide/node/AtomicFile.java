@@ -30,26 +30,54 @@ public final class AtomicFile {
         write(file, bytes, true);
     }
 
+    /**
+     * Creates {@code file}, owner-only, with {@code bytes} unless it exists already: when two nodes
+     * create the same file at once, the first one's content stands and both read it.
+     *
+     * @return false when the file already existed (it is left as it was)
+     */
+    public static boolean createPrivate(Path file, byte[] bytes) throws IOException {
+        Path folder = file.toAbsolutePath().getParent();
+        Files.createDirectories(folder);
+        Path temp = forcedTemp(folder, file, bytes, true);
+        try {
+            Files.createLink(file, temp); // a link, not a move: it fails rather than replace
+            forceFolder(folder);
+            return true;
+        } catch (java.nio.file.FileAlreadyExistsException existing) {
+            return false;
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    /** A temporary file beside {@code file} holding {@code bytes}, forced to disk. */
+    private static Path forcedTemp(Path folder, Path file, byte[] bytes, boolean ownerOnly) throws IOException {
+        Path temp = Files.createTempFile(folder, "." + file.getFileName(), ".tmp");
+        try {
+            // created 0600; a file for everyone to read (a certificate, a status) gets the usual mode
+            Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString(ownerOnly ? "rw-------" : "rw-r--r--"));
+        } catch (UnsupportedOperationException notPosix) {
+            // best effort on other file systems
+        }
+        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer buffer = ByteBuffer.wrap(bytes);
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
+            channel.force(true);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(temp);
+            throw e;
+        }
+        return temp;
+    }
+
     private static void write(Path file, byte[] bytes, boolean ownerOnly) throws IOException {
         Path folder = file.toAbsolutePath().getParent();
         Files.createDirectories(folder);
-        Path temp = Files.createTempFile(folder, "." + file.getFileName(), ".tmp");
+        Path temp = forcedTemp(folder, file, bytes, ownerOnly);
         try {
-            if (ownerOnly) {
-                try {
-                    Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-------"));
-                } catch (UnsupportedOperationException notPosix) {
-                    // best effort on other file systems
-                }
-            }
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer buffer = ByteBuffer.wrap(bytes);
-                while (buffer.hasRemaining()) {
-                    channel.write(buffer);
-                }
-                channel.force(true);
-            }
             try {
                 Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {

@@ -102,6 +102,9 @@ class ManagerFailoverTest {
             leader.awaitStatus(s -> s.getAsJsonObject("repository").get("revision").getAsLong() == 5, CONVERGE,
                     "the returned manager at revision 5");
             awaitText(leader.deployDir().resolve("hello.cfg"), "Hello after the failover");
+            assertEquals(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"),
+                    Files.getPosixFilePermissions(leader.deployDir().resolve("after.cfg")),
+                    "a configuration another manager recorded is written owner-only: it may hold credentials");
             Thread.sleep(2_000); // time for a stale copy to be taken for a drop, were it to happen
             for (NodeProcess manager : cluster.managers) {
                 assertEquals(5, ManagerCluster.revision(manager), manager.base() + " recorded nothing more");

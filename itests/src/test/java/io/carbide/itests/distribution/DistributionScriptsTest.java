@@ -142,6 +142,17 @@ class DistributionScriptsTest {
                 assertFalse(Files.exists(kept), "a password from the environment is never written down");
                 assertEquals(0, reset.stop().exitCode());
             }
+            // a users file emptied behind the manager's back does not lock everyone out
+            Files.writeString(manager.base().resolve("conf/users.properties"), "");
+            assertEquals(0, manager.start().exitCode());
+            manager.awaitReady();
+            assertEquals(200, new ManagementClient(manager, "admin", Files.readString(kept).strip()).get("/api/node")
+                    .status(), "admin created again, its password where the first one was");
+            assertEquals(PosixFilePermissions.fromString("rwx------"),
+                    Files.getPosixFilePermissions(manager.base().resolve("data")), "the manager's data/ is its own");
+            assertEquals(PosixFilePermissions.fromString("rwx------"),
+                    Files.getPosixFilePermissions(worker.base().resolve("data")), "so is the worker's");
+            assertEquals(0, manager.stop().exitCode());
             assertEquals(0, manager.start().exitCode());
             manager.awaitReady();
 

@@ -28,6 +28,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.zip.GZIPOutputStream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A static site dropped into the manager is served by a worker the way a web server serves files:
  * validators and 304, byte ranges for media, HEAD, precompressed variants, the Cache-Control the
  * operator configured for the fleet, no directory listings, and nothing outside the site however
- * the path is spelled.
+ * the path is spelled. A zip bomb never gets as far as a worker.
  */
 class StaticServingTest {
 
@@ -151,6 +153,23 @@ class StaticServingTest {
         assertEquals("public, max-age=86400", cacheControl, "the site's own Cache-Control");
         assertEquals(304, send(get(base + "images/photo.png").header("If-None-Match", etag)).statusCode(),
                 "the content did not change: its ETag still holds");
+
+        // a zip bomb, 1 GiB of zeros in about 1 MB: refused on the manager with the limit named
+        Path bomb = temp.resolve("bomb.zip");
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(bomb))) {
+            zip.setLevel(9);
+            zip.putNextEntry(new ZipEntry("zeros.bin"));
+            byte[] zeros = new byte[1024 * 1024];
+            for (int i = 0; i < 1024; i++) {
+                zip.write(zeros);
+            }
+            zip.closeEntry();
+        }
+        Artifacts.drop(bomb, manager.deployDir(), "bomb.zip");
+        manager.awaitStatus(s -> s.getAsJsonObject("repository").getAsJsonArray("refused").toString()
+                .contains("carbide.archive.maxRatio"), CONVERGE, "bomb.zip refused with the limit it broke");
+        assertEquals(404, send(get("http://127.0.0.1:" + worker.clientPort() + "/bomb/zeros.bin")).statusCode());
+        assertEquals(200, send(get(base + "images/photo.png")).statusCode(), "everything else still served");
     }
 
     private static HttpRequest.Builder get(String url) {

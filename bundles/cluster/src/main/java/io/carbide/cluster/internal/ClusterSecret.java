@@ -1,13 +1,11 @@
 package io.carbide.cluster.internal;
 
+import io.carbide.node.AtomicFile;
 import io.carbide.node.NodeIdentity;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
 import org.slf4j.Logger;
@@ -62,22 +60,9 @@ final class ClusterSecret {
         byte[] random = new byte[32];
         new SecureRandom().nextBytes(random);
         String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(random) + "\n";
-        Files.createDirectories(file.getParent());
-        Path next = Files.createTempFile(file.getParent(), FILE_NAME, ".tmp");
-        try {
-            try {
-                Files.setPosixFilePermissions(next, PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException notPosix) {
-                // best effort on other file systems
-            }
-            Files.writeString(next, secret, StandardCharsets.US_ASCII, StandardOpenOption.TRUNCATE_EXISTING);
-            // a link, not a move: if another node generated one meanwhile, theirs wins and both agree
-            Files.createLink(file, next);
+        // if another node generated one meanwhile, theirs stands and both agree
+        if (AtomicFile.createPrivate(file, secret.getBytes(StandardCharsets.US_ASCII))) {
             LOG.info("Generated a cluster secret in {}: nodes on other hosts need a copy of that file to join", file);
-        } catch (FileAlreadyExistsException anotherNodeWasFirst) {
-            // use theirs
-        } finally {
-            Files.deleteIfExists(next);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.carbide.cluster.internal;
 
+import io.carbide.node.AtomicFile;
 import io.carbide.cluster.ClusterMessage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -10,7 +11,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,10 +68,7 @@ final class ManagerIdentity {
             return Files.readString(file, StandardCharsets.US_ASCII).strip();
         }
         String drawn = UUID.randomUUID().toString();
-        Files.createDirectories(file.getParent());
-        Path temp = file.resolveSibling("incarnation.tmp");
-        Files.writeString(temp, drawn + "\n", StandardCharsets.US_ASCII);
-        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        AtomicFile.write(file, (drawn + "\n").getBytes(StandardCharsets.US_ASCII));
         return drawn;
     }
 
@@ -81,8 +78,7 @@ final class ManagerIdentity {
     }
 
     void markRecovered() throws IOException {
-        Files.createDirectories(recovered.getParent());
-        Files.writeString(recovered, Instant.now() + "\n", StandardCharsets.US_ASCII);
+        AtomicFile.write(recovered, (Instant.now() + "\n").getBytes(StandardCharsets.US_ASCII));
     }
 
     /**

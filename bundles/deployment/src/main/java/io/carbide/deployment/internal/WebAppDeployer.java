@@ -1,11 +1,13 @@
 package io.carbide.deployment.internal;
 
+import io.carbide.deployment.ArchiveBudget;
 import io.carbide.deployment.Artifact;
 import io.carbide.deployment.ArtifactState;
 import io.carbide.deployment.WebAppHost;
 import io.carbide.node.AtomicFile;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -113,8 +115,10 @@ final class WebAppDeployer implements Deployer {
         Files.createDirectories(folder.getParent());
         Path scratch = Files.createTempDirectory(folder.getParent(), ".unpack-");
         try (ZipFile archive = new ZipFile(zip.toFile())) {
+            ArchiveBudget budget = ArchiveBudget.of(folder.getParent().getFileName() + ".zip");
             for (Enumeration<? extends ZipEntry> entries = archive.entries(); entries.hasMoreElements(); ) {
                 ZipEntry entry = entries.nextElement();
+                budget.entry();
                 Path target = scratch.resolve(entry.getName()).normalize();
                 if (!target.startsWith(scratch)) {
                     throw new IOException("entry '" + entry.getName() + "' would land outside the application folder");
@@ -123,8 +127,9 @@ final class WebAppDeployer implements Deployer {
                     Files.createDirectories(target);
                 } else {
                     Files.createDirectories(target.getParent());
-                    try (InputStream in = archive.getInputStream(entry)) {
-                        Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+                    try (InputStream in = archive.getInputStream(entry);
+                         OutputStream out = Files.newOutputStream(target)) {
+                        budget.copy(entry, in, out); // never more than the node allows, whatever the zip claims
                     }
                     if (entry.getLastModifiedTime() != null) {
                         // every worker then answers the same Last-Modified, whenever it unpacked the site

@@ -1,5 +1,6 @@
 package io.carbide.node.internal;
 
+import io.carbide.node.AtomicFile;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import io.carbide.node.BundleInfo;
@@ -8,9 +9,7 @@ import io.carbide.node.NodeLifecycle;
 import io.carbide.node.NodeStatusContributor;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -134,10 +133,7 @@ public class StatusFile implements BundleListener {
             if (json.equals(lastWritten)) {
                 return;
             }
-            Files.createDirectories(file.getParent());
-            Path next = file.resolveSibling(FILE_NAME + ".tmp");
-            Files.writeString(next, json + "\n", StandardCharsets.UTF_8);
-            Files.move(next, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            AtomicFile.write(file, (json + "\n").getBytes(StandardCharsets.UTF_8));
             lastWritten = json;
             failureReported = false;
         } catch (IOException | RuntimeException e) {

@@ -1,5 +1,6 @@
 package io.carbide.repository.internal;
 
+import io.carbide.deployment.ArchiveBudget;
 import io.carbide.deployment.ArtifactNames;
 import io.carbide.deployment.ArtifactType;
 import io.carbide.deployment.InvalidArtifactException;
@@ -24,8 +25,6 @@ import org.osgi.framework.Version;
  * entries; a configuration parses. Each refusal is one sentence naming the file and what to fix.
  */
 final class ArtifactValidator {
-
-    static final long MAX_WEBAPP_ENTRIES = 100_000;
 
     private ArtifactValidator() {
     }
@@ -59,12 +58,17 @@ final class ArtifactValidator {
                 throw new InvalidArtifactException(name + " has no Bundle-Version; give the bundle a version");
             }
             Version.parseVersion(version.trim());
-            // reading every entry catches a truncated or corrupt archive
+            // reading every entry catches a truncated or corrupt archive, and one that expands without bound
+            ArchiveBudget budget = ArchiveBudget.of(name);
             for (Enumeration<? extends ZipEntry> entries = jar.entries(); entries.hasMoreElements(); ) {
-                try (InputStream in = jar.getInputStream(entries.nextElement())) {
-                    in.transferTo(OutputStream.nullOutputStream()); // read to the end: a cut archive fails here
+                ZipEntry entry = entries.nextElement();
+                budget.entry();
+                try (InputStream in = jar.getInputStream(entry)) {
+                    budget.copy(entry, in, OutputStream.nullOutputStream());
                 }
             }
+        } catch (ArchiveBudget.Exceeded e) {
+            throw new InvalidArtifactException(e.getMessage());
         } catch (IllegalArgumentException e) {
             throw new InvalidArtifactException(name + " has an invalid Bundle-Version (" + e.getMessage() + ")");
         } catch (IOException | SecurityException e) {
@@ -79,7 +83,7 @@ final class ArtifactValidator {
             throw new InvalidArtifactException(name + ": a web application needs a name before .zip");
         }
         try (ZipFile zip = new ZipFile(file.toFile())) {
-            long count = 0;
+            ArchiveBudget budget = ArchiveBudget.of(name);
             for (Enumeration<? extends ZipEntry> entries = zip.entries(); entries.hasMoreElements(); ) {
                 ZipEntry entry = entries.nextElement();
                 String entryName = entry.getName();
@@ -88,15 +92,15 @@ final class ArtifactValidator {
                     throw new InvalidArtifactException(name + " has an entry that would land outside its folder ('"
                             + entryName + "'); rebuild the zip with relative paths only");
                 }
-                if (++count > MAX_WEBAPP_ENTRIES) {
-                    throw new InvalidArtifactException(name + " has more than " + MAX_WEBAPP_ENTRIES + " entries");
-                }
+                budget.entry();
                 if (!entry.isDirectory()) {
                     try (InputStream in = zip.getInputStream(entry)) {
-                        in.transferTo(OutputStream.nullOutputStream()); // read to the end: a cut archive fails here
+                        budget.copy(entry, in, OutputStream.nullOutputStream()); // a cut archive fails here too
                     }
                 }
             }
+        } catch (ArchiveBudget.Exceeded e) {
+            throw new InvalidArtifactException(e.getMessage());
         } catch (IOException e) {
             throw new InvalidArtifactException(name + " is not a readable zip archive (" + e.getMessage()
                     + "); it may be truncated or corrupt, copy it again");

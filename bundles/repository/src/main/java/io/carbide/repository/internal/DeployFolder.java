@@ -5,6 +5,7 @@ import io.carbide.cluster.ConsensusState;
 import io.carbide.cluster.NoQuorumException;
 import io.carbide.deployment.Artifact;
 import io.carbide.deployment.ArtifactRepository;
+import io.carbide.deployment.ArtifactType;
 import io.carbide.deployment.Change;
 import io.carbide.deployment.FleetAuthority;
 import io.carbide.deployment.InvalidArtifactException;
@@ -250,6 +251,9 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
         Path target = folder.resolve(artifact.name());
         Path temp = folder.resolve("." + artifact.name() + ".restore");
         Files.copy(blob.get(), temp, StandardCopyOption.REPLACE_EXISTING);
+        if (artifact.type() == ArtifactType.CONFIGURATION) {
+            ownerOnly(temp); // configurations may hold credentials
+        }
         boolean unchanged = expected.isEmpty() ? !Files.exists(target) : expected.get().matches(target);
         if (!unchanged) {
             Files.deleteIfExists(temp);
@@ -258,6 +262,14 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         ledger.committed(artifact.name(), artifact.sha256(), target);
         return true;
+    }
+
+    private static void ownerOnly(Path file) throws IOException {
+        try {
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException notPosix) {
+            // the folder's own permissions apply
+        }
     }
 
     // ---- what File Install reports

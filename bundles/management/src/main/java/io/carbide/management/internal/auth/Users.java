@@ -1,6 +1,5 @@
 package io.carbide.management.internal.auth;
 
-import io.carbide.management.internal.PrivateFile;
 import io.carbide.node.AtomicFile;
 import io.carbide.node.NodeIdentity;
 import java.io.IOException;
@@ -71,7 +70,11 @@ public class Users {
             loaded = setAdmin(fromEnvironment, "Created");
         } else {
             load();
-            if (Boolean.getBoolean(RESET_PROPERTY)) {
+            if (hashes.isEmpty()) {
+                // an emptied file (a copy gone wrong, an old crash) must not lock every operator out
+                LOG.warn("{} holds no usable user; management user admin is created again", file);
+                loaded = setAdmin(fromEnvironment, "Created");
+            } else if (Boolean.getBoolean(RESET_PROPERTY)) {
                 LOG.warn("The password of management user admin is reset at this start (-D{}=true); remove that option "
                         + "so that the next start keeps the password", RESET_PROPERTY);
                 loaded = setAdmin(fromEnvironment, "Reset");
@@ -254,14 +257,14 @@ public class Users {
         }
     }
 
-    /** Owner-only, and never half-written ({@link PrivateFile}). */
+    /** Owner-only, never half-written, and on disk before the change is acknowledged ({@link AtomicFile}). */
     private void save() throws IOException {
         List<String> lines = new ArrayList<>();
         lines.add("# Carbide management users: name = " + PasswordHash.SCHEME + ":ITERATIONS:SALT:HASH");
         lines.add("# Passwords are never stored. Set one with PUT /api/users/NAME on the management port,");
         lines.add("# or in the console. Delete this file to start over with a new admin password.");
         hashes.forEach((name, hash) -> lines.add(name + " = " + hash));
-        PrivateFile.write(file, (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
+        AtomicFile.writePrivate(file, (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
     private String rememberKey(String name, String password, String hash) {

@@ -1,6 +1,5 @@
 package io.carbide.management.internal.tls;
 
-import io.carbide.management.internal.PrivateFile;
 import io.carbide.management.internal.auth.PasswordHash;
 import io.carbide.node.AtomicFile;
 import java.io.IOException;
@@ -8,7 +7,6 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -90,27 +88,17 @@ public final class ManagementKeyStore {
             store.load(null, null);
             store.setKeyEntry(ALIAS, keys.getPrivate(), password.toCharArray(), new Certificate[] {certificate});
             Path file = folder.resolve("management.p12");
-            PrivateFile.write(folder.resolve("management.p12.password"),
+            AtomicFile.writePrivate(folder.resolve("management.p12.password"),
                     (password + "\n").getBytes(StandardCharsets.US_ASCII));
-            PrivateFile.write(file, out -> {
-                try {
-                    store.store(out, password.toCharArray());
-                } catch (GeneralSecurityException e) {
-                    throw new IOException(e);
-                }
-            });
+            java.io.ByteArrayOutputStream keyStore = new java.io.ByteArrayOutputStream();
+            store.store(keyStore, password.toCharArray());
+            AtomicFile.writePrivate(file, keyStore.toByteArray());
             String pem = "-----BEGIN CERTIFICATE-----\n"
                     + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
                             .encodeToString(certificate.getEncoded())
                     + "\n-----END CERTIFICATE-----\n";
             Path certificateFile = folder.resolve("management.crt");
-            AtomicFile.write(certificateFile, pem.getBytes(StandardCharsets.US_ASCII));
-            try {
-                // public: every client that talks to the port needs it to trust the port
-                Files.setPosixFilePermissions(certificateFile, PosixFilePermissions.fromString("rw-r--r--"));
-            } catch (UnsupportedOperationException notPosix) {
-                // the folder's own permissions apply
-            }
+            AtomicFile.write(certificateFile, pem.getBytes(StandardCharsets.US_ASCII)); // public: clients need it
             LOG.info("Generated the management port's TLS key and self-signed certificate in {} ({} ms); clients can "
                     + "trust {}", folder, (System.nanoTime() - started) / 1_000_000, folder.resolve("management.crt"));
             return new ManagementKeyStore(file, password);
