@@ -62,8 +62,18 @@ public interface NodeIdentity {
      * client port only, never on the management port.
      */
     default String clientHttpTarget() {
-        return "(org.osgi.service.http.port=" + clientPort() + ")";
+        // the management instance may carry the client's plain port among its properties (inherited
+        // from the framework's), so it is ruled out by its own port and name
+        return "(&(org.osgi.service.http.port=" + clientPort() + ")(!(org.osgi.service.http.port.secure="
+                + managementPort() + "))(!(org.apache.felix.http.name=management)))";
     }
+
+    /**
+     * The whiteboard context of the management port, whose security check every management
+     * servlet passes through: select it with {@link #MANAGEMENT_CONTEXT_SELECT}.
+     */
+    String MANAGEMENT_CONTEXT = "carbide.management";
+    String MANAGEMENT_CONTEXT_SELECT = "(osgi.http.whiteboard.context.name=" + MANAGEMENT_CONTEXT + ")";
 
     /**
      * Whiteboard target filter that puts a servlet on the management port only, whether it serves

@@ -153,6 +153,18 @@ class DistributionScriptsTest {
             assertEquals(PosixFilePermissions.fromString("rwx------"),
                     Files.getPosixFilePermissions(worker.base().resolve("data")), "so is the worker's");
             assertEquals(0, manager.stop().exitCode());
+
+            // a users file that cannot be read: the port stays closed, never open without authentication
+            byte[] users = Files.readAllBytes(manager.base().resolve("conf/users.properties"));
+            Files.write(manager.base().resolve("conf/users.properties"), new byte[] {'a', ' ', '=', ' ', (byte) 0xff, '\n'});
+            assertEquals(0, manager.start().exitCode());
+            manager.awaitStatus(s -> s.get("reason").getAsString().contains("stays closed"), Duration.ofSeconds(60),
+                    "the manager saying why its management port is closed");
+            assertThrowsConnect(() -> manager.get(manager.managementPort(), "/api/node"));
+            assertEquals(503, manager.get(manager.clientPort(), "/health").statusCode(), "and not ready");
+            assertTrue(manager.logContains("is not UTF-8 text"), manager.logTail());
+            assertEquals(0, manager.stop().exitCode());
+            Files.write(manager.base().resolve("conf/users.properties"), users);
             assertEquals(0, manager.start().exitCode());
             manager.awaitReady();
 

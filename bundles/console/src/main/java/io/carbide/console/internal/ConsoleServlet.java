@@ -43,6 +43,8 @@ public class ConsoleServlet extends HttpServlet {
         Hashtable<String, Object> properties = new Hashtable<>();
         properties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_SERVLET_PATTERN, new String[] {"/console/*", "/"});
         properties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_TARGET, node.managementHttpTarget());
+        // the management port's security context: the console's files pass it without a log-in
+        properties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_CONTEXT_SELECT, NodeIdentity.MANAGEMENT_CONTEXT_SELECT);
         this.registration = context.registerService(Servlet.class, this, properties);
     }
 

@@ -1,7 +1,7 @@
 package io.carbide.management.internal;
 
 import io.carbide.deployment.Change;
-import io.carbide.management.internal.auth.AuthenticationFilter;
+import io.carbide.management.internal.auth.ManagementSecurity;
 import io.carbide.node.NodeIdentity;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -165,6 +165,6 @@ public class ArtifactsApiServlet extends ManagementServlet {
     }
 
     private static String user(HttpServletRequest request) {
-        return String.valueOf(request.getAttribute(AuthenticationFilter.USER_ATTRIBUTE));
+        return String.valueOf(request.getAttribute(ManagementSecurity.USER_ATTRIBUTE));
     }
 }

@@ -5,7 +5,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import io.carbide.deployment.Artifact;
 import io.carbide.deployment.ArtifactType;
-import io.carbide.management.internal.auth.AuthenticationFilter;
+import io.carbide.management.internal.auth.ManagementSecurity;
 import io.carbide.node.NodeIdentity;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -123,7 +123,7 @@ public class ConfigApiServlet extends ManagementServlet {
             Map<String, String> properties = properties(Json.readObject(request));
             byte[] cfg = CfgFile.format(pid, properties).getBytes(StandardCharsets.ISO_8859_1);
             DeployFolderUploads.Outcome outcome = uploads.upload(pid + ".cfg", new ByteArrayInputStream(cfg),
-                    cfg.length, String.valueOf(request.getAttribute(AuthenticationFilter.USER_ATTRIBUTE)));
+                    cfg.length, String.valueOf(request.getAttribute(ManagementSecurity.USER_ATTRIBUTE)));
             Map<String, Object> body = new LinkedHashMap<>(outcome.body());
             body.put("pid", pid);
             body.put("properties", properties);
@@ -145,7 +145,7 @@ public class ConfigApiServlet extends ManagementServlet {
         }
         try {
             DeployFolderUploads.Outcome outcome = uploads.undeploy(existing.get().name(),
-                    String.valueOf(request.getAttribute(AuthenticationFilter.USER_ATTRIBUTE)));
+                    String.valueOf(request.getAttribute(ManagementSecurity.USER_ATTRIBUTE)));
             Json.write(response, outcome.status(), outcome.body());
         } catch (DeployFolderUploads.Refused refused) {
             Json.error(response, refused.status(), refused.getMessage());

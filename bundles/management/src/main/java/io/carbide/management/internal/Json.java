@@ -6,6 +6,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import io.carbide.node.NodeIdentity;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -78,9 +79,10 @@ public final class Json {
         return String.valueOf(root.getMessage());
     }
 
-    /** Whiteboard properties that put a servlet on the management port only. */
+    /** Whiteboard properties that put a servlet on the management port only, behind its security check. */
     public static Hashtable<String, Object> managementServlet(String managementTarget, String... patterns) {
         Hashtable<String, Object> properties = new Hashtable<>();
+        properties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_CONTEXT_SELECT, NodeIdentity.MANAGEMENT_CONTEXT_SELECT);
         properties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_SERVLET_PATTERN, patterns);
         properties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_TARGET, managementTarget);
         properties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_SERVLET_ASYNC_SUPPORTED, true);

@@ -1,5 +1,6 @@
 package io.carbide.management.internal;
 
+import io.carbide.management.internal.auth.ManagementSecurity;
 import io.carbide.management.internal.tls.ManagementKeyStore;
 import io.carbide.node.NodeIdentity;
 import io.carbide.node.NodeProperties;
@@ -7,17 +8,22 @@ import io.carbide.node.NodeStatusContributor;
 import io.carbide.node.Readiness;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.net.Socket;
+import java.net.URI;
 import java.util.Hashtable;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,31 +46,67 @@ public class ManagementPort implements NodeStatusContributor {
 
     private static final Logger LOG = LoggerFactory.getLogger(ManagementPort.class);
 
-    private final Configuration instance;
-    private final Thread opener;
+    private final ConfigurationAdmin configAdmin;
     private final NodeIdentity node;
+    /** Opens and closes the port in the order asked, off the caller's thread (a first start generates the TLS key). */
+    private final ExecutorService opener = Executors.newSingleThreadExecutor(r -> {
+        Thread thread = new Thread(r, "carbide-management-port");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private volatile ManagementSecurity security;
     private volatile boolean open;
 
-    /**
-     * The port opens on its own thread: a first start generates the TLS key, which would
-     * otherwise hold up every bundle that starts after this one.
-     */
     @Activate
-    public ManagementPort(@Reference NodeIdentity node, @Reference ConfigurationAdmin configAdmin) throws IOException {
+    public ManagementPort(@Reference NodeIdentity node, @Reference ConfigurationAdmin configAdmin) {
         this.node = node;
-        this.instance = configAdmin.getFactoryConfiguration(HTTP_FACTORY_PID, INSTANCE_NAME, "?");
-        this.opener = new Thread(this::open, "carbide-management-port");
-        opener.setDaemon(true);
-        opener.start();
+        this.configAdmin = configAdmin;
+    }
+
+    /**
+     * The port opens only once its security boundary (and the users and sessions it needs) is
+     * there, and closes if it goes: it is never open without authentication.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    void bindSecurity(ManagementSecurity security) {
+        this.security = security;
+        opener.execute(this::open);
+    }
+
+    void unbindSecurity(ManagementSecurity gone) {
+        if (security == gone) {
+            security = null;
+            opener.execute(this::close);
+        }
     }
 
     private void open() {
+        if (security == null) {
+            return;
+        }
         try {
-            instance.update(settings());
+            instance().update(settings());
         } catch (IOException | IllegalStateException e) {
             LOG.error("Management port {} could not open on node {}: {}; fix conf/security/ or set {}=false",
                     node.managementPort(), node.name(), e.getMessage(), NodeProperties.MANAGEMENT_SECURE);
         }
+    }
+
+    private void close() {
+        try {
+            instance().delete();
+        } catch (IOException | IllegalStateException e) {
+            LOG.debug("Management port configuration already gone", e);
+        }
+        open = false;
+        if (security == null) {
+            LOG.error("Management port {} closed on node {}: its users or sessions are not available (see the lines "
+                    + "above); fix conf/users.properties and restart the node", node.managementPort(), node.name());
+        }
+    }
+
+    private Configuration instance() throws IOException {
+        return configAdmin.getFactoryConfiguration(HTTP_FACTORY_PID, INSTANCE_NAME, "?");
     }
 
     private Hashtable<String, Object> settings() throws IOException {
@@ -107,11 +149,18 @@ public class ManagementPort implements NodeStatusContributor {
     /** A manager is ready once its management port accepts connections. */
     @Override
     public Readiness readiness() {
+        if (security == null) {
+            return Readiness.starting("the management port " + node.managementUrl() + " stays closed until its users "
+                    + "and sessions are available (see the log)");
+        }
         return isOpen() ? Readiness.ready()
                 : Readiness.starting("the management port " + node.managementUrl() + " is not open yet");
     }
 
     private boolean isOpen() {
+        if (security == null) {
+            return false;
+        }
         if (!open) {
             try (Socket socket = new Socket()) {
                 URI url = URI.create(node.managementUrl());
@@ -128,12 +177,16 @@ public class ManagementPort implements NodeStatusContributor {
 
 
     @Deactivate
-    void close() throws InterruptedException {
-        opener.join(10_000);
-        try {
-            instance.delete();
-        } catch (IOException | IllegalStateException e) {
-            LOG.debug("Management port configuration already gone", e);
-        }
+    void deactivate() throws InterruptedException {
+        security = null;
+        opener.execute(() -> {
+            try {
+                instance().delete();
+            } catch (IOException | IllegalStateException e) {
+                LOG.debug("Management port configuration already gone", e);
+            }
+        });
+        opener.shutdown();
+        opener.awaitTermination(10, TimeUnit.SECONDS);
     }
 }

@@ -3,7 +3,7 @@ package io.carbide.management.internal;
 import com.google.gson.JsonObject;
 import io.carbide.cluster.ManagerConsensus;
 import io.carbide.cluster.NoQuorumException;
-import io.carbide.management.internal.auth.AuthenticationFilter;
+import io.carbide.management.internal.auth.ManagementSecurity;
 import io.carbide.node.NodeIdentity;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -125,7 +125,7 @@ public class ManagersApiServlet extends ManagementServlet {
             Json.error(response, 503, "interrupted");
             return;
         }
-        LOG.warn("{} {} {} the voting managers", request.getAttribute(AuthenticationFilter.USER_ATTRIBUTE), add
+        LOG.warn("{} {} {} the voting managers", request.getAttribute(ManagementSecurity.USER_ATTRIBUTE), add
                 ? "added " + name + " to" : "removed " + name + " from", consensus.state().members());
         Map<String, Object> body = new LinkedHashMap<>(fleet.managers());
         body.put("message", add ? name + " now votes among the managers: start it (with the same carbide.managers plus "

@@ -33,7 +33,7 @@ public class LoginServlet extends ManagementServlet {
             @Reference Sessions sessions, BundleContext context) {
         this.authenticator = authenticator;
         this.sessions = sessions;
-        publish(context, node, AuthenticationFilter.LOGIN_PATH, "/api/logout");
+        publish(context, node, ManagementSecurity.LOGIN_PATH, "/api/logout");
     }
 
     @Deactivate
@@ -43,7 +43,7 @@ public class LoginServlet extends ManagementServlet {
 
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        if (!AuthenticationFilter.LOGIN_PATH.equals(request.getRequestURI())) {
+        if (!ManagementSecurity.LOGIN_PATH.equals(request.getRequestURI())) {
             Json.error(response, 405, "use POST /api/logout");
             return;
         }
@@ -51,9 +51,9 @@ public class LoginServlet extends ManagementServlet {
         if (outcome.user().isPresent()) {
             Json.write(response, 200, Map.of("user", outcome.user().get()));
         } else if (outcome.secondsToWait() > 0) {
-            AuthenticationFilter.tooManyFailures(response, request.getRemoteAddr(), outcome.secondsToWait());
+            ManagementSecurity.tooManyFailures(response, request.getRemoteAddr(), outcome.secondsToWait());
         } else {
-            AuthenticationFilter.unauthorized(request, response, "not logged in");
+            ManagementSecurity.unauthorized(request, response, "not logged in");
         }
     }
 
@@ -81,9 +81,9 @@ public class LoginServlet extends ManagementServlet {
             response.addHeader("Set-Cookie", cookie(request, token, -1));
             Json.write(response, 200, Map.of("user", user));
         } else if (outcome.secondsToWait() > 0) {
-            AuthenticationFilter.tooManyFailures(response, request.getRemoteAddr(), outcome.secondsToWait());
+            ManagementSecurity.tooManyFailures(response, request.getRemoteAddr(), outcome.secondsToWait());
         } else {
-            AuthenticationFilter.unauthorized(request, response, "wrong user name or password");
+            ManagementSecurity.unauthorized(request, response, "wrong user name or password");
         }
     }
 

@@ -89,7 +89,14 @@ public class Users {
     }
 
     private void load() throws IOException {
-        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            LOG.error("{} is not UTF-8 text; the management port stays closed until it is fixed (or deleted, to "
+                    + "start over with a new admin password)", file);
+            throw new IOException(file + " is not UTF-8 text", e);
+        }
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();
             if (line.isEmpty() || line.startsWith("#")) {

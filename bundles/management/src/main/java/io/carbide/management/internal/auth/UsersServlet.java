@@ -56,7 +56,7 @@ public class UsersServlet extends ManagementServlet {
             }
             boolean existed = users.exists(name);
             users.setPassword(name, password.getAsString());
-            if (!name.equals(request.getAttribute(AuthenticationFilter.USER_ATTRIBUTE))) {
+            if (!name.equals(request.getAttribute(ManagementSecurity.USER_ATTRIBUTE))) {
                 sessions.closeAll(name);
             }
             Json.write(response, existed ? 200 : 201, Map.of("user", name, "created", !existed));

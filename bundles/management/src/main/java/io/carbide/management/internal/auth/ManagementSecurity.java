@@ -2,11 +2,6 @@ package io.carbide.management.internal.auth;
 
 import io.carbide.management.internal.Json;
 import io.carbide.node.NodeIdentity;
-import jakarta.servlet.Filter;
-import jakarta.servlet.FilterChain;
-import jakarta.servlet.ServletException;
-import jakarta.servlet.ServletRequest;
-import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -17,32 +12,37 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.servlet.context.ServletContextHelper;
 import org.osgi.service.servlet.whiteboard.HttpWhiteboardConstants;
 
 /**
- * Guards the whole management API: every {@code /api/} request without valid credentials is
- * answered 401 (429 while its address is paused for failed log-ins), except the log-in check
- * {@code /api/login} itself. The console's pages hold no data and load without credentials; all
- * they show comes from the API.
+ * The management port's one security boundary: the whiteboard context every management servlet
+ * and the console select ({@link NodeIdentity#MANAGEMENT_CONTEXT}), whose
+ * {@link #handleSecurity} runs before any of them. Only the log-in check and the console's
+ * static files (which hold no data) pass without credentials; everything else answers 401 (429
+ * while the caller must wait after failed log-ins). A servlet that selects this context cannot
+ * be reached while the context is not there, and {@code ManagementPort} opens the port only while
+ * this component, and so the users and sessions it needs, is active.
  */
-@Component(immediate = true)
-public class AuthenticationFilter implements Filter {
+@Component(service = ManagementSecurity.class)
+public class ManagementSecurity extends ServletContextHelper {
 
     public static final String USER_ATTRIBUTE = "carbide.user";
     static final String LOGIN_PATH = "/api/login";
+    static final String LOGOUT_PATH = "/api/logout";
 
     private final Authenticator authenticator;
-    private final ServiceRegistration<Filter> registration;
+    private final ServiceRegistration<ServletContextHelper> registration;
 
     @Activate
-    public AuthenticationFilter(@Reference NodeIdentity node, @Reference Authenticator authenticator,
+    public ManagementSecurity(@Reference NodeIdentity node, @Reference Authenticator authenticator,
             BundleContext context) {
         this.authenticator = authenticator;
         Hashtable<String, Object> properties = new Hashtable<>();
-        properties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_FILTER_PATTERN, "/api/*");
+        properties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_CONTEXT_NAME, NodeIdentity.MANAGEMENT_CONTEXT);
+        properties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_CONTEXT_PATH, "/");
         properties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_TARGET, node.managementHttpTarget());
-        properties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_FILTER_ASYNC_SUPPORTED, true);
-        this.registration = context.registerService(Filter.class, this, properties);
+        this.registration = context.registerService(ServletContextHelper.class, this, properties);
     }
 
     @Deactivate
@@ -51,24 +51,30 @@ public class AuthenticationFilter implements Filter {
     }
 
     @Override
-    public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
-            throws IOException, ServletException {
-        HttpServletRequest request = (HttpServletRequest) req;
-        HttpServletResponse response = (HttpServletResponse) res;
-        if (LOGIN_PATH.equals(request.getRequestURI())) {
-            chain.doFilter(request, response);
-            return;
+    public boolean handleSecurity(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        if (isPublic(request.getRequestURI())) {
+            return true;
         }
         Authenticator.Outcome outcome = authenticator.authenticate(request);
         if (outcome.user().isPresent()) {
             request.setAttribute(USER_ATTRIBUTE, outcome.user().get());
-            chain.doFilter(request, response);
-        } else if (outcome.secondsToWait() > 0) {
+            request.setAttribute(REMOTE_USER, outcome.user().get());
+            request.setAttribute(AUTHENTICATION_TYPE, HttpServletRequest.BASIC_AUTH);
+            return true;
+        }
+        if (outcome.secondsToWait() > 0) {
             tooManyFailures(response, request.getRemoteAddr(), outcome.secondsToWait());
         } else {
             unauthorized(request, response, outcome.refused() ? "wrong user name or password"
                     : "log in first: POST /api/login, or send HTTP Basic credentials");
         }
+        return false;
+    }
+
+    /** The log-in check, and the console's page and files: nothing in them comes from the fleet. */
+    static boolean isPublic(String path) {
+        return path.equals(LOGIN_PATH) || path.equals(LOGOUT_PATH) || path.equals("/") || path.equals("/console")
+                || (path.startsWith("/console/") && !path.contains(".."));
     }
 
     static void unauthorized(HttpServletRequest request, HttpServletResponse response, String message)
