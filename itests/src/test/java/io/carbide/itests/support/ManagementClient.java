@@ -30,18 +30,42 @@ public final class ManagementClient {
     private final NodeProcess node;
     private final HttpClient http;
     private final String authorization;
+    private final java.util.Map<String, String> headers;
 
     public ManagementClient(NodeProcess node, String user, String password) {
+        this(node, user == null ? null
+                : "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)),
+                java.util.Map.of());
+    }
+
+    private ManagementClient(NodeProcess node, String authorization, java.util.Map<String, String> headers) {
         this.node = node;
         this.http = HttpClient.newBuilder().sslContext(trusting(node.base())).connectTimeout(Duration.ofSeconds(5))
                 .build();
-        this.authorization = user == null ? null
-                : "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+        this.authorization = authorization;
+        this.headers = headers;
     }
 
     /** The same node with other credentials (null: none). */
     public ManagementClient as(String user, String password) {
         return new ManagementClient(node, user, password);
+    }
+
+    /** The same node as the console asks it: the session cookie, and the console's header if {@code console}. */
+    public ManagementClient withSession(String token, boolean console) {
+        java.util.Map<String, String> session = new java.util.HashMap<>();
+        session.put("Cookie", "CARBIDE_SESSION=" + token);
+        if (console) {
+            session.put("X-Carbide-Console", "1");
+        }
+        return new ManagementClient(node, null, session);
+    }
+
+    /** This client with one more header on every request. */
+    public ManagementClient withHeader(String name, String value) {
+        java.util.Map<String, String> more = new java.util.HashMap<>(headers);
+        more.put(name, value);
+        return new ManagementClient(node, authorization, more);
     }
 
     /** An SSL context that trusts only the node's own management certificate. */
@@ -105,14 +129,18 @@ public final class ManagementClient {
         if (authorization != null) {
             builder.header("Authorization", authorization);
         }
+        headers.forEach(builder::header);
         return builder;
     }
 
     private Response send(HttpRequest.Builder builder) {
         try {
             HttpResponse<String> response = http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+            String session = response.headers().allValues("Set-Cookie").stream()
+                    .filter(c -> c.startsWith("CARBIDE_SESSION=")).map(c -> c.substring(16, c.indexOf(';')))
+                    .filter(v -> !v.isEmpty()).findFirst().orElse(null);
             return new Response(response.statusCode(), response.body(), response.headers().firstValue("WWW-Authenticate")
-                    .orElse(null));
+                    .orElse(null), session);
         } catch (IOException e) {
             throw new AssertionError("management API of " + node.base().getFileName() + ": " + e, e);
         } catch (InterruptedException e) {
@@ -146,7 +174,8 @@ public final class ManagementClient {
     }
 
     /** An answer: status, body and the Basic challenge if any. */
-    public record Response(int status, String body, String challenge) {
+    /** An answer; {@code session}: the session cookie it set, if any. */
+    public record Response(int status, String body, String challenge, String session) {
 
         public JsonObject json() {
             JsonElement parsed = JsonParser.parseString(body);

@@ -108,7 +108,9 @@ public class ArtifactsApiServlet extends ManagementServlet {
 
     @Override
     protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        doPut(request, response);
+        // not an alias of PUT: a form on another site can POST, it cannot PUT
+        response.setHeader("Allow", "GET, PUT, DELETE");
+        Json.error(response, 405, "upload with PUT /api/artifacts/NAME");
     }
 
     @Override

@@ -8,9 +8,12 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -35,7 +38,13 @@ public class FleetServlet extends ManagementServlet {
     private static final Logger LOG = LoggerFactory.getLogger(FleetServlet.class);
 
     private final transient FleetView fleet;
-    private final transient List<AsyncContext> watchers = new CopyOnWriteArrayList<>();
+    private final transient List<Watcher> watchers = new CopyOnWriteArrayList<>();
+    /** Writes to the watchers, each watcher's in order: a stalled one holds up only its own writes. */
+    private final transient ExecutorService writers = Executors.newCachedThreadPool(r -> {
+        Thread thread = new Thread(r, "carbide-console-writer");
+        thread.setDaemon(true);
+        return thread;
+    });
     private final transient ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread thread = new Thread(r, "carbide-console-events");
         thread.setDaemon(true);
@@ -55,10 +64,11 @@ public class FleetServlet extends ManagementServlet {
     void deactivate() {
         withdraw();
         checker.shutdownNow();
-        for (AsyncContext watcher : watchers) {
-            watcher.complete();
+        for (Watcher watcher : watchers) {
+            watcher.close();
         }
         watchers.clear();
+        writers.shutdownNow();
     }
 
     @Override
@@ -72,18 +82,18 @@ public class FleetServlet extends ManagementServlet {
         response.setCharacterEncoding("UTF-8");
         response.setHeader("Cache-Control", "no-store");
         response.setHeader("X-Accel-Buffering", "no");
-        AsyncContext watcher = request.startAsync();
-        watcher.setTimeout(0);
+        AsyncContext context = request.startAsync();
+        context.setTimeout(0);
         // the newcomer gets the current picture at once; the others only when it changes
         String snapshot = Json.compact(fleet.snapshot());
-        if (send(watcher, "retry: 2000\nevent: fleet\ndata: " + snapshot + "\n\n")) {
-            synchronized (this) {
-                if (watchers.isEmpty()) {
-                    lastSent = snapshot;
-                }
-                watchers.add(watcher);
+        Watcher watcher = new Watcher(context);
+        synchronized (this) {
+            if (watchers.isEmpty()) {
+                lastSent = snapshot;
             }
+            watchers.add(watcher);
         }
+        watcher.offer("retry: 2000\nevent: fleet\ndata: " + snapshot + "\n\n");
     }
 
     private synchronized void check() {
@@ -109,30 +119,79 @@ public class FleetServlet extends ManagementServlet {
     }
 
     private void broadcast(String event) {
-        for (AsyncContext watcher : watchers) {
-            if (!send(watcher, event)) {
-                watchers.remove(watcher);
-            }
+        for (Watcher watcher : watchers) {
+            watcher.offer(event);
         }
     }
 
-    /** False when the watcher has gone (a closed tab): its connection is then closed too. */
-    private static boolean send(AsyncContext watcher, String event) {
-        try {
-            PrintWriter writer = watcher.getResponse().getWriter();
-            writer.write(event);
-            writer.flush();
-            if (writer.checkError()) {
-                throw new IOException("connection closed");
+    /**
+     * One console watching. Writes go through the shared writer threads, one at a time per
+     * watcher; while one is under way, newer events wait and only the latest is sent (each is
+     * the whole picture). A watcher that stopped reading keeps one writer thread until Jetty's
+     * idle timeout fails its write; it never holds up the check or the other watchers.
+     */
+    private final class Watcher {
+        private final AsyncContext context;
+        private final AtomicReference<String> next = new AtomicReference<>();
+        private final AtomicBoolean writing = new AtomicBoolean();
+
+        Watcher(AsyncContext context) {
+            this.context = context;
+        }
+
+        void offer(String event) {
+            if (event.startsWith(":")) {
+                next.compareAndSet(null, event); // a keep-alive never replaces a picture still to be sent
+            } else {
+                next.set(event);
             }
-            return true;
-        } catch (IOException | IllegalStateException e) {
+            if (writing.compareAndSet(false, true)) {
+                try {
+                    writers.execute(this::drain);
+                } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                    writing.set(false);
+                }
+            }
+        }
+
+        private void drain() {
             try {
-                watcher.complete();
+                for (String event; (event = next.getAndSet(null)) != null; ) {
+                    if (!send(event)) {
+                        watchers.remove(this);
+                        return;
+                    }
+                }
+            } finally {
+                writing.set(false);
+            }
+            if (next.get() != null) {
+                offer(next.get()); // offered while this drain was finishing
+            }
+        }
+
+        /** False when the watcher has gone (a closed tab): its connection is then closed too. */
+        private boolean send(String event) {
+            try {
+                PrintWriter writer = context.getResponse().getWriter();
+                writer.write(event);
+                writer.flush();
+                if (writer.checkError()) {
+                    throw new IOException("connection closed");
+                }
+                return true;
+            } catch (IOException | IllegalStateException e) {
+                close();
+                return false;
+            }
+        }
+
+        void close() {
+            try {
+                context.complete();
             } catch (IllegalStateException alreadyDone) {
                 // the container closed it first
             }
-            return false;
         }
     }
 }

@@ -20,10 +20,17 @@ public class Authenticator {
     private final Sessions sessions;
     private final LoginThrottle throttle;
 
-    /** The outcome: a user, nobody (no credentials), refused credentials, or a paused address. */
-    public record Outcome(Optional<String> user, boolean refused, long secondsToWait) {
+    /**
+     * The outcome: a user (and whether the console's session cookie said so), nobody (no
+     * credentials), refused credentials, or a name that must wait after failed log-ins.
+     */
+    public record Outcome(Optional<String> user, boolean refused, long secondsToWait, boolean bySession) {
+        Outcome(Optional<String> user, boolean refused, long secondsToWait) {
+            this(user, refused, secondsToWait, false);
+        }
+
         static Outcome of(String user) {
-            return new Outcome(Optional.of(user), false, 0);
+            return new Outcome(Optional.of(user), false, 0, false);
         }
     }
 
@@ -37,7 +44,7 @@ public class Authenticator {
     public Outcome authenticate(HttpServletRequest request) {
         Optional<String> bySession = sessions.user(sessionToken(request));
         if (bySession.isPresent()) {
-            return Outcome.of(bySession.get());
+            return new Outcome(bySession, false, 0, true);
         }
         String header = request.getHeader("Authorization");
         if (header == null || !header.regionMatches(true, 0, "Basic ", 0, 6)) {
@@ -55,18 +62,21 @@ public class Authenticator {
         return logIn(user, password, request.getRemoteAddr());
     }
 
-    /** Checks a user name and password, as the log-in form and HTTP Basic both do. */
+    /** Checks a user name and password, as the log-in form and HTTP Basic both do ({@link LoginThrottle}). */
     public Outcome logIn(String user, String password, String address) {
-        long wait = throttle.secondsToWait(address);
-        if (wait > 0) {
-            return new Outcome(Optional.empty(), true, wait);
+        String key = LoginThrottle.key(user, users.exists(user), address);
+        synchronized (throttle.lock(key)) {
+            long wait = throttle.secondsToWait(key);
+            if (wait > 0) {
+                return new Outcome(Optional.empty(), true, wait);
+            }
+            if (users.verify(user, password)) {
+                throttle.succeeded(key);
+                return Outcome.of(user);
+            }
+            throttle.failed(key, user, address);
+            return new Outcome(Optional.empty(), true, 0);
         }
-        if (users.verify(user, password)) {
-            throttle.succeeded(address);
-            return Outcome.of(user);
-        }
-        throttle.failed(user, address);
-        return new Outcome(Optional.empty(), true, 0);
     }
 
     public static String sessionToken(HttpServletRequest request) {

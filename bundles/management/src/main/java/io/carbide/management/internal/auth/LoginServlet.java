@@ -100,7 +100,7 @@ public class LoginServlet extends ManagementServlet {
      * HttpOnly: scripts cannot read it; SameSite=Strict: other sites cannot send it. Written by
      * hand because the Servlet Cookie API cannot express SameSite.
      */
-    private static String cookie(HttpServletRequest request, String value, int maxAge) {
+    static String cookie(HttpServletRequest request, String value, int maxAge) {
         return Sessions.COOKIE + "=" + value + "; Path=/; HttpOnly; SameSite=Strict"
                 + (request.isSecure() ? "; Secure" : "") + (maxAge >= 0 ? "; Max-Age=" + maxAge : "");
     }

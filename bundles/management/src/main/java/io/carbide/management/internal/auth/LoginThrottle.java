@@ -2,47 +2,91 @@ package io.carbide.management.internal.auth;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 import org.osgi.service.component.annotations.Component;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Logs every failed log-in, and after {@value #FAILURES_BEFORE_PAUSE} failures in a row from one
- * address refuses that address's log-ins for {@value #PAUSE_SECONDS} s, so passwords cannot be
- * guessed at full speed.
+ * Slows down password guessing without locking out the people who know their password.
+ *
+ * <p>Failures are counted per user name and address together (every operator tunnelled in comes
+ * from 127.0.0.1, so the address alone would let one person's typos lock out everyone). After
+ * {@value #FREE_FAILURES} failures in a row, that name from that address waits 1 s, then twice as
+ * long after each further failure, up to {@value #MAX_PAUSE_SECONDS} s. A log-in with another
+ * name, or from another address, has its own history and is never held back by this one. Names
+ * that are no user share one history per address, so spraying made-up names is slowed as one.
+ * A success clears its history. Checks of one name from one address run one at a time, so
+ * guesses sent at once cannot all pass before the first failure counts.
  */
 @Component(service = LoginThrottle.class)
 public class LoginThrottle {
 
-    static final int FAILURES_BEFORE_PAUSE = 5;
-    static final int PAUSE_SECONDS = 30;
+    static final int FREE_FAILURES = 5;
+    static final int MAX_PAUSE_SECONDS = 60;
     private static final Logger LOG = LoggerFactory.getLogger(LoginThrottle.class);
 
-    private final Map<String, Failures> byAddress = new ConcurrentHashMap<>();
+    private final Map<String, Failures> histories = new ConcurrentHashMap<>();
+    private final Map<String, Object> locks = new ConcurrentHashMap<>();
+    private final LongSupplier clock;
 
     private record Failures(int count, long pausedUntil) {
     }
 
-    /** Seconds the address must still wait, or 0 when it may try. */
-    public long secondsToWait(String address) {
-        Failures failures = byAddress.get(address);
-        long left = failures == null ? 0 : failures.pausedUntil() - System.currentTimeMillis();
+    public LoginThrottle() {
+        this(System::currentTimeMillis);
+    }
+
+    LoginThrottle(LongSupplier clock) {
+        this.clock = clock;
+    }
+
+    /** The history a log-in counts against: its name (or "no such user") and address. */
+    public static String key(String user, boolean known, String address) {
+        return (known ? user : "\0unknown") + "\0" + address;
+    }
+
+    /** Seconds this history must still wait, or 0 when it may try. */
+    public long secondsToWait(String key) {
+        Failures failures = histories.get(key);
+        long left = failures == null ? 0 : failures.pausedUntil() - clock.getAsLong();
         return left <= 0 ? 0 : (left + 999) / 1000;
     }
 
-    public void failed(String user, String address) {
-        Failures now = byAddress.merge(address, new Failures(1, 0),
-                (old, one) -> new Failures(old.count() + 1, old.pausedUntil()));
-        LOG.warn("Failed management log-in as '{}' from {} ({} in a row from that address)", user, address,
-                now.count());
-        if (now.count() % FAILURES_BEFORE_PAUSE == 0) {
-            byAddress.put(address, new Failures(now.count(), System.currentTimeMillis() + PAUSE_SECONDS * 1000L));
-            LOG.warn("{} failed management log-ins in a row from {}: refusing its log-ins for {} s", now.count(),
-                    address, PAUSE_SECONDS);
+    /** The lock that makes checks of one history run one at a time. */
+    public Object lock(String key) {
+        if (locks.size() > 10_000) {
+            locks.clear(); // a flood of made-up addresses must not grow this without bound
+        }
+        return locks.computeIfAbsent(key, k -> new Object());
+    }
+
+    public void failed(String key, String user, String address) {
+        Failures before = histories.getOrDefault(key, new Failures(0, 0));
+        int count = before.count() + 1;
+        long pause = 0;
+        if (count > FREE_FAILURES) {
+            pause = Math.min(MAX_PAUSE_SECONDS * 1000L, 1000L << Math.min(20, count - FREE_FAILURES - 1));
+        }
+        histories.put(key, new Failures(count, pause == 0 ? 0 : clock.getAsLong() + pause));
+        if (histories.size() > 100_000) {
+            long now = clock.getAsLong();
+            histories.values().removeIf(f -> f.pausedUntil() < now); // a flood of names keeps only the paused
+        }
+        if (pause > 0) {
+            LOG.warn("Failed management log-in as '{}' from {} ({} in a row): that name from that address waits {} s",
+                    shown(user), address, count, pause / 1000);
+        } else {
+            LOG.warn("Failed management log-in as '{}' from {} ({} in a row)", shown(user), address, count);
         }
     }
 
-    public void succeeded(String address) {
-        byAddress.remove(address);
+    public void succeeded(String key) {
+        histories.remove(key);
+    }
+
+    private static String shown(String user) {
+        String plain = user.replaceAll("\\p{Cntrl}", "?");
+        return plain.length() > 64 ? plain.substring(0, 64) + "..." : plain;
     }
 }

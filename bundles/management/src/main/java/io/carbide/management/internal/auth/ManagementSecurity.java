@@ -57,6 +57,11 @@ public class ManagementSecurity extends ServletContextHelper {
         }
         Authenticator.Outcome outcome = authenticator.authenticate(request);
         if (outcome.user().isPresent()) {
+            String crossSite = crossSite(request, outcome.bySession());
+            if (crossSite != null) {
+                Json.error(response, 403, crossSite);
+                return false;
+            }
             request.setAttribute(USER_ATTRIBUTE, outcome.user().get());
             request.setAttribute(REMOTE_USER, outcome.user().get());
             request.setAttribute(AUTHENTICATION_TYPE, HttpServletRequest.BASIC_AUTH);
@@ -69,6 +74,42 @@ public class ManagementSecurity extends ServletContextHelper {
                     : "log in first: POST /api/login, or send HTTP Basic credentials");
         }
         return false;
+    }
+
+    /**
+     * Why a request that changes something may have been sent by another web site, or null. A
+     * browser sends Origin with every cross-site request that changes something, so one naming
+     * another origin is refused. And a request carried by the console's session cookie must also
+     * carry the console's own header, which a cross-site form cannot add (the cookie is
+     * SameSite=Strict as well). Scripts with HTTP Basic credentials, as in the README, send neither
+     * header and need none: a browser only sends Basic credentials someone typed into its own
+     * dialog, and then still sends its Origin.
+     */
+    static String crossSite(HttpServletRequest request, boolean bySession) {
+        String method = request.getMethod();
+        if (method.equals("GET") || method.equals("HEAD") || method.equals("OPTIONS")) {
+            return null;
+        }
+        String origin = request.getHeader("Origin");
+        if (origin != null && !sameOrigin(origin, request.getHeader("Host"))) {
+            return "cross-site request refused: it comes from " + io.carbide.deployment.ArtifactNames.shown(origin)
+                    + ", not from this management port";
+        }
+        if (bySession && request.getHeader("X-Carbide-Console") == null) {
+            return "a change made with the console's session needs the X-Carbide-Console header (the console sends "
+                    + "it; a form on another site cannot); scripts use HTTP Basic";
+        }
+        return null;
+    }
+
+    private static boolean sameOrigin(String origin, String host) {
+        try {
+            java.net.URI uri = java.net.URI.create(origin.strip());
+            return host != null && uri.getHost() != null
+                    && (uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort())).equalsIgnoreCase(host.strip());
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     /** The log-in check, and the console's page and files: nothing in them comes from the fleet. */
@@ -88,6 +129,6 @@ public class ManagementSecurity extends ServletContextHelper {
 
     static void tooManyFailures(HttpServletResponse response, String address, long seconds) throws IOException {
         response.setHeader("Retry-After", Long.toString(seconds));
-        Json.error(response, 429, "too many failed log-ins from " + address + "; try again in " + seconds + " s");
+        Json.error(response, 429, "too many failed log-ins with this name from " + address + "; try again in " + seconds + " s");
     }
 }

@@ -166,6 +166,11 @@ public class Users {
         loaded.join();
     }
 
+    /** A hash no password matches, checked for names that are no user. */
+    private static final class UnknownUser {
+        static final String HASH = PasswordHash.hash(PasswordHash.generate(24).toCharArray());
+    }
+
     /** Whether {@code password} is the user's; slow the first time, remembered briefly after that. */
     public boolean verify(String name, String password) {
         awaitLoaded();
@@ -174,6 +179,8 @@ public class Users {
             hash = hashes.get(name);
         }
         if (hash == null || password == null) {
+            // as slow as a wrong password: how long a refusal takes must not tell which names exist
+            PasswordHash.matches((password == null ? "" : password).toCharArray(), UnknownUser.HASH);
             return false;
         }
         String key = rememberKey(name, password, hash);

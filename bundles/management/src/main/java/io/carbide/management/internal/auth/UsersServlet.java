@@ -56,8 +56,11 @@ public class UsersServlet extends ManagementServlet {
             }
             boolean existed = users.exists(name);
             users.setPassword(name, password.getAsString());
-            if (!name.equals(request.getAttribute(ManagementSecurity.USER_ATTRIBUTE))) {
-                sessions.closeAll(name);
+            // whoever knew the old password is logged out everywhere; the session that changed it goes on
+            sessions.closeAll(name);
+            if (name.equals(request.getAttribute(ManagementSecurity.USER_ATTRIBUTE))
+                    && Authenticator.sessionToken(request) != null) {
+                response.addHeader("Set-Cookie", LoginServlet.cookie(request, sessions.open(name), -1));
             }
             Json.write(response, existed ? 200 : 201, Map.of("user", name, "created", !existed));
         } catch (Json.BadRequest | IllegalArgumentException e) {
