@@ -36,8 +36,16 @@ public final class Json {
     }
 
     public static void error(HttpServletResponse response, int status, String message) throws IOException {
-        write(response, status, Map.of("error", message));
+        write(response, status, Map.of("error", shortened(message)));
     }
+
+    /** A message with every overlong word (a 5000-character name someone sent) cut short, so none is echoed whole. */
+    static String shortened(String message) {
+        return LONG_WORD.matcher(message).replaceAll(word -> java.util.regex.Matcher.quoteReplacement(
+                io.carbide.deployment.ArtifactNames.shown(word.group())));
+    }
+
+    private static final java.util.regex.Pattern LONG_WORD = java.util.regex.Pattern.compile("[^\\s'\"/]{101,}");
 
     /** One line of JSON, for server-sent events. */
     public static String compact(Object body) {

@@ -107,12 +107,53 @@ final class ArtifactValidator {
         }
     }
 
+    /** Every quote and bracket of a {@code .config} file is closed (outside comments). */
+    private static void closed(String name, String text) throws IOException {
+        int depth = 0;
+        boolean quoted = false;
+        int line = 1;
+        int opened = 1;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '\n') {
+                line++;
+            }
+            if (quoted) {
+                if (c == '\\') {
+                    i++;
+                } else if (c == '"') {
+                    quoted = false;
+                }
+            } else if (c == '#' && (i == 0 || text.charAt(i - 1) == '\n')) {
+                int end = text.indexOf('\n', i);
+                i = end < 0 ? text.length() : end - 1;
+            } else if (c == '"') {
+                quoted = true;
+                opened = line;
+            } else if (c == '[' || c == '(') {
+                depth++;
+                opened = line;
+            } else if (c == ']' || c == ')') {
+                depth--;
+            }
+        }
+        if (quoted || depth > 0) {
+            throw new IOException("line " + opened + " of " + name + " opens a " + (quoted ? "quote" : "bracket")
+                    + " that is never closed");
+        }
+        if (depth < 0) {
+            throw new IOException(name + " closes a bracket it never opened");
+        }
+    }
+
     private static void configuration(String name, Path file) throws InvalidArtifactException {
         try {
             if (name.endsWith(".config")) {
                 try (InputStream in = Files.newInputStream(file)) {
                     ConfigurationHandler.read(in);
                 }
+                // Felix's reader takes an unclosed quote or bracket to the end of the file as a value
+                closed(name, Files.readString(file, StandardCharsets.UTF_8));
             } else {
                 CfgFormat.check(name, Files.readString(file, StandardCharsets.ISO_8859_1));
             }
