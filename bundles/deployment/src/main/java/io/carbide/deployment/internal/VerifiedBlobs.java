@@ -110,6 +110,7 @@ final class VerifiedBlobs {
             }
             Path blob = dir.resolve(sha256);
             Files.move(part, blob, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            io.carbide.node.AtomicFile.forceFolder(dir); // the rename too survives a power cut
             checked.put(sha256, stamp(blob));
             return blob;
         } finally {
