@@ -73,9 +73,10 @@ launcher_ready_ms() {
   echo "${ms:-0}"
 }
 
-# Starts a node in the background; extra arguments are passed to start.sh.
+# Starts a node in the background; extra arguments are passed to start.sh. Benchmarks stop nodes
+# between runs and time no stop, so nodes do not drain.
 start_node() {
-  "$BENCH_DIST/bin/start.sh" --background "$@" >/dev/null
+  "$BENCH_DIST/bin/start.sh" --background -Dcarbide.drain.seconds=0 "$@" >/dev/null
 }
 
 stop_node() {

@@ -77,6 +77,7 @@ carbide_run() {  # $1 = floor, worker, lone, manager or default; prints "ms rss_
     ensure_peer_manager
     extra=("-Dcarbide.cluster.wellKnownMembers=127.0.0.1[$((4000 + peer_manager_offset))]")
   fi
+  extra+=(-Dcarbide.drain.seconds=0)  # stops are not timed
   "$dist/bin/stop.sh" -Dcarbide.base="$base" >/dev/null 2>&1 || true
   # a fresh data folder each time; conf/ (cluster secret, TLS key, users) stays, as Karaf's etc/ does
   rm -rf "$base/data" "$base/logs" "$base/deploy"

@@ -40,7 +40,7 @@ for profile in worker manager default; do
     joins=()
     [ "$profile" = worker ] && joins=("-Dcarbide.cluster.wellKnownMembers=127.0.0.1[$((4000 + mgr_offset))]")
     "$BENCH_DIST/bin/start.sh" --background -Dprofile="$profile" -DportOffset=$offset -Dcarbide.base="$base" \
-      "${joins[@]}" >/dev/null
+      -Dcarbide.drain.seconds=0 "${joins[@]}" >/dev/null
     ts=$(await_http_200 $((9763 + offset)) /health 60000 '200|503')
     t1=$(await_http_200 $((9763 + offset)) /health)
     serving+=($((ts - t0)))

@@ -8,7 +8,7 @@ carbide_usage() {
   script="$(basename "$0")"
   case "$script" in
     start.sh) echo "Usage: bin/start.sh [options]   starts a node (in the foreground unless --background)" ;;
-    stop.sh) echo "Usage: bin/stop.sh [options]    stops the node running from a base: SIGTERM, then SIGKILL after CARBIDE_STOP_TIMEOUT s (default 30)" ;;
+    stop.sh) echo "Usage: bin/stop.sh [options]    stops the node running from a base: SIGTERM (it drains first), then SIGKILL after the drain plus CARBIDE_STOP_TIMEOUT s (default 30)" ;;
     status.sh) echo "Usage: bin/status.sh [options]  tells whether a node runs from a base: exit 0 if it does, 1 if not" ;;
   esac
   echo "  -Dcarbide.base=DIR    the node's own data/, deploy/, logs/ (and optional conf/); default: $CARBIDE_HOME"

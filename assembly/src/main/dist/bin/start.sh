@@ -95,10 +95,15 @@ launched_at="$(date +%s%3N 2>/dev/null || true)"
 case "$launched_at" in *[!0-9]*|"") launched_at="" ;; esac
 COMMAND=("$JAVA" "${JVM_OPTIONS[@]}" "-Dcarbide.home=$CARBIDE_HOME" "-Dcarbide.base=$CARBIDE_BASE" ${launched_at:+"-Dcarbide.launchedAt=$launched_at"} ${CARBIDE_DEFINES[@]+"${CARBIDE_DEFINES[@]}"})
 
-# Undoes what this script set up for a node that the launcher refused.
+# Undoes what this script set up for a node that the launcher refused: its recording, and the
+# console file and folders it created, removed only while empty (another start may have claimed
+# the base meanwhile; what that one wrote stays).
 forget_refused_start() {
   [ -n "$CDS_RECORDING" ] && rm -f "$CDS_RECORDING" "$CDS_PART" "$CDS_PART.ready"
-  [ "$base_existed" = true ] || rm -rf "$CARBIDE_BASE"
+  if [ "$base_existed" != true ] && ! carbide_running_pid >/dev/null; then
+    rm -f "$CARBIDE_BASE/logs/console.out"
+    rmdir "$CARBIDE_BASE/logs" "$CARBIDE_BASE" 2>/dev/null || true
+  fi
 }
 
 if [ "$CARBIDE_BACKGROUND" != true ]; then

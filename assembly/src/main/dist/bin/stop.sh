@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Stops the node running from a base: gracefully (SIGTERM), then forcibly after
-# CARBIDE_STOP_TIMEOUT seconds (default 30).
+# Stops the node running from a base: gracefully (SIGTERM: a node that serves clients drains first,
+# carbide.drain.seconds, default 5), then forcibly after the drain plus CARBIDE_STOP_TIMEOUT
+# seconds (default 30).
 #   bin/stop.sh -Dcarbide.base=nodes/w2
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/carbide-env.sh"
@@ -10,7 +11,11 @@ if ! pid="$(carbide_running_pid)"; then
   echo "No Carbide node runs from $CARBIDE_BASE"
   exit 0
 fi
-timeout="${CARBIDE_STOP_TIMEOUT:-30}"
+# a node that serves clients first drains (status.json: drainSeconds), then has 30 s to stop
+drain="$(carbide_status_field drainSeconds)"
+case "$drain" in ''|*[!0-9]*) drain=0 ;; esac
+timeout=$(( ${CARBIDE_STOP_TIMEOUT:-30} + drain ))
+[ "$drain" -gt 0 ] && echo "Draining Carbide node (pid $pid) for $drain s: /health answers 503, requests are still served"
 kill -TERM "$pid"
 for _ in $(seq 1 $((timeout * 10))); do
   if ! kill -0 "$pid" 2>/dev/null; then

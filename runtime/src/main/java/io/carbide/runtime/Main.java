@@ -27,6 +27,8 @@ public final class Main {
 
     static final int EXIT_USER_ERROR = 2;
     static final int EXIT_FAILURE = 1;
+    static final String DRAIN_SECONDS = "carbide.drain.seconds";
+    static final long DEFAULT_DRAIN_SECONDS = 5;
 
     private Main() {
     }
@@ -87,10 +89,21 @@ public final class Main {
             Map<String, String> properties = FrameworkProperties.build(options, profile, system);
             log.info("Starting node {} from {}: profile {} ({}), features {}", options.nodeName(), options.base(),
                     profile.name(), profile.description(), String.join(", ", plan.features()));
+            long drainSeconds = drainSeconds(profile, log);
+            System.setProperty(DRAIN_SECONDS, Long.toString(drainSeconds)); // status.json shows it to stop.sh
             Framework framework = new NodeLauncher(properties).start(plan);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 // /health answers "draining" from here on, while the bundles still serve
                 System.setProperty(NodeProperties.DRAINING, "true");
+                if (drainSeconds > 0 && System.getProperty(NodeProperties.FAILURE) == null) { // a failed node serves nothing
+                    log.info("Node {} draining for {} s ({}): /health answers 503 so load balancers take it out of "
+                            + "rotation, and requests are still served", options.nodeName(), drainSeconds, DRAIN_SECONDS);
+                    try {
+                        Thread.sleep(drainSeconds * 1000);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
                 log.info("Node {} stopping", options.nodeName());
                 NodeLauncher.stopQuietly(framework);
                 log.info("Node {} stopped", options.nodeName());
@@ -110,6 +123,24 @@ public final class Main {
             return EXIT_FAILURE;
         } finally {
             base.close();
+        }
+    }
+
+    /**
+     * How long a stopping node keeps serving while /health says "draining": long enough for a
+     * load balancer checking every 2 s to see it twice. Only nodes that serve clients drain.
+     */
+    private static long drainSeconds(Profile profile, Logger log) {
+        long fallback = profile.roles().contains(Role.WORKER) ? DEFAULT_DRAIN_SECONDS : 0;
+        String configured = System.getProperty(DRAIN_SECONDS);
+        if (configured == null || configured.isBlank()) {
+            return fallback;
+        }
+        try {
+            return Math.max(0, Math.min(600, Long.parseLong(configured.strip())));
+        } catch (NumberFormatException e) {
+            log.warn("{} = '{}' is not a number of seconds; a stop drains for {} s", DRAIN_SECONDS, configured, fallback);
+            return fallback;
         }
     }
 

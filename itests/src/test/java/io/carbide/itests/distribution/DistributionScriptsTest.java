@@ -198,6 +198,47 @@ class DistributionScriptsTest {
         }
     }
 
+    /**
+     * A stopping node that serves clients first drains: /health answers 503 "draining" so a load
+     * balancer takes it out, while requests are still served; then it stops, and stop.sh waits for it.
+     */
+    @Test
+    void aStoppingNodeDrainsWhileItStillServes() throws Exception {
+        try (NodeProcess node = new NodeProcess(temp.resolve("drain"), "default", "-Dnode=drainer",
+                "-Dcarbide.drain.seconds=4", "-Dcarbide.client.nodeHeader=true")) {
+            assertEquals(0, node.start().exitCode());
+            node.awaitReady();
+            io.carbide.itests.support.Artifacts.drop(io.carbide.itests.support.Artifacts.helloSite(), node.deployDir(),
+                    "hello-site.zip");
+            node.awaitHttp("/hello-site/", 200, null, Duration.ofSeconds(60));
+            assertEquals("drainer", node.get(node.clientPort(), "/hello-site/").headers().firstValue("X-Carbide-Node")
+                    .orElse(""), "the answer names the node, as configured");
+            java.util.concurrent.CompletableFuture<ScriptResult> stopping =
+                    java.util.concurrent.CompletableFuture.supplyAsync(node::stop);
+            boolean sawDraining = false;
+            boolean servedWhileDraining = false;
+            while (!stopping.isDone()) {
+                try {
+                    HttpResponse<String> health = node.get(node.clientPort(), "/health");
+                    if (health.statusCode() == 503 && health.body().contains("\"draining\"")) {
+                        sawDraining = true;
+                        servedWhileDraining |= node.get(node.clientPort(), "/hello-site/").statusCode() == 200;
+                    }
+                } catch (IOException stopped) {
+                    // the port has closed: the drain is over
+                }
+                Thread.sleep(100);
+            }
+            ScriptResult stopped = stopping.get();
+            assertEquals(0, stopped.exitCode(), stopped.output());
+            assertTrue(stopped.stdout().contains("Draining Carbide node") && stopped.stdout().contains("for 4 s"),
+                    stopped.stdout());
+            assertTrue(sawDraining, "/health said draining (503) while the node stopped");
+            assertTrue(servedWhileDraining, "and the site was still served meanwhile");
+            assertTrue(node.logContains("draining for 4 s"), node.logTail());
+        }
+    }
+
     @Test
     void eachScriptHelpsWithItsOwnOptions() {
         try (NodeProcess node = new NodeProcess(temp.resolve("help"), "worker")) {

@@ -102,6 +102,9 @@ public final class NodeProcess implements AutoCloseable {
         options.add("-Dprofile=" + profile);
         options.add("-DportOffset=" + portOffset);
         options.add("-Dcarbide.base=" + base);
+        if (extraOptions.stream().noneMatch(option -> option.startsWith("-Dcarbide.drain.seconds="))) {
+            options.add("-Dcarbide.drain.seconds=0"); // tests stop nodes often; the ones about draining set it
+        }
         options.addAll(extraOptions);
         return options;
     }

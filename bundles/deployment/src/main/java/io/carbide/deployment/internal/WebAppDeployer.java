@@ -131,10 +131,6 @@ final class WebAppDeployer implements Deployer {
                          OutputStream out = Files.newOutputStream(target)) {
                         budget.copy(entry, in, out); // never more than the node allows, whatever the zip claims
                     }
-                    if (entry.getLastModifiedTime() != null) {
-                        // every worker then answers the same Last-Modified, whenever it unpacked the site
-                        Files.setLastModifiedTime(target, entry.getLastModifiedTime());
-                    }
                 }
             }
             Files.move(scratch, folder, StandardCopyOption.ATOMIC_MOVE);

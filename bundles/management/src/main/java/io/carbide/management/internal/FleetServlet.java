@@ -1,5 +1,7 @@
 package io.carbide.management.internal;
 
+import io.carbide.management.internal.auth.ManagementSecurity;
+import io.carbide.management.internal.auth.Sessions;
 import io.carbide.node.NodeIdentity;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.http.HttpServletRequest;
@@ -53,9 +55,13 @@ public class FleetServlet extends ManagementServlet {
     private transient String lastSent = "";
     private transient long lastWrite;
 
+    private final transient Sessions sessions;
+
     @Activate
-    public FleetServlet(@Reference NodeIdentity node, @Reference FleetView fleet, BundleContext context) {
+    public FleetServlet(@Reference NodeIdentity node, @Reference FleetView fleet, @Reference Sessions sessions,
+            BundleContext context) {
         this.fleet = fleet;
+        this.sessions = sessions;
         checker.scheduleWithFixedDelay(this::check, CHECK_MILLIS, CHECK_MILLIS, TimeUnit.MILLISECONDS);
         publish(context, node, "/api/fleet", "/api/events");
     }
@@ -84,16 +90,17 @@ public class FleetServlet extends ManagementServlet {
         response.setHeader("X-Accel-Buffering", "no");
         AsyncContext context = request.startAsync();
         context.setTimeout(0);
-        // the newcomer gets the current picture at once; the others only when it changes
-        String snapshot = Json.compact(fleet.snapshot());
-        Watcher watcher = new Watcher(context);
+        Watcher watcher = new Watcher(context, (String) request.getAttribute(ManagementSecurity.SESSION_ATTRIBUTE));
+        // the newcomer gets the current picture at once, the others only when it changes; taken under
+        // the same lock as the check, so no newer picture can be queued before this one
         synchronized (this) {
+            String snapshot = Json.compact(fleet.snapshot());
             if (watchers.isEmpty()) {
                 lastSent = snapshot;
             }
             watchers.add(watcher);
+            watcher.offer("retry: 2000\nevent: fleet\ndata: " + snapshot + "\n\n");
         }
-        watcher.offer("retry: 2000\nevent: fleet\ndata: " + snapshot + "\n\n");
     }
 
     private synchronized void check() {
@@ -132,11 +139,14 @@ public class FleetServlet extends ManagementServlet {
      */
     private final class Watcher {
         private final AsyncContext context;
+        /** The console's session, if it watches with one: the stream ends with the session (a password change). */
+        private final String session;
         private final AtomicReference<String> next = new AtomicReference<>();
         private final AtomicBoolean writing = new AtomicBoolean();
 
-        Watcher(AsyncContext context) {
+        Watcher(AsyncContext context, String session) {
             this.context = context;
+            this.session = session;
         }
 
         void offer(String event) {
@@ -172,6 +182,10 @@ public class FleetServlet extends ManagementServlet {
 
         /** False when the watcher has gone (a closed tab): its connection is then closed too. */
         private boolean send(String event) {
+            if (session != null && !sessions.isOpen(session)) {
+                close();
+                return false;
+            }
             try {
                 PrintWriter writer = context.getResponse().getWriter();
                 writer.write(event);

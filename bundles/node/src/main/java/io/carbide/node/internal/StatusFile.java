@@ -105,6 +105,8 @@ public class StatusFile implements BundleListener {
         status.put("pid", ProcessHandle.current().pid());
         status.put("version", node.version());
         status.put("startedAt", startedAt);
+        // how long a stop keeps serving while /health says draining (bin/stop.sh waits that much longer)
+        status.put("drainSeconds", Long.getLong("carbide.drain.seconds", 0));
         status.put("base", node.base().toString());
         status.put("ports", NodeReport.ports(node));
         List<Map<String, Object>> bundles = new ArrayList<>();

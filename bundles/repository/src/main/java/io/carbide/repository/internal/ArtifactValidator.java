@@ -83,6 +83,11 @@ final class ArtifactValidator {
             throw new InvalidArtifactException(name + ": a web application needs a name before .zip");
         }
         try (ZipFile zip = new ZipFile(file.toFile())) {
+            java.util.Optional<String> link = ZipLinks.firstLink(file);
+            if (link.isPresent()) {
+                throw new InvalidArtifactException(name + " holds a symbolic link ('" + ArtifactNames.shown(link.get())
+                        + "'); a web application holds plain files and folders: rebuild the zip without links");
+            }
             ArchiveBudget budget = ArchiveBudget.of(name);
             for (Enumeration<? extends ZipEntry> entries = zip.entries(); entries.hasMoreElements(); ) {
                 ZipEntry entry = entries.nextElement();

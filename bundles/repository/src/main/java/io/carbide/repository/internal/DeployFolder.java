@@ -250,9 +250,16 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
         }
         Path target = folder.resolve(artifact.name());
         Path temp = folder.resolve("." + artifact.name() + ".restore");
-        Files.copy(blob.get(), temp, StandardCopyOption.REPLACE_EXISTING);
+        Files.deleteIfExists(temp);
         if (artifact.type() == ArtifactType.CONFIGURATION) {
-            ownerOnly(temp); // configurations may hold credentials
+            // configurations may hold credentials: owner-only from the moment the file exists
+            Files.createFile(temp, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            try (java.io.OutputStream out = Files.newOutputStream(temp, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+                Files.copy(blob.get(), out);
+            }
+        } else {
+            Files.copy(blob.get(), temp);
         }
         boolean unchanged = expected.isEmpty() ? !Files.exists(target) : expected.get().matches(target);
         if (!unchanged) {
@@ -262,14 +269,6 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         ledger.committed(artifact.name(), artifact.sha256(), target);
         return true;
-    }
-
-    private static void ownerOnly(Path file) throws IOException {
-        try {
-            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException notPosix) {
-            // the folder's own permissions apply
-        }
     }
 
     // ---- what File Install reports

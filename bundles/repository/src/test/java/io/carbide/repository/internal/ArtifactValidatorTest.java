@@ -79,5 +79,23 @@ class ArtifactValidatorTest {
         assertTrue(refusal("c.config", config).startsWith("c.config does not parse"));
         assertTrue(refusal("notes.txt", cfg).contains("unknown artifact type"));
         assertTrue(refusal("has space.jar", cfg).contains("letters, digits"));
+        Path quote = Files.writeString(dir.resolve("q.config"), "key = [\"unclosed\n"); // Felix's reader takes it
+        assertTrue(refusal("q.config", quote).contains("never closed"), refusal("q.config", quote));
+    }
+
+    @Test
+    void aZipHoldingASymbolicLinkIsRefused() throws Exception {
+        Path zip = zip("linked.zip", "etc-passwd");
+        byte[] bytes = Files.readAllBytes(zip);
+        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i + 46 <= bytes.length; i++) {
+            if (buffer.getInt(i) == 0x02014b50) { // the entry's central directory record, as zip -y writes a link
+                buffer.put(i + 5, (byte) 3);
+                buffer.putInt(i + 38, 0120777 << 16);
+            }
+        }
+        Files.write(zip, bytes);
+        String refusal = refusal("linked.zip", zip);
+        assertTrue(refusal.startsWith("linked.zip holds a symbolic link ('etc-passwd')"), refusal);
     }
 }

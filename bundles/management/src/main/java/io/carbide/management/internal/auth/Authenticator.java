@@ -64,7 +64,7 @@ public class Authenticator {
 
     /** Checks a user name and password, as the log-in form and HTTP Basic both do ({@link LoginThrottle}). */
     public Outcome logIn(String user, String password, String address) {
-        String key = LoginThrottle.key(user, users.exists(user), address);
+        String key = LoginThrottle.key(user, address);
         synchronized (throttle.lock(key)) {
             long wait = throttle.secondsToWait(key);
             if (wait > 0) {

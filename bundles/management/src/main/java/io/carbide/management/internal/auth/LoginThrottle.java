@@ -15,9 +15,10 @@ import org.slf4j.LoggerFactory;
  * {@value #FREE_FAILURES} failures in a row, that name from that address waits 1 s, then twice as
  * long after each further failure, up to {@value #MAX_PAUSE_SECONDS} s. A log-in with another
  * name, or from another address, has its own history and is never held back by this one. Names
- * that are no user share one history per address, so spraying made-up names is slowed as one.
- * A success clears its history. Checks of one name from one address run one at a time, so
- * guesses sent at once cannot all pass before the first failure counts.
+ * that are no user are counted the same way, each for itself: a shared history would answer a
+ * made-up name at once while a real one is checked, and so tell which names exist. A success
+ * clears its history. Checks of one name from one address run one at a time, so guesses sent at
+ * once cannot all pass before the first failure counts.
  */
 @Component(service = LoginThrottle.class)
 public class LoginThrottle {
@@ -27,7 +28,8 @@ public class LoginThrottle {
     private static final Logger LOG = LoggerFactory.getLogger(LoginThrottle.class);
 
     private final Map<String, Failures> histories = new ConcurrentHashMap<>();
-    private final Map<String, Object> locks = new ConcurrentHashMap<>();
+    /** Striped: a fixed set, so no lock is ever dropped while held. */
+    private final Object[] locks = new Object[256];
     private final LongSupplier clock;
 
     private record Failures(int count, long pausedUntil) {
@@ -39,11 +41,14 @@ public class LoginThrottle {
 
     LoginThrottle(LongSupplier clock) {
         this.clock = clock;
+        for (int i = 0; i < locks.length; i++) {
+            locks[i] = new Object();
+        }
     }
 
-    /** The history a log-in counts against: its name (or "no such user") and address. */
-    public static String key(String user, boolean known, String address) {
-        return (known ? user : "\0unknown") + "\0" + address;
+    /** The history a log-in counts against: its name and address. */
+    public static String key(String user, String address) {
+        return user + "\0" + address;
     }
 
     /** Seconds this history must still wait, or 0 when it may try. */
@@ -55,10 +60,7 @@ public class LoginThrottle {
 
     /** The lock that makes checks of one history run one at a time. */
     public Object lock(String key) {
-        if (locks.size() > 10_000) {
-            locks.clear(); // a flood of made-up addresses must not grow this without bound
-        }
-        return locks.computeIfAbsent(key, k -> new Object());
+        return locks[Math.floorMod(key.hashCode(), locks.length)];
     }
 
     public void failed(String key, String user, String address) {

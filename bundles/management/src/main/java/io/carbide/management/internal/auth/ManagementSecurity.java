@@ -28,6 +28,8 @@ import org.osgi.service.servlet.whiteboard.HttpWhiteboardConstants;
 public class ManagementSecurity extends ServletContextHelper {
 
     public static final String USER_ATTRIBUTE = "carbide.user";
+    /** The console session the request came with, when that is how it was authenticated. */
+    public static final String SESSION_ATTRIBUTE = "carbide.session";
     static final String LOGIN_PATH = "/api/login";
     static final String LOGOUT_PATH = "/api/logout";
 
@@ -52,7 +54,9 @@ public class ManagementSecurity extends ServletContextHelper {
 
     @Override
     public boolean handleSecurity(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        if (isPublic(request.getRequestURI())) {
+        // the decoded path the whiteboard routes by, not the raw URI: %2e%2e cannot make an API path look public
+        String path = request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
+        if (isPublic(path.isEmpty() ? "/" : path)) {
             return true;
         }
         Authenticator.Outcome outcome = authenticator.authenticate(request);
@@ -63,6 +67,9 @@ public class ManagementSecurity extends ServletContextHelper {
                 return false;
             }
             request.setAttribute(USER_ATTRIBUTE, outcome.user().get());
+            if (outcome.bySession()) {
+                request.setAttribute(SESSION_ATTRIBUTE, Authenticator.sessionToken(request));
+            }
             request.setAttribute(REMOTE_USER, outcome.user().get());
             request.setAttribute(AUTHENTICATION_TYPE, HttpServletRequest.BASIC_AUTH);
             return true;
@@ -77,27 +84,30 @@ public class ManagementSecurity extends ServletContextHelper {
     }
 
     /**
-     * Why a request that changes something may have been sent by another web site, or null. A
-     * browser sends Origin with every cross-site request that changes something, so one naming
-     * another origin is refused. And a request carried by the console's session cookie must also
-     * carry the console's own header, which a cross-site form cannot add (the cookie is
-     * SameSite=Strict as well). Scripts with HTTP Basic credentials, as in the README, send neither
-     * header and need none: a browser only sends Basic credentials someone typed into its own
-     * dialog, and then still sends its Origin.
+     * Why a request that changes something may have been sent by another web site, or null. One
+     * carried by the console's session cookie must carry the console's own header, which a
+     * cross-site form cannot add (the cookie is SameSite=Strict as well). One with HTTP Basic
+     * credentials is refused when its Origin names another site: a browser sends Basic credentials
+     * only after someone typed them into its own dialog, and sends its Origin with every cross-site
+     * change. Scripts, as in the README, send no Origin and need no header.
      */
     static String crossSite(HttpServletRequest request, boolean bySession) {
         String method = request.getMethod();
         if (method.equals("GET") || method.equals("HEAD") || method.equals("OPTIONS")) {
             return null;
         }
+        if (bySession) {
+            // the console's header is the check: a proxy in front may rewrite Host, so Origin cannot be
+            return request.getHeader("X-Carbide-Console") == null
+                    ? "a change made with the console's session needs the X-Carbide-Console header (the console sends "
+                            + "it; a form on another site cannot); scripts use HTTP Basic"
+                    : null;
+        }
         String origin = request.getHeader("Origin");
-        if (origin != null && !sameOrigin(origin, request.getHeader("Host"))) {
+        if (origin != null && !sameOrigin(origin, request.getHeader("Host"))
+                && !sameOrigin(origin, request.getHeader("X-Forwarded-Host"))) {
             return "cross-site request refused: it comes from " + io.carbide.deployment.ArtifactNames.shown(origin)
                     + ", not from this management port";
-        }
-        if (bySession && request.getHeader("X-Carbide-Console") == null) {
-            return "a change made with the console's session needs the X-Carbide-Console header (the console sends "
-                    + "it; a form on another site cannot); scripts use HTTP Basic";
         }
         return null;
     }

@@ -69,10 +69,11 @@ public class Users {
         if (!Files.exists(file)) {
             loaded = setAdmin(fromEnvironment, "Created");
         } else {
-            load();
-            if (hashes.isEmpty()) {
-                // an emptied file (a copy gone wrong, an old crash) must not lock every operator out
-                LOG.warn("{} holds no usable user; management user admin is created again", file);
+            boolean anyLine = load();
+            if (!anyLine) {
+                // an emptied file (a copy gone wrong, an old crash) must not lock every operator out; a file
+                // whose lines cannot be read is left for the operator (each line was named above)
+                LOG.warn("{} holds no user at all; management user admin is created again", file);
                 loaded = setAdmin(fromEnvironment, "Created");
             } else if (Boolean.getBoolean(RESET_PROPERTY)) {
                 LOG.warn("The password of management user admin is reset at this start (-D{}=true); remove that option "
@@ -88,7 +89,8 @@ public class Users {
         }
     }
 
-    private void load() throws IOException {
+    /** Reads the users; false when the file holds no line but comments (emptied, not merely unreadable). */
+    private boolean load() throws IOException {
         List<String> lines;
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
@@ -113,6 +115,7 @@ public class Users {
             hashes.put(name, hash);
         }
         LOG.info("Management users: {} in {}", hashes.size(), file);
+        return lines.stream().map(String::strip).anyMatch(line -> !line.isEmpty() && !line.startsWith("#"));
     }
 
     /**

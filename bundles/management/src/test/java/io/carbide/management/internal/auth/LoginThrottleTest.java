@@ -12,7 +12,7 @@ class LoginThrottleTest {
 
     @Test
     void oneNameFromOneAddressWaitsLongerAfterEachFailureBeyondTheFreeOnes() {
-        String ops = LoginThrottle.key("ops", true, "127.0.0.1");
+        String ops = LoginThrottle.key("ops", "127.0.0.1");
         for (int i = 0; i < LoginThrottle.FREE_FAILURES; i++) {
             throttle.failed(ops, "ops", "127.0.0.1");
             assertEquals(0, throttle.secondsToWait(ops), "typos cost nothing at first");
@@ -31,14 +31,14 @@ class LoginThrottleTest {
 
     @Test
     void otherNamesAndAddressesHaveTheirOwnHistory() {
-        String ops = LoginThrottle.key("ops", true, "127.0.0.1");
+        String ops = LoginThrottle.key("ops", "127.0.0.1");
         for (int i = 0; i <= LoginThrottle.FREE_FAILURES; i++) {
             throttle.failed(ops, "ops", "127.0.0.1");
         }
         assertEquals(1, throttle.secondsToWait(ops));
-        assertEquals(0, throttle.secondsToWait(LoginThrottle.key("admin", true, "127.0.0.1")), "another operator");
-        assertEquals(0, throttle.secondsToWait(LoginThrottle.key("ops", true, "10.0.0.7")), "the same name elsewhere");
-        String sprayed = LoginThrottle.key("x1", false, "127.0.0.1");
-        assertEquals(sprayed, LoginThrottle.key("x2", false, "127.0.0.1"), "made-up names share one history");
+        assertEquals(0, throttle.secondsToWait(LoginThrottle.key("admin", "127.0.0.1")), "another operator");
+        assertEquals(0, throttle.secondsToWait(LoginThrottle.key("ops", "10.0.0.7")), "the same name elsewhere");
+        assertEquals(0, throttle.secondsToWait(LoginThrottle.key("made-up", "127.0.0.1")),
+                "a name that is no user has a history of its own too: nothing tells it apart from a real one");
     }
 }
