@@ -12,9 +12,14 @@ if ! pid="$(carbide_running_pid)"; then
   exit 0
 fi
 # a node that serves clients first drains (status.json: drainSeconds), then has 30 s to stop
-drain="$(carbide_status_field drainSeconds)"
+drain=0
+if [ "$(carbide_status_field pid || true)" = "$pid" ]; then   # the status of this node, not an earlier one
+  drain="$(carbide_status_field drainSeconds || true)"
+fi
 case "$drain" in ''|*[!0-9]*) drain=0 ;; esac
-timeout=$(( ${CARBIDE_STOP_TIMEOUT:-30} + drain ))
+grace="${CARBIDE_STOP_TIMEOUT:-30}"
+case "$grace" in ''|*[!0-9]*) echo "carbide: CARBIDE_STOP_TIMEOUT='$grace' is not a number of seconds; 30 is used" >&2; grace=30 ;; esac
+timeout=$(( grace + drain ))
 [ "$drain" -gt 0 ] && echo "Draining Carbide node (pid $pid) for $drain s: /health answers 503, requests are still served"
 kill -TERM "$pid"
 for _ in $(seq 1 $((timeout * 10))); do

@@ -95,7 +95,10 @@ public final class Main {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 // /health answers "draining" from here on, while the bundles still serve
                 System.setProperty(NodeProperties.DRAINING, "true");
-                if (drainSeconds > 0 && System.getProperty(NodeProperties.FAILURE) == null) { // a failed node serves nothing
+                // only a node that still serves drains (not one that failed or stopped by itself); a second
+                // SIGTERM does not cut the drain short, SIGKILL does
+                if (drainSeconds > 0 && System.getProperty(NodeProperties.FAILURE) == null
+                        && framework.getState() == Bundle.ACTIVE) {
                     log.info("Node {} draining for {} s ({}): /health answers 503 so load balancers take it out of "
                             + "rotation, and requests are still served", options.nodeName(), drainSeconds, DRAIN_SECONDS);
                     try {

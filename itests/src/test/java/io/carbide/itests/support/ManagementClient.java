@@ -135,7 +135,14 @@ public final class ManagementClient {
 
     private Response send(HttpRequest.Builder builder) {
         try {
-            HttpResponse<String> response = http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response;
+            try {
+                response = http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+            } catch (javax.net.ssl.SSLHandshakeException justOpened) {
+                // a port that opened a moment ago (a manager just restarted) may cut the first handshake
+                Thread.sleep(500);
+                response = http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+            }
             String session = response.headers().allValues("Set-Cookie").stream()
                     .filter(c -> c.startsWith("CARBIDE_SESSION=")).map(c -> c.substring(16, c.indexOf(';')))
                     .filter(v -> !v.isEmpty()).findFirst().orElse(null);

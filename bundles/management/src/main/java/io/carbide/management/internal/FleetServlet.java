@@ -182,7 +182,7 @@ public class FleetServlet extends ManagementServlet {
 
         /** False when the watcher has gone (a closed tab): its connection is then closed too. */
         private boolean send(String event) {
-            if (session != null && !sessions.isOpen(session)) {
+            if (session != null && sessions.user(session).isEmpty()) { // a live view keeps its session, until it ends
                 close();
                 return false;
             }

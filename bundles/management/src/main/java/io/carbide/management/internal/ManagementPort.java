@@ -1,6 +1,7 @@
 package io.carbide.management.internal;
 
 import io.carbide.management.internal.auth.ManagementSecurity;
+import io.carbide.management.internal.lb.LoadBalancerSettings;
 import io.carbide.management.internal.tls.ManagementKeyStore;
 import io.carbide.node.NodeIdentity;
 import io.carbide.node.NodeProperties;
@@ -115,7 +116,9 @@ public class ManagementPort implements NodeStatusContributor {
         String host = node.managementHost();
         jetty.put("org.apache.felix.http.host", host);
         if (node.managementSecure()) {
-            ManagementKeyStore keys = ManagementKeyStore.findOrCreate(node.base(), node.name(), host);
+            // a load balancer routing by name (SNI) hands the client this certificate: it must carry that name
+            ManagementKeyStore keys = ManagementKeyStore.findOrCreate(node.base(), node.name(), host,
+                    System.getProperty(LoadBalancerSettings.MANAGEMENT_HOST));
             jetty.put("org.apache.felix.http.enable", false);
             jetty.put("org.apache.felix.https.enable", true);
             jetty.put("org.osgi.service.http.port.secure", node.managementPort());

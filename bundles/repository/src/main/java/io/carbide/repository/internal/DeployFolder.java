@@ -251,10 +251,8 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
         Path target = folder.resolve(artifact.name());
         Path temp = folder.resolve("." + artifact.name() + ".restore");
         Files.deleteIfExists(temp);
-        if (artifact.type() == ArtifactType.CONFIGURATION) {
+        if (artifact.type() == ArtifactType.CONFIGURATION && ownerOnlyFile(temp)) {
             // configurations may hold credentials: owner-only from the moment the file exists
-            Files.createFile(temp, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
             try (java.io.OutputStream out = Files.newOutputStream(temp, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
                 Files.copy(blob.get(), out);
             }
@@ -269,6 +267,17 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         ledger.committed(artifact.name(), artifact.sha256(), target);
         return true;
+    }
+
+    /** Creates an empty owner-only file; false where the file system has no such permissions. */
+    private static boolean ownerOnlyFile(Path file) throws IOException {
+        try {
+            Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            return true;
+        } catch (UnsupportedOperationException notPosix) {
+            return false;
+        }
     }
 
     // ---- what File Install reports

@@ -65,7 +65,12 @@ public class Authenticator {
     /** Checks a user name and password, as the log-in form and HTTP Basic both do ({@link LoginThrottle}). */
     public Outcome logIn(String user, String password, String address) {
         String key = LoginThrottle.key(user, address);
-        synchronized (throttle.lock(key)) {
+        if (users.remembered(user, password)) {
+            return Outcome.of(user); // checked a moment ago: scripts calling often neither wait nor queue
+        }
+        java.util.concurrent.locks.Lock lock = throttle.lock(key);
+        lock.lock();
+        try {
             long wait = throttle.secondsToWait(key);
             if (wait > 0) {
                 return new Outcome(Optional.empty(), true, wait);
@@ -76,6 +81,8 @@ public class Authenticator {
             }
             throttle.failed(key, user, address);
             return new Outcome(Optional.empty(), true, 0);
+        } finally {
+            lock.unlock();
         }
     }
 

@@ -17,8 +17,9 @@ import org.slf4j.LoggerFactory;
  * name, or from another address, has its own history and is never held back by this one. Names
  * that are no user are counted the same way, each for itself: a shared history would answer a
  * made-up name at once while a real one is checked, and so tell which names exist. A success
- * clears its history. Checks of one name from one address run one at a time, so guesses sent at
- * once cannot all pass before the first failure counts.
+ * clears its history. Checks of one name from one address run one at a time (fair locks, shared
+ * by stripes), so guesses sent at once cannot all pass before the first failure counts; a password
+ * checked a moment ago needs no check and takes no lock.
  */
 @Component(service = LoginThrottle.class)
 public class LoginThrottle {
@@ -28,8 +29,8 @@ public class LoginThrottle {
     private static final Logger LOG = LoggerFactory.getLogger(LoginThrottle.class);
 
     private final Map<String, Failures> histories = new ConcurrentHashMap<>();
-    /** Striped: a fixed set, so no lock is ever dropped while held. */
-    private final Object[] locks = new Object[256];
+    /** Striped and fixed, so no lock is ever dropped while held; fair, so nobody waits forever. */
+    private final java.util.concurrent.locks.ReentrantLock[] locks = new java.util.concurrent.locks.ReentrantLock[256];
     private final LongSupplier clock;
 
     private record Failures(int count, long pausedUntil) {
@@ -42,7 +43,7 @@ public class LoginThrottle {
     LoginThrottle(LongSupplier clock) {
         this.clock = clock;
         for (int i = 0; i < locks.length; i++) {
-            locks[i] = new Object();
+            locks[i] = new java.util.concurrent.locks.ReentrantLock(true);
         }
     }
 
@@ -58,18 +59,17 @@ public class LoginThrottle {
         return left <= 0 ? 0 : (left + 999) / 1000;
     }
 
-    /** The lock that makes checks of one history run one at a time. */
-    public Object lock(String key) {
+    /** The lock that makes checks of one history run one at a time, in arrival order. */
+    public java.util.concurrent.locks.Lock lock(String key) {
         return locks[Math.floorMod(key.hashCode(), locks.length)];
     }
 
+    /** Counts a failed attempt, and pauses its history once it has had its free ones. */
     public void failed(String key, String user, String address) {
         Failures before = histories.getOrDefault(key, new Failures(0, 0));
         int count = before.count() + 1;
-        long pause = 0;
-        if (count > FREE_FAILURES) {
-            pause = Math.min(MAX_PAUSE_SECONDS * 1000L, 1000L << Math.min(20, count - FREE_FAILURES - 1));
-        }
+        long pause = count > FREE_FAILURES
+                ? Math.min(MAX_PAUSE_SECONDS * 1000L, 1000L << Math.min(20, count - FREE_FAILURES - 1)) : 0;
         histories.put(key, new Failures(count, pause == 0 ? 0 : clock.getAsLong() + pause));
         if (histories.size() > 100_000) {
             long now = clock.getAsLong();

@@ -42,12 +42,6 @@ public class Sessions {
         return Optional.ofNullable(session).map(Session::user);
     }
 
-    /** Whether the session is still open, without touching it: an open event stream does not keep it alive. */
-    public boolean isOpen(String token) {
-        Session session = token == null ? null : sessions.get(token);
-        return session != null && System.currentTimeMillis() - session.lastSeen() <= IDLE_MILLIS;
-    }
-
     public void close(String token) {
         if (token != null) {
             sessions.remove(token);

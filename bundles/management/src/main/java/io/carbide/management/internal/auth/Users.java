@@ -174,6 +174,22 @@ public class Users {
         static final String HASH = PasswordHash.hash(PasswordHash.generate(24).toCharArray());
     }
 
+    /** Whether {@code password} was checked as the user's a moment ago (no slow check, no wait). */
+    public boolean remembered(String name, String password) {
+        if (!loaded.isDone() || password == null) {
+            return false;
+        }
+        String hash;
+        synchronized (this) {
+            hash = hashes.get(name);
+        }
+        if (hash == null) {
+            return false;
+        }
+        Long checkedAt = recentlyChecked.get(rememberKey(name, password, hash));
+        return checkedAt != null && System.currentTimeMillis() - checkedAt < REMEMBER_MILLIS;
+    }
+
     /** Whether {@code password} is the user's; slow the first time, remembered briefly after that. */
     public boolean verify(String name, String password) {
         awaitLoaded();
@@ -183,7 +199,7 @@ public class Users {
         }
         if (hash == null || password == null) {
             // as slow as a wrong password: how long a refusal takes must not tell which names exist
-            PasswordHash.matches((password == null ? "" : password).toCharArray(), UnknownUser.HASH);
+            slowCheck((password == null ? "" : password).toCharArray(), UnknownUser.HASH);
             return false;
         }
         String key = rememberKey(name, password, hash);
@@ -192,13 +208,29 @@ public class Users {
         if (checkedAt != null && now - checkedAt < REMEMBER_MILLIS) {
             return true;
         }
-        if (PasswordHash.matches(password.toCharArray(), hash)) {
+        if (slowCheck(password.toCharArray(), hash)) {
             recentlyChecked.put(key, now);
             recentlyChecked.values().removeIf(at -> now - at > REMEMBER_MILLIS);
             return true;
         }
         return false;
     }
+
+    /**
+     * A password hash check, at most half the processors at a time and in arrival order: a flood of
+     * log-ins waits its turn instead of taking every core from the node's clients.
+     */
+    private static boolean slowCheck(char[] password, String hash) {
+        CHECKS.acquireUninterruptibly();
+        try {
+            return PasswordHash.matches(password, hash);
+        } finally {
+            CHECKS.release();
+        }
+    }
+
+    private static final java.util.concurrent.Semaphore CHECKS = new java.util.concurrent.Semaphore(
+            Math.max(1, Runtime.getRuntime().availableProcessors() / 2), true);
 
     /** Creates the user or changes its password. */
     public void setPassword(String name, String password) throws IOException {

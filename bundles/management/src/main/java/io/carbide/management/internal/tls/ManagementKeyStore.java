@@ -53,17 +53,23 @@ public final class ManagementKeyStore {
     }
 
     /** The key store in the node's {@code conf/security/}, made there on its first start. */
-    public static ManagementKeyStore findOrCreate(Path base, String nodeName, String host) throws IOException {
+    /**
+     * The node's key store, made on first use; {@code alsoNamed}: further host names the
+     * certificate must carry (the management host name a load balancer routes by).
+     */
+    public static ManagementKeyStore findOrCreate(Path base, String nodeName, String host, String... alsoNamed)
+            throws IOException {
         Path folder = base.resolve("conf/security");
         Path file = folder.resolve("management.p12");
         if (Files.exists(file)) {
             return new ManagementKeyStore(file, Files.readString(folder.resolve("management.p12.password"),
                     StandardCharsets.UTF_8).strip());
         }
-        return create(folder, nodeName, host);
+        return create(folder, nodeName, host, alsoNamed);
     }
 
-    private static ManagementKeyStore create(Path folder, String nodeName, String host) throws IOException {
+    private static ManagementKeyStore create(Path folder, String nodeName, String host, String... alsoNamed)
+            throws IOException {
         long started = System.nanoTime();
         Files.createDirectories(folder);
         String password = PasswordHash.generate(32);
@@ -79,6 +85,11 @@ public final class ManagementKeyStore {
                     addresses.add(InetAddress.getByName(host)); // a literal: no lookup happens
                 } else {
                     dnsNames.add(host);
+                }
+            }
+            for (String name : alsoNamed) {
+                if (name != null && !name.isBlank() && !dnsNames.contains(name.strip())) {
+                    dnsNames.add(name.strip());
                 }
             }
             Instant now = Instant.now();
