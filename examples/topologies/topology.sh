@@ -18,25 +18,10 @@ require() {
   command -v haproxy >/dev/null || { echo "topology: HAProxy is not installed; apt-get install -y haproxy" >&2; exit 2; }
 }
 
-# The command the manager runs whenever the configuration it keeps changes: check the file, then
-# start HAProxy or hand over to a new process (the old one finishes its connections).
-write_reload_script() {
-  mkdir -p "$NODES"
-  cat > "$NODES/haproxy-reload.sh" <<'SCRIPT'
-#!/bin/sh
-set -e
-pids="$(dirname "$CARBIDE_LB_HAPROXY")/haproxy.pid"
-haproxy -c -q -f "$CARBIDE_LB_HAPROXY"
-if [ -s "$pids" ]; then
-  exec haproxy -D -f "$CARBIDE_LB_HAPROXY" -p "$pids" -sf $(cat "$pids")
-fi
-exec haproxy -D -f "$CARBIDE_LB_HAPROXY" -p "$pids"
-SCRIPT
-}
-
 lb_options() {  # the options of the node that drives HAProxy
   echo "-Dcarbide.lb.serviceHost=$SERVICE_HOST" "-Dcarbide.lb.managementHost=$MANAGEMENT_HOST" \
-    "-Dcarbide.lb.servicePort=$SERVICE_PORT" "-Dcarbide.lb.managementPort=$MANAGEMENT_PORT"
+    "-Dcarbide.lb.servicePort=$SERVICE_PORT" "-Dcarbide.lb.managementPort=$MANAGEMENT_PORT" \
+    "-Dcarbide.lb.reloadCommand=$DIST/bin/haproxy-reload.sh"
 }
 
 start_node() {  # name profile offset [options...]

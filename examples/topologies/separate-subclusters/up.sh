@@ -3,9 +3,8 @@
 # sub-domain) behind HAProxy, which the manager configures and reloads as nodes come and go.
 . "$(dirname "${BASH_SOURCE[0]}")/../topology.sh"
 require
-write_reload_script
 # shellcheck disable=SC2046
-start_node mgr-1 manager 1 $(lb_options) "-Dcarbide.lb.reloadCommand=sh $NODES/haproxy-reload.sh"
+start_node mgr-1 manager 1 $(lb_options)
 for i in 1 2; do
   start_node "w-$i" worker $((i + 1)) "-Dcarbide.cluster.wellKnownMembers=127.0.0.1[4001]"
 done

@@ -4,9 +4,8 @@
 # service host reaches all three; the management host only the default node.
 . "$(dirname "${BASH_SOURCE[0]}")/../topology.sh"
 require
-write_reload_script
 # shellcheck disable=SC2046
-start_node node-1 default 1 $(lb_options) "-Dcarbide.lb.reloadCommand=sh $NODES/haproxy-reload.sh"
+start_node node-1 default 1 $(lb_options)
 for i in 2 3; do
   start_node "w-$i" worker "$i" "-Dcarbide.cluster.wellKnownMembers=127.0.0.1[4001]"
 done

@@ -8,6 +8,9 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/carbide-env.sh"
 carbide_parse_args "$@"
 
+# A port from the status file's "ports" section.
+status_port() { sed -n "s/^    \"$1\": \([0-9]*\),\{0,1\}$/\1/p" "$CARBIDE_STATUS_FILE" 2>/dev/null | head -n 1; }
+
 # One line per node started from this installation (table, or a JSON array with --json); exit 0
 # if any of them runs.
 status_all() {
@@ -21,12 +24,11 @@ status_all() {
     CARBIDE_STATUS_FILE="$base/data/status.json"
     [ -d "$base/data" ] || continue
     node="$(carbide_status_field node)"; profile="$(carbide_status_field profile)"
-    port() { sed -n "s/^    \"$1\": \([0-9]*\),\{0,1\}$/\1/p" "$CARBIDE_STATUS_FILE" 2>/dev/null | head -n 1; }
     if pid="$(carbide_running_pid)"; then
       any=0
       state="$(carbide_status_field state)"
       [ "$(carbide_status_field pid)" = "$pid" ] || state=starting
-      client="$(port client)"; management="$(port management)"; cluster="$(port cluster)"
+      client="$(status_port client)"; management="$(status_port management)"; cluster="$(status_port cluster)"
     else
       pid=""; state=stopped; client=""; management=""; cluster=""
     fi

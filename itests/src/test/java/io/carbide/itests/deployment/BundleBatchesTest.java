@@ -34,13 +34,9 @@ class BundleBatchesTest {
 
     @Test
     void bundlesStartWhateverTheOrderAndRefreshAttachAndRefuseAsFileInstallWould() throws Exception {
-        NodeProcess manager = started.add(new NodeProcess(temp.resolve("mgr"), "manager", "-Dnode=mgr"));
-        NodeProcess worker = started.add(new NodeProcess(temp.resolve("w-1"), "worker", "-Dnode=w-1",
-                "-Dcarbide.cluster.wellKnownMembers=127.0.0.1[" + manager.clusterPort() + "]"));
-        assertEquals(0, manager.start().exitCode());
-        manager.awaitReady();
-        assertEquals(0, worker.start().exitCode());
-        worker.awaitReady();
+        NodeProcess manager = started.startReady(new NodeProcess(temp.resolve("mgr"), "manager", "-Dnode=mgr"));
+        NodeProcess worker = started.startReady(new NodeProcess(temp.resolve("w-1"), "worker", "-Dnode=w-1",
+                manager.asWellKnownMember()));
         Path deploy = manager.deployDir();
 
         // one by one, the app first: it cannot start without its library, then starts once the library comes

@@ -34,14 +34,9 @@ class LocalRepairTest {
 
     @Test
     void truncatedContentAndEditedFilesAreRepairedWhileRunningAndAtStart() throws Exception {
-        NodeProcess manager = started.add(new NodeProcess(temp.resolve("mgr"), "manager", "-Dnode=mgr"));
-        NodeProcess worker = started.add(new NodeProcess(temp.resolve("w-1"), "worker", "-Dnode=w-1",
-                "-Dcarbide.cluster.wellKnownMembers=127.0.0.1[" + manager.clusterPort() + "]",
-                "-Dcarbide.deployment.checkSeconds=1"));
-        assertEquals(0, manager.start().exitCode());
-        manager.awaitReady();
-        assertEquals(0, worker.start().exitCode());
-        worker.awaitReady();
+        NodeProcess manager = started.startReady(new NodeProcess(temp.resolve("mgr"), "manager", "-Dnode=mgr"));
+        NodeProcess worker = started.startReady(new NodeProcess(temp.resolve("w-1"), "worker", "-Dnode=w-1",
+                manager.asWellKnownMember(), "-Dcarbide.deployment.checkSeconds=1"));
         Artifacts.drop(Artifacts.helloSite(), manager.deployDir(), "hello-site.zip");
         String page = worker.awaitHttp("/hello-site/", 200, null, CONVERGE);
         Path blob = blobOf(worker, "hello-site.zip");

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.carbide.itests.support.Artifacts;
+import io.carbide.itests.support.Distribution;
 import io.carbide.itests.support.ManagementClient;
 import io.carbide.itests.support.NodeProcess;
 import io.carbide.itests.support.StartedNodes;
@@ -50,7 +51,7 @@ class HaproxyTopologyTest {
     final StartedNodes started = new StartedNodes();
 
     /** The pid file of the load balancer the test's reload script started. */
-    private Path haproxyPids;
+    private Path balancerPids;
 
     /** The manager that drives the load balancer: stopped first, so it starts no new one meanwhile. */
     private NodeProcess driver;
@@ -61,8 +62,8 @@ class HaproxyTopologyTest {
             driver.kill();
         }
         // the load balancer runs as a daemon the reload script started: stop exactly the processes in its pid file
-        if (haproxyPids != null && Files.isRegularFile(haproxyPids)) {
-            for (String pid : Files.readAllLines(haproxyPids)) {
+        if (balancerPids != null && Files.isRegularFile(balancerPids)) {
+            for (String pid : Files.readAllLines(balancerPids)) {
                 if (!pid.isBlank()) {
                     ProcessHandle.of(Long.parseLong(pid.strip())).ifPresent(HaproxyTopologyTest::stop);
                 }
@@ -88,36 +89,11 @@ class HaproxyTopologyTest {
     void theServiceReachesTheWorkersAndTheManagementHostTheManagerAsNodesComeAndGo() throws Exception {
         int servicePort = freePort();
         int managementPort = freePort();
-        Path reload = temp.resolve("reload-haproxy.sh");
-        Files.writeString(reload, """
-                #!/bin/sh
-                # checks the new file, then starts HAProxy or hands over to a new process (-sf: the old one
-                # finishes its connections and exits)
-                set -e
-                pids="$(dirname "$CARBIDE_LB_HAPROXY")/haproxy.pid"
-                haproxy -c -q -f "$CARBIDE_LB_HAPROXY"
-                if [ -s "$pids" ]; then
-                  exec haproxy -D -f "$CARBIDE_LB_HAPROXY" -p "$pids" -sf $(cat "$pids")
-                fi
-                exec haproxy -D -f "$CARBIDE_LB_HAPROXY" -p "$pids"
-                """);
-        NodeProcess manager = started.add(new NodeProcess(temp.resolve("mgr"), "manager", "-Dnode=mgr",
-                "-Dcarbide.lb.serviceHost=" + SERVICE, "-Dcarbide.lb.managementHost=" + MANAGEMENT,
-                "-Dcarbide.lb.servicePort=" + servicePort, "-Dcarbide.lb.managementPort=" + managementPort,
-                "-Dcarbide.lb.reloadCommand=sh " + reload).withEnvironment("CARBIDE_ADMIN_PASSWORD", PASSWORD));
-        haproxyPids = manager.base().resolve("lb/haproxy.pid");
-        driver = manager;
-        assertEquals(0, manager.start().exitCode());
-        manager.awaitReady();
-        NodeProcess w1 = started.add(worker("w1", manager));
-        NodeProcess w2 = started.add(worker("w2", manager));
-        for (NodeProcess worker : List.of(w1, w2)) {
-            assertEquals(0, worker.start().exitCode());
-        }
-        Artifacts.drop(Artifacts.helloSite(), manager.deployDir(), "hello-site.zip");
-        for (NodeProcess worker : List.of(w1, w2)) {
-            worker.awaitHttp("/hello-site/", 200, null, CONVERGE);
-        }
+        balancerPids = temp.resolve("mgr/lb/haproxy.pid"); // where the shipped reload script keeps it
+        Fleet fleet = startFleet(servicePort, managementPort,
+                Distribution.home().resolve("bin/haproxy-reload.sh").toString());
+        NodeProcess manager = fleet.manager();
+        NodeProcess w2 = fleet.w2();
 
         // the service host: both workers, nobody else
         assertEquals(Set.of("w1", "w2"), awaitServedBy(servicePort, Set.of("w1", "w2")));
@@ -157,12 +133,7 @@ class HaproxyTopologyTest {
         int managementPort = freePort();
         Path nginx = temp.resolve("nginx");
         Files.createDirectories(nginx);
-        NodeProcess manager = started.add(new NodeProcess(temp.resolve("mgr"), "manager", "-Dnode=mgr",
-                "-Dcarbide.lb.serviceHost=" + SERVICE, "-Dcarbide.lb.managementHost=" + MANAGEMENT,
-                "-Dcarbide.lb.servicePort=" + servicePort, "-Dcarbide.lb.managementPort=" + managementPort,
-                "-Dcarbide.lb.reloadCommand=sh " + nginx.resolve("reload.sh"))
-                .withEnvironment("CARBIDE_ADMIN_PASSWORD", PASSWORD));
-        Path lb = manager.base().resolve("lb");
+        Path lb = temp.resolve("mgr/lb"); // the manager started below keeps its files there
         Files.writeString(nginx.resolve("nginx.conf"), """
                 load_module /usr/lib/nginx/modules/ngx_stream_module.so;
                 daemon on;
@@ -194,19 +165,10 @@ class HaproxyTopologyTest {
                 fi
                 exec nginx -c "$conf"
                 """.formatted(nginx));
-        haproxyPids = nginx.resolve("nginx.pid");
-        driver = manager;
-        assertEquals(0, manager.start().exitCode());
-        manager.awaitReady();
-        NodeProcess w1 = started.add(worker("w1", manager));
-        NodeProcess w2 = started.add(worker("w2", manager));
-        for (NodeProcess worker : List.of(w1, w2)) {
-            assertEquals(0, worker.start().exitCode());
-        }
-        Artifacts.drop(Artifacts.helloSite(), manager.deployDir(), "hello-site.zip");
-        for (NodeProcess worker : List.of(w1, w2)) {
-            worker.awaitHttp("/hello-site/", 200, null, CONVERGE);
-        }
+        balancerPids = nginx.resolve("nginx.pid");
+        Fleet fleet = startFleet(servicePort, managementPort, "sh " + nginx.resolve("reload.sh"));
+        NodeProcess manager = fleet.manager();
+        NodeProcess w2 = fleet.w2();
         assertEquals(Set.of("w1", "w2"), awaitServedBy(servicePort, Set.of("w1", "w2")));
         assertEquals(404, get(servicePort, "elsewhere.test", "/hello-site/").status(), "an unknown host goes nowhere");
         String answer = managementRequest(managementPort, manager, "/api/node");
@@ -225,9 +187,33 @@ class HaproxyTopologyTest {
         }
     }
 
+    /** The manager driving the load balancer and two workers serving the example site. */
+    private record Fleet(NodeProcess manager, NodeProcess w1, NodeProcess w2) {
+    }
+
+    private Fleet startFleet(int servicePort, int managementPort, String reloadCommand) throws Exception {
+        NodeProcess manager = started.add(new NodeProcess(temp.resolve("mgr"), "manager", "-Dnode=mgr",
+                "-Dcarbide.lb.serviceHost=" + SERVICE, "-Dcarbide.lb.managementHost=" + MANAGEMENT,
+                "-Dcarbide.lb.servicePort=" + servicePort, "-Dcarbide.lb.managementPort=" + managementPort,
+                "-Dcarbide.lb.reloadCommand=" + reloadCommand).withEnvironment("CARBIDE_ADMIN_PASSWORD", PASSWORD));
+        driver = manager;
+        assertEquals(0, manager.start().exitCode());
+        manager.awaitReady();
+        NodeProcess w1 = started.add(worker("w1", manager));
+        NodeProcess w2 = started.add(worker("w2", manager));
+        for (NodeProcess worker : List.of(w1, w2)) {
+            assertEquals(0, worker.start().exitCode());
+        }
+        Artifacts.drop(Artifacts.helloSite(), manager.deployDir(), "hello-site.zip");
+        for (NodeProcess worker : List.of(w1, w2)) {
+            worker.awaitHttp("/hello-site/", 200, null, CONVERGE);
+        }
+        return new Fleet(manager, w1, w2);
+    }
+
     private NodeProcess worker(String name, NodeProcess manager) {
         return new NodeProcess(temp.resolve(name), "worker", "-Dnode=" + name, "-Dcarbide.client.nodeHeader=true",
-                "-Dcarbide.cluster.wellKnownMembers=127.0.0.1[" + manager.clusterPort() + "]");
+                manager.asWellKnownMember());
     }
 
     /** Asks through the load balancer until every node of {@code expected} has answered; returns who answered. */

@@ -69,7 +69,7 @@ class BadInputSuiteTest {
                 "-Dcarbide.management.maxUploadBytes=" + UPLOAD_LIMIT)
                 .withEnvironment("CARBIDE_ADMIN_PASSWORD", PASSWORD));
         NodeProcess worker = started.add(new NodeProcess(temp.resolve("nodes/w1"), "worker", "-Dnode=w1",
-                "-Dcarbide.cluster.wellKnownMembers=127.0.0.1[" + manager.clusterPort() + "]"));
+                manager.asWellKnownMember()));
         assertEquals(0, manager.start().exitCode());
         manager.awaitReady();
         assertEquals(0, worker.start().exitCode());
@@ -340,7 +340,7 @@ class BadInputSuiteTest {
 
     private void strangerNode(NodeProcess manager) throws Exception {
         NodeProcess stranger = started.add(new NodeProcess(temp.resolve("nodes/stranger"), "worker", "-Dnode=stranger",
-                "-Dcarbide.cluster.wellKnownMembers=127.0.0.1[" + manager.clusterPort() + "]"));
+                manager.asWellKnownMember()));
         Files.createDirectories(stranger.base().resolve("conf"));
         Files.writeString(stranger.base().resolve("conf/cluster.secret"),
                 "a secret of another cluster domain, long and random enough\n");

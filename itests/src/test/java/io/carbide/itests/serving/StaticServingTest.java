@@ -54,13 +54,9 @@ class StaticServingTest {
 
     @Test
     void aSiteWithMediaIsServedWithValidatorsRangesCompressionAndTheFleetsCacheControl() throws Exception {
-        NodeProcess manager = started.add(new NodeProcess(temp.resolve("mgr"), "manager", "-Dnode=mgr"));
-        NodeProcess worker = started.add(new NodeProcess(temp.resolve("w-1"), "worker", "-Dnode=w-1",
-                "-Dcarbide.cluster.wellKnownMembers=127.0.0.1[" + manager.clusterPort() + "]"));
-        assertEquals(0, manager.start().exitCode());
-        manager.awaitReady();
-        assertEquals(0, worker.start().exitCode());
-        worker.awaitReady();
+        NodeProcess manager = started.startReady(new NodeProcess(temp.resolve("mgr"), "manager", "-Dnode=mgr"));
+        NodeProcess worker = started.startReady(new NodeProcess(temp.resolve("w-1"), "worker", "-Dnode=w-1",
+                manager.asWellKnownMember()));
 
         byte[] index = "<!doctype html><title>Media</title><p>A site with media</p>\n".repeat(40)
                 .getBytes(StandardCharsets.UTF_8);

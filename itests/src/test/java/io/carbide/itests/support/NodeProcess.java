@@ -159,6 +159,11 @@ public final class NodeProcess implements AutoCloseable {
         return awaitStatus(s -> s.has("ready") && s.get("ready").getAsBoolean(), Duration.ofSeconds(60), "ready");
     }
 
+    /** The option that makes another node join this one's cluster through it. */
+    public String asWellKnownMember() {
+        return "-Dcarbide.cluster.wellKnownMembers=" + host + "[" + clusterPort() + "]";
+    }
+
     public Path deployDir() {
         return base.resolve("deploy");
     }

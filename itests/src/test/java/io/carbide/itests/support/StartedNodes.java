@@ -18,6 +18,15 @@ public final class StartedNodes implements AfterEachCallback {
         return node;
     }
 
+    /** Adds the node, starts it with bin/start.sh and waits until it is ready. */
+    public NodeProcess startReady(NodeProcess node) {
+        add(node);
+        ScriptResult started = node.start();
+        org.junit.jupiter.api.Assertions.assertEquals(0, started.exitCode(), started.output());
+        node.awaitReady();
+        return node;
+    }
+
     @Override
     public void afterEach(ExtensionContext context) {
         nodes.forEach(NodeProcess::close);

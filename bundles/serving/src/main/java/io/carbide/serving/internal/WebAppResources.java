@@ -68,7 +68,7 @@ final class WebAppResources extends ResourceServlet {
         ServletResponse jettyResponse = innermost(response);
         if (jettyRequest instanceof ServletApiRequest own && jettyResponse instanceof ServletApiResponse ownResponse
                 && request.getDispatcherType() == DispatcherType.REQUEST) {
-            own.setAttribute(PATH, URIUtil.encodePath(request.getPathInfo() == null ? "/" : request.getPathInfo()));
+            own.setAttribute(PATH, filePath(request));
             try {
                 super.service(own, ownResponse);
             } finally {
@@ -77,6 +77,11 @@ final class WebAppResources extends ResourceServlet {
         } else {
             super.service(request, response);
         }
+    }
+
+    /** The file's path within the web application, encoded, as the whiteboard's request gives it. */
+    private static String filePath(HttpServletRequest request) {
+        return URIUtil.encodePath(request.getPathInfo() == null ? "/" : request.getPathInfo());
     }
 
     @Override
@@ -97,7 +102,7 @@ final class WebAppResources extends ResourceServlet {
     private boolean rangeStillValid(HttpServletRequest request) throws IOException {
         String ifRange = request.getHeader("If-Range").strip();
         HttpContent content = getResourceService().getHttpContentFactory()
-                .getContent(URIUtil.encodePath(request.getPathInfo() == null ? "/" : request.getPathInfo()));
+                .getContent(filePath(request));
         if (content == null) {
             return true; // nothing there: the service answers 404 whatever the headers
         }

@@ -179,41 +179,38 @@ public class Users {
         if (!loaded.isDone() || password == null) {
             return false;
         }
-        String hash;
-        synchronized (this) {
-            hash = hashes.get(name);
-        }
-        if (hash == null) {
-            return false;
-        }
-        Long checkedAt = recentlyChecked.get(rememberKey(name, password, hash));
-        return checkedAt != null && System.currentTimeMillis() - checkedAt < REMEMBER_MILLIS;
+        String hash = hashOf(name);
+        return hash != null && fresh(recentlyChecked.get(rememberKey(name, password, hash)), System.currentTimeMillis());
     }
 
     /** Whether {@code password} is the user's; slow the first time, remembered briefly after that. */
     public boolean verify(String name, String password) {
         awaitLoaded();
-        String hash;
-        synchronized (this) {
-            hash = hashes.get(name);
-        }
+        String hash = hashOf(name);
         if (hash == null || password == null) {
             // as slow as a wrong password: how long a refusal takes must not tell which names exist
             slowCheck((password == null ? "" : password).toCharArray(), UnknownUser.HASH);
             return false;
         }
         String key = rememberKey(name, password, hash);
-        Long checkedAt = recentlyChecked.get(key);
         long now = System.currentTimeMillis();
-        if (checkedAt != null && now - checkedAt < REMEMBER_MILLIS) {
+        if (fresh(recentlyChecked.get(key), now)) {
             return true;
         }
         if (slowCheck(password.toCharArray(), hash)) {
             recentlyChecked.put(key, now);
-            recentlyChecked.values().removeIf(at -> now - at > REMEMBER_MILLIS);
+            recentlyChecked.values().removeIf(at -> !fresh(at, now));
             return true;
         }
         return false;
+    }
+
+    private synchronized String hashOf(String name) {
+        return hashes.get(name);
+    }
+
+    private static boolean fresh(Long checkedAt, long now) {
+        return checkedAt != null && now - checkedAt < REMEMBER_MILLIS;
     }
 
     /**

@@ -57,6 +57,8 @@ public class LoadBalancerFeed {
         thread.setDaemon(true);
         return thread;
     });
+    /** What each file holds, as this manager last wrote or found it: no file is read back every second. */
+    private final Map<String, String> written = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean reloadPending;
     private long nextReloadAttempt;
     private String lastFailure = "";
@@ -93,12 +95,11 @@ public class LoadBalancerFeed {
     }
 
     /** The files as last written, by name; empty when no load balancer is configured. */
-    public Map<String, String> files() throws IOException {
+    public Map<String, String> files() {
         Map<String, String> files = new LinkedHashMap<>();
         if (settings.isPresent()) {
             for (String name : List.of(HAPROXY, NGINX_HTTP, NGINX_STREAM)) {
-                Path file = folder.resolve(name);
-                files.put(name, Files.isRegularFile(file) ? Files.readString(file, StandardCharsets.UTF_8) : "");
+                files.put(name, written.getOrDefault(name, ""));
             }
         }
         return files;
@@ -141,11 +142,15 @@ public class LoadBalancerFeed {
     }
 
     private boolean write(String name, String content) throws IOException {
-        Path file = folder.resolve(name);
-        if (Files.isRegularFile(file) && Files.readString(file, StandardCharsets.UTF_8).equals(content)) {
+        if (content.equals(written.get(name))) {
             return false;
         }
-        AtomicFile.write(file, content.getBytes(StandardCharsets.UTF_8));
+        Path file = folder.resolve(name);
+        // after a restart, files that already hold this content are not rewritten, but still reloaded once
+        if (!(Files.isRegularFile(file) && Files.readString(file, StandardCharsets.UTF_8).equals(content))) {
+            AtomicFile.write(file, content.getBytes(StandardCharsets.UTF_8));
+        }
+        written.put(name, content);
         return true;
     }
 
