@@ -96,8 +96,10 @@ class DeploymentReplicationTest {
         }
         manager.awaitStatus(s -> repositoryRevision(manager) == 3, CONVERGE, "repository at revision 3");
         for (NodeProcess worker : workers) {
-            JsonObject status = worker.awaitStatus(s -> s.getAsJsonObject("deployment").get("revision").getAsLong() == 3,
-                    CONVERGE, "revision 3");
+            // a batch's bundles are started after its revision is recorded: "installed" is seen for a moment
+            JsonObject status = worker.awaitStatus(s -> s.getAsJsonObject("deployment").get("revision").getAsLong() == 3
+                    && !s.getAsJsonObject("deployment").getAsJsonArray("artifacts").toString().contains("\"installed\""),
+                    CONVERGE, "revision 3, its bundles started");
             for (JsonElement artifact : status.getAsJsonObject("deployment").getAsJsonArray("artifacts")) {
                 assertEquals("active", artifact.getAsJsonObject().get("state").getAsString(), artifact.toString());
             }
