@@ -140,6 +140,11 @@ public class Report {
         target("Worker 64 KB ranges of a 10 MB file at least 90% of bare Jetty's",
                 fmt(oursRange) + " vs " + fmt(jettyRange) + " req/s: " + percent(oursRange, jettyRange),
                 oursRange >= 0.90 * jettyRange, oursRange > 0 && jettyRange > 0);
+        double rollingFailed = num("lb.rolling", 0);
+        target("Failed requests during a rolling restart of " + (has("lb.rolling") ? text("lb.rolling").split(" ")[2] : "4")
+                + " workers behind HAProxy under 200 requests/s: 0",
+                fmt(rollingFailed) + " of " + fmt(num("lb.rolling", 1)) + " requests", rollingFailed == 0,
+                rollingFailed >= 0);
     }
 
     private static String below(double worker, double manager) {
@@ -190,6 +195,7 @@ public class Report {
         clusterSection();
         replicationSection();
         servingSection();
+        loadBalancerSection();
         managersSection();
         md.append("\nRaw figures of this run: [`results/").append(Path.of(resultsFile).getFileName()).append("`](results/")
                 .append(Path.of(resultsFile).getFileName())
@@ -327,6 +333,34 @@ public class Report {
             String carbide = "serving." + load[0] + ".carbide";
             String jetty = "serving." + load[0] + ".jetty";
             row(load[1], cell(carbide), cell(jetty), percent(median(carbide), median(jetty)));
+        }
+    }
+
+    private void loadBalancerSection() {
+        if (!has("lb.static.haproxy")) {
+            return;
+        }
+        md.append("\n## The fleet behind HAProxy (`bench/loadbalancer.sh`)\n\n");
+        md.append("A manager drives Debian's HAProxy (`carbide.lb.*`, `bin/haproxy-reload.sh`) in front of 2 workers, ")
+                .append("all on this one machine; `wrk -t1 -c16` through HAProxy with the service's Host header, and ")
+                .append("straight to one worker, runs alternating. Requests per second.\n\n");
+        md.append("| | through HAProxy to 2 workers | straight to one worker | ratio |\n| --- | --- | --- | --- |\n");
+        for (String[] load : new String[][] {{"static", "a static 4 KB file"}, {"servlet", "the example servlet (`/hello`)"}}) {
+            String balanced = "lb." + load[0] + ".haproxy";
+            String direct = "lb." + load[0] + ".direct";
+            row(load[1], cell(balanced), cell(direct), percent(median(balanced), median(direct)));
+        }
+        md.append("\nA third worker, started and then killed in every run (`bench/LoadBalancerTimes.java` polls ")
+                .append("every few milliseconds; \"out\" is read from HAProxy's admin socket):\n\n| | ms |\n| --- | --- |\n");
+        row("from its `/health` answering 200 to its first request through HAProxy", cell("lb.join"));
+        row("from `kill -9` to HAProxy sending it nothing more", cell("lb.kill"));
+        if (has("lb.rolling")) {
+            String[] rolling = figures.get("lb.rolling");
+            md.append("\nRolling restart (`stop.sh`, `start.sh`, back in rotation, then the next) of ").append(rolling[2])
+                    .append(" workers and a default node behind HAProxy under 200 requests/s, each on a new connection ")
+                    .append("(the integration test `SingleClusterTopologyTest` run with ")
+                    .append("`-Dcarbide.itest.rollingWorkers=").append(rolling[2]).append("`): **").append(rolling[0])
+                    .append(" failed** of ").append(rolling[1]).append(" requests.\n");
         }
     }
 

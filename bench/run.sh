@@ -2,7 +2,8 @@
 # Every Carbide benchmark in one run, on this machine, with real nodes started from the assembled
 # distribution on 127.0.0.1: start time and memory beside Apache Karaf 4.4.10 and a bare Felix +
 # Jetty floor, a worker's memory beside a manager's, cluster membership, replication (1 to 8
-# workers, bulk, late join, a large artifact) and client throughput beside bare Jetty 12.
+# workers, bulk, late join, a large artifact), client throughput beside bare Jetty 12, and the fleet
+# behind HAProxy (throughput, time into and out of rotation, a rolling restart under load).
 # It prints progress while it runs, then a summary, and writes docs/benchmarks.md with the
 # figures (median / min / max of the runs), PNG plots in docs/ and the raw figures in
 # docs/results/. Nothing here asserts a time.
@@ -14,7 +15,7 @@ set -euo pipefail
 
 mode=full
 [ "${1:-}" = --quick ] && mode=quick
-for tool in curl jstat jcmd wrk unzip sha256sum mvn; do
+for tool in curl jstat jcmd wrk unzip sha256sum mvn haproxy; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is missing (wrk: apt-get install -y wrk)" >&2; exit 2; }
 done
 if [ ! -x "$BENCH_DIST/bin/start.sh" ]; then
@@ -33,12 +34,13 @@ record meta.flags "$(grep -v '^\s*#' "$BENCH_DIST/conf/jvm.options" | xargs)"
 
 if [ "$mode" = quick ]; then
   steps=("peers.sh 1 5" "memory.sh --quick" "cluster.sh 1" "replication.sh --quick" "serving.sh --quick"
-    "managers.sh --quick")
+    "loadbalancer.sh --quick" "managers.sh --quick")
 else
-  steps=("peers.sh 5 15" "memory.sh 5 15" "cluster.sh 5" "replication.sh 5" "serving.sh 5 10" "managers.sh 10")
+  steps=("peers.sh 5 15" "memory.sh 5 15" "cluster.sh 5" "replication.sh 5" "serving.sh 5 10" "loadbalancer.sh 5 10"
+    "managers.sh 10")
 fi
 titles=("start time and memory beside Karaf and the Felix + Jetty floor" "a worker's memory beside a manager's"
-  "cluster membership" "replication" "client throughput beside bare Jetty" "the managers' consensus")
+  "cluster membership" "replication" "client throughput beside bare Jetty" "the fleet behind HAProxy" "the managers' consensus")
 
 started=$(now_ms)
 failed=()

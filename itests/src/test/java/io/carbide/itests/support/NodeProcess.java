@@ -81,6 +81,12 @@ public final class NodeProcess implements AutoCloseable {
         return base;
     }
 
+    /** The node's name: its {@code -Dnode=} option, else its base folder's name. */
+    public String name() {
+        return extraOptions.stream().filter(option -> option.startsWith("-Dnode=")).map(option -> option.substring(7))
+                .reduce((first, second) -> second).orElse(base.getFileName().toString());
+    }
+
     public int portOffset() {
         return portOffset;
     }

@@ -5,20 +5,26 @@ package io.carbide.management.internal.lb;
  * that serves clients, each checked on {@code GET /health} every second and taken out after two
  * failures (so starting, lagging, draining and refused nodes get no traffic); the management host
  * name, by the SNI of the TLS hello, passed through unopened to the managers' own TLS port, so the
- * load balancer holds no key. Any other host gets 404.
+ * load balancer holds no key. Any other host gets 404. The admin socket hands the listening
+ * sockets to the next process on a reload ({@code expose-fd listeners}, used by
+ * {@code bin/haproxy-reload.sh}), so no connection waiting to be accepted is lost.
  */
 final class HaproxyConfig {
 
     private HaproxyConfig() {
     }
 
-    static String render(LoadBalancerSettings settings, Backends backends, String header) {
+    /** The configuration; {@code adminSocket} null leaves the admin socket out (a path too long for one). */
+    static String render(LoadBalancerSettings settings, Backends backends, String adminSocket, String header) {
         StringBuilder out = new StringBuilder();
         out.append(header);
+        out.append("global\n");
+        out.append("    maxconn 4096\n");
+        if (adminSocket != null) {
+            out.append("    stats socket ").append(adminSocket).append(" mode 600 level admin expose-fd listeners\n");
+        }
+        out.append('\n');
         out.append("""
-                global
-                    maxconn 4096
-
                 defaults
                     timeout connect 2s
                     timeout client 60s

@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
  * @param servicePort    its port for the service ({@value #SERVICE_PORT}, default 8080)
  * @param managementPort its port for the managers ({@value #MANAGEMENT_PORT}, default 8443)
  * @param reloadCommand  a shell command run after a file changed, with the file in
- *                       {@code CARBIDE_LB_HAPROXY} and {@code CARBIDE_LB_NGINX}
+ *                       {@code CARBIDE_LB_HAPROXY}, {@code CARBIDE_LB_NGINX_HTTP} and
+ *                       {@code CARBIDE_LB_NGINX_STREAM}
  *                       ({@value #RELOAD_COMMAND}); empty: the files are only written
  */
 public record LoadBalancerSettings(String serviceHost, String managementHost, String bind, int servicePort,
@@ -29,10 +30,19 @@ public record LoadBalancerSettings(String serviceHost, String managementHost, St
     public static final String RELOAD_COMMAND = "carbide.lb.reloadCommand";
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,252})");
 
-    /** The settings, none when no service host is set; a bad value is a one-line error naming the property. */
+    /**
+     * The settings, none when no load balancer property is set; a bad value, or load balancer
+     * properties without the service host they all hang on, is a one-line error naming the property.
+     */
     public static Optional<LoadBalancerSettings> from(Function<String, String> property) {
         String service = value(property, SERVICE_HOST, "");
         if (service.isEmpty()) {
+            for (String other : new String[] {MANAGEMENT_HOST, BIND, SERVICE_PORT, MANAGEMENT_PORT, RELOAD_COMMAND}) {
+                if (!value(property, other, "").isEmpty()) {
+                    throw new IllegalArgumentException(other + " is set but " + SERVICE_HOST + " is not: name the "
+                            + "host clients use for the service, or remove the carbide.lb properties");
+                }
+            }
             return Optional.empty();
         }
         String management = value(property, MANAGEMENT_HOST, "");

@@ -31,7 +31,9 @@ class LoadBalancerConfigTest {
     void theServiceGoesToEveryNodeThatServesClientsAndTheManagementHostToTheManagers() {
         ClusterView view = new ClusterView("carbide", 7, List.of(W2, MANAGER, W1), MANAGER, false);
         String haproxy = HaproxyConfig.render(settings(Map.of(LoadBalancerSettings.SERVICE_HOST, "shop.example",
-                LoadBalancerSettings.MANAGEMENT_HOST, "ops.example")), Backends.of(view), "# header\n");
+                LoadBalancerSettings.MANAGEMENT_HOST, "ops.example")), Backends.of(view), "/run/lb/haproxy.sock", "# header\n");
+        assertTrue(haproxy.contains("stats socket /run/lb/haproxy.sock mode 600 level admin expose-fd listeners"),
+                "a reload takes over the listening sockets, so no connection waiting in them is lost:\n" + haproxy);
         assertTrue(haproxy.indexOf("server w-1 127.0.0.1:9765 check") < haproxy.indexOf("server w-2 127.0.0.1:9766 check"),
                 "sorted, so one view always gives one file:\n" + haproxy);
         assertTrue(haproxy.contains("acl service_host hdr(host),field(1,:) -i shop.example"), haproxy);
@@ -55,5 +57,9 @@ class LoadBalancerConfigTest {
         IllegalArgumentException host = assertThrows(IllegalArgumentException.class,
                 () -> settings(Map.of(LoadBalancerSettings.SERVICE_HOST, "shop example; evil")));
         assertTrue(host.getMessage().contains("is not a host name"), host.getMessage());
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> LoadBalancerSettings
+                .from(Map.of(LoadBalancerSettings.RELOAD_COMMAND, "bin/haproxy-reload.sh")::get));
+        assertTrue(missing.getMessage().startsWith("carbide.lb.reloadCommand is set but carbide.lb.serviceHost is not"),
+                missing.getMessage());
     }
 }
