@@ -126,6 +126,8 @@ function render(fleet) {
   renderTiles(fleet);
   renderCluster(fleet);
   renderArtifacts(fleet);
+  $('repository-disk').textContent = fleet.repositoryBytes >= 0
+    ? `The repository takes ${formatSize(fleet.repositoryBytes)} on this manager's disk;` : '';
   if (fleet.revision !== lastRevision) {
     lastRevision = fleet.revision;
     loadHistory();
@@ -335,13 +337,41 @@ async function saveConfiguration() {
 
 // ---- history and bundles -----------------------------------------------------------------
 
+function historyWhat(c) {
+  if (c.kind === 'rollback') return `${c.name} ${c.change === 'removed' ? 'removed' : 'restored'} by the rollback to #${c.rollbackTo}`;
+  return `${c.name} ${c.change === 'removed' ? 'removed' : 'stored'}`;
+}
+
+function formatTime(at) {
+  if (!at) return '';
+  const d = new Date(at);
+  const sameDay = d.toDateString() === new Date().toDateString();
+  return sameDay ? d.toLocaleTimeString() : d.toLocaleString();
+}
+
+/** Every row brings its revision back in one step, once the operator confirms. */
 async function loadHistory() {
   const { ok, body } = await api('/api/history?limit=25');
   if (!ok) return;
+  $('history-retained').textContent = body.retainedFrom > 1
+    ? `revisions before #${body.retainedFrom} are no longer kept.` : 'every revision is kept.';
   $('history').replaceChildren(...body.changes.map((c) => h('li', {},
     h('span', { class: 'rev' }, '#' + c.revision),
-    h('span', { class: c.change === 'removed' ? 'removed' : '' }, `${c.name} ${c.change === 'removed' ? 'removed' : 'stored'}`),
-    c.change === 'removed' ? null : h('span', { class: 'muted' }, formatSize(c.size)))));
+    h('span', { class: 'what' + (c.change === 'removed' ? ' removed' : '') }, historyWhat(c)),
+    c.revision === body.revision ? h('span', { class: 'muted current' }, 'current')
+      : h('button', { class: 'quiet small', title: `Bring back what revision ${c.revision} held`,
+        onclick: () => rollBack(c.revision) }, 'Roll back here'),
+    h('span', { class: 'muted meta' }, `${c.by} · ${formatTime(c.at)}`))));
+}
+
+async function rollBack(revision) {
+  if (!confirm(`Roll every node back to what revision #${revision} held? This records a new revision.`)) return;
+  const { ok, body } = await api('/api/rollback', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ revision }),
+  });
+  toast(ok ? body.message : `No rollback: ${body && body.error}`, !ok);
 }
 
 async function showBundles(node) {

@@ -104,6 +104,36 @@ public interface ArtifactRepository {
      */
     void expectAuthor(String name, String sha256, String user);
 
+    /**
+     * Brings the artifacts and configurations of {@code revision} back: every artifact whose
+     * content differs from what it had then is put back (or removed, if it did not exist then),
+     * all in one committed step, replicated like any change. Nothing is recorded when the
+     * repository already holds exactly that.
+     *
+     * @param user who asked, recorded as the author of every change of the rollback
+     * @return the changes the rollback recorded, oldest first (empty when there was nothing to do)
+     * @throws RevisionNotFoundException for a revision the repository never had, or one older than
+     *                                   its retention policy keeps ({@link #retainedFrom()})
+     * @throws NoQuorumException when no majority of the managers is reachable
+     */
+    default List<Change> rollback(long revision, String user)
+            throws RevisionNotFoundException, IOException, NoQuorumException {
+        throw new RevisionNotFoundException("this repository cannot roll back", false);
+    }
+
+    /**
+     * The oldest revision whose content is still kept, so the oldest one {@link #rollback} can
+     * bring back: history and content before it were collected by the retention policy.
+     */
+    default long retainedFrom() {
+        return 1;
+    }
+
+    /** The bytes this manager's stored content takes on disk; -1 when unknown. */
+    default long diskBytes() {
+        return -1;
+    }
+
     /** Where the content with this digest is stored, if it is. */
     Optional<Path> content(String sha256);
 

@@ -152,10 +152,23 @@ class ConsoleBrowserTest {
         wait.until(d -> badgeState("hello.cfg", "w1").equals("active") && badgeState("hello.cfg", "w2").equals("active"));
         screenshot("04-configuration-replicated");
 
+        // roll back to revision 2, before the configuration, from its row in the history
+        wait.until(ExpectedConditions.invisibilityOfElementLocated(By.cssSelector("#toasts .toast")));
+        By revisionTwo = By.xpath("//ol[@id='history']/li[span[@class='rev' and text()='#2']]//button");
+        wait.until(ExpectedConditions.elementToBeClickable(revisionTwo)).click();
+        wait.until(ExpectedConditions.alertIsPresent()).accept();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("toasts"), "rolled back to revision 2"));
+        for (NodeProcess worker : List.of(w1, w2)) {
+            worker.awaitHttp("/hello", 200, "Hello from Carbide", CONVERGE);
+        }
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#history li:first-child"),
+                "hello.cfg removed by the rollback to #2"));
+        screenshot("05-rolled-back");
+
         // a worker leaving shows at once
         w2.close();
         wait.until(ExpectedConditions.invisibilityOfElementLocated(By.cssSelector("#cluster-table tr[data-node='w2']")));
-        screenshot("05-worker-left");
+        screenshot("06-worker-left");
 
         // the admin changes the password the first start set, then logs in with the new one
         browser.findElement(By.id("password-open")).click();

@@ -206,6 +206,12 @@ public final class NodeProcess implements AutoCloseable {
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** A GET whose answer is kept as bytes, for comparing content. */
+    public HttpResponse<byte[]> getBytes(int port, String path) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + path))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
     /** The names of the members of a node's cluster view, from its {@code status.sh --json}. */
     public static java.util.Set<String> memberNames(JsonObject status) {
         java.util.Set<String> names = new java.util.TreeSet<>();

@@ -26,7 +26,8 @@ import org.osgi.service.component.annotations.Reference;
  * <li>{@code GET /api/artifacts/NAME}: one artifact, its state per node and its history;</li>
  * <li>{@code PUT /api/artifacts/NAME} with the file as the body: upload (through {@code deploy/});</li>
  * <li>{@code DELETE /api/artifacts/NAME}: undeploy everywhere;</li>
- * <li>{@code GET /api/history[?name=NAME&limit=N]}: revisions, newest first.</li>
+ * <li>{@code GET /api/history[?name=NAME&limit=N]}: revisions, newest first, with the oldest one a
+ * rollback can still reach ({@code retainedFrom}).</li>
  * </ul>
  */
 @Component(immediate = true)
@@ -145,6 +146,7 @@ public class ArtifactsApiServlet extends ManagementServlet {
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("revision", fleet.repository().revision());
+        body.put("retainedFrom", fleet.repository().retainedFrom());
         body.put("changes", describe(newestFirst(changes, limit)));
         Json.write(response, 200, body);
     }
@@ -160,6 +162,10 @@ public class ArtifactsApiServlet extends ManagementServlet {
         return changes.stream().map(c -> {
             Map<String, Object> row = DeployFolderUploads.describe(c.artifact(), c.artifact().deleted() ? "removed"
                     : "stored");
+            row.put("kind", c.kind());
+            if (c.rollbackTo() > 0) {
+                row.put("rollbackTo", c.rollbackTo());
+            }
             row.put("by", c.by());
             row.put("at", c.at() == 0 ? null : c.at());
             return row;

@@ -171,6 +171,8 @@ public class FleetView {
         header.put("repositoryId", repository.id());
         header.put("fleetRepositoryId", decision.repositoryId().isEmpty() ? null : decision.repositoryId());
         header.put("revision", revision);
+        header.put("retainedFrom", repository.retainedFrom());
+        header.put("repositoryBytes", repository.diskBytes());
         return header;
     }
 

@@ -28,6 +28,12 @@ final class BlobStore {
     private final Path dir;
     /** Size and modification time of each blob when it last checked out: a cheap look tells whether it changed since. */
     private final java.util.Map<String, long[]> checked = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * Content that came in for a change not committed yet (an upload between storing its bytes and
+     * its commit, or bytes held for another manager's proposal), with when: never collected until
+     * {@link #settled} or the grace given to {@link #collect} has passed.
+     */
+    private final java.util.Map<String, Long> arrived = new java.util.concurrent.ConcurrentHashMap<>();
 
     BlobStore(Path dir) throws IOException {
         this.dir = Files.createDirectories(dir);
@@ -92,6 +98,7 @@ final class BlobStore {
                 size = in.transferTo(out);
             }
             String sha = HexFormat.of().formatHex(digest.digest());
+            arrived.put(sha, System.currentTimeMillis());
             Path target = dir.resolve(sha);
             if (!Files.exists(target)) {
                 try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
@@ -116,6 +123,7 @@ final class BlobStore {
      * size checked, forced to disk, renamed into place. Content already here is not fetched again.
      */
     Path receive(String sha256, long size, Transfer transfer) throws IOException {
+        arrived.put(sha256, System.currentTimeMillis());
         Optional<Path> existing = get(sha256);
         if (existing.isPresent()) {
             return existing.get();
@@ -172,6 +180,52 @@ final class BlobStore {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JVM", e);
         }
+    }
+
+    /** A change that refers to this content was committed (or will never be): it needs no more protection here. */
+    void settled(String sha256) {
+        arrived.remove(sha256);
+    }
+
+    /** What {@link #collect} deleted. */
+    record Collected(int blobs, long bytes) {
+    }
+
+    /**
+     * Deletes every blob not in {@code keep}, except content that came in for a change not
+     * committed yet, within the last {@code graceMillis}.
+     */
+    Collected collect(java.util.Set<String> keep, long graceMillis) throws IOException {
+        long now = System.currentTimeMillis();
+        arrived.values().removeIf(at -> at < now - graceMillis);
+        int count = 0;
+        long bytes = 0;
+        try (var files = Files.list(dir)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                String name = file.getFileName().toString();
+                if (SHA256.matcher(name).matches() && !keep.contains(name) && !arrived.containsKey(name)) {
+                    long size = Files.size(file);
+                    Files.delete(file);
+                    checked.remove(name);
+                    count++;
+                    bytes += size;
+                }
+            }
+        }
+        return new Collected(count, bytes);
+    }
+
+    /** The bytes the stored content takes. */
+    long usage() throws IOException {
+        long bytes = 0;
+        try (var files = Files.list(dir)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                if (SHA256.matcher(file.getFileName().toString()).matches()) {
+                    bytes += Files.size(file);
+                }
+            }
+        }
+        return bytes;
     }
 
     /** Leftovers of copies interrupted by a crash. */

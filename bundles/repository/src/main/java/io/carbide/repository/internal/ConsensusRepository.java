@@ -14,6 +14,7 @@ import io.carbide.deployment.ArtifactType;
 import io.carbide.deployment.Change;
 import io.carbide.deployment.InvalidArtifactException;
 import io.carbide.deployment.RepositoryListener;
+import io.carbide.deployment.RevisionNotFoundException;
 import io.carbide.node.NodeIdentity;
 import io.carbide.node.NodeStatusContributor;
 import io.carbide.node.Readiness;
@@ -37,6 +38,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -70,6 +72,8 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
     private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(30);
     /** How long a leader with nothing to carry over waits for a manager that has, before it starts a new repository. */
     private static final long NEW_REPOSITORY_DELAY_MILLIS = 3_000;
+    /** Content that came in this recently for a change not committed yet is never collected. */
+    private static final long COLLECT_GRACE_MILLIS = 10 * 60_000;
 
     private final NodeIdentity node;
     private final RevisionStateMachine machine;
@@ -77,6 +81,10 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
     private final RevisionExport export;
     private final BlobStore blobs;
     private final BlobHolders holders;
+    private final RetentionPolicy retention;
+    private final AtomicBoolean retentionDue = new AtomicBoolean();
+    /** The bytes of stored content and when they were counted. */
+    private volatile long[] diskUsage = {0, 0};
     private final Map<String, Refusal> refused = new ConcurrentHashMap<>();
     private final Map<String, String> authors = new ConcurrentHashMap<>();
     private final List<RepositoryListener> listeners = new CopyOnWriteArrayList<>();
@@ -96,10 +104,18 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
         return thread;
     });
 
+    /** Applies the retention policy: off the events thread, since it proposes through the consensus. */
+    private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "carbide-repository-retention");
+        thread.setDaemon(true);
+        thread.setPriority(Thread.MIN_PRIORITY);
+        return thread;
+    });
+
     @Activate
     public ConsensusRepository(@Reference NodeIdentity node, @Reference RevisionStateMachine machine,
-            @Reference ManagerConsensus consensus, @Reference Cluster cluster, @Reference RevisionExport export)
-            throws IOException {
+            @Reference ManagerConsensus consensus, @Reference Cluster cluster, @Reference RevisionExport export,
+            BundleContext context) throws IOException {
         this.node = node;
         this.machine = machine;
         this.consensus = consensus;
@@ -108,11 +124,13 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
         this.blobs = new BlobStore(dir.resolve("blobs"));
         blobs.removeIncomplete();
         this.holders = new BlobHolders(node.name(), cluster, blobs, consensus::state);
+        this.retention = RetentionPolicy.from(context::getProperty);
         machine.addListener(this);
         contentCheck.schedule(this::checkAllContent, 5, java.util.concurrent.TimeUnit.SECONDS);
-        LOG.info("Artifact repository {}: {} at revision {}, {} artifacts", dir,
+        housekeeping.scheduleWithFixedDelay(this::applyRetention, 10, 60, TimeUnit.SECONDS);
+        LOG.info("Artifact repository {}: {} at revision {}, {} artifacts; keeping {}", dir,
                 machine.repositoryId().isEmpty() ? "waiting for the managers" : machine.repositoryId(), machine.revision(),
-                machine.artifacts().size());
+                machine.artifacts().size(), retention);
     }
 
     @Deactivate
@@ -121,6 +139,7 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
         holders.close();
         contentCheck.shutdownNow();
         events.shutdownNow();
+        housekeeping.shutdownNow();
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -243,14 +262,21 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
         }
         BlobStore.Stored stored = blobs.put(file);
         Optional<Artifact> current = machine.latest(name);
-        if (current.isPresent() && !current.get().deleted() && current.get().sha256().equals(stored.sha256())) {
-            return current.get();
+        RevisionCommands.Answer answer;
+        String by;
+        try {
+            if (current.isPresent() && !current.get().deleted() && current.get().sha256().equals(stored.sha256())) {
+                return current.get();
+            }
+            requireRepository();
+            by = authorOf(name, stored.sha256());
+            holders.holdByMajority(stored.sha256(), stored.size(), name);
+            answer = propose(RevisionCommands.put(name, type, stored.sha256(), stored.size(), by,
+                    System.currentTimeMillis()));
+        } finally {
+            // referred to by a committed change, or by none: either way the next compaction may judge it
+            blobs.settled(stored.sha256());
         }
-        requireRepository();
-        holders.holdByMajority(stored.sha256(), stored.size(), name);
-        String by = authorOf(name, stored.sha256());
-        RevisionCommands.Answer answer = propose(RevisionCommands.put(name, type, stored.sha256(), stored.size(), by,
-                System.currentTimeMillis()));
         refused.remove(name);
         Artifact recorded = answer.artifact();
         if (answer.outcome() == RevisionCommands.Outcome.RECORDED) {
@@ -313,14 +339,121 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
         }
     }
 
+    /** Counted at most every 5 s (the console shows it four times a second), and again after each change. */
+    @Override
+    public long diskBytes() {
+        long now = System.currentTimeMillis();
+        long[] cached = diskUsage;
+        if (now - cached[1] < 5_000) {
+            return cached[0];
+        }
+        long bytes;
+        try {
+            bytes = blobs.usage();
+        } catch (IOException e) {
+            bytes = -1;
+        }
+        diskUsage = new long[] {bytes, now};
+        return bytes;
+    }
+
+    @Override
+    public long retainedFrom() {
+        return machine.retainedFrom();
+    }
+
+    @Override
+    public List<Change> rollback(long target, String user)
+            throws RevisionNotFoundException, IOException, NoQuorumException {
+        requireRepository();
+        checkReachable(target);
+        for (Artifact artifact : machine.stateAt(target).values()) {
+            if (!artifact.deleted() && content(artifact.sha256()).isEmpty()) {
+                throw new IOException("the content of " + artifact.name() + " at revision " + target + " (sha256 "
+                        + artifact.sha256().substring(0, 12) + ") is missing on manager " + node.name()
+                        + "; it is fetched again from another manager, try again in a moment");
+            }
+        }
+        long before = machine.revision();
+        RevisionCommands.Answer answer = propose(RevisionCommands.rollback(target, user, System.currentTimeMillis()));
+        switch (answer.outcome()) {
+            case ABSENT, GONE -> checkReachable(target); // changed meanwhile: says which
+            case RECORDED -> {
+                long last = answer.artifact().revision();
+                return machine.history(Optional.empty()).stream().filter(change -> change.artifact().revision() > before
+                        && change.artifact().revision() <= last && change.rollbackTo() == target).toList();
+            }
+            default -> {
+            }
+        }
+        return List.of();
+    }
+
+    private void checkReachable(long target) throws RevisionNotFoundException {
+        long current = machine.revision();
+        if (target < 1 || target > current) {
+            throw new RevisionNotFoundException("revision " + target + " does not exist: the repository's revisions run "
+                    + "from 1 to " + current, false);
+        }
+        long retainedFrom = machine.retainedFrom();
+        if (target < retainedFrom) {
+            throw new RevisionNotFoundException("revision " + target + " is no longer retained: the repository keeps "
+                    + retention + ", from revision " + retainedFrom + " on (" + RetentionPolicy.REVISIONS + ", "
+                    + RetentionPolicy.DAYS + ")", true);
+        }
+    }
+
+    /**
+     * The leader asks the managers to drop the history the retention policy no longer keeps; every
+     * manager then deletes the content only that history referred to ({@link #compacted}).
+     */
+    private void applyRetention() {
+        retentionDue.set(false);
+        try {
+            if (machine.repositoryId().isEmpty() || !consensus.state().isLeader()) {
+                return;
+            }
+            long point = retention.pointFor(machine, System.currentTimeMillis());
+            if (point > machine.retainedFrom()) {
+                propose(RevisionCommands.compact(point));
+            }
+        } catch (IOException | NoQuorumException | RuntimeException e) {
+            LOG.warn("The retention policy was not applied this time: {}; it is tried again in a minute", e.getMessage());
+        }
+    }
+
+    @Override
+    public void compacted(long retainedFrom) {
+        housekeeping.execute(() -> {
+            try {
+                BlobStore.Collected collected = blobs.collect(machine.referencedContent(), COLLECT_GRACE_MILLIS);
+                diskUsage = new long[] {diskUsage[0], 0};
+                if (collected.blobs() > 0) {
+                    LOG.info("Manager {} deleted {} stored contents ({} bytes) that no revision from {} on refers to",
+                            node.name(), collected.blobs(), collected.bytes(), retainedFrom);
+                }
+            } catch (IOException e) {
+                LOG.warn("Manager {} could not delete the content its history no longer refers to: {}; the next "
+                        + "compaction tries again", node.name(), e.getMessage());
+            }
+        });
+    }
+
     // ---- what the consensus applied, here
 
     @Override
     public void applied(Change change, Artifact before) {
+        if (!change.artifact().deleted()) {
+            blobs.settled(change.artifact().sha256());
+        }
         events.execute(() -> {
             holders.ensureHeld(change.artifact());
+            diskUsage = new long[] {diskUsage[0], 0};
             notifyListeners(change.artifact().revision());
         });
+        if (retentionDue.compareAndSet(false, true)) {
+            housekeeping.execute(this::applyRetention);
+        }
     }
 
     @Override
@@ -373,7 +506,7 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
                     LOG.info("Carrying repository {} ({} changes) into the managers' consensus as generation {}",
                             carried.get().repositoryId(), carried.get().history().size(), generation);
                     propose(RevisionCommands.restore(carried.get().repositoryId(), System.currentTimeMillis(),
-                            carried.get().history(), generation));
+                            carried.get().history(), generation, carried.get().retainedFrom()));
                 } else if (consensus.state().isLeader()) {
                     propose(RevisionCommands.init(UUID.randomUUID().toString(), System.currentTimeMillis()));
                 }
@@ -438,6 +571,9 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
         status.put("id", machine.repositoryId());
         status.put("revision", machine.revision());
         status.put("term", consensus.state().term());
+        status.put("retainedFrom", machine.retainedFrom());
+        status.put("retention", Map.of("revisions", retention.keepRevisions(), "days", retention.keepFor().toDays()));
+        status.put("diskBytes", diskBytes());
         List<String> missing = missingContent();
         status.put("holdsAllContent", missing.isEmpty());
         status.put("missingContent", missing);

@@ -26,25 +26,37 @@ import java.util.List;
  *                                                            a repository carried over (upgrade, recovery)
  *   PUT      UTF name, byte type, UTF sha256, long size, UTF by, long at
  *   DELETE   UTF name, UTF by, long at
- * answer:  byte version, byte outcome (RECORDED, UNCHANGED, ABSENT, IGNORED), then an artifact if any
+ *   ROLLBACK long target, UTF by, long at                    the content of revision target, back
+ *   COMPACT  long retainFrom                                 history and content before it may go
+ * RESTORE may end with long retainedFrom (read as 1 when absent) and the rollback marks of its
+ * changes ({@link #writeRollbacks}).
+ * answer:  byte version, byte outcome (RECORDED, UNCHANGED, ABSENT, IGNORED, GONE), then an artifact if any
  * change:  UTF name, byte type, long revision, UTF sha256, long size, boolean deleted, UTF by, long at
  * </pre>
+ *
+ * ROLLBACK and COMPACT came after the first release: a manager that cannot read them stops with
+ * a line saying to upgrade it (see {@link RevisionStateMachine}), so upgrade every manager before
+ * using rollback or a retention policy.
  */
 final class RevisionCommands {
 
     static final int VERSION = 1;
 
     enum Kind {
-        INIT, RESTORE, PUT, DELETE
+        INIT, RESTORE, PUT, DELETE, ROLLBACK, COMPACT
     }
 
+    /** RECORDED: changed; UNCHANGED, ABSENT: nothing to do; IGNORED: not applicable now; GONE: no longer retained. */
     enum Outcome {
-        RECORDED, UNCHANGED, ABSENT, IGNORED
+        RECORDED, UNCHANGED, ABSENT, IGNORED, GONE
     }
 
-    /** A decoded command; the fields a kind does not use are empty. */
+    /**
+     * A decoded command; the fields a kind does not use are empty. {@code revision} is a ROLLBACK's
+     * target, a COMPACT's point, and the revision a RESTORE keeps from.
+     */
     record Command(Kind kind, String repositoryId, long createdAt, List<Change> history, long generation, String name,
-            ArtifactType type, String sha256, long size, String by, long at) {
+            ArtifactType type, String sha256, long size, String by, long at, long revision) {
     }
 
     record Answer(Outcome outcome, Artifact artifact) {
@@ -60,13 +72,28 @@ final class RevisionCommands {
         });
     }
 
-    static byte[] restore(String repositoryId, long createdAt, List<Change> history, long generation) {
+    static byte[] restore(String repositoryId, long createdAt, List<Change> history, long generation,
+            long retainedFrom) {
         return encode(Kind.RESTORE, out -> {
             out.writeUTF(repositoryId);
             out.writeLong(createdAt);
             writeChanges(out, history);
             out.writeLong(generation);
+            out.writeLong(retainedFrom);
+            writeRollbacks(out, history);
         });
+    }
+
+    static byte[] rollback(long target, String by, long at) {
+        return encode(Kind.ROLLBACK, out -> {
+            out.writeLong(target);
+            out.writeUTF(by);
+            out.writeLong(at);
+        });
+    }
+
+    static byte[] compact(long retainFrom) {
+        return encode(Kind.COMPACT, out -> out.writeLong(retainFrom));
     }
 
     static byte[] put(String name, ArtifactType type, String sha256, long size, String by, long at) {
@@ -100,22 +127,33 @@ final class RevisionCommands {
             throw new IOException("revision command kind " + kind + " is not known to this version");
         }
         return switch (Kind.values()[kind]) {
-            case INIT -> new Command(Kind.INIT, in.readUTF(), in.readLong(), List.of(), 1, "", null, "", 0, "", 0);
+            case INIT -> new Command(Kind.INIT, in.readUTF(), in.readLong(), List.of(), 1, "", null, "", 0, "", 0, 0);
             case RESTORE -> {
                 String id = in.readUTF();
                 long createdAt = in.readLong();
                 List<Change> history = readChanges(in);
                 long generation = in.available() >= Long.BYTES ? in.readLong() : 1;
-                yield new Command(Kind.RESTORE, id, createdAt, history, generation, "", null, "", 0, "", 0);
+                long retainedFrom = in.available() >= Long.BYTES ? in.readLong() : 1;
+                if (in.available() >= Integer.BYTES) {
+                    history = readRollbacks(in, history);
+                }
+                yield new Command(Kind.RESTORE, id, createdAt, history, generation, "", null, "", 0, "", 0,
+                        retainedFrom);
             }
             case PUT -> {
                 String name = in.readUTF();
                 ArtifactType type = type(in.readUnsignedByte());
                 yield new Command(Kind.PUT, "", 0, List.of(), 0, name, type, in.readUTF(), in.readLong(), in.readUTF(),
-                        in.readLong());
+                        in.readLong(), 0);
             }
             case DELETE -> new Command(Kind.DELETE, "", 0, List.of(), 0, in.readUTF(), null, "", 0, in.readUTF(),
-                    in.readLong());
+                    in.readLong(), 0);
+            case ROLLBACK -> {
+                long target = in.readLong();
+                yield new Command(Kind.ROLLBACK, "", 0, List.of(), 0, "", null, "", 0, in.readUTF(), in.readLong(),
+                        target);
+            }
+            case COMPACT -> new Command(Kind.COMPACT, "", 0, List.of(), 0, "", null, "", 0, "", 0, in.readLong());
         };
     }
 
@@ -149,6 +187,43 @@ final class RevisionCommands {
         for (Change change : changes) {
             writeChange(out, change);
         }
+    }
+
+    /**
+     * Which changes of a list are parts of rollbacks, written after the list (and after what an
+     * earlier version wrote after it), so an earlier version's reader still reads the list.
+     */
+    static void writeRollbacks(DataOutput out, List<Change> changes) throws IOException {
+        List<int[]> marked = new ArrayList<>();
+        for (int i = 0; i < changes.size(); i++) {
+            if (changes.get(i).rollbackTo() > 0) {
+                marked.add(new int[] {i});
+            }
+        }
+        out.writeInt(marked.size());
+        for (int[] index : marked) {
+            out.writeInt(index[0]);
+            out.writeLong(changes.get(index[0]).rollbackTo());
+        }
+    }
+
+    /** The list with the rollbacks {@link #writeRollbacks} wrote marked again. */
+    static List<Change> readRollbacks(DataInput in, List<Change> changes) throws IOException {
+        int count = in.readInt();
+        if (count < 0 || count > changes.size()) {
+            throw new IOException("a list of " + count + " rollbacks for " + changes.size() + " changes");
+        }
+        List<Change> marked = new ArrayList<>(changes);
+        for (int i = 0; i < count; i++) {
+            int index = in.readInt();
+            long target = in.readLong();
+            if (index < 0 || index >= marked.size()) {
+                throw new IOException("rollback mark " + index + " outside a list of " + marked.size() + " changes");
+            }
+            Change change = marked.get(index);
+            marked.set(index, new Change(change.artifact(), change.by(), change.at(), target));
+        }
+        return marked;
     }
 
     static List<Change> readChanges(DataInput in) throws IOException {

@@ -41,7 +41,7 @@ public class RevisionExport implements RevisionStateMachine.Listener {
     private static final Logger LOG = LoggerFactory.getLogger(RevisionExport.class);
 
     /** What this manager held before a new consensus: the history, id and generation to restore. */
-    record CarriedOver(String repositoryId, List<Change> history, long generation) {
+    record CarriedOver(String repositoryId, List<Change> history, long generation, long retainedFrom) {
     }
 
     private final RevisionStateMachine machine;
@@ -57,6 +57,7 @@ public class RevisionExport implements RevisionStateMachine.Listener {
     private long exportedUpTo;
     private String exportedId;
     private long exportedGeneration;
+    private long exportedRetainedFrom = 1;
 
     @Activate
     public RevisionExport(@Reference NodeIdentity node, @Reference NodeLifecycle lifecycle,
@@ -73,7 +74,7 @@ public class RevisionExport implements RevisionStateMachine.Listener {
             exportedUpTo = read.isEmpty() ? 0 : read.get(read.size() - 1).artifact().revision();
             readId();
             if (!exportedId.isEmpty()) {
-                found = new CarriedOver(exportedId, List.copyOf(read), exportedGeneration);
+                found = new CarriedOver(exportedId, List.copyOf(read), exportedGeneration, exportedRetainedFrom);
             }
         } catch (RevisionLog.CorruptLogException corrupt) {
             lifecycle.stopForFailure(corrupt.getMessage());
@@ -84,7 +85,10 @@ public class RevisionExport implements RevisionStateMachine.Listener {
         machine.addListener(this);
     }
 
-    /** {@code repository.id}: the id on its first line (all an earlier version wrote), then {@code generation N}. */
+    /**
+     * {@code repository.id}: the id on its first line (all an earlier version wrote), then
+     * {@code generation N} and {@code retainedFrom N}, one per line; lines it does not know are skipped.
+     */
     private void readId() throws IOException {
         exportedId = "";
         exportedGeneration = 0;
@@ -95,12 +99,14 @@ public class RevisionExport implements RevisionStateMachine.Listener {
         exportedId = lines.isEmpty() ? "" : lines.get(0).strip();
         for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
             String[] field = line.strip().split("\\s+", 2);
-            if (field.length == 2 && field[0].equals("generation")) {
-                try {
+            try {
+                if (field.length == 2 && field[0].equals("generation")) {
                     exportedGeneration = Long.parseLong(field[1]);
-                } catch (NumberFormatException ignored) {
-                    // read as an earlier version's file
+                } else if (field.length == 2 && field[0].equals("retainedFrom")) {
+                    exportedRetainedFrom = Long.parseLong(field[1]);
                 }
+            } catch (NumberFormatException ignored) {
+                // read as an earlier version's file
             }
         }
     }
@@ -160,6 +166,12 @@ public class RevisionExport implements RevisionStateMachine.Listener {
         writer.execute(this::catchUp);
     }
 
+    /** The history lost its oldest changes: the file is written again without them. */
+    @Override
+    public void compacted(long retainedFrom) {
+        writer.execute(this::catchUp);
+    }
+
     private void export(Change change) {
         long revision = change.artifact().revision();
         if (log == null || revision <= exportedUpTo) {
@@ -185,8 +197,9 @@ public class RevisionExport implements RevisionStateMachine.Listener {
     private void catchUp() {
         String id = machine.repositoryId();
         long generation = machine.generation();
+        long retainedFrom = machine.retainedFrom();
         if (log == null || id.isEmpty() || (id.equals(exportedId) && generation == exportedGeneration
-                && machine.revision() <= exportedUpTo)) {
+                && retainedFrom == exportedRetainedFrom && machine.revision() <= exportedUpTo)) {
             return;
         }
         try {
@@ -196,10 +209,12 @@ public class RevisionExport implements RevisionStateMachine.Listener {
                 keepAside();
             }
             RevisionLog.rewrite(file, history);
-            if (!id.equals(exportedId) || generation != exportedGeneration) {
-                AtomicFile.write(idFile, (id + "\ngeneration " + generation + "\n").getBytes(StandardCharsets.US_ASCII));
+            if (!id.equals(exportedId) || generation != exportedGeneration || retainedFrom != exportedRetainedFrom) {
+                AtomicFile.write(idFile, (id + "\ngeneration " + generation + "\nretainedFrom " + retainedFrom + "\n")
+                        .getBytes(StandardCharsets.US_ASCII));
                 exportedId = id;
                 exportedGeneration = generation;
+                exportedRetainedFrom = retainedFrom;
             }
             log = RevisionLog.open(file, new ArrayList<>());
             exportedUpTo = history.isEmpty() ? 0 : history.get(history.size() - 1).artifact().revision();

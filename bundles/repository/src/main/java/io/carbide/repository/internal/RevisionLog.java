@@ -18,7 +18,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The repository's history on disk, {@code data/repository/revisions.log}: one line per change,
  * appended and forced to disk. {@code revision TAB put|del TAB type TAB sha256 TAB size TAB name}
- * then, from format 2, {@code TAB at TAB by}. Every manager keeps one, written from what the
+ * then, from format 2, {@code TAB at TAB by}, and from format 3, on the changes of a rollback,
+ * {@code TAB rollback:TARGET}. Readers skip fields they do not know. Every manager keeps one,
+ * written from what the
  * managers' consensus committed ({@link RevisionExport}); it is what a manager of an earlier
  * version brings into a new consensus, and what a survivor starts over from in a recovery.
  *
@@ -128,7 +130,8 @@ final class RevisionLog implements AutoCloseable {
         Artifact a = change.artifact();
         return a.revision() + "\t" + (a.deleted() ? "del" : "put") + "\t" + a.type().label() + "\t"
                 + (a.sha256().isEmpty() ? "-" : a.sha256()) + "\t" + a.size() + "\t" + a.name() + "\t" + change.at()
-                + "\t" + change.by().replaceAll("[\\t\\n\\r]", " ") + "\n";
+                + "\t" + change.by().replaceAll("[\\t\\n\\r]", " ")
+                + (change.rollbackTo() > 0 ? "\trollback:" + change.rollbackTo() : "") + "\n";
     }
 
     /** After a failed append: back to the last good line, or no more changes at all. */
@@ -159,8 +162,16 @@ final class RevisionLog implements AutoCloseable {
             }
             Artifact artifact = new Artifact(fields[5], ArtifactType.valueOf(fields[2].toUpperCase(Locale.ROOT)),
                     Long.parseLong(fields[0]), deleted ? "" : fields[3], Long.parseLong(fields[4]), deleted);
-            return fields.length >= 8 ? new Change(artifact, fields[7], Long.parseLong(fields[6]))
-                    : new Change(artifact, Change.DEPLOY_FOLDER, 0);
+            if (fields.length < 8) {
+                return new Change(artifact, Change.DEPLOY_FOLDER, 0);
+            }
+            long rollbackTo = 0;
+            for (int i = 8; i < fields.length; i++) {
+                if (fields[i].startsWith("rollback:")) {
+                    rollbackTo = Long.parseLong(fields[i].substring(9));
+                }
+            }
+            return new Change(artifact, fields[7], Long.parseLong(fields[6]), rollbackTo);
         } catch (IllegalArgumentException e) {
             return null;
         }

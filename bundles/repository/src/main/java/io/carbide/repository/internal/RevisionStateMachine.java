@@ -41,8 +41,11 @@ import org.slf4j.LoggerFactory;
 public class RevisionStateMachine implements ReplicatedStateMachine {
 
     private static final Logger LOG = LoggerFactory.getLogger(RevisionStateMachine.class);
-    /** Format 2 adds the generation; format 1 reads as generation 1. */
-    private static final int SNAPSHOT_FORMAT = 2;
+    /**
+     * Format 2 adds the generation (format 1 reads as generation 1); format 3 the revision history
+     * is kept from and which changes are parts of rollbacks.
+     */
+    private static final int SNAPSHOT_FORMAT = 3;
 
     /** Told of every change applied, on the consensus' thread: keep it short, hand work off. */
     interface Listener {
@@ -51,6 +54,10 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
 
         /** The whole state was replaced (a new lineage, or a snapshot from the leader). */
         void replaced();
+
+        /** History before {@code retainedFrom} was dropped: content only it referred to may go. */
+        default void compacted(long retainedFrom) {
+        }
     }
 
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
@@ -59,6 +66,8 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
     private long generation;
     private long createdAt;
     private long revision;
+    /** The oldest revision whose state the history still holds: what a rollback can reach. */
+    private long retainedFrom = 1;
     private final List<Change> history = new ArrayList<>();
     private final Map<String, Artifact> latest = new LinkedHashMap<>();
 
@@ -94,6 +103,8 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
             case INIT, RESTORE -> begin(command);
             case PUT -> put(command);
             case DELETE -> delete(command);
+            case ROLLBACK -> rollback(command);
+            case COMPACT -> compact(command.revision());
         };
     }
 
@@ -104,6 +115,7 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
             }
             repositoryId = command.repositoryId();
             generation = Math.max(1, command.generation());
+            retainedFrom = Math.max(1, command.revision());
             createdAt = command.createdAt();
             for (Change change : command.history()) {
                 record(change);
@@ -147,6 +159,100 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
         return RevisionCommands.answer(RevisionCommands.Outcome.RECORDED, change.artifact());
     }
 
+    /**
+     * Brings back the state of the target revision: for every artifact whose record then differs
+     * from its record now, one change, all recorded here at once at consecutive revisions, so no
+     * node ever sees part of a rollback. The state at a revision is, for each name, the last change
+     * at or before it; a name with none did not exist then.
+     */
+    private byte[] rollback(RevisionCommands.Command command) {
+        long target = command.revision();
+        List<Change> changes = new ArrayList<>();
+        List<Artifact> befores = new ArrayList<>();
+        synchronized (this) {
+            if (target < 1 || target > revision) {
+                return RevisionCommands.answer(RevisionCommands.Outcome.ABSENT, null);
+            }
+            if (target < retainedFrom) {
+                return RevisionCommands.answer(RevisionCommands.Outcome.GONE, null);
+            }
+            Map<String, Artifact> then = stateAt(target);
+            List<String> names = new ArrayList<>(latest.keySet());
+            names.sort(null);
+            for (String name : names) {
+                Artifact now = latest.get(name);
+                Artifact wanted = then.get(name);
+                boolean presentThen = wanted != null && !wanted.deleted();
+                if (presentThen && (now.deleted() || !now.sha256().equals(wanted.sha256()))) {
+                    changes.add(new Change(new Artifact(name, wanted.type(), revision + changes.size() + 1,
+                            wanted.sha256(), wanted.size(), false), command.by(), command.at(), target));
+                    befores.add(now);
+                } else if (!presentThen && !now.deleted()) {
+                    changes.add(new Change(new Artifact(name, now.type(), revision + changes.size() + 1, "", 0, true),
+                            command.by(), command.at(), target));
+                    befores.add(now);
+                }
+            }
+            changes.forEach(this::record);
+        }
+        for (int i = 0; i < changes.size(); i++) {
+            notifyApplied(changes.get(i), befores.get(i));
+        }
+        if (changes.isEmpty()) {
+            return RevisionCommands.answer(RevisionCommands.Outcome.UNCHANGED, null);
+        }
+        LOG.info("Rolled back to revision {}: {} changes, revisions {} to {}, by {}", target, changes.size(),
+                changes.get(0).artifact().revision(), changes.get(changes.size() - 1).artifact().revision(),
+                command.by());
+        return RevisionCommands.answer(RevisionCommands.Outcome.RECORDED, changes.get(changes.size() - 1).artifact());
+    }
+
+    /** Each name's last record at or before {@code target} (tombstones included). */
+    synchronized Map<String, Artifact> stateAt(long target) {
+        Map<String, Artifact> state = new LinkedHashMap<>();
+        for (Change change : history) {
+            if (change.artifact().revision() <= target) {
+                state.put(change.artifact().name(), change.artifact());
+            }
+        }
+        return state;
+    }
+
+    /**
+     * Forgets the history a rollback to {@code retainFrom} or later never needs: every change
+     * before it that a later change at or before it replaced. What each name was at every retained
+     * revision stays computable, the latest record of every name (tombstones too, so a node far
+     * behind still learns of removals) stays, and the revision numbers do not move.
+     */
+    private byte[] compact(long retainFrom) {
+        int dropped;
+        synchronized (this) {
+            if (retainFrom <= retainedFrom || retainFrom > revision) {
+                return RevisionCommands.answer(RevisionCommands.Outcome.UNCHANGED, null);
+            }
+            Map<String, Long> lastAtOrBefore = new java.util.HashMap<>();
+            for (Change change : history) {
+                if (change.artifact().revision() <= retainFrom) {
+                    lastAtOrBefore.put(change.artifact().name(), change.artifact().revision());
+                }
+            }
+            int before = history.size();
+            history.removeIf(change -> change.artifact().revision() < retainFrom
+                    && lastAtOrBefore.get(change.artifact().name()) > change.artifact().revision());
+            dropped = before - history.size();
+            retainedFrom = retainFrom;
+        }
+        LOG.info("Repository history kept from revision {} on: {} older changes dropped", retainFrom, dropped);
+        for (Listener listener : listeners) {
+            try {
+                listener.compacted(retainFrom);
+            } catch (RuntimeException e) {
+                LOG.warn("A listener of the revision log failed after a compaction: {}", e.toString());
+            }
+        }
+        return RevisionCommands.answer(RevisionCommands.Outcome.RECORDED, null);
+    }
+
     private void record(Change change) {
         history.add(change);
         latest.put(change.artifact().name(), change.artifact());
@@ -174,6 +280,8 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
             out.writeLong(createdAt);
             RevisionCommands.writeChanges(out, history);
             out.writeLong(generation);
+            out.writeLong(retainedFrom);
+            RevisionCommands.writeRollbacks(out, history);
         }
     }
 
@@ -187,9 +295,15 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
         long created = in.readLong();
         List<Change> changes = RevisionCommands.readChanges(in);
         long gen = format >= 2 ? in.readLong() : 1;
+        long keptFrom = 1;
+        if (format >= 3) {
+            keptFrom = in.readLong();
+            changes = RevisionCommands.readRollbacks(in, changes);
+        }
         synchronized (this) {
             repositoryId = id;
             generation = gen;
+            retainedFrom = keptFrom;
             createdAt = created;
             revision = 0;
             history.clear();
@@ -211,6 +325,37 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
 
     synchronized long generation() {
         return generation;
+    }
+
+    synchronized long retainedFrom() {
+        return retainedFrom;
+    }
+
+    /**
+     * The revision the history may be kept from under a retention policy: the last
+     * {@code keepRevisions} revisions, and every revision made at or after {@code keepSince}
+     * (epoch ms), stay reachable; so does the revision the repository holds now.
+     */
+    synchronized long retentionPoint(long keepRevisions, long keepSince) {
+        long point = Math.max(1, revision - Math.max(1, keepRevisions) + 1);
+        for (Change change : history) {
+            if (change.artifact().revision() >= retainedFrom && change.at() >= keepSince) {
+                point = Math.min(point, change.artifact().revision());
+                break;
+            }
+        }
+        return Math.max(point, retainedFrom);
+    }
+
+    /** The content digests the retained history refers to: what must be kept. */
+    synchronized java.util.Set<String> referencedContent() {
+        java.util.Set<String> referenced = new java.util.HashSet<>();
+        for (Change change : history) {
+            if (!change.artifact().deleted()) {
+                referenced.add(change.artifact().sha256());
+            }
+        }
+        return referenced;
     }
 
     synchronized List<Artifact> artifacts() {

@@ -49,7 +49,7 @@ class RevisionStateMachineTest {
         RevisionStateMachine machine = new RevisionStateMachine(RevisionStateMachineTest::noHalt);
         List<Change> carried = List.of(new Change(new Artifact("s.zip", ArtifactType.WEBAPP, 4, A, 3, false),
                 Change.DEPLOY_FOLDER, 0));
-        apply(machine, RevisionCommands.restore("old-repo", 1, carried, 2));
+        apply(machine, RevisionCommands.restore("old-repo", 1, carried, 2, 1));
         assertEquals(2, machine.generation(), "a restored repository starts a later generation");
         assertEquals(RevisionCommands.Outcome.IGNORED, apply(machine, RevisionCommands.init("new-repo", 2)).outcome());
         assertEquals("old-repo", machine.repositoryId());
@@ -98,6 +98,82 @@ class RevisionStateMachineTest {
         assertTrue(halted.get(0).contains("upgrade this manager"), halted.get(0));
         assertEquals(0, machine.revision());
         assertTrue(machine.history(Optional.empty()).isEmpty());
+    }
+
+    private static final String C = "cc".repeat(32);
+
+    @Test
+    void aRollbackBringsBackEveryArtifactAsItWasInOneStep() throws IOException {
+        RevisionStateMachine machine = new RevisionStateMachine(RevisionStateMachineTest::noHalt);
+        apply(machine, RevisionCommands.init("repo", 1));
+        apply(machine, RevisionCommands.put("a.jar", ArtifactType.BUNDLE, A, 10, "admin", 5)); // 1
+        apply(machine, RevisionCommands.put("site.zip", ArtifactType.WEBAPP, B, 20, "admin", 6)); // 2
+        apply(machine, RevisionCommands.put("a.jar", ArtifactType.BUNDLE, C, 11, "admin", 7)); // 3: a changed
+        apply(machine, RevisionCommands.delete("site.zip", "admin", 8)); // 4: site gone
+        apply(machine, RevisionCommands.put("new.cfg", ArtifactType.CONFIGURATION, A, 1, "admin", 9)); // 5: new one
+        List<String> told = new ArrayList<>();
+        machine.addListener(new RevisionStateMachine.Listener() {
+            @Override
+            public void applied(Change change, Artifact before) {
+                told.add(change.artifact().name() + "@" + machine.revision());
+            }
+
+            @Override
+            public void replaced() {
+                told.add("replaced");
+            }
+        });
+
+        RevisionCommands.Answer answer = apply(machine, RevisionCommands.rollback(2, "ops", 10));
+        assertEquals(RevisionCommands.Outcome.RECORDED, answer.outcome());
+        assertEquals(8, machine.revision(), "three artifacts differ from revision 2: three changes");
+        assertEquals(List.of("a.jar@8", "new.cfg@8", "site.zip@8"), told,
+                "listeners hear of the rollback once all of it is recorded");
+        assertEquals(machine.stateAt(2).values().stream().filter(a -> !a.deleted()).map(a -> a.name() + " " + a.sha256())
+                .toList(), machine.artifacts().stream().map(a -> a.name() + " " + a.sha256()).toList());
+        List<Change> rollback = machine.history(Optional.empty()).subList(5, 8);
+        assertTrue(rollback.stream().allMatch(c -> c.rollbackTo() == 2 && c.by().equals("ops") && c.kind().equals("rollback")));
+        assertTrue(machine.latest("new.cfg").orElseThrow().deleted(), "what did not exist then is removed");
+
+        assertEquals(RevisionCommands.Outcome.UNCHANGED, apply(machine, RevisionCommands.rollback(2, "ops", 11)).outcome());
+        assertEquals(RevisionCommands.Outcome.ABSENT, apply(machine, RevisionCommands.rollback(99, "ops", 12)).outcome());
+        assertEquals(RevisionCommands.Outcome.ABSENT, apply(machine, RevisionCommands.rollback(0, "ops", 12)).outcome());
+    }
+
+    @Test
+    void compactionKeepsEveryRetainedRevisionReachableAndRefusesOlderOnes() throws IOException {
+        RevisionStateMachine machine = new RevisionStateMachine(RevisionStateMachineTest::noHalt);
+        apply(machine, RevisionCommands.init("repo", 1));
+        String[] contents = {A, B, C, A, B, C};
+        for (int i = 0; i < contents.length; i++) { // 1..6: a.jar changes every time; keep.cfg at 2
+            apply(machine, RevisionCommands.put("a.jar", ArtifactType.BUNDLE, contents[i], i, "admin", 100 + i));
+            if (i == 1) {
+                apply(machine, RevisionCommands.put("keep.cfg", ArtifactType.CONFIGURATION, C, 1, "admin", 100));
+            }
+        }
+        assertEquals(7, machine.revision());
+        java.util.Map<Long, java.util.Map<String, Artifact>> before = new java.util.HashMap<>();
+        for (long r = 5; r <= 7; r++) {
+            before.put(r, machine.stateAt(r));
+        }
+        assertEquals(5, machine.retentionPoint(3, Long.MAX_VALUE), "the last 3 revisions");
+        assertEquals(2, machine.retentionPoint(3, 101), "and everything made since time 101");
+        assertEquals(RevisionCommands.Outcome.RECORDED, apply(machine, RevisionCommands.compact(5)).outcome());
+        assertEquals(5, machine.retainedFrom());
+        for (long r = 5; r <= 7; r++) {
+            assertEquals(before.get(r), machine.stateAt(r), "revision " + r + " is still what it was");
+        }
+        assertTrue(machine.history(Optional.of("keep.cfg")).size() == 1, "a name's only change is never dropped");
+        assertTrue(machine.referencedContent().containsAll(List.of(A, B, C)));
+        assertEquals(RevisionCommands.Outcome.GONE, apply(machine, RevisionCommands.rollback(4, "ops", 1)).outcome());
+        assertEquals(RevisionCommands.Outcome.RECORDED, apply(machine, RevisionCommands.rollback(5, "ops", 1)).outcome());
+
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        machine.writeSnapshot(new DataOutputStream(bytes));
+        RevisionStateMachine copy = new RevisionStateMachine(RevisionStateMachineTest::noHalt);
+        copy.readSnapshot(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+        assertEquals(5, copy.retainedFrom(), "the snapshot carries the retention point");
+        assertEquals(machine.history(Optional.empty()), copy.history(Optional.empty()), "and the rollback marks");
     }
 
     private static void noHalt(String reason) {

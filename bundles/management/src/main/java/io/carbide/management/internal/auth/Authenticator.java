@@ -10,7 +10,9 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 /**
- * Who is asking: the console's session cookie, or HTTP Basic credentials for scripts and curl.
+ * Who is asking: the console's session cookie; a session token as {@code Authorization: Bearer}
+ * (what {@code bin/carbide login} keeps: a browser never sends one by itself, so it needs no
+ * cross-site check); or HTTP Basic credentials for scripts and curl.
  * Wrong credentials count against the caller's address in the {@link LoginThrottle}.
  */
 @Component(service = Authenticator.class)
@@ -47,6 +49,10 @@ public class Authenticator {
             return new Outcome(bySession, false, 0, true);
         }
         String header = request.getHeader("Authorization");
+        if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            Optional<String> byToken = sessions.user(header.substring(7).strip());
+            return byToken.isPresent() ? Outcome.of(byToken.get()) : new Outcome(Optional.empty(), true, 0);
+        }
         if (header == null || !header.regionMatches(true, 0, "Basic ", 0, 6)) {
             return new Outcome(Optional.empty(), false, 0);
         }

@@ -17,8 +17,10 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * {@code GET /api/login} is the log-in check (200 with the user, or 401); {@code POST /api/login}
- * with {@code {"user": "...", "password": "..."}} opens a console session;
- * {@code POST /api/logout} closes it.
+ * with {@code {"user": "...", "password": "..."}} opens a console session (with
+ * {@code "token": true}, a session whose token comes back in the answer, for {@code bin/carbide},
+ * which sends it as {@code Authorization: Bearer}); {@code POST /api/logout} closes it. Both end
+ * after 30 idle minutes and when the user's password changes.
  */
 @Component(immediate = true)
 public class LoginServlet extends ManagementServlet {
@@ -61,16 +63,22 @@ public class LoginServlet extends ManagementServlet {
     protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
         if ("/api/logout".equals(request.getRequestURI())) {
             sessions.close(Authenticator.sessionToken(request));
+            String header = request.getHeader("Authorization");
+            if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+                sessions.close(header.substring(7).strip()); // bin/carbide logout
+            }
             response.addHeader("Set-Cookie", cookie(request, "", 0));
             Json.write(response, 200, Map.of("loggedOut", true));
             return;
         }
         String user;
         String password;
+        boolean asToken;
         try {
             JsonObject body = Json.readObject(request);
             user = string(body, "user");
             password = string(body, "password");
+            asToken = body.has("token") && body.get("token").isJsonPrimitive() && body.get("token").getAsBoolean();
         } catch (Json.BadRequest e) {
             Json.error(response, 400, e.getMessage());
             return;
@@ -78,8 +86,14 @@ public class LoginServlet extends ManagementServlet {
         Authenticator.Outcome outcome = authenticator.logIn(user, password, request.getRemoteAddr());
         if (outcome.user().isPresent()) {
             String token = sessions.open(user);
-            response.addHeader("Set-Cookie", cookie(request, token, -1));
-            Json.write(response, 200, Map.of("user", user));
+            if (asToken) {
+                // for bin/carbide: sent back as "Authorization: Bearer", never as a cookie a browser would send
+                Json.write(response, 200, Map.of("user", user, "token", token,
+                        "idleMinutes", Sessions.IDLE_MILLIS / 60_000));
+            } else {
+                response.addHeader("Set-Cookie", cookie(request, token, -1));
+                Json.write(response, 200, Map.of("user", user));
+            }
         } else if (outcome.secondsToWait() > 0) {
             ManagementSecurity.tooManyFailures(response, request.getRemoteAddr(), outcome.secondsToWait());
         } else {

@@ -1,0 +1,90 @@
+package io.carbide.management.internal;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import io.carbide.cluster.NoQuorumException;
+import io.carbide.deployment.Change;
+import io.carbide.deployment.RevisionNotFoundException;
+import io.carbide.management.internal.auth.ManagementSecurity;
+import io.carbide.node.NodeIdentity;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * {@code POST /api/rollback} with {@code {"revision": N}}: brings back the artifacts and
+ * configurations of revision N in one committed step, replicated to every node like any change
+ * (every manager's {@code deploy/} follows). 200 with the changes it recorded (none when the
+ * repository already holds exactly that); 404 for a revision that never existed; 410 for one the
+ * retention policy no longer keeps; 503 without a majority of the managers.
+ */
+@Component(immediate = true)
+public class RollbackApiServlet extends ManagementServlet {
+
+    private static final long serialVersionUID = 1L;
+
+    private final transient FleetView fleet;
+
+    @Activate
+    public RollbackApiServlet(@Reference NodeIdentity node, @Reference FleetView fleet, BundleContext context) {
+        this.fleet = fleet;
+        publish(context, node, "/api/rollback");
+    }
+
+    @Deactivate
+    void deactivate() {
+        withdraw();
+    }
+
+    @Override
+    protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        long revision;
+        try {
+            JsonObject body = Json.readObject(request);
+            JsonElement value = body.get("revision");
+            if (value == null || !value.isJsonPrimitive() || !value.getAsJsonPrimitive().isNumber()
+                    || value.getAsDouble() != Math.rint(value.getAsDouble())) {
+                throw new Json.BadRequest("give the revision to roll back to as a whole number: {\"revision\": 12}");
+            }
+            revision = value.getAsLong();
+        } catch (Json.BadRequest bad) {
+            Json.error(response, 400, bad.getMessage());
+            return;
+        }
+        String user = String.valueOf(request.getAttribute(ManagementSecurity.USER_ATTRIBUTE));
+        try {
+            List<Change> changes = fleet.repository().rollback(revision, user);
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("rolledBackTo", revision);
+            body.put("revision", fleet.repository().revision());
+            body.put("changes", changes.stream().map(change -> {
+                Map<String, Object> row = DeployFolderUploads.describe(change.artifact(),
+                        change.artifact().deleted() ? "removed" : "stored");
+                row.put("kind", change.kind());
+                return row;
+            }).toList());
+            body.put("message", changes.isEmpty() ? "the repository already holds what revision " + revision + " held"
+                    : "rolled back to revision " + revision + ": " + changes.size() + " artifact(s) changed, now at "
+                            + "revision " + fleet.repository().revision() + "; GET /api/cluster shows the nodes converge");
+            Json.write(response, 200, body);
+        } catch (RevisionNotFoundException e) {
+            Json.error(response, e.retired() ? 410 : 404, e.getMessage());
+        } catch (NoQuorumException e) {
+            Json.error(response, 503, e.getMessage());
+        }
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        response.setHeader("Allow", "POST");
+        Json.error(response, 405, "roll back with POST /api/rollback and {\"revision\": N}; GET /api/history lists them");
+    }
+}

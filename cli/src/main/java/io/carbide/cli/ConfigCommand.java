@@ -1,0 +1,101 @@
+package io.carbide.cli;
+
+import com.google.gson.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+/** Configurations (PID.cfg artifacts): read one, or change some of its properties. */
+@Command(name = "config", description = "Read or change a configuration (stored and replicated as PID.cfg).",
+        subcommands = {ConfigCommand.Get.class, ConfigCommand.Set.class})
+final class ConfigCommand {
+
+    @Command(name = "get", description = "The properties of configuration PID.")
+    static final class Get implements Callable<Integer> {
+
+        @Mixin
+        Target target;
+
+        @Mixin
+        Output output;
+
+        @Parameters(paramLabel = "PID", description = "The configuration's PID, e.g. hello.")
+        String pid;
+
+        @Override
+        public Integer call() {
+            ManagementApi.Answer answer = target.api().get("api/config/" + ManagementApi.encode(pid));
+            if (answer.status() != 200) {
+                throw ManagementApi.failure(answer, "no configuration " + pid);
+            }
+            if (output.json) {
+                output.json(answer.body());
+                return ExitCode.OK;
+            }
+            List<List<String>> rows = new ArrayList<>();
+            for (Map.Entry<String, com.google.gson.JsonElement> property
+                    : Fields.object(answer.object(), "properties").entrySet()) {
+                rows.add(List.of(property.getKey(), property.getValue().isJsonPrimitive()
+                        ? property.getValue().getAsString() : property.getValue().toString()));
+            }
+            output.line(pid + " (" + Fields.text(answer.object(), "artifact") + ", revision "
+                    + Fields.number(answer.object(), "revision", 0) + ")");
+            output.table(List.of("PROPERTY", "VALUE"), rows);
+            return ExitCode.OK;
+        }
+    }
+
+    @Command(name = "set", description = "Set properties of configuration PID (others keep their values); a new PID "
+            + "is created.")
+    static final class Set implements Callable<Integer> {
+
+        @Mixin
+        Target target;
+
+        @Mixin
+        Output output;
+
+        @Parameters(index = "0", paramLabel = "PID", description = "The configuration's PID, e.g. hello.")
+        String pid;
+
+        @Parameters(index = "1..*", arity = "1..*", paramLabel = "KEY=VALUE", description = "The properties to set.")
+        List<String> assignments;
+
+        @Override
+        public Integer call() {
+            JsonObject properties = new JsonObject();
+            ManagementApi api = target.api();
+            ManagementApi.Answer current = api.get("api/config/" + ManagementApi.encode(pid));
+            if (current.status() == 200) {
+                Fields.object(current.object(), "properties").entrySet()
+                        .forEach(property -> properties.add(property.getKey(), property.getValue()));
+            } else if (current.status() != 404) {
+                throw ManagementApi.failure(current, "configuration " + pid + " cannot be read");
+            }
+            for (String assignment : assignments) {
+                int equals = assignment.indexOf('=');
+                if (equals < 1) {
+                    throw CommandFailure.usage("'" + assignment + "' is not KEY=VALUE");
+                }
+                properties.addProperty(assignment.substring(0, equals), assignment.substring(equals + 1));
+            }
+            JsonObject body = new JsonObject();
+            body.add("properties", properties);
+            ManagementApi.Answer answer = api.put("api/config/" + ManagementApi.encode(pid), body);
+            if (answer.status() != 200 && answer.status() != 201) {
+                throw ManagementApi.failure(answer, pid + " was not saved");
+            }
+            if (output.json) {
+                output.json(answer.body());
+            } else {
+                output.line(pid + " saved (" + Fields.text(answer.object(), "change") + ", revision "
+                        + Fields.number(answer.object(), "revision", 0) + "); it replicates to every worker");
+            }
+            return ExitCode.OK;
+        }
+    }
+}

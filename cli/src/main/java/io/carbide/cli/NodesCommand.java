@@ -1,0 +1,47 @@
+package io.carbide.cli;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** The cluster's members: sub-domains, profile, version, the revision each runs and its sync state. */
+@Command(name = "nodes", description = "The cluster's members, one line each: sub-domains, profile, version, revision, sync.")
+final class NodesCommand implements Callable<Integer> {
+
+    @Mixin
+    Target target;
+
+    @Mixin
+    Output output;
+
+    @Override
+    public Integer call() {
+        ManagementApi.Answer answer = target.api().get("api/cluster");
+        if (answer.status() != 200) {
+            throw ManagementApi.failure(answer, "no cluster view from " + target.where().url());
+        }
+        if (output.json) {
+            output.json(answer.body());
+            return ExitCode.OK;
+        }
+        List<List<String>> rows = new ArrayList<>();
+        for (JsonElement element : Fields.list(answer.object(), "members")) {
+            JsonObject member = element.getAsJsonObject();
+            List<String> subDomains = new ArrayList<>();
+            Fields.list(member, "subDomains").forEach(s -> subDomains.add(s.getAsString()));
+            String name = Fields.text(member, "name") + (Fields.flag(member, "authority") ? " *" : "");
+            long behind = Fields.number(member, "behind", 0);
+            rows.add(List.of(name, String.join(",", subDomains), Fields.text(member, "profile"),
+                    Fields.text(member, "version"), Fields.text(member, "revision").isEmpty() ? "-"
+                            : Fields.text(member, "revision"),
+                    Fields.text(member, "sync") + (behind > 0 ? " (" + behind + " behind)" : "")));
+        }
+        output.table(List.of("NODE", "SUB-DOMAINS", "PROFILE", "VERSION", "REVISION", "SYNC"), rows);
+        output.line("(* the authority: the managers' leader)");
+        return ExitCode.OK;
+    }
+}
