@@ -140,6 +140,9 @@ public class Report {
         target("Worker 64 KB ranges of a 10 MB file at least 90% of bare Jetty's",
                 fmt(oursRange) + " vs " + fmt(jettyRange) + " req/s: " + percent(oursRange, jettyRange),
                 oursRange >= 0.90 * jettyRange, oursRange > 0 && jettyRange > 0);
+        double cli = median("cli.status");
+        target("A cold `bin/carbide status` under 0.7 s (JDK 17, median)", fmt(cli) + " ms", cli >= 0 && cli < 700,
+                cli >= 0);
         double rollingFailed = num("lb.rolling", 0);
         target("Failed requests during a rolling restart of " + (has("lb.rolling") ? text("lb.rolling").split(" ")[2] : "4")
                 + " workers behind HAProxy under 200 requests/s: 0",
@@ -196,6 +199,7 @@ public class Report {
         replicationSection();
         servingSection();
         loadBalancerSection();
+        cliSection();
         managersSection();
         md.append("\nRaw figures of this run: [`results/").append(Path.of(resultsFile).getFileName()).append("`](results/")
                 .append(Path.of(resultsFile).getFileName())
@@ -334,6 +338,17 @@ public class Report {
             String jetty = "serving." + load[0] + ".jetty";
             row(load[1], cell(carbide), cell(jetty), percent(median(carbide), median(jetty)));
         }
+    }
+
+    private void cliSection() {
+        if (!has("cli.status")) {
+            return;
+        }
+        md.append("\n## The command line (`bench/cli.sh`)\n\n");
+        md.append("`bin/carbide status` against a running manager, a new JVM every time, timed from the shell from ")
+                .append("start to exit (logged in, so one HTTPS request to `/api/fleet`).\n\n| | ms |\n| --- | --- |\n");
+        row("with the class data sharing archive its first run recorded", cell("cli.status"));
+        row("without it (`CARBIDE_CDS=false`)", cell("cli.status.nocds"));
     }
 
     private void loadBalancerSection() {

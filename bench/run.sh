@@ -34,13 +34,14 @@ record meta.flags "$(grep -v '^\s*#' "$BENCH_DIST/conf/jvm.options" | xargs)"
 
 if [ "$mode" = quick ]; then
   steps=("peers.sh 1 5" "memory.sh --quick" "cluster.sh 1" "replication.sh --quick" "serving.sh --quick"
-    "loadbalancer.sh --quick" "managers.sh --quick")
+    "loadbalancer.sh --quick" "cli.sh 3" "managers.sh --quick")
 else
   steps=("peers.sh 5 15" "memory.sh 5 15" "cluster.sh 5" "replication.sh 5" "serving.sh 5 10" "loadbalancer.sh 5 10"
-    "managers.sh 10")
+    "cli.sh 15" "managers.sh 10")
 fi
 titles=("start time and memory beside Karaf and the Felix + Jetty floor" "a worker's memory beside a manager's"
-  "cluster membership" "replication" "client throughput beside bare Jetty" "the fleet behind HAProxy" "the managers' consensus")
+  "cluster membership" "replication" "client throughput beside bare Jetty" "the fleet behind HAProxy" "the command line"
+  "the managers' consensus")
 
 started=$(now_ms)
 failed=()

@@ -359,6 +359,7 @@ async function loadHistory() {
     h('span', { class: 'rev' }, '#' + c.revision),
     h('span', { class: 'what' + (c.change === 'removed' ? ' removed' : '') }, historyWhat(c)),
     c.revision === body.revision ? h('span', { class: 'muted current' }, 'current')
+      : c.revision < body.retainedFrom ? h('span', { class: 'muted current' }, 'not kept')
       : h('button', { class: 'quiet small', title: `Bring back what revision ${c.revision} held`,
         onclick: () => rollBack(c.revision) }, 'Roll back here'),
     h('span', { class: 'muted meta' }, `${c.by} · ${formatTime(c.at)}`))));

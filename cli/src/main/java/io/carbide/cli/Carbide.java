@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
  * for every command ({@link ExitCode}): 0 ok, 1 failed, 2 bad usage, 3 not authenticated; every
  * failure is one line on stderr that says what to do.
  */
-@Command(name = "carbide", mixinStandardHelpOptions = true, versionProvider = Carbide.Version.class,
+@Command(name = "carbide", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
+        versionProvider = Carbide.Version.class,
         description = "Drives a Carbide fleet through a manager's management API.",
         subcommands = {LoginCommand.class, LogoutCommand.class, StatusCommand.class, NodesCommand.class,
                 DeployCommand.class, UndeployCommand.class, HistoryCommand.class, RollbackCommand.class,

@@ -10,11 +10,14 @@ import picocli.CommandLine.Command;
 @Command(name = "logout", description = "End the saved session and delete it.")
 final class LogoutCommand implements Callable<Integer> {
 
+    @picocli.CommandLine.Mixin
+    Output output;
+
     @Override
     public Integer call() throws IOException {
         Optional<SavedLogin> saved = SavedLogin.read();
         if (saved.isEmpty()) {
-            System.out.println("Not logged in");
+            say("Not logged in", "");
             return ExitCode.OK;
         }
         try {
@@ -25,7 +28,18 @@ final class LogoutCommand implements Callable<Integer> {
             // the session had ended already, or the manager is gone: forgetting it here is what is left
         }
         SavedLogin.forget();
-        System.out.println("Logged out of " + saved.get().url());
+        say("Logged out of " + saved.get().url(), saved.get().url());
         return ExitCode.OK;
+    }
+
+    private void say(String line, String url) {
+        if (output.json) {
+            JsonObject body = new JsonObject();
+            body.addProperty("loggedOut", !url.isEmpty());
+            body.addProperty("url", url.isEmpty() ? null : url);
+            output.json(body);
+        } else {
+            output.line(line);
+        }
     }
 }

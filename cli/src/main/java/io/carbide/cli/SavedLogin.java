@@ -39,8 +39,10 @@ record SavedLogin(String url, String cacert, String user, String token) {
             return Optional.of(new SavedLogin(text(json, "url"), text(json, "cacert"), text(json, "user"),
                     text(json, "token")));
         } catch (IOException | RuntimeException e) {
-            throw CommandFailure.notAuthenticated("the saved log-in " + file + " cannot be read (" + e.getMessage()
-                    + "); run bin/carbide login again");
+            // as if absent: a command then asks for a log-in, and login writes a good one over it
+            System.err.println("carbide: ignoring the saved log-in " + file + ", which cannot be read ("
+                    + e.getMessage() + ")");
+            return Optional.empty();
         }
     }
 

@@ -53,6 +53,22 @@ class CarbideTest {
     }
 
     @Test
+    void everyCommandHasItsHelp() {
+        for (String command : List.of("login", "logout", "status", "nodes", "deploy", "undeploy", "history", "rollback",
+                "users")) {
+            assertEquals(ExitCode.OK, Carbide.run(command, "--help"), command);
+        }
+        assertEquals(ExitCode.OK, Carbide.run("config", "set", "--help"));
+    }
+
+    @Test
+    void anUnreadableSavedLogInCountsAsNone() throws Exception {
+        Files.writeString(temp.resolve("login.json"), "not json at all");
+        assertEquals(ExitCode.NOT_AUTHENTICATED, Carbide.run("nodes", "--url", "https://127.0.0.1:1"));
+        assertTrue(errors().contains("ignoring the saved log-in"), errors());
+    }
+
+    @Test
     void withoutALogInOrPasswordACommandExitsThreeBeforeSendingAnything() {
         assertEquals(ExitCode.NOT_AUTHENTICATED, Carbide.run("nodes", "--url", "https://127.0.0.1:1"));
         assertTrue(errors().contains("run bin/carbide login"), errors());

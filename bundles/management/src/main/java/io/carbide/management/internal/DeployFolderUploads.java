@@ -212,9 +212,9 @@ public class DeployFolderUploads {
     /**
      * Only changes to the fleet's repository count: elsewhere a change would answer "created" and
      * never reach a worker. 409 names the manager to send it to; 503 while this one cannot tell
-     * yet, or its managers have no majority.
+     * yet, or its managers have no majority. Rollbacks ask the same.
      */
-    private void requireAuthority() throws Refused, IOException {
+    void requireAuthority() throws Refused, IOException {
         FleetAuthority.Decision decision;
         try {
             decision = authority.await(DECISION_WAIT);

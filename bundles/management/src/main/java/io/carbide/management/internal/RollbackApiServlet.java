@@ -24,7 +24,8 @@ import org.osgi.service.component.annotations.Reference;
  * configurations of revision N in one committed step, replicated to every node like any change
  * (every manager's {@code deploy/} follows). 200 with the changes it recorded (none when the
  * repository already holds exactly that); 404 for a revision that never existed; 410 for one the
- * retention policy no longer keeps; 503 without a majority of the managers.
+ * retention policy no longer keeps; 409 on a manager whose repository the fleet does not follow;
+ * 503 without a majority of the managers, or while content it needs is fetched.
  */
 @Component(immediate = true)
 public class RollbackApiServlet extends ManagementServlet {
@@ -32,10 +33,13 @@ public class RollbackApiServlet extends ManagementServlet {
     private static final long serialVersionUID = 1L;
 
     private final transient FleetView fleet;
+    private final transient DeployFolderUploads changes;
 
     @Activate
-    public RollbackApiServlet(@Reference NodeIdentity node, @Reference FleetView fleet, BundleContext context) {
+    public RollbackApiServlet(@Reference NodeIdentity node, @Reference FleetView fleet,
+            @Reference DeployFolderUploads changes, BundleContext context) {
         this.fleet = fleet;
+        this.changes = changes;
         publish(context, node, "/api/rollback");
     }
 
@@ -61,6 +65,7 @@ public class RollbackApiServlet extends ManagementServlet {
         }
         String user = String.valueOf(request.getAttribute(ManagementSecurity.USER_ATTRIBUTE));
         try {
+            this.changes.requireAuthority(); // as for uploads: elsewhere no worker would ever see it
             List<Change> changes = fleet.repository().rollback(revision, user);
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("rolledBackTo", revision);
@@ -77,8 +82,12 @@ public class RollbackApiServlet extends ManagementServlet {
             Json.write(response, 200, body);
         } catch (RevisionNotFoundException e) {
             Json.error(response, e.retired() ? 410 : 404, e.getMessage());
+        } catch (DeployFolderUploads.Refused refused) {
+            Json.error(response, refused.status(), refused.getMessage());
         } catch (NoQuorumException e) {
             Json.error(response, 503, e.getMessage());
+        } catch (IOException e) {
+            Json.error(response, 503, "the rollback to revision " + revision + " was not recorded: " + e.getMessage());
         }
     }
 

@@ -12,6 +12,7 @@ import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -34,9 +35,17 @@ final class BlobStore {
      * {@link #settled} or the grace given to {@link #collect} has passed.
      */
     private final java.util.Map<String, Long> arrived = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Held while content lands in the store and while a blob is judged and deleted, so neither misses the other. */
+    private final Object landing = new Object();
 
     BlobStore(Path dir) throws IOException {
         this.dir = Files.createDirectories(dir);
+        // what is here at start may belong to changes the consensus has not replayed yet: protected for the grace
+        long now = System.currentTimeMillis();
+        try (var files = Files.list(this.dir)) {
+            files.map(file -> file.getFileName().toString()).filter(name -> SHA256.matcher(name).matches())
+                    .forEach(name -> arrived.put(name, now));
+        }
     }
 
     /**
@@ -98,18 +107,31 @@ final class BlobStore {
                 size = in.transferTo(out);
             }
             String sha = HexFormat.of().formatHex(digest.digest());
-            arrived.put(sha, System.currentTimeMillis());
             Path target = dir.resolve(sha);
-            if (!Files.exists(target)) {
-                try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                    channel.force(true);
+            boolean forced = false;
+            if (!Files.exists(target)) { // forced outside the lock: a large file takes a while
+                force(temp);
+                forced = true;
+            }
+            synchronized (landing) {
+                arrived.put(sha, System.currentTimeMillis());
+                if (!Files.exists(target)) {
+                    if (!forced) {
+                        force(temp);
+                    }
+                    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+                    io.carbide.node.AtomicFile.forceFolder(dir);
                 }
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-                io.carbide.node.AtomicFile.forceFolder(dir);
             }
             return new Stored(sha, size);
         } finally {
             Files.deleteIfExists(temp);
+        }
+    }
+
+    private static void force(Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            channel.force(true);
         }
     }
 
@@ -123,10 +145,12 @@ final class BlobStore {
      * size checked, forced to disk, renamed into place. Content already here is not fetched again.
      */
     Path receive(String sha256, long size, Transfer transfer) throws IOException {
-        arrived.put(sha256, System.currentTimeMillis());
-        Optional<Path> existing = get(sha256);
-        if (existing.isPresent()) {
-            return existing.get();
+        synchronized (landing) {
+            arrived.put(sha256, System.currentTimeMillis());
+            Optional<Path> existing = get(sha256);
+            if (existing.isPresent()) {
+                return existing.get();
+            }
         }
         if (!SHA256.matcher(sha256).matches()) {
             throw new IOException("'" + sha256 + "' is not a sha-256");
@@ -147,9 +171,12 @@ final class BlobStore {
                 channel.force(true);
             }
             Path target = dir.resolve(sha256);
-            if (!Files.exists(target)) {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-                io.carbide.node.AtomicFile.forceFolder(dir);
+            synchronized (landing) {
+                arrived.put(sha256, System.currentTimeMillis());
+                if (!Files.exists(target)) {
+                    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+                    io.carbide.node.AtomicFile.forceFolder(dir);
+                }
             }
             return target;
         } finally {
@@ -182,7 +209,7 @@ final class BlobStore {
         }
     }
 
-    /** A change that refers to this content was committed (or will never be): it needs no more protection here. */
+    /** A committed change refers to this content: from now on that reference protects it. */
     void settled(String sha256) {
         arrived.remove(sha256);
     }
@@ -192,24 +219,31 @@ final class BlobStore {
     }
 
     /**
-     * Deletes every blob not in {@code keep}, except content that came in for a change not
-     * committed yet, within the last {@code graceMillis}.
+     * Deletes every blob that {@code unreferenced} says nothing refers to, asked again for each one
+     * at the moment of deleting it (the history may have moved on since the collection began),
+     * except content that came in for a change not committed yet, within the last
+     * {@code graceMillis}, and content that was here when the store opened, until that grace passed.
      */
-    Collected collect(java.util.Set<String> keep, long graceMillis) throws IOException {
+    Collected collect(java.util.function.Predicate<String> unreferenced, long graceMillis) throws IOException {
         long now = System.currentTimeMillis();
         arrived.values().removeIf(at -> at < now - graceMillis);
         int count = 0;
         long bytes = 0;
+        List<Path> candidates;
         try (var files = Files.list(dir)) {
-            for (Path file : (Iterable<Path>) files::iterator) {
-                String name = file.getFileName().toString();
-                if (SHA256.matcher(name).matches() && !keep.contains(name) && !arrived.containsKey(name)) {
-                    long size = Files.size(file);
-                    Files.delete(file);
-                    checked.remove(name);
-                    count++;
-                    bytes += size;
+            candidates = files.filter(file -> SHA256.matcher(file.getFileName().toString()).matches()).toList();
+        }
+        for (Path file : candidates) {
+            String name = file.getFileName().toString();
+            synchronized (landing) {
+                if (arrived.containsKey(name) || !unreferenced.test(name) || !Files.exists(file)) {
+                    continue;
                 }
+                long size = Files.size(file);
+                Files.delete(file);
+                checked.remove(name);
+                count++;
+                bytes += size;
             }
         }
         return new Collected(count, bytes);

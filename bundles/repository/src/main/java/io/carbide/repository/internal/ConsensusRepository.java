@@ -72,8 +72,11 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
     private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(30);
     /** How long a leader with nothing to carry over waits for a manager that has, before it starts a new repository. */
     private static final long NEW_REPOSITORY_DELAY_MILLIS = 3_000;
-    /** Content that came in this recently for a change not committed yet is never collected. */
-    private static final long COLLECT_GRACE_MILLIS = 10 * 60_000;
+    /**
+     * Content that came in this recently for a change not committed yet (or that was here when
+     * the manager started, before its log was replayed) is never collected.
+     */
+    private static final long COLLECT_GRACE_MILLIS = 60 * 60_000;
 
     private final NodeIdentity node;
     private final RevisionStateMachine machine;
@@ -81,8 +84,10 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
     private final RevisionExport export;
     private final BlobStore blobs;
     private final BlobHolders holders;
+    private final Cluster cluster;
     private final RetentionPolicy retention;
     private final AtomicBoolean retentionDue = new AtomicBoolean();
+    private volatile String lastRetentionProblem = "";
     /** The bytes of stored content and when they were counted. */
     private volatile long[] diskUsage = {0, 0};
     private final Map<String, Refusal> refused = new ConcurrentHashMap<>();
@@ -124,6 +129,7 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
         this.blobs = new BlobStore(dir.resolve("blobs"));
         blobs.removeIncomplete();
         this.holders = new BlobHolders(node.name(), cluster, blobs, consensus::state);
+        this.cluster = cluster;
         this.retention = RetentionPolicy.from(context::getProperty);
         machine.addListener(this);
         contentCheck.schedule(this::checkAllContent, 5, java.util.concurrent.TimeUnit.SECONDS);
@@ -264,19 +270,16 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
         Optional<Artifact> current = machine.latest(name);
         RevisionCommands.Answer answer;
         String by;
-        try {
-            if (current.isPresent() && !current.get().deleted() && current.get().sha256().equals(stored.sha256())) {
-                return current.get();
-            }
-            requireRepository();
-            by = authorOf(name, stored.sha256());
-            holders.holdByMajority(stored.sha256(), stored.size(), name);
-            answer = propose(RevisionCommands.put(name, type, stored.sha256(), stored.size(), by,
-                    System.currentTimeMillis()));
-        } finally {
-            // referred to by a committed change, or by none: either way the next compaction may judge it
-            blobs.settled(stored.sha256());
+        if (current.isPresent() && !current.get().deleted() && current.get().sha256().equals(stored.sha256())) {
+            blobs.settled(stored.sha256()); // a committed change refers to it already
+            return current.get();
         }
+        // until the change commits (applied() settles it), or the grace passes, nothing collects the content
+        requireRepository();
+        by = authorOf(name, stored.sha256());
+        holders.holdByMajority(stored.sha256(), stored.size(), name);
+        answer = propose(RevisionCommands.put(name, type, stored.sha256(), stored.size(), by,
+                System.currentTimeMillis()));
         refused.remove(name);
         Artifact recorded = answer.artifact();
         if (answer.outcome() == RevisionCommands.Outcome.RECORDED) {
@@ -367,12 +370,19 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
             throws RevisionNotFoundException, IOException, NoQuorumException {
         requireRepository();
         checkReachable(target);
+        requireEveryManagerKnows("a rollback");
+        // bytes before entries, as for any change: the content it brings back is held by a majority first
         for (Artifact artifact : machine.stateAt(target).values()) {
-            if (!artifact.deleted() && content(artifact.sha256()).isEmpty()) {
-                throw new IOException("the content of " + artifact.name() + " at revision " + target + " (sha256 "
-                        + artifact.sha256().substring(0, 12) + ") is missing on manager " + node.name()
-                        + "; it is fetched again from another manager, try again in a moment");
+            if (artifact.deleted()) {
+                continue;
             }
+            if (content(artifact.sha256()).isEmpty()) {
+                holders.ensureHeld(artifact);
+                throw new IOException("the content of " + artifact.name() + " at revision " + target + " (sha256 "
+                        + artifact.sha256().substring(0, 12) + ") is not on manager " + node.name()
+                        + " yet; it is being fetched from another manager, try again in a moment");
+            }
+            holders.holdByMajority(artifact.sha256(), artifact.size(), artifact.name());
         }
         long before = machine.revision();
         RevisionCommands.Answer answer = propose(RevisionCommands.rollback(target, user, System.currentTimeMillis()));
@@ -405,7 +415,8 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
 
     /**
      * The leader asks the managers to drop the history the retention policy no longer keeps; every
-     * manager then deletes the content only that history referred to ({@link #compacted}).
+     * manager then deletes the content only that history referred to ({@link #compacted}). Not
+     * after every change: once the point has moved by a tenth of what the policy keeps.
      */
     private void applyRetention() {
         retentionDue.set(false);
@@ -414,19 +425,54 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
                 return;
             }
             long point = retention.pointFor(machine, System.currentTimeMillis());
-            if (point > machine.retainedFrom()) {
+            if (point - machine.retainedFrom() >= Math.max(1, retention.keepRevisions() / 10)) {
+                requireEveryManagerKnows("a compaction");
                 propose(RevisionCommands.compact(point));
             }
         } catch (IOException | NoQuorumException | RuntimeException e) {
-            LOG.warn("The retention policy was not applied this time: {}; it is tried again in a minute", e.getMessage());
+            String why = e.getMessage();
+            if (!why.equals(lastRetentionProblem)) {
+                lastRetentionProblem = why;
+                LOG.warn("The retention policy was not applied: {}; it is tried again every minute", why);
+            }
         }
+    }
+
+    /**
+     * ROLLBACK and COMPACT are commands a manager of an earlier version cannot read: committed,
+     * they would stop it (docs/design.md). So they are proposed only while every voting manager is
+     * in the view running this version or a later one.
+     */
+    private void requireEveryManagerKnows(String what) throws NoQuorumException {
+        for (String manager : consensus.state().members()) {
+            Optional<io.carbide.cluster.ClusterMember> member = cluster.view().member(manager);
+            if (member.isEmpty() || !atLeast(member.get().version(), node.version())) {
+                throw new NoQuorumException(what + " waits until every manager runs version " + node.version()
+                        + " or later: " + manager + (member.isEmpty() ? " is not in the cluster view"
+                                : " runs " + member.get().version()) + "; upgrade it first");
+            }
+        }
+    }
+
+    /** Whether version {@code theirs} is {@code ours} or later, comparing dotted numbers ("0.10.0" after "0.9.2"). */
+    static boolean atLeast(String theirs, String ours) {
+        String[] a = theirs.split("[.-]");
+        String[] b = ours.split("[.-]");
+        for (int i = 0; i < Math.max(a.length, b.length); i++) {
+            long x = i < a.length && a[i].matches("\\d{1,18}") ? Long.parseLong(a[i]) : 0;
+            long y = i < b.length && b[i].matches("\\d{1,18}") ? Long.parseLong(b[i]) : 0;
+            if (x != y) {
+                return x > y;
+            }
+        }
+        return true;
     }
 
     @Override
     public void compacted(long retainedFrom) {
         housekeeping.execute(() -> {
             try {
-                BlobStore.Collected collected = blobs.collect(machine.referencedContent(), COLLECT_GRACE_MILLIS);
+                BlobStore.Collected collected = blobs.collect(sha -> !machine.refersTo(sha), COLLECT_GRACE_MILLIS);
                 diskUsage = new long[] {diskUsage[0], 0};
                 if (collected.blobs() > 0) {
                     LOG.info("Manager {} deleted {} stored contents ({} bytes) that no revision from {} on refers to",

@@ -166,6 +166,14 @@ public class RevisionExport implements RevisionStateMachine.Listener {
         writer.execute(this::catchUp);
     }
 
+    private void writeId(String id, long generation, long retainedFrom) throws IOException {
+        AtomicFile.write(idFile, (id + "\ngeneration " + generation + "\nretainedFrom " + retainedFrom + "\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        exportedId = id;
+        exportedGeneration = generation;
+        exportedRetainedFrom = retainedFrom;
+    }
+
     /** The history lost its oldest changes: the file is written again without them. */
     @Override
     public void compacted(long retainedFrom) {
@@ -197,24 +205,26 @@ public class RevisionExport implements RevisionStateMachine.Listener {
     private void catchUp() {
         String id = machine.repositoryId();
         long generation = machine.generation();
-        long retainedFrom = machine.retainedFrom();
+        RevisionStateMachine.Retained retained = machine.retained();
+        long retainedFrom = retained.retainedFrom();
         if (log == null || id.isEmpty() || (id.equals(exportedId) && generation == exportedGeneration
                 && retainedFrom == exportedRetainedFrom && machine.revision() <= exportedUpTo)) {
             return;
         }
         try {
-            List<Change> history = machine.history(Optional.empty());
+            List<Change> history = retained.history();
             log.close();
             if (!id.equals(exportedId) && !exportedId.isEmpty()) {
                 keepAside();
             }
+            boolean lineage = !id.equals(exportedId) || generation != exportedGeneration;
+            if (!lineage && retainedFrom != exportedRetainedFrom) {
+                // a compaction: the id file first, so after a crash between the two it claims no more than the log holds
+                writeId(id, generation, retainedFrom);
+            }
             RevisionLog.rewrite(file, history);
-            if (!id.equals(exportedId) || generation != exportedGeneration || retainedFrom != exportedRetainedFrom) {
-                AtomicFile.write(idFile, (id + "\ngeneration " + generation + "\nretainedFrom " + retainedFrom + "\n")
-                        .getBytes(StandardCharsets.US_ASCII));
-                exportedId = id;
-                exportedGeneration = generation;
-                exportedRetainedFrom = retainedFrom;
+            if (lineage) {
+                writeId(id, generation, retainedFrom);
             }
             log = RevisionLog.open(file, new ArrayList<>());
             exportedUpTo = history.isEmpty() ? 0 : history.get(history.size() - 1).artifact().revision();

@@ -275,13 +275,17 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
     @Override
     public void writeSnapshot(DataOutput out) throws IOException {
         synchronized (this) {
-            out.writeByte(SNAPSHOT_FORMAT);
+            // format 2 while it says everything: a manager of the version before reads it during an upgrade
+            boolean plain = retainedFrom == 1 && history.stream().allMatch(change -> change.rollbackTo() == 0);
+            out.writeByte(plain ? 2 : SNAPSHOT_FORMAT);
             out.writeUTF(repositoryId);
             out.writeLong(createdAt);
             RevisionCommands.writeChanges(out, history);
             out.writeLong(generation);
-            out.writeLong(retainedFrom);
-            RevisionCommands.writeRollbacks(out, history);
+            if (!plain) {
+                out.writeLong(retainedFrom);
+                RevisionCommands.writeRollbacks(out, history);
+            }
         }
     }
 
@@ -347,15 +351,22 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
         return Math.max(point, retainedFrom);
     }
 
-    /** The content digests the retained history refers to: what must be kept. */
-    synchronized java.util.Set<String> referencedContent() {
-        java.util.Set<String> referenced = new java.util.HashSet<>();
+    /** Whether any kept change (so any revision a rollback can reach, and the current state) has this content. */
+    synchronized boolean refersTo(String sha256) {
         for (Change change : history) {
-            if (!change.artifact().deleted()) {
-                referenced.add(change.artifact().sha256());
+            if (!change.artifact().deleted() && change.artifact().sha256().equals(sha256)) {
+                return true;
             }
         }
-        return referenced;
+        return false;
+    }
+
+    /** The kept history and the revision it is kept from, read together. */
+    record Retained(long retainedFrom, List<Change> history) {
+    }
+
+    synchronized Retained retained() {
+        return new Retained(retainedFrom, List.copyOf(history));
     }
 
     synchronized List<Artifact> artifacts() {
