@@ -35,8 +35,8 @@ final class ManagementApi {
     private final SSLContext tls;
     private final String authorization;
 
-    /** The answer: its status and body (JSON, or empty). */
-    record Answer(int status, JsonElement body) {
+    /** The answer: its status, its body as JSON (null when empty or not JSON) and as text. */
+    record Answer(int status, JsonElement body, String text) {
         JsonObject object() {
             return body != null && body.isJsonObject() ? body.getAsJsonObject() : new JsonObject();
         }
@@ -126,7 +126,8 @@ final class ManagementApi {
             InputStream in = status >= 400 ? connection.getErrorStream() : connection.getInputStream();
             String text = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
             JsonElement body = null;
-            if (!text.isBlank()) {
+            String type = connection.getContentType();
+            if (!text.isBlank() && (type == null || type.contains("json"))) {
                 try {
                     body = JsonParser.parseString(text);
                 } catch (RuntimeException notJson) {
@@ -134,7 +135,7 @@ final class ManagementApi {
                             + base + " a Carbide manager's management port?");
                 }
             }
-            Answer answer = new Answer(status, body);
+            Answer answer = new Answer(status, body, text);
             if (status == 401) {
                 throw CommandFailure.notAuthenticated(errorOf(answer, "not logged in") + "; run bin/carbide login");
             }

@@ -111,6 +111,15 @@ class SingleClusterTopologyTest {
         String haproxy = api.get("/api/lb/haproxy.cfg").body();
         String managers = haproxy.substring(haproxy.indexOf("backend carbide_managers"));
         assertTrue(managers.contains("server dual ") && !managers.contains("server w1 "), haproxy);
+        // the same file from the command line
+        ProcessBuilder cli = new ProcessBuilder(Distribution.home().resolve("bin/carbide").toString(), "lb",
+                "haproxy.cfg", "--base=" + dual.base()).redirectError(ProcessBuilder.Redirect.INHERIT);
+        cli.environment().put("CARBIDE_PASSWORD", PASSWORD);
+        cli.environment().put("CARBIDE_LOGIN_FILE", temp.resolve("no-login.json").toString());
+        Process printed = cli.start();
+        String fromCli = new String(printed.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, printed.waitFor());
+        assertTrue(fromCli.contains("backend carbide_managers") && fromCli.contains("server dual "), fromCli);
 
         rollingRestartUnderSteadyLoad(servicePort, workers, everyone);
         aFailingReloadLeavesTheRunningLoadBalancerAlone(servicePort, workers.get(0), everyone);

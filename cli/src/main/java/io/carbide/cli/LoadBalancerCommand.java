@@ -1,0 +1,40 @@
+package io.carbide.cli;
+
+import com.google.gson.JsonElement;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+/** The load balancer's files the manager keeps current (carbide.lb.*): their names, or one of them. */
+@Command(name = "lb", description = "The load balancer configuration the manager keeps current from the cluster: "
+        + "the file names, or the file NAME (e.g. haproxy.cfg, nginx-http.conf, nginx-stream.conf).")
+final class LoadBalancerCommand implements Callable<Integer> {
+
+    @Mixin
+    Target target;
+
+    @Mixin
+    Output output;
+
+    @Parameters(paramLabel = "NAME", arity = "0..1", description = "A file to print.")
+    String name;
+
+    @Override
+    public Integer call() {
+        ManagementApi.Answer answer = target.api().get("api/lb" + (name == null ? "" : "/" + ManagementApi.encode(name)));
+        if (answer.status() != 200) {
+            throw ManagementApi.failure(answer, name == null ? "no load balancer files" : "no file " + name);
+        }
+        if (name != null) {
+            output.out.print(answer.text()); // the file itself, ready to pipe; --json has nothing to add to it
+        } else if (output.json) {
+            output.json(answer.body());
+        } else {
+            for (JsonElement file : Fields.list(answer.object(), "files")) {
+                output.line(file.getAsString());
+            }
+        }
+        return ExitCode.OK;
+    }
+}
