@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * workers keep serving; a manager that returns behind the others catches up without rolling the
  * fleet back to the copies in its deploy/; one that lost its data is refused until
  * it is removed and added back; with one manager of three left, changes are refused with the
- * quorum named, and the workers keep serving. Real processes; the test kills only its own.
+ * quorum named, and the workers keep serving. A rollback through a follower reaches every manager's
+ * deploy/ and every worker. Real processes; the test kills only its own.
  */
 class ManagerFailoverTest {
 
@@ -133,6 +134,23 @@ class ManagerFailoverTest {
                     "caught up as a voting manager again");
             awaitFolder(leader, four);
             assertEquals(deployedAfterFailover, deployLines(cluster.workers), "nothing changed on the workers");
+
+            // a rollback through a follower to revision 3: one step, replicated to every manager's deploy/ and worker
+            NodeProcess follower = cluster.managers.stream().filter(m -> m != cluster.leader(cluster.managers))
+                    .findFirst().orElseThrow();
+            ManagementClient.Response rollback = ManagerCluster.api(follower).postJson("/api/rollback",
+                    "{\"revision\": 3}");
+            assertEquals(200, rollback.status(), rollback.body());
+            assertEquals(2, rollback.json().getAsJsonArray("changes").size(), rollback.body());
+            for (NodeProcess manager : cluster.managers) {
+                awaitFolder(manager, three);
+                awaitText(manager.deployDir().resolve("hello.cfg"), "Hello from three managers");
+                manager.awaitStatus(s -> s.getAsJsonObject("repository").get("revision").getAsLong() == 7, CONVERGE,
+                        "the rollback's two changes on every manager");
+            }
+            for (NodeProcess worker : cluster.workers) {
+                worker.awaitHttp("/hello", 200, "Hello from three managers", CONVERGE);
+            }
 
             // one manager of three left: changes are refused with the quorum named, and the workers keep serving
             NodeProcess last = cluster.managers.get(0);

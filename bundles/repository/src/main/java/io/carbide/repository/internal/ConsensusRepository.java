@@ -390,6 +390,7 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
             case ABSENT, GONE -> checkReachable(target); // changed meanwhile: says which
             case RECORDED -> {
                 long last = answer.artifact().revision();
+                awaitApplied(last); // a follower hears of the commit before it applies it
                 return machine.history(Optional.empty()).stream().filter(change -> change.artifact().revision() > before
                         && change.artifact().revision() <= last && change.rollbackTo() == target).toList();
             }
@@ -397,6 +398,23 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
             }
         }
         return List.of();
+    }
+
+    /** Waits (up to the commit timeout) until this manager has applied {@code revision}. */
+    private void awaitApplied(long revision) throws IOException {
+        long deadline = System.nanoTime() + COMMIT_TIMEOUT.toNanos();
+        while (machine.revision() < revision) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("revision " + revision + " was committed, but manager " + node.name()
+                        + " has not applied it within " + COMMIT_TIMEOUT.toSeconds() + " s; GET /api/history shows it");
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for revision " + revision, e);
+            }
+        }
     }
 
     private void checkReachable(long target) throws RevisionNotFoundException {
