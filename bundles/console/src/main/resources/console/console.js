@@ -38,7 +38,7 @@ function toast(message, bad = false) {
 }
 
 const SYNC_LABELS = {
-  'in-sync': 'in sync', behind: 'behind', failed: 'failed', waiting: 'waiting', manager: 'manager',
+  'in-sync': 'in sync', behind: 'behind', failed: 'failed', diverged: 'diverged', waiting: 'waiting', manager: 'manager',
   'other-lineage': 'other repository',
 };
 
@@ -144,8 +144,10 @@ function renderTiles(fleet) {
   $('tile-sync').textContent = `${inSync} / ${workers.length}`;
   const behind = workers.filter((m) => m.sync === 'behind').length;
   const failed = workers.filter((m) => m.sync === 'failed').length;
+  const diverged = workers.filter((m) => m.sync === 'diverged').length;
   const other = workers.filter((m) => m.sync === 'other-lineage').length;
   $('tile-sync-detail').textContent = [behind && `${behind} behind`, failed && `${failed} failed`,
+    diverged && `${diverged} diverged`,
     other && `${other} follow another repository`].filter(Boolean).join(', ');
   $('tile-revision').textContent = fleet.revision;
   $('tile-authority').textContent = `repository ${shortId(fleet.repositoryId)}, `
@@ -185,7 +187,8 @@ function renderCluster(fleet) {
     h('td', { class: 'mono', title: m.repositoryId || 'follows no repository yet', 'data-repository': m.repositoryId || '' },
       m.runsArtifacts ? shortId(m.repositoryId) : '–'),
     h('td', { class: 'num' }, m.revision === null ? '–' : m.revision),
-    h('td', {}, syncBadge(m), ...(m.ignored || []).map((line) => h('div', { class: 'muted small' }, line))),
+    h('td', {}, syncBadge(m), ...(m.diverged || []).map((line) => h('div', { class: 'error small' }, line)),
+      ...(m.ignored || []).map((line) => h('div', { class: 'muted small' }, line))),
     h('td', {}, h('button', { class: 'quiet', onclick: () => showBundles(m.name) }, 'Bundles'))));
   $('cluster-table').tBodies[0].replaceChildren(...rows);
 }

@@ -42,6 +42,12 @@ final class NodesCommand implements Callable<Integer> {
         }
         output.table(List.of("NODE", "SUB-DOMAINS", "PROFILE", "VERSION", "REVISION", "SYNC"), rows);
         output.line("(* the authority: the managers' leader)");
+        for (JsonElement element : Fields.list(answer.object(), "members")) {
+            JsonObject member = element.getAsJsonObject();
+            for (JsonElement line : Fields.list(member, "diverged")) {
+                output.line(Fields.text(member, "name") + " diverged: " + line.getAsString());
+            }
+        }
         return ExitCode.OK;
     }
 }

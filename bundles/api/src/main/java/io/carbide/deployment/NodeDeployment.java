@@ -10,7 +10,13 @@ import java.util.List;
  * @param source the manager it syncs from, or empty
  * @param ignored one line per manager that offered another repository, e.g.
  *     {@code offered repository 5d1c... by mgr-2: ignored}
+ * @param running what the node found it actually runs ({@link RunningDigest#NONE} if it did not say)
  */
 public record NodeDeployment(String node, String repositoryId, long revision, List<ArtifactState> artifacts,
-        String source, List<String> ignored, long reportedAt) {
+        String source, List<String> ignored, long reportedAt, RunningDigest running) {
+
+    public NodeDeployment(String node, String repositoryId, long revision, List<ArtifactState> artifacts,
+            String source, List<String> ignored, long reportedAt) {
+        this(node, repositoryId, revision, artifacts, source, ignored, reportedAt, RunningDigest.NONE);
+    }
 }

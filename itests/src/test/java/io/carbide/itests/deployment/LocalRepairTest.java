@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.carbide.itests.support.Artifacts;
+import io.carbide.itests.support.ManagementClient;
 import io.carbide.itests.support.NodeProcess;
 import io.carbide.itests.support.StartedNodes;
 import java.nio.file.Files;
@@ -36,11 +37,26 @@ class LocalRepairTest {
     void truncatedContentAndEditedFilesAreRepairedWhileRunningAndAtStart() throws Exception {
         NodeProcess manager = started.startReady(new NodeProcess(temp.resolve("mgr"), "manager", "-Dnode=mgr"));
         NodeProcess worker = started.startReady(new NodeProcess(temp.resolve("w-1"), "worker", "-Dnode=w-1",
-                manager.asWellKnownMember(), "-Dcarbide.deployment.checkSeconds=1"));
+                manager.asWellKnownMember(), "-Dcarbide.deployment.checkSeconds=2"));
         Artifacts.drop(Artifacts.helloSite(), manager.deployDir(), "hello-site.zip");
         String page = worker.awaitHttp("/hello-site/", 200, null, CONVERGE);
         Path blob = blobOf(worker, "hello-site.zip");
         long size = Files.size(blob);
+
+        // what the worker runs, proven: in sync (verified by its digest); a file changed by hand is
+        // "diverged", naming the artifact, until the next check repairs it
+        ManagementClient api = new ManagementClient(manager, "admin",
+                Files.readString(manager.base().resolve("conf/admin.password")).strip());
+        api.await("/api/cluster", c -> member(c, "w-1").get("sync").getAsString().equals("in-sync")
+                && member(c, "w-1").get("verified").getAsBoolean(), CONVERGE, "w-1 in sync, verified by its digest");
+        Files.writeString(indexOf(worker), "<p>changed by hand</p>");
+        JsonObject diverged = api.await("/api/cluster", c -> member(c, "w-1").get("sync").getAsString()
+                .equals("diverged"), CONVERGE, "w-1 diverged");
+        assertEquals("[\"hello-site.zip: its deployed files were changed on disk\"]",
+                member(diverged, "w-1").getAsJsonArray("diverged").toString());
+        api.await("/api/cluster", c -> member(c, "w-1").get("sync").getAsString().equals("in-sync"), CONVERGE,
+                "w-1 repaired and in sync again");
+        worker.awaitHttp("/hello-site/", 200, page, CONVERGE);
 
         // while it runs
         Files.write(blob, new byte[] {1, 2, 3});
@@ -90,6 +106,15 @@ class LocalRepairTest {
             }
         }
         return "";
+    }
+
+    private static JsonObject member(JsonObject cluster, String name) {
+        for (JsonElement member : cluster.getAsJsonArray("members")) {
+            if (name.equals(member.getAsJsonObject().get("name").getAsString())) {
+                return member.getAsJsonObject();
+            }
+        }
+        throw new AssertionError(name + " is not a member: " + cluster);
     }
 
     private static String stateOf(JsonObject status, String name) {

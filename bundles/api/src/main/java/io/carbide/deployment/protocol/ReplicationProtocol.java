@@ -4,6 +4,7 @@ import io.carbide.cluster.ClusterMessage;
 import io.carbide.deployment.Artifact;
 import io.carbide.deployment.ArtifactState;
 import io.carbide.deployment.ArtifactType;
+import io.carbide.deployment.RunningDigest;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
@@ -78,9 +79,16 @@ public final class ReplicationProtocol {
     /**
      * @param source the manager the node syncs from, or empty
      * @param ignored one line per offer of another repository the node ignored
+     * @param running what the node found it actually runs (appended in version 2 of the message;
+     *                {@link RunningDigest#NONE} from a node that does not say)
      */
     public record Report(String repositoryId, long revision, List<ArtifactState> artifacts, String source,
-            List<String> ignored) {
+            List<String> ignored, RunningDigest running) {
+
+        public Report(String repositoryId, long revision, List<ArtifactState> artifacts, String source,
+                List<String> ignored) {
+            this(repositoryId, revision, artifacts, source, ignored, RunningDigest.NONE);
+        }
     }
 
     public record Adopt(String repositoryId) {
@@ -149,6 +157,11 @@ public final class ReplicationProtocol {
             out.writeUTF(report.source());
             out.writeInt(report.ignored().size());
             for (String line : report.ignored()) {
+                out.writeUTF(truncate(line));
+            }
+            out.writeUTF(report.running().digest());
+            out.writeInt(report.running().diverged().size());
+            for (String line : report.running().diverged()) {
                 out.writeUTF(truncate(line));
             }
         });
@@ -224,7 +237,17 @@ public final class ReplicationProtocol {
                 ignored.add(in.readUTF());
             }
         }
-        return new Report(id, revision, states, source, ignored);
+        RunningDigest running = RunningDigest.NONE;
+        if (in.available() > 0) {
+            String digest = in.readUTF();
+            int lines = count(in);
+            List<String> diverged = new ArrayList<>(lines);
+            for (int i = 0; i < lines; i++) {
+                diverged.add(in.readUTF());
+            }
+            running = new RunningDigest(digest, List.copyOf(diverged));
+        }
+        return new Report(id, revision, states, source, ignored, running);
     }
 
     public static Adopt adopt(ClusterMessage message) throws IOException {

@@ -28,7 +28,8 @@ class ReplicationProtocolTest {
         assertEquals(fetch, ReplicationProtocol.fetch(ReplicationProtocol.encode(fetch)));
         ReplicationProtocol.Report report = new ReplicationProtocol.Report("repo", 4,
                 List.of(new ArtifactState("a.jar", 3, "ab".repeat(32), ArtifactState.FAILED, "missing requirement")),
-                "mgr-1", List.of("offered repository other by mgr-2: ignored"));
+                "mgr-1", List.of("offered repository other by mgr-2: ignored"),
+                new io.carbide.deployment.RunningDigest("ef".repeat(32), List.of("a.jar: not running (failed)")));
         assertEquals(report, ReplicationProtocol.report(ReplicationProtocol.encode(report)));
         ReplicationProtocol.Announce announce = new ReplicationProtocol.Announce("repo", 9, 2, false, 3);
         assertEquals(announce, ReplicationProtocol.announce(ReplicationProtocol.encode(announce)));
@@ -49,6 +50,24 @@ class ReplicationProtocolTest {
             out.writeInt(0);
         });
         assertEquals(new ReplicationProtocol.Report("", 5, List.of(), "", List.of()), ReplicationProtocol.report(report));
+        assertEquals(io.carbide.deployment.RunningDigest.NONE, ReplicationProtocol.report(report).running(),
+                "a node that does not report what it runs is not taken as diverged");
+    }
+
+    @Test
+    void aNodeRunningExactlyTheRepositorysArtifactsHasTheDigestTheManagerExpects() {
+        List<io.carbide.deployment.Artifact> repository = List.of(
+                new io.carbide.deployment.Artifact("b.zip", io.carbide.deployment.ArtifactType.WEBAPP, 2, "bb".repeat(32), 9,
+                        false),
+                new io.carbide.deployment.Artifact("a.jar", io.carbide.deployment.ArtifactType.BUNDLE, 1, "aa".repeat(32), 9,
+                        false),
+                new io.carbide.deployment.Artifact("gone.cfg", io.carbide.deployment.ArtifactType.CONFIGURATION, 3, "", 0,
+                        true));
+        String expected = io.carbide.deployment.RunningDigest.expected(repository);
+        assertEquals(expected, io.carbide.deployment.RunningDigest.of(java.util.Map.of("a.jar", "aa".repeat(32),
+                "b.zip", "bb".repeat(32))), "order does not matter; tombstones are not run");
+        org.junit.jupiter.api.Assertions.assertNotEquals(expected,
+                io.carbide.deployment.RunningDigest.of(java.util.Map.of("a.jar", "aa".repeat(32))));
     }
 
     @Test

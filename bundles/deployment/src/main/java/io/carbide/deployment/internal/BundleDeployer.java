@@ -189,6 +189,21 @@ final class BundleDeployer {
                 + Role.labels(roles) + "; run it on a node whose profile has that role";
     }
 
+    /**
+     * Why the artifact's bundle is not running as the framework has it now, or null when it is
+     * (active; resolved for a fragment).
+     */
+    String notRunning(Artifact artifact) {
+        Bundle bundle = context.getBundle(location(artifact.name()));
+        if (bundle == null) {
+            return "its bundle is not installed";
+        }
+        if (isFragment(bundle)) {
+            return (bundle.getState() & Bundle.RESOLVED) != 0 ? null : "its fragment is not attached to a host";
+        }
+        return bundle.getState() == Bundle.ACTIVE ? null : "its bundle " + bundle.getSymbolicName() + " is not active";
+    }
+
     private static boolean isFragment(Bundle bundle) {
         BundleRevision revision = bundle.adapt(BundleRevision.class);
         return revision != null && (revision.getTypes() & BundleRevision.TYPE_FRAGMENT) != 0;

@@ -64,6 +64,41 @@ final class ConfigurationDeployer implements Deployer {
         }
     }
 
+    /**
+     * Whether ConfigAdmin holds exactly the properties this node deployed for the artifact (the
+     * framework's own keys, such as {@code service.pid}, aside).
+     */
+    @Override
+    public boolean intact(Artifact artifact) throws IOException {
+        String pid = pidOfArtifact.get(artifact.name());
+        Dictionary<String, Object> wanted = pid == null ? null : expected.get(pid);
+        if (wanted == null) {
+            return true; // not deployed here (yet): nothing to compare
+        }
+        Configuration[] found;
+        try {
+            found = configAdmin.listConfigurations("(" + org.osgi.framework.Constants.SERVICE_PID + "=" + pid + ")");
+        } catch (org.osgi.framework.InvalidSyntaxException e) {
+            return false;
+        }
+        Dictionary<String, Object> actual = found == null || found.length == 0 ? null : found[0].getProperties();
+        if (actual == null) {
+            return false;
+        }
+        java.util.Set<String> keys = new java.util.HashSet<>(java.util.Collections.list(actual.keys()));
+        keys.removeAll(java.util.Set.of(org.osgi.framework.Constants.SERVICE_PID, ConfigurationAdmin.SERVICE_FACTORYPID,
+                ConfigurationAdmin.SERVICE_BUNDLELOCATION, "felix.fileinstall.filename"));
+        if (!keys.equals(new java.util.HashSet<>(java.util.Collections.list(wanted.keys())))) {
+            return false;
+        }
+        for (String key : keys) {
+            if (!java.util.Objects.deepEquals(actual.get(key), wanted.get(key))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The properties this node deployed under a PID, or null when the PID is not one of its artifacts. */
     Dictionary<String, Object> expected(String pid) {
         return expected.get(pid);

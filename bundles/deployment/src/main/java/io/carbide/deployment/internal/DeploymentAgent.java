@@ -15,6 +15,7 @@ import io.carbide.deployment.DeployedArtifacts;
 import io.carbide.deployment.FleetAuthority;
 import io.carbide.deployment.NodeDeployment;
 import io.carbide.deployment.RepositoryListener;
+import io.carbide.deployment.RunningDigest;
 import io.carbide.deployment.WebAppHost;
 import io.carbide.deployment.protocol.ReplicationProtocol;
 import io.carbide.node.NodeIdentity;
@@ -117,6 +118,8 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
     private volatile String syncedWith;
     private volatile long sourceRevision;
     private volatile boolean restored;
+    /** What the last report said this node runs: a check reports again only when it changed. */
+    private volatile RunningDigest lastRunning = RunningDigest.NONE;
     private volatile boolean lastSyncFailed;
     private volatile String lastProblem;
     private int failures;
@@ -417,12 +420,27 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
     }
 
     /**
-     * Now and then (carbide.deployment.checkSeconds, 30 s by default): the local copy checked
-     * against what it should be, and repaired (see {@link LocalCopy#repair}).
+     * Now and then (carbide.deployment.checkSeconds, 30 s by default): what this node runs is
+     * checked against what it should be ({@link LocalCopy#runningDigest}) and reported when that
+     * changed, so the managers show it "diverged", naming the artifacts; what is still diverged at
+     * the next check is repaired (see {@link LocalCopy#repair}), so an operator sees a divergence
+     * before it is gone, and the managers hear the node is in sync again.
      */
     private void checkLocalCopy() {
         try {
-            if (restored && copy.repair(source().orElse(null))) {
+            if (!restored) {
+                return;
+            }
+            RunningDigest before = lastRunning;
+            RunningDigest running = copy.runningDigest();
+            if (!running.equals(before)) {
+                if (!running.diverged().isEmpty()) {
+                    LOG.warn("Node {} does not run what its manager recorded: {}", node.name(), running.diverged());
+                }
+                sendReport();
+                return;
+            }
+            if (!running.diverged().isEmpty() && copy.repair(source().orElse(null))) {
                 sendReport();
                 scheduleRetryIfUnsettled();
             }
@@ -452,8 +470,10 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
     }
 
     private ClusterMessage report() {
+        RunningDigest running = copy.runningDigest();
+        lastRunning = running;
         return ReplicationProtocol.encode(new ReplicationProtocol.Report(lineage, revision, copy.states(),
-                syncedWith == null ? "" : syncedWith, offers.ignoredLines()));
+                syncedWith == null ? "" : syncedWith, offers.ignoredLines(), running));
     }
 
 
@@ -462,7 +482,7 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
     @Override
     public NodeDeployment current() {
         return new NodeDeployment(node.name(), lineage, revision, copy.states(), syncedWith == null ? "" : syncedWith,
-                offers.ignoredLines(), System.currentTimeMillis());
+                offers.ignoredLines(), System.currentTimeMillis(), copy.runningDigest());
     }
 
     @Override

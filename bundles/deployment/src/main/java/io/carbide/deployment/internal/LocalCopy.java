@@ -3,6 +3,7 @@ package io.carbide.deployment.internal;
 import io.carbide.deployment.Artifact;
 import io.carbide.deployment.ArtifactState;
 import io.carbide.deployment.ArtifactType;
+import io.carbide.deployment.RunningDigest;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -200,6 +201,56 @@ final class LocalCopy {
             }
         }
         return repaired;
+    }
+
+    /**
+     * What this node finds it actually runs, read from disk and the framework: for every held
+     * artifact, its stored content checked against its digest (by size and time, and by digest when
+     * either changed), its unpacked files, its configuration in ConfigAdmin and its bundle's state.
+     * Those that match go into the digest; each other one is a line saying what differs.
+     */
+    RunningDigest runningDigest() {
+        Map<String, String> runs = new java.util.TreeMap<>();
+        List<String> diverged = new ArrayList<>();
+        for (Artifact artifact : held.values()) {
+            String why;
+            try {
+                why = divergence(artifact);
+            } catch (IOException e) {
+                why = "it could not be checked (" + e.getMessage() + ")";
+            }
+            if (why == null) {
+                runs.put(artifact.name(), artifact.sha256());
+            } else {
+                diverged.add(artifact.name() + ": " + why);
+            }
+        }
+        diverged.sort(null);
+        return new RunningDigest(RunningDigest.of(runs), List.copyOf(diverged));
+    }
+
+    /** Why the artifact does not run as recorded, or null when it does. */
+    private String divergence(Artifact artifact) throws IOException {
+        ArtifactState state = states.get(artifact.name());
+        if (missing.contains(artifact.name())) {
+            return "its content is not on this node";
+        }
+        if (state == null || !(ArtifactState.ACTIVE.equals(state.state()) || isRefused(state))) {
+            return "not running (" + (state == null ? "not deployed" : state.state()
+                    + (state.reason() == null || state.reason().isEmpty() ? "" : ": " + state.reason())) + ")";
+        }
+        if (!blobs.intact(artifact.sha256(), artifact.size())) {
+            return "its stored content no longer has sha256 " + artifact.sha256().substring(0, 12);
+        }
+        if (artifact.type() == ArtifactType.BUNDLE) {
+            return isRefused(state) ? null : bundles.notRunning(artifact);
+        }
+        Deployer deployer = others.get(artifact.type());
+        if (deployer != null && !deployer.intact(artifact)) {
+            return artifact.type() == ArtifactType.CONFIGURATION ? "its configuration in ConfigAdmin was changed"
+                    : "its deployed files were changed on disk";
+        }
+        return null;
     }
 
     /** Fetches content again; what runs keeps running (the framework and the web server have their own copies). */

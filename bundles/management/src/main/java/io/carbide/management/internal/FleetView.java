@@ -13,6 +13,7 @@ import io.carbide.deployment.DeployedArtifacts;
 import io.carbide.deployment.DeploymentStatus;
 import io.carbide.deployment.FleetAuthority;
 import io.carbide.deployment.NodeDeployment;
+import io.carbide.deployment.RunningDigest;
 import io.carbide.node.NodeIdentity;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -181,7 +182,7 @@ public class FleetView {
      * on every node (the console asks four times a second) is a lookup, not a scan.
      */
     private record Report(String repositoryId, long revision, long failed, Map<String, ArtifactState> byName,
-            List<String> ignored) {
+            List<String> ignored, RunningDigest running) {
         static Report of(NodeDeployment deployment) {
             Map<String, ArtifactState> byName = new HashMap<>();
             long failed = 0;
@@ -189,7 +190,8 @@ public class FleetView {
                 byName.put(state.name(), state);
                 failed += ArtifactState.FAILED.equals(state.state()) ? 1 : 0;
             }
-            return new Report(deployment.repositoryId(), deployment.revision(), failed, byName, deployment.ignored());
+            return new Report(deployment.repositoryId(), deployment.revision(), failed, byName, deployment.ignored(),
+                    deployment.running() == null ? RunningDigest.NONE : deployment.running());
         }
 
         /** The node's state for this artifact, if it follows this repository and applied the artifact's revision. */
@@ -215,6 +217,7 @@ public class FleetView {
     private List<Map<String, Object>> members(ClusterView view, Map<String, Report> reports, long revision,
             FleetAuthority.Decision decision) {
         List<Map<String, Object>> members = new ArrayList<>();
+        String expectedDigest = RunningDigest.expected(repository.artifacts());
         for (ClusterMember member : view.members()) {
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("name", member.name());
@@ -241,11 +244,18 @@ public class FleetView {
             entry.put("behind", sameLineage ? Math.max(0, revision - report.revision()) : null);
             entry.put("failed", failed);
             entry.put("ignored", report == null ? List.of() : report.ignored());
+            // in sync only when what the node found it runs is what the repository holds at this revision
+            boolean current = sameLineage && report.revision() >= revision;
+            String running = report == null ? "" : report.running().digest();
+            boolean verified = current && !running.isEmpty();
+            boolean diverged = verified && !running.equals(expectedDigest);
+            entry.put("verified", verified && !diverged);
+            entry.put("diverged", diverged ? report.running().diverged() : List.of());
             entry.put("sync", !runsArtifacts ? "manager"
                     : report == null ? "waiting"
                     : !sameLineage ? (report.repositoryId().isEmpty() ? "waiting" : "other-lineage")
                     : report.revision() < revision ? "behind"
-                    : failed > 0 ? "failed" : "in-sync");
+                    : failed > 0 ? "failed" : diverged ? "diverged" : "in-sync");
             members.add(entry);
         }
         return members;

@@ -85,7 +85,8 @@ final class FleetLineage {
     /** @return true when the decision changed */
     boolean reported(ClusterMember from, ReplicationProtocol.Report report) {
         NodeDeployment previous = reports.put(from.name(), new NodeDeployment(from.name(), report.repositoryId(),
-                report.revision(), report.artifacts(), report.source(), report.ignored(), System.currentTimeMillis()));
+                report.revision(), report.artifacts(), report.source(), report.ignored(), System.currentTimeMillis(),
+                report.running()));
         if (report.repositoryId().equals(repository.id())) {
             logFailures(from, report, previous);
         }
