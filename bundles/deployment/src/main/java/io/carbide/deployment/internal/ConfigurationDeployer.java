@@ -85,10 +85,14 @@ final class ConfigurationDeployer implements Deployer {
         if (actual == null) {
             return false;
         }
+        java.util.Set<String> bookkeeping = java.util.Set.of(org.osgi.framework.Constants.SERVICE_PID,
+                ConfigurationAdmin.SERVICE_FACTORYPID, ConfigurationAdmin.SERVICE_BUNDLELOCATION,
+                "felix.fileinstall.filename");
         java.util.Set<String> keys = new java.util.HashSet<>(java.util.Collections.list(actual.keys()));
-        keys.removeAll(java.util.Set.of(org.osgi.framework.Constants.SERVICE_PID, ConfigurationAdmin.SERVICE_FACTORYPID,
-                ConfigurationAdmin.SERVICE_BUNDLELOCATION, "felix.fileinstall.filename"));
-        if (!keys.equals(new java.util.HashSet<>(java.util.Collections.list(wanted.keys())))) {
+        keys.removeAll(bookkeeping);
+        java.util.Set<String> wantedKeys = new java.util.HashSet<>(java.util.Collections.list(wanted.keys()));
+        wantedKeys.removeAll(bookkeeping); // a file may carry them too; ConfigAdmin sets its own
+        if (!keys.equals(wantedKeys)) {
             return false;
         }
         for (String key : keys) {

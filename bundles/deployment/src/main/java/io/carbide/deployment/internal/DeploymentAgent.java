@@ -89,6 +89,7 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
     private final Freshness freshness;
     private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread thread = new Thread(r, "carbide-deployment");
+        workerThread = thread;
         thread.setDaemon(true);
         return thread;
     });
@@ -120,6 +121,8 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
     private volatile boolean restored;
     /** What the last report said this node runs: a check reports again only when it changed. */
     private volatile RunningDigest lastRunning = RunningDigest.NONE;
+    /** The agent's own thread: see {@link #report}. */
+    private volatile Thread workerThread;
     private volatile boolean lastSyncFailed;
     private volatile String lastProblem;
     private int failures;
@@ -437,6 +440,7 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
                 if (!running.diverged().isEmpty()) {
                     LOG.warn("Node {} does not run what its manager recorded: {}", node.name(), running.diverged());
                 }
+                lastRunning = running;
                 sendReport();
                 return;
             }
@@ -469,11 +473,21 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
         }
     }
 
+    /**
+     * The report every manager gets. What the node runs is computed afresh only on the agent's own
+     * thread (after a batch, a retry, a check), which is also the one that fetches and replaces
+     * content, so a check never races a repair; other threads send the last result.
+     */
     private ClusterMessage report() {
-        RunningDigest running = copy.runningDigest();
-        lastRunning = running;
+        if (Thread.currentThread() == workerThread) {
+            try {
+                lastRunning = copy.runningDigest();
+            } catch (RuntimeException e) {
+                LOG.warn("Node {} could not check what it runs: {}", node.name(), e.toString()); // reports the last
+            }
+        }
         return ReplicationProtocol.encode(new ReplicationProtocol.Report(lineage, revision, copy.states(),
-                syncedWith == null ? "" : syncedWith, offers.ignoredLines(), running));
+                syncedWith == null ? "" : syncedWith, offers.ignoredLines(), lastRunning));
     }
 
 
@@ -482,7 +496,7 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
     @Override
     public NodeDeployment current() {
         return new NodeDeployment(node.name(), lineage, revision, copy.states(), syncedWith == null ? "" : syncedWith,
-                offers.ignoredLines(), System.currentTimeMillis(), copy.runningDigest());
+                offers.ignoredLines(), System.currentTimeMillis(), lastRunning);
     }
 
     @Override

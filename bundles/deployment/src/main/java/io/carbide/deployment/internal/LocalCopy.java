@@ -177,6 +177,7 @@ final class LocalCopy {
      */
     boolean repair(ArtifactSource source) {
         boolean repaired = false;
+        boolean bundlesToSettle = false;
         for (Artifact artifact : List.copyOf(held.values())) {
             if (missing.contains(artifact.name())) {
                 continue;
@@ -189,16 +190,29 @@ final class LocalCopy {
                     refetch(artifact, source);
                     continue;
                 }
+                if (artifact.type() == ArtifactType.BUNDLE && !isRefused(states.get(artifact.name()))
+                        && bundles.notRunning(artifact) != null) {
+                    LOG.warn("Node {}: {} ({}); installing and starting it again", nodeName, artifact.name(),
+                            bundles.notRunning(artifact));
+                    repaired = true;
+                    bundlesToSettle = true;
+                    deploy(artifact, blobs.get(artifact.sha256()).orElseThrow());
+                    continue;
+                }
                 Deployer deployer = others.get(artifact.type());
                 if (deployer != null && !deployer.intact(artifact)) {
-                    LOG.warn("Node {}: files of {} were changed on disk; deploying it again from its verified content",
-                            nodeName, artifact.name());
+                    LOG.warn("Node {}: {} of {} changed; deploying it again from its verified content", nodeName,
+                            artifact.type() == ArtifactType.CONFIGURATION ? "the configuration" : "files",
+                            artifact.name());
                     repaired = true;
                     deploy(artifact, blobs.get(artifact.sha256()).orElseThrow());
                 }
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 LOG.warn("Node {} could not check {}: {}", nodeName, artifact.name(), e.getMessage());
             }
+        }
+        if (bundlesToSettle) {
+            settleBundles();
         }
         return repaired;
     }
@@ -216,8 +230,8 @@ final class LocalCopy {
             String why;
             try {
                 why = divergence(artifact);
-            } catch (IOException e) {
-                why = "it could not be checked (" + e.getMessage() + ")";
+            } catch (IOException | RuntimeException e) {
+                why = "it could not be checked (" + e.getMessage() + ")"; // a folder gone mid-walk, say
             }
             if (why == null) {
                 runs.put(artifact.name(), artifact.sha256());

@@ -217,7 +217,9 @@ public class FleetView {
     private List<Map<String, Object>> members(ClusterView view, Map<String, Report> reports, long revision,
             FleetAuthority.Decision decision) {
         List<Map<String, Object>> members = new ArrayList<>();
+        // the artifacts and the revision read apart: a commit in between makes the digest unusable this time
         String expectedDigest = RunningDigest.expected(repository.artifacts());
+        boolean digestOfRevision = repository.revision() == revision;
         for (ClusterMember member : view.members()) {
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("name", member.name());
@@ -245,12 +247,14 @@ public class FleetView {
             entry.put("failed", failed);
             entry.put("ignored", report == null ? List.of() : report.ignored());
             // in sync only when what the node found it runs is what the repository holds at this revision
-            boolean current = sameLineage && report.revision() >= revision;
+            boolean comparable = sameLineage && digestOfRevision && report.revision() == revision;
             String running = report == null ? "" : report.running().digest();
-            boolean verified = current && !running.isEmpty();
-            boolean diverged = verified && !running.equals(expectedDigest);
-            entry.put("verified", verified && !diverged);
-            entry.put("diverged", diverged ? report.running().diverged() : List.of());
+            boolean checked = comparable && !running.isEmpty();
+            boolean diverged = checked && !running.equals(expectedDigest);
+            entry.put("verified", checked && !diverged);
+            entry.put("diverged", !diverged ? List.of() : report.running().diverged().isEmpty()
+                    ? List.of("what it runs differs from revision " + revision + " (its state digest)")
+                    : report.running().diverged());
             entry.put("sync", !runsArtifacts ? "manager"
                     : report == null ? "waiting"
                     : !sameLineage ? (report.repositoryId().isEmpty() ? "waiting" : "other-lineage")

@@ -448,7 +448,7 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
                 propose(RevisionCommands.compact(point));
             }
         } catch (IOException | NoQuorumException | RuntimeException e) {
-            String why = e.getMessage();
+            String why = String.valueOf(e.getMessage() == null ? e : e.getMessage());
             if (!why.equals(lastRetentionProblem)) {
                 lastRetentionProblem = why;
                 LOG.warn("The retention policy was not applied: {}; it is tried again every minute", why);
