@@ -28,12 +28,8 @@ final class ConfigCommand {
 
         @Override
         public Integer call() {
-            ManagementApi.Answer answer = target.api().get("api/config/" + ManagementApi.encode(pid));
-            if (answer.status() != 200) {
-                throw ManagementApi.failure(answer, "no configuration " + pid);
-            }
-            if (output.json) {
-                output.json(answer.body());
+            ManagementApi.Answer answer = target.read("api/config/" + ManagementApi.encode(pid), "no configuration " + pid);
+            if (output.printedJson(answer)) {
                 return ExitCode.OK;
             }
             List<List<String>> rows = new ArrayList<>();

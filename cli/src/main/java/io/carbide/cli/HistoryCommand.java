@@ -31,12 +31,8 @@ final class HistoryCommand implements Callable<Integer> {
             throw CommandFailure.usage("--limit must be at least 1, not " + limit);
         }
         String query = "api/history?limit=" + limit + (name == null ? "" : "&name=" + ManagementApi.encode(name));
-        ManagementApi.Answer answer = target.api().get(query);
-        if (answer.status() != 200) {
-            throw ManagementApi.failure(answer, "no history from " + target.where().url());
-        }
-        if (output.json) {
-            output.json(answer.body());
+        ManagementApi.Answer answer = target.read(query, "no history from " + target.where().url());
+        if (output.printedJson(answer)) {
             return ExitCode.OK;
         }
         List<List<String>> rows = new ArrayList<>();

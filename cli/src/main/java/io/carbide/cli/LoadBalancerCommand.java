@@ -22,15 +22,11 @@ final class LoadBalancerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ManagementApi.Answer answer = target.api().get("api/lb" + (name == null ? "" : "/" + ManagementApi.encode(name)));
-        if (answer.status() != 200) {
-            throw ManagementApi.failure(answer, name == null ? "no load balancer files" : "no file " + name);
-        }
+        ManagementApi.Answer answer = target.read("api/lb" + (name == null ? "" : "/" + ManagementApi.encode(name)),
+                name == null ? "no load balancer files" : "no file " + name);
         if (name != null) {
             output.out.print(answer.text()); // the file itself, ready to pipe; --json has nothing to add to it
-        } else if (output.json) {
-            output.json(answer.body());
-        } else {
+        } else if (!output.printedJson(answer)) {
             for (JsonElement file : Fields.list(answer.object(), "files")) {
                 output.line(file.getAsString());
             }

@@ -20,12 +20,8 @@ final class NodesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ManagementApi.Answer answer = target.api().get("api/cluster");
-        if (answer.status() != 200) {
-            throw ManagementApi.failure(answer, "no cluster view from " + target.where().url());
-        }
-        if (output.json) {
-            output.json(answer.body());
+        ManagementApi.Answer answer = target.read("api/cluster", "no cluster view from " + target.where().url());
+        if (output.printedJson(answer)) {
             return ExitCode.OK;
         }
         List<List<String>> rows = new ArrayList<>();

@@ -28,6 +28,14 @@ final class Output {
         out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create().toJson(body));
     }
 
+    /** With {@code --json}: prints the API's answer as it came, and says so; the command then prints nothing else. */
+    boolean printedJson(ManagementApi.Answer answer) {
+        if (json) {
+            json(answer.body());
+        }
+        return json;
+    }
+
     void line(String text) {
         out.println(text);
     }

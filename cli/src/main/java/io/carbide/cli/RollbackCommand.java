@@ -29,8 +29,7 @@ final class RollbackCommand implements Callable<Integer> {
         if (answer.status() != 200) {
             throw ManagementApi.failure(answer, "no rollback");
         }
-        if (output.json) {
-            output.json(answer.body());
+        if (output.printedJson(answer)) {
             return ExitCode.OK;
         }
         output.line(Fields.text(answer.object(), "message"));

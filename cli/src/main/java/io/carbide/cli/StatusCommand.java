@@ -34,15 +34,11 @@ final class StatusCommand implements Callable<Integer> {
         if (all) {
             return localListing();
         }
-        ManagementApi.Answer answer = target.api().get("api/fleet");
-        if (answer.status() != 200) {
-            throw ManagementApi.failure(answer, "no fleet status from " + target.where().url());
-        }
-        JsonObject fleet = answer.object();
-        if (output.json) {
-            output.json(fleet);
+        ManagementApi.Answer answer = target.read("api/fleet", "no fleet status from " + target.where().url());
+        if (output.printedJson(answer)) {
             return ExitCode.OK;
         }
+        JsonObject fleet = answer.object();
         int serving = 0;
         int inSync = 0;
         int managing = 0;

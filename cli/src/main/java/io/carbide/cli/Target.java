@@ -81,6 +81,15 @@ final class Target {
         return new ManagementApi(where.url(), where.cacert(), ManagementApi.basic(userName(), password));
     }
 
+    /** GET as the logged-in user; any answer but 200 ends the command with the API's own line after {@code what}. */
+    ManagementApi.Answer read(String path, String what) {
+        ManagementApi.Answer answer = api().get(path);
+        if (answer.status() != 200) {
+            throw ManagementApi.failure(answer, what);
+        }
+        return answer;
+    }
+
     /** The API with no credentials: for logging in. */
     ManagementApi anonymous() {
         Where where = where();

@@ -19,12 +19,8 @@ final class UsersCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ManagementApi.Answer answer = target.api().get("api/users");
-        if (answer.status() != 200) {
-            throw ManagementApi.failure(answer, "no users from " + target.where().url());
-        }
-        if (output.json) {
-            output.json(answer.body());
+        ManagementApi.Answer answer = target.read("api/users", "no users from " + target.where().url());
+        if (output.printedJson(answer)) {
             return ExitCode.OK;
         }
         List<List<String>> rows = new ArrayList<>();
