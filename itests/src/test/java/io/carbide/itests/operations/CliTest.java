@@ -144,7 +144,8 @@ class CliTest {
         assertEquals(200, api.putJson("/api/users/admin", "{\"password\": \"a-new-cli-password\"}").status());
         Run afterChange = carbide("nodes");
         assertEquals(3, afterChange.exitCode(), afterChange.all());
-        assertTrue(afterChange.err().contains("bin/carbide login"), afterChange.err());
+        assertTrue(afterChange.err().contains("the session has ended") && afterChange.err().contains("bin/carbide login"),
+                afterChange.err());
         Run logout = ok("logout");
         assertTrue(logout.out().startsWith("Logged out"), logout.out());
     }

@@ -93,6 +93,8 @@ class RollbackRetentionTest {
         // bad requests: one line, nothing recorded
         assertEquals(404, api.postJson("/api/rollback", "{\"revision\": 999}").status());
         assertEquals(400, api.postJson("/api/rollback", "{\"revision\": \"yesterday\"}").status());
+        assertEquals(400, api.postJson("/api/rollback", "{\"revision\": 99999999999999999999}").status(),
+                "a number past any revision is no revision, not one wrapped round");
         assertEquals(405, api.get("/api/rollback").status());
 
         // w2 stops before the history is compacted further; three more changes move the retention point to 5

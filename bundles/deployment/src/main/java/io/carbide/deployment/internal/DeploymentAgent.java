@@ -434,17 +434,11 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
             if (!restored) {
                 return;
             }
-            RunningDigest before = lastRunning;
-            RunningDigest running = copy.runningDigest();
-            if (!running.equals(before)) {
-                if (!running.diverged().isEmpty()) {
-                    LOG.warn("Node {} does not run what its manager recorded: {}", node.name(), running.diverged());
-                }
-                lastRunning = running;
+            if (checkRunning()) {
                 sendReport();
                 return;
             }
-            if (!running.diverged().isEmpty() && copy.repair(source().orElse(null))) {
+            if (!lastRunning.diverged().isEmpty() && copy.repair(source().orElse(null))) {
                 sendReport();
                 scheduleRetryIfUnsettled();
             }
@@ -473,6 +467,25 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
         }
     }
 
+    /** Checks what this node runs (on the agent's thread only); true when that changed since the last check. */
+    private boolean checkRunning() {
+        RunningDigest running;
+        try {
+            running = copy.runningDigest();
+        } catch (RuntimeException e) {
+            LOG.warn("Node {} could not check what it runs: {}", node.name(), e.toString()); // keeps the last
+            return false;
+        }
+        if (running.equals(lastRunning)) {
+            return false;
+        }
+        if (!running.diverged().isEmpty()) {
+            LOG.warn("Node {} does not run what its manager recorded: {}", node.name(), running.diverged());
+        }
+        lastRunning = running;
+        return true;
+    }
+
     /**
      * The report every manager gets. What the node runs is computed afresh only on the agent's own
      * thread (after a batch, a retry, a check), which is also the one that fetches and replaces
@@ -480,11 +493,7 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
      */
     private ClusterMessage report() {
         if (Thread.currentThread() == workerThread) {
-            try {
-                lastRunning = copy.runningDigest();
-            } catch (RuntimeException e) {
-                LOG.warn("Node {} could not check what it runs: {}", node.name(), e.toString()); // reports the last
-            }
+            checkRunning();
         }
         return ReplicationProtocol.encode(new ReplicationProtocol.Report(lineage, revision, copy.states(),
                 syncedWith == null ? "" : syncedWith, offers.ignoredLines(), lastRunning));

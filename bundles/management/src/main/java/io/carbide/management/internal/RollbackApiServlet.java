@@ -54,11 +54,16 @@ public class RollbackApiServlet extends ManagementServlet {
         try {
             JsonObject body = Json.readObject(request);
             JsonElement value = body.get("revision");
-            if (value == null || !value.isJsonPrimitive() || !value.getAsJsonPrimitive().isNumber()
-                    || value.getAsDouble() != Math.rint(value.getAsDouble())) {
+            java.math.BigDecimal number = value != null && value.isJsonPrimitive()
+                    && value.getAsJsonPrimitive().isNumber() ? value.getAsBigDecimal() : null;
+            try {
+                revision = number == null ? -1 : number.longValueExact();
+            } catch (ArithmeticException notAWholeLong) {
+                revision = -1;
+            }
+            if (number == null || revision < 0) {
                 throw new Json.BadRequest("give the revision to roll back to as a whole number: {\"revision\": 12}");
             }
-            revision = value.getAsLong();
         } catch (Json.BadRequest bad) {
             Json.error(response, 400, bad.getMessage());
             return;

@@ -511,7 +511,10 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
             blobs.settled(change.artifact().sha256());
         }
         events.execute(() -> {
-            holders.ensureHeld(change.artifact());
+            // only what is still current: a restart replays old changes whose content may be collected
+            if (machine.latest(change.artifact().name()).filter(change.artifact()::equals).isPresent()) {
+                holders.ensureHeld(change.artifact());
+            }
             diskUsage = new long[] {diskUsage[0], 0};
             notifyListeners(change.artifact().revision());
         });

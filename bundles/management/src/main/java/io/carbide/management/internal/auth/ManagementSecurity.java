@@ -77,8 +77,10 @@ public class ManagementSecurity extends ServletContextHelper {
         if (outcome.secondsToWait() > 0) {
             tooManyFailures(response, request.getRemoteAddr(), outcome.secondsToWait());
         } else {
-            unauthorized(request, response, outcome.refused() ? "wrong user name or password"
-                    : "log in first: POST /api/login, or send HTTP Basic credentials");
+            unauthorized(request, response, !outcome.refused()
+                    ? "log in first: POST /api/login, or send HTTP Basic credentials"
+                    : bearer(request) ? "the session has ended (after 30 idle minutes, a log-out, a password change "
+                            + "or a restart of this manager); log in again" : "wrong user name or password");
         }
         return false;
     }
@@ -126,6 +128,11 @@ public class ManagementSecurity extends ServletContextHelper {
     static boolean isPublic(String path) {
         return path.equals(LOGIN_PATH) || path.equals(LOGOUT_PATH) || path.equals("/") || path.equals("/console")
                 || (path.startsWith("/console/") && !path.contains(".."));
+    }
+
+    private static boolean bearer(HttpServletRequest request) {
+        String header = request.getHeader("Authorization");
+        return header != null && header.regionMatches(true, 0, "Bearer ", 0, 7);
     }
 
     static void unauthorized(HttpServletRequest request, HttpServletResponse response, String message)
