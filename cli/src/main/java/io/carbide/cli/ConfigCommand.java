@@ -4,9 +4,7 @@ import com.google.gson.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** Configurations (PID.cfg artifacts): read one, or change some of its properties. */
@@ -15,13 +13,7 @@ import picocli.CommandLine.Parameters;
 final class ConfigCommand {
 
     @Command(name = "get", description = "The properties of configuration PID.")
-    static final class Get implements Callable<Integer> {
-
-        @Mixin
-        Target target;
-
-        @Mixin
-        Output output;
+    static final class Get extends ManagerCommand {
 
         @Parameters(paramLabel = "PID", description = "The configuration's PID, e.g. hello.")
         String pid;
@@ -47,13 +39,7 @@ final class ConfigCommand {
 
     @Command(name = "set", description = "Set properties of configuration PID (others keep their values); a new PID "
             + "is created.")
-    static final class Set implements Callable<Integer> {
-
-        @Mixin
-        Target target;
-
-        @Mixin
-        Output output;
+    static final class Set extends ManagerCommand {
 
         @Parameters(index = "0", paramLabel = "PID", description = "The configuration's PID, e.g. hello.")
         String pid;

@@ -2,22 +2,14 @@ package io.carbide.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** Uploads a file as an artifact: exactly like dropping it into the manager's deploy/. */
 @Command(name = "deploy", description = "Upload FILE as an artifact (like dropping it into the manager's deploy/); "
         + "it replicates to every worker.")
-final class DeployCommand implements Callable<Integer> {
-
-    @Mixin
-    Target target;
-
-    @Mixin
-    Output output;
+final class DeployCommand extends ManagerCommand {
 
     @Parameters(paramLabel = "FILE", description = "A bundle (.jar), a web application (.zip or .war) or a configuration (.cfg).")
     Path file;

@@ -4,20 +4,12 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The repository's revisions, newest first: when, what kind, which artifact, who. */
 @Command(name = "history", description = "The repository's revisions, newest first: time, kind, artifact, user.")
-final class HistoryCommand implements Callable<Integer> {
-
-    @Mixin
-    Target target;
-
-    @Mixin
-    Output output;
+final class HistoryCommand extends ManagerCommand {
 
     @Option(names = "--name", paramLabel = "NAME", description = "Only the revisions of this artifact.")
     String name;

@@ -1,21 +1,13 @@
 package io.carbide.cli;
 
 import com.google.gson.JsonElement;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** The load balancer's files the manager keeps current (carbide.lb.*): their names, or one of them. */
 @Command(name = "lb", description = "The load balancer configuration the manager keeps current from the cluster: "
         + "the file names, or the file NAME (e.g. haproxy.cfg, nginx-http.conf, nginx-stream.conf).")
-final class LoadBalancerCommand implements Callable<Integer> {
-
-    @Mixin
-    Target target;
-
-    @Mixin
-    Output output;
+final class LoadBalancerCommand extends ManagerCommand {
 
     @Parameters(paramLabel = "NAME", arity = "0..1", description = "A file to print.")
     String name;

@@ -3,9 +3,7 @@ package io.carbide.cli;
 import com.google.gson.JsonObject;
 import java.io.Console;
 import java.io.IOException;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 
 /**
  * Logs in once, so later commands need no password: asks for it without echo (or reads
@@ -13,13 +11,7 @@ import picocli.CommandLine.Mixin;
  */
 @Command(name = "login", description = "Log in to a manager and keep a session token (30 idle minutes) for the "
         + "next commands. The password is asked for, or read from CARBIDE_PASSWORD; never an argument.")
-final class LoginCommand implements Callable<Integer> {
-
-    @Mixin
-    Target target;
-
-    @Mixin
-    Output output;
+final class LoginCommand extends ManagerCommand {
 
     @Override
     public Integer call() throws IOException {

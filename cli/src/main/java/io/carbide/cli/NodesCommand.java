@@ -4,19 +4,11 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 
 /** The cluster's members: sub-domains, profile, version, the revision each runs and its sync state. */
 @Command(name = "nodes", description = "The cluster's members, one line each: sub-domains, profile, version, revision, sync.")
-final class NodesCommand implements Callable<Integer> {
-
-    @Mixin
-    Target target;
-
-    @Mixin
-    Output output;
+final class NodesCommand extends ManagerCommand {
 
     @Override
     public Integer call() {

@@ -2,21 +2,13 @@ package io.carbide.cli;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** Brings back what a revision held, every artifact and configuration, in one step. */
 @Command(name = "rollback", description = "Bring back what revision REV held (every artifact and configuration) in one "
         + "step, replicated to every node.")
-final class RollbackCommand implements Callable<Integer> {
-
-    @Mixin
-    Target target;
-
-    @Mixin
-    Output output;
+final class RollbackCommand extends ManagerCommand {
 
     @Parameters(paramLabel = "REV", description = "The revision to go back to (bin/carbide history lists them).")
     long revision;

@@ -7,9 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -18,13 +16,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "status", description = "The fleet at a glance: members, sync, repository, artifacts. With --all: "
         + "every node started from this installation (the same listing as bin/status.sh --all, without the API).")
-final class StatusCommand implements Callable<Integer> {
-
-    @Mixin
-    Target target;
-
-    @Mixin
-    Output output;
+final class StatusCommand extends ManagerCommand {
 
     @Option(names = "--all", description = "List the nodes started from this installation, from their bases.")
     boolean all;

@@ -1,19 +1,11 @@
 package io.carbide.cli;
 
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** Removes an artifact from every node: like deleting it from the manager's deploy/. */
 @Command(name = "undeploy", description = "Remove the artifact NAME from every node (like deleting it from deploy/).")
-final class UndeployCommand implements Callable<Integer> {
-
-    @Mixin
-    Target target;
-
-    @Mixin
-    Output output;
+final class UndeployCommand extends ManagerCommand {
 
     @Parameters(paramLabel = "NAME", description = "The artifact's name, e.g. hello-site.zip.")
     String name;

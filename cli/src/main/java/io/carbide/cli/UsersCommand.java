@@ -3,19 +3,11 @@ package io.carbide.cli;
 import com.google.gson.JsonElement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 
 /** The management users. */
 @Command(name = "users", description = "The management users.")
-final class UsersCommand implements Callable<Integer> {
-
-    @Mixin
-    Target target;
-
-    @Mixin
-    Output output;
+final class UsersCommand extends ManagerCommand {
 
     @Override
     public Integer call() {

@@ -68,13 +68,7 @@ class HaproxyTopologyTest {
         NodeProcess manager = fleet.manager();
         NodeProcess w2 = fleet.w2();
 
-        // the service host: both workers, nobody else
-        assertEquals(Set.of("w1", "w2"), awaitServedBy(servicePort, "/hello-site/", Set.of("w1", "w2")));
-        assertEquals(404, get(servicePort, "elsewhere.test", "/hello-site/").status(), "an unknown host goes nowhere");
-
-        // the management host: the manager's own TLS, passed through by name; its certificate carries that name
-        String answer = managementRequest(managementPort, manager, PASSWORD, "/api/node");
-        assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+        String answer = assertRouted(servicePort, managementPort, manager);
         assertTrue(answer.contains("\"mgr\""), answer);
 
         // kill -9 a worker: HAProxy's checks and the manager's next file take it out
@@ -142,10 +136,7 @@ class HaproxyTopologyTest {
         Fleet fleet = startFleet(servicePort, managementPort, "sh " + nginx.resolve("reload.sh"));
         NodeProcess manager = fleet.manager();
         NodeProcess w2 = fleet.w2();
-        assertEquals(Set.of("w1", "w2"), awaitServedBy(servicePort, "/hello-site/", Set.of("w1", "w2")));
-        assertEquals(404, get(servicePort, "elsewhere.test", "/hello-site/").status(), "an unknown host goes nowhere");
-        String answer = managementRequest(managementPort, manager, PASSWORD, "/api/node");
-        assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+        assertRouted(servicePort, managementPort, manager);
 
         w2.kill();
         long deadline = System.nanoTime() + Balancer.CONVERGE.toNanos();
@@ -158,6 +149,19 @@ class HaproxyTopologyTest {
             assertEquals(200, served.status(), "request " + i + " after w2 died");
             assertEquals("w1", served.node());
         }
+    }
+
+    /**
+     * The routing both load balancers must do: the service host to both workers and nobody else, an
+     * unknown host nowhere, the management host to the manager's own TLS, passed through by name
+     * (its certificate carries that name). Returns the manager's answer.
+     */
+    private static String assertRouted(int servicePort, int managementPort, NodeProcess manager) throws Exception {
+        assertEquals(Set.of("w1", "w2"), awaitServedBy(servicePort, "/hello-site/", Set.of("w1", "w2")));
+        assertEquals(404, get(servicePort, "elsewhere.test", "/hello-site/").status(), "an unknown host goes nowhere");
+        String answer = managementRequest(managementPort, manager, PASSWORD, "/api/node");
+        assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+        return answer;
     }
 
     /** The manager driving the load balancer and two workers serving the example site. */

@@ -135,13 +135,13 @@ class BadInputSuiteTest {
         for (int i = 0; i <= 2000; i++) {
             many.put("f" + i + ".txt", new byte[] {'x'});
         }
-        corpus.put("many-entries.zip", zip(many, true));
-        corpus.put("too-big.zip", zip(Map.of("data.bin", bytes(random, 33 * 1024 * 1024)), true));
+        corpus.put("many-entries.zip", Artifacts.zipBytes(many, true));
+        corpus.put("too-big.zip", Artifacts.zipBytes(Map.of("data.bin", bytes(random, 33 * 1024 * 1024)), true));
         for (String[] slip : new String[][] {{"slip-parent.zip", "../" + ESCAPE + ".txt"},
                 {"slip-deep.zip", "a/b/../../../" + ESCAPE + ".txt"}, {"slip-absolute.zip", "/tmp/" + ESCAPE + ".txt"},
                 {"slip-backslash.zip", "..\\" + ESCAPE + ".txt"}, {"slip-drive.zip", "C:\\" + ESCAPE + ".txt"},
                 {"slip-mixed.zip", "a\\..\\..\\" + ESCAPE + ".txt"}, {"slip-dotdot.zip", ".."}}) {
-            corpus.put(slip[0], zip(Map.of(slip[1], "escape".getBytes(StandardCharsets.UTF_8)), false));
+            corpus.put(slip[0], Artifacts.zipBytes(Map.of(slip[1], "escape".getBytes(StandardCharsets.UTF_8)), false));
         }
         byte[] servlet = Files.readAllBytes(Artifacts.helloServlet());
         byte[] site = Files.readAllBytes(Artifacts.helloSite());
@@ -386,21 +386,6 @@ class BadInputSuiteTest {
         byte[] bytes = new byte[size];
         random.nextBytes(bytes);
         return bytes;
-    }
-
-    private static byte[] zip(Map<String, byte[]> entries, boolean stored) throws IOException {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        try (ZipOutputStream zip = new ZipOutputStream(out)) {
-            if (stored) {
-                zip.setLevel(0);
-            }
-            for (Map.Entry<String, byte[]> entry : entries.entrySet()) {
-                zip.putNextEntry(new ZipEntry(entry.getKey()));
-                zip.write(entry.getValue());
-                zip.closeEntry();
-            }
-        }
-        return out.toByteArray();
     }
 
     private static byte[] zipOfZeros(String entry, int megabytes) throws IOException {

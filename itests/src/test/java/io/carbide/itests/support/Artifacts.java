@@ -46,7 +46,14 @@ public final class Artifacts {
 
     /** A zip with the given entries (name to content). */
     public static Path zip(Path target, Map<String, byte[]> entries, boolean stored) throws IOException {
-        try (OutputStream out = Files.newOutputStream(target); ZipOutputStream zip = new ZipOutputStream(out)) {
+        Files.write(target, zipBytes(entries, stored));
+        return target;
+    }
+
+    /** The bytes of a zip with the given entries (name to content); {@code stored}: not compressed. */
+    public static byte[] zipBytes(Map<String, byte[]> entries, boolean stored) throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
             if (stored) {
                 zip.setLevel(0);
             }
@@ -56,7 +63,7 @@ public final class Artifacts {
                 zip.closeEntry();
             }
         }
-        return target;
+        return bytes.toByteArray();
     }
 
     /** A valid jar whose manifest has no Bundle-SymbolicName: a plain library, not a bundle. */

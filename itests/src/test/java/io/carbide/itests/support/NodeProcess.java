@@ -202,14 +202,18 @@ public final class NodeProcess implements AutoCloseable {
     }
 
     public HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
+        return get(port, path, HttpResponse.BodyHandlers.ofString());
+    }
+
+    private <T> HttpResponse<T> get(int port, String path, HttpResponse.BodyHandler<T> body)
+            throws IOException, InterruptedException {
         return HTTP.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + path))
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                .timeout(Duration.ofSeconds(10)).build(), body);
     }
 
     /** A GET whose answer is kept as bytes, for comparing content. */
     public HttpResponse<byte[]> getBytes(int port, String path) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + path))
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        return get(port, path, HttpResponse.BodyHandlers.ofByteArray());
     }
 
     /** The names of the members of a node's cluster view, from its {@code status.sh --json}. */

@@ -177,6 +177,31 @@ public class FleetView {
         return header;
     }
 
+    /** The digest of running the repository's artifacts, and the revision it is of (-1: unusable). */
+    private record ExpectedDigest(String repositoryId, long revision, String digest) {
+    }
+
+    private volatile ExpectedDigest expected = new ExpectedDigest("", -1, "");
+
+    /**
+     * The repository's digest at {@code revision}, worked out once per revision (the console asks
+     * four times a second). The artifacts and the revision are read apart, so a commit in between
+     * leaves it unusable until the next ask.
+     */
+    private ExpectedDigest expectedDigest(long revision) {
+        ExpectedDigest known = expected;
+        if (known.revision() == revision && known.repositoryId().equals(repository.id())) {
+            return known;
+        }
+        String digest = RunningDigest.expected(repository.artifacts());
+        ExpectedDigest fresh = new ExpectedDigest(repository.id(), repository.revision() == revision ? revision : -1,
+                digest);
+        if (fresh.revision() >= 0) {
+            expected = fresh;
+        }
+        return fresh;
+    }
+
     /**
      * A node's report with its artifacts indexed by name once, so that the state of every artifact
      * on every node (the console asks four times a second) is a lookup, not a scan.
@@ -217,9 +242,9 @@ public class FleetView {
     private List<Map<String, Object>> members(ClusterView view, Map<String, Report> reports, long revision,
             FleetAuthority.Decision decision) {
         List<Map<String, Object>> members = new ArrayList<>();
-        // the artifacts and the revision read apart: a commit in between makes the digest unusable this time
-        String expectedDigest = RunningDigest.expected(repository.artifacts());
-        boolean digestOfRevision = repository.revision() == revision;
+        ExpectedDigest expected = expectedDigest(revision);
+        String expectedDigest = expected.digest();
+        boolean digestOfRevision = expected.revision() == revision;
         for (ClusterMember member : view.members()) {
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("name", member.name());
