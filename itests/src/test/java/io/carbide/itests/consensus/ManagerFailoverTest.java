@@ -27,8 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * workers keep serving; a manager that returns behind the others catches up without rolling the
  * fleet back to the copies in its deploy/; one that lost its data is refused until
  * it is removed and added back; with one manager of three left, changes are refused with the
- * quorum named, and the workers keep serving. A rollback through a follower reaches every manager's
- * deploy/ and every worker. Real processes; the test kills only its own.
+ * quorum named, and the workers keep serving. A rollback through the rebuilt manager reaches every
+ * manager's deploy/ and every worker. Real processes; the test kills only its own.
  */
 class ManagerFailoverTest {
 
@@ -135,10 +135,10 @@ class ManagerFailoverTest {
             awaitFolder(leader, four);
             assertEquals(deployedAfterFailover, deployLines(cluster.workers), "nothing changed on the workers");
 
-            // a rollback through a follower to revision 3: one step, replicated to every manager's deploy/ and worker
-            NodeProcess follower = cluster.managers.stream().filter(m -> m != cluster.leader(cluster.managers))
-                    .findFirst().orElseThrow();
-            ManagementClient.Response rollback = ManagerCluster.api(follower).postJson("/api/rollback",
+            // a rollback to revision 3 through the manager just rebuilt from a snapshot (it once lacked the old
+            // content there: only the current artifacts were fetched), usually a follower: one step, replicated
+            // to every manager's deploy/ and every worker
+            ManagementClient.Response rollback = ManagerCluster.api(leader).postJson("/api/rollback",
                     "{\"revision\": 3}");
             assertEquals(200, rollback.status(), rollback.body());
             assertEquals(2, rollback.json().getAsJsonArray("changes").size(), rollback.body());

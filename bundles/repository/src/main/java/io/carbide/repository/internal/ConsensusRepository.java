@@ -376,8 +376,7 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
             if (artifact.deleted()) {
                 continue;
             }
-            if (content(artifact.sha256()).isEmpty()) {
-                holders.ensureHeld(artifact);
+            if (content(artifact.sha256()).isEmpty() && !fetched(artifact)) {
                 throw new IOException("the content of " + artifact.name() + " at revision " + target + " (sha256 "
                         + artifact.sha256().substring(0, 12) + ") is not on manager " + node.name()
                         + " yet; it is being fetched from another manager, try again in a moment");
@@ -398,6 +397,24 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
             }
         }
         return List.of();
+    }
+
+    /** Has the content fetched from another manager, waiting up to 15 s for it. */
+    private boolean fetched(Artifact artifact) throws IOException {
+        holders.ensureHeld(artifact);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (System.nanoTime() < deadline) {
+            if (content(artifact.sha256()).isPresent()) {
+                return true;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while fetching the content of " + artifact.name(), e);
+            }
+        }
+        return false;
     }
 
     /** Waits (up to the commit timeout) until this manager has applied {@code revision}. */
@@ -526,7 +543,7 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
     @Override
     public void replaced() {
         events.execute(() -> {
-            holders.ensureHeld(machine.artifacts());
+            holders.ensureHeld(machine.retainedContent());
             notifyListeners(machine.revision());
         });
     }
@@ -552,7 +569,7 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
      */
     @Override
     public void consensusChanged(ConsensusState state) {
-        events.execute(() -> holders.ensureHeld(machine.artifacts()));
+        events.execute(() -> holders.ensureHeld(machine.retainedContent()));
         if (!state.hasLeader() || !machine.repositoryId().isEmpty() || !beginning.compareAndSet(false, true)) {
             return;
         }

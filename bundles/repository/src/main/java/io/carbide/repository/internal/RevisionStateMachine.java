@@ -361,6 +361,20 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
         return false;
     }
 
+    /**
+     * Every content the kept history refers to, one record each: what a manager holds so that any
+     * revision a rollback can reach is served from it.
+     */
+    synchronized List<Artifact> retainedContent() {
+        Map<String, Artifact> bySha = new LinkedHashMap<>();
+        for (Change change : history) {
+            if (!change.artifact().deleted()) {
+                bySha.put(change.artifact().sha256(), change.artifact());
+            }
+        }
+        return List.copyOf(bySha.values());
+    }
+
     /** The kept history and the revision it is kept from, read together. */
     record Retained(long retainedFrom, List<Change> history) {
     }
