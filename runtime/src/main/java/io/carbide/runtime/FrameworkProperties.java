@@ -77,8 +77,9 @@ public final class FrameworkProperties {
         if (options.cleanCache()) {
             props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         }
-        // SLF4J lives on the launcher's class path so logging works before the first bundle starts
-        props.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, slf4jPackages());
+        // SLF4J lives on the launcher's class path so logging works before the first bundle starts;
+        // com.sun.management (the JDK's process CPU and memory figures) is for the metrics bundle
+        props.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, slf4jPackages() + ",com.sun.management");
 
         props.putIfAbsent("felix.fileinstall.dir", options.deployDir().toString());
         props.putIfAbsent("felix.fileinstall.tmpdir", options.dataDir().resolve("tmp").toString());

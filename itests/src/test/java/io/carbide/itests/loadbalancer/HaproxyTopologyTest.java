@@ -154,11 +154,13 @@ class HaproxyTopologyTest {
     /**
      * The routing both load balancers must do: the service host to both workers and nobody else, an
      * unknown host nowhere, the management host to the manager's own TLS, passed through by name
-     * (its certificate carries that name). Returns the manager's answer.
+     * (its certificate carries that name); the nodes' metrics are not shown through it. Returns the
+     * manager's answer.
      */
     private static String assertRouted(int servicePort, int managementPort, NodeProcess manager) throws Exception {
         assertEquals(Set.of("w1", "w2"), awaitServedBy(servicePort, "/hello-site/", Set.of("w1", "w2")));
         assertEquals(404, get(servicePort, "elsewhere.test", "/hello-site/").status(), "an unknown host goes nowhere");
+        assertEquals(404, get(servicePort, SERVICE, "/metrics").status(), "a node's metrics are not for its clients");
         String answer = managementRequest(managementPort, manager, PASSWORD, "/api/node");
         assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
         return answer;

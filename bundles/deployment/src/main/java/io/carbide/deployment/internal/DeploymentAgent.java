@@ -12,6 +12,7 @@ import io.carbide.deployment.ArtifactRepository;
 import io.carbide.deployment.ArtifactState;
 import io.carbide.deployment.ArtifactType;
 import io.carbide.deployment.DeployedArtifacts;
+import io.carbide.deployment.DeploymentProgress;
 import io.carbide.deployment.FleetAuthority;
 import io.carbide.deployment.NodeDeployment;
 import io.carbide.deployment.RepositoryListener;
@@ -30,7 +31,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -66,11 +69,11 @@ import org.slf4j.LoggerFactory;
  * <p>All of that runs on one thread, so changes apply strictly in order.
  */
 @Component(service = {NodeStatusContributor.class, MembershipListener.class, MessageHandler.class,
-        RepositoryListener.class, DeployedArtifacts.class}, immediate = true,
+        RepositoryListener.class, DeployedArtifacts.class, DeploymentProgress.class}, immediate = true,
         property = {MessageHandler.TYPE + "=" + ReplicationProtocol.ANNOUNCE,
                 MessageHandler.TYPE + "=" + ReplicationProtocol.ADOPT})
 public class DeploymentAgent implements NodeStatusContributor, MembershipListener, MessageHandler,
-        RepositoryListener, DeployedArtifacts {
+        RepositoryListener, DeployedArtifacts, DeploymentProgress {
 
     static final String ADOPT_PROPERTY = "carbide.lineage.adopt";
     private static final long NO_SOURCE_RETRY_MILLIS = 500;
@@ -98,6 +101,8 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
     private ScheduledFuture<?> retry;
     private long retryWait;
     private long nextSyncAt;
+    /** Artifact content received from managers since start (the metrics' bytes fetched). */
+    private final LongAdder fetchedBytes = new LongAdder();
     /** Managers that have this node's report since they appeared in the view. */
     private final Set<String> reportedTo = ConcurrentHashMap.newKeySet();
 
@@ -284,7 +289,7 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
         }
         List<String> managers = sources(want).stream().map(ManagerOffers.Offer::manager).toList();
         return managers.isEmpty() ? Optional.empty()
-                : Optional.of(new RemoteSource(cluster, managers, freshness::progressed));
+                : Optional.of(new RemoteSource(cluster, managers, freshness::progressed, fetchedBytes::add));
     }
 
     /** The managers this node may follow for {@code want}: its own generation and term, or later ones. */
@@ -533,6 +538,30 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
         String others = offers.anyIgnored() ? " (" + String.join("; ", offers.ignoredLines()) + ")" : "";
         String repository = wanted().isEmpty() ? "no manager" : "no manager of repository " + wanted();
         return repository + " is reachable through " + cluster.discovery() + others;
+    }
+
+    @Override
+    public long appliedRevision() {
+        return revision;
+    }
+
+    @Override
+    public long targetRevision() {
+        return Math.max(revision, Math.max(sourceRevision, newest()));
+    }
+
+    @Override
+    public long fetchedBytes() {
+        return fetchedBytes.sum();
+    }
+
+    @Override
+    public Map<String, Long> artifactsByState() {
+        Map<String, Long> byState = new TreeMap<>();
+        for (ArtifactState state : copy.states()) {
+            byState.merge(state.state(), 1L, Long::sum);
+        }
+        return byState;
     }
 
     @Override

@@ -4,9 +4,11 @@ import io.carbide.cluster.Cluster;
 import io.carbide.deployment.Artifact;
 import io.carbide.deployment.protocol.ContentFetch;
 import io.carbide.deployment.protocol.ReplicationProtocol;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.List;
+import java.util.function.LongConsumer;
 
 /**
  * Managers of this node's lineage, over the cluster: the sync goes to the first (the authority
@@ -18,15 +20,18 @@ final class RemoteSource implements ArtifactSource {
     private final Cluster cluster;
     private final List<String> managers;
     private final Runnable progress;
+    private final LongConsumer fetched;
 
     /**
      * @param managers the managers offering this node's lineage, the one to sync from first
      * @param progress called for every chunk that arrives, so a long transfer counts as progress
+     * @param fetched told how many bytes of content arrived, for the node's metrics
      */
-    RemoteSource(Cluster cluster, List<String> managers, Runnable progress) {
+    RemoteSource(Cluster cluster, List<String> managers, Runnable progress, LongConsumer fetched) {
         this.cluster = cluster;
         this.managers = managers;
         this.progress = progress;
+        this.fetched = fetched;
     }
 
     @Override
@@ -57,9 +62,19 @@ final class RemoteSource implements ArtifactSource {
                     continue;
                 }
             }
-            ContentFetch.fetch(cluster, manager, artifact.sha256(), artifact.size(), out, progress);
+            ContentFetch.fetch(cluster, manager, artifact.sha256(), artifact.size(), counted(out), progress);
             return;
         }
         throw lacking;
+    }
+
+    private OutputStream counted(OutputStream out) {
+        return new FilterOutputStream(out) {
+            @Override
+            public void write(byte[] bytes, int offset, int length) throws IOException {
+                out.write(bytes, offset, length);
+                fetched.accept(length);
+            }
+        };
     }
 }

@@ -37,6 +37,8 @@ final class HaproxyConfig {
         out.append("    mode http\n");
         out.append("    bind ").append(settings.bind()).append(':').append(settings.servicePort()).append('\n');
         out.append("    acl service_host hdr(host),field(1,:) -i ").append(settings.serviceHost()).append('\n');
+        // nodes answer /metrics only to whoever reaches their client port directly, not through here
+        out.append("    http-request set-header X-Carbide-Balancer haproxy\n");
         out.append("    use_backend carbide_workers if service_host\n");
         out.append("    http-request return status 404 content-type text/plain string \"unknown host; use ")
                 .append(settings.serviceHost()).append("\\n\" unless service_host\n\n");

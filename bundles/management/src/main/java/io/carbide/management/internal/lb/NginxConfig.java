@@ -33,6 +33,8 @@ final class NginxConfig {
         out.append("    location / {\n");
         out.append("        proxy_pass http://carbide_workers;\n");
         out.append("        proxy_set_header Host $host;\n");
+        // nodes answer /metrics only to whoever reaches their client port directly, not through here
+        out.append("        proxy_set_header X-Carbide-Balancer nginx;\n");
         out.append("        proxy_next_upstream error timeout http_503;\n");
         out.append("    }\n");
         out.append("}\n");
