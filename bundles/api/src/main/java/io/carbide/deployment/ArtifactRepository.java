@@ -51,6 +51,15 @@ public interface ArtifactRepository {
         return new ReplicationProtocol.Changes(id(), current, true, artifacts(), term(), generation());
     }
 
+    /**
+     * What {@code node} lacks, as {@link #changesFor(String, long)}, but only up to the revision it
+     * may have: during a staged rollout, a node outside the admitted waves is given the repository
+     * as it was before the change.
+     */
+    default ReplicationProtocol.Changes changesFor(String repositoryId, long revision, String node) {
+        return changesFor(repositoryId, revision);
+    }
+
     /** The artifacts present now (no tombstones), by name. */
     List<Artifact> artifacts();
 

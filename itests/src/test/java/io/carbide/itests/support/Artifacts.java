@@ -99,6 +99,26 @@ public final class Artifacts {
         return target;
     }
 
+    /** A bundle whose activator ({@link ThrowingActivator}) throws when the framework starts it. */
+    public static Path failingBundle(Path target, String symbolicName) throws IOException {
+        String activator = ThrowingActivator.class.getName();
+        Manifest manifest = new Manifest();
+        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        manifest.getMainAttributes().putValue("Bundle-ManifestVersion", "2");
+        manifest.getMainAttributes().putValue("Bundle-SymbolicName", symbolicName);
+        manifest.getMainAttributes().putValue("Bundle-Version", "1.0.0");
+        manifest.getMainAttributes().putValue("Bundle-Activator", activator);
+        manifest.getMainAttributes().putValue("Import-Package", "org.osgi.framework");
+        String entry = activator.replace('.', '/') + ".class";
+        try (OutputStream out = Files.newOutputStream(target); JarOutputStream jar = new JarOutputStream(out, manifest);
+                java.io.InputStream bytes = ThrowingActivator.class.getClassLoader().getResourceAsStream(entry)) {
+            jar.putNextEntry(new ZipEntry(entry));
+            bytes.transferTo(jar);
+            jar.closeEntry();
+        }
+        return target;
+    }
+
     /** The first {@code bytes} of a file, as a copy cut short leaves it. */
     public static Path truncated(Path source, Path target, int bytes) throws IOException {
         byte[] all = Files.readAllBytes(source);

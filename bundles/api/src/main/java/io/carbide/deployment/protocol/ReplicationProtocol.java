@@ -23,7 +23,8 @@ import java.util.List;
  *
  * <ul>
  * <li>{@value #ANNOUNCE} (every manager to workers, one-way): "my repository I, generation G, is at
- *     revision R, term T, and I am (or am not) the authority".</li>
+ *     revision R, term T, and I am (or am not) the authority"; during a staged rollout also "nodes
+ *     other than these are held at revision H" (appended in version 2 of the message).</li>
  * <li>{@value #SYNC} (node to a manager, request): "I applied revision R of repository I"; the
  *     reply {@value #CHANGES} lists the latest record of every artifact changed since, tombstones
  *     included, or the full state for a node that follows no repository yet.</li>
@@ -58,8 +59,27 @@ public final class ReplicationProtocol {
      * @param authority whether the sender considers itself the authority of the fleet
      * @param generation how many times the repository was set up anew under its id: 1 when new, one
      *     more after each recovery from a survivor; 0 from a sender of version 2 that did not say
+     * @param heldAt during a staged rollout, the revision every node not in {@code admitted} is held
+     *     at; {@link #NOT_HELD} otherwise
+     * @param admitted the nodes the staged rollout admitted so far
      */
-    public record Announce(String repositoryId, long revision, long term, boolean authority, long generation) {
+    public record Announce(String repositoryId, long revision, long term, boolean authority, long generation,
+            long heldAt, List<String> admitted) {
+
+        public static final long NOT_HELD = -1;
+
+        public Announce {
+            admitted = List.copyOf(admitted);
+        }
+
+        public Announce(String repositoryId, long revision, long term, boolean authority, long generation) {
+            this(repositoryId, revision, term, authority, generation, NOT_HELD, List.of());
+        }
+
+        /** The newest revision {@code node} may apply of what this announcement offers. */
+        public long revisionFor(String node) {
+            return heldAt == NOT_HELD || admitted.contains(node) ? revision : Math.min(revision, heldAt);
+        }
     }
 
     public record Sync(String repositoryId, long revision) {
@@ -106,6 +126,11 @@ public final class ReplicationProtocol {
             out.writeLong(announce.term());
             out.writeBoolean(announce.authority());
             out.writeLong(announce.generation());
+            out.writeLong(announce.heldAt());
+            out.writeInt(announce.admitted().size());
+            for (String node : announce.admitted()) {
+                out.writeUTF(node);
+            }
         });
     }
 
@@ -181,7 +206,19 @@ public final class ReplicationProtocol {
         // a version 1 sender announced only when it was the authority
         boolean authority = in.available() > 0 ? in.readBoolean() : true;
         long generation = in.available() >= Long.BYTES ? in.readLong() : 0;
-        return new Announce(id, revision, term, authority, generation);
+        long heldAt = Announce.NOT_HELD;
+        List<String> admitted = new ArrayList<>();
+        if (in.available() >= Long.BYTES + Integer.BYTES) {
+            heldAt = in.readLong();
+            int count = in.readInt();
+            if (count < 0 || count > 100_000) {
+                throw new IOException("an announcement admitting " + count + " nodes");
+            }
+            for (int i = 0; i < count; i++) {
+                admitted.add(in.readUTF());
+            }
+        }
+        return new Announce(id, revision, term, authority, generation, heldAt, admitted);
     }
 
     public static Sync sync(ClusterMessage message) throws IOException {

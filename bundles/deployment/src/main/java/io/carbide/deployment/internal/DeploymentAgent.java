@@ -285,7 +285,7 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
         FleetAuthority authority = localAuthority;
         if (local != null && (want.isEmpty() ? authority != null && authority.current().acceptsChanges()
                 : local.id().equals(want))) {
-            return Optional.of(new LocalSource(local));
+            return Optional.of(new LocalSource(local, node.name()));
         }
         List<String> managers = sources(want).stream().map(ManagerOffers.Offer::manager).toList();
         return managers.isEmpty() ? Optional.empty()

@@ -15,9 +15,12 @@ import java.nio.file.Path;
 final class LocalSource implements ArtifactSource {
 
     private final ArtifactRepository repository;
+    private final String node;
 
-    LocalSource(ArtifactRepository repository) {
+    /** @param node this node's name: a staged rollout may hold it at an earlier revision */
+    LocalSource(ArtifactRepository repository, String node) {
         this.repository = repository;
+        this.node = node;
     }
 
     @Override
@@ -27,7 +30,7 @@ final class LocalSource implements ArtifactSource {
 
     @Override
     public ReplicationProtocol.Changes sync(String repositoryId, long revision) {
-        return repository.changesFor(repositoryId, revision);
+        return repository.changesFor(repositoryId, revision, node);
     }
 
     @Override

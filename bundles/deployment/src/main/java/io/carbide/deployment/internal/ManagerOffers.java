@@ -36,8 +36,13 @@ final class ManagerOffers {
         this.nodeName = nodeName;
     }
 
+    /**
+     * Records a manager's announcement. During a staged rollout that has not admitted this node,
+     * the revision this node may have is the one it is held at, not the newest: it is then in sync
+     * (and ready) at that revision.
+     */
     void offered(String manager, ReplicationProtocol.Announce announce) {
-        offers.put(manager, new Offer(manager, announce.repositoryId(), announce.revision(), announce.term(),
+        offers.put(manager, new Offer(manager, announce.repositoryId(), announce.revisionFor(nodeName), announce.term(),
                 announce.authority(), announce.generation()));
     }
 

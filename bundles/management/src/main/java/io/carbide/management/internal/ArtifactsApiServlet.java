@@ -1,6 +1,7 @@
 package io.carbide.management.internal;
 
 import io.carbide.deployment.Change;
+import io.carbide.deployment.RolloutPolicy;
 import io.carbide.management.internal.auth.ManagementSecurity;
 import io.carbide.node.NodeIdentity;
 import jakarta.servlet.http.HttpServletRequest;
@@ -82,11 +83,30 @@ public class ArtifactsApiServlet extends ManagementServlet {
     protected void doPut(HttpServletRequest request, HttpServletResponse response) throws IOException {
         try {
             DeployFolderUploads.Outcome outcome = uploads.upload(pathName(request), request.getInputStream(),
-                    request.getContentLengthLong(), user(request));
+                    request.getContentLengthLong(), user(request), rolloutPolicy(request));
             Json.write(response, outcome.status(), outcome.body());
         } catch (DeployFolderUploads.Refused refused) {
             drainUnread(request);
             Json.error(response, refused.status(), refused.getMessage());
+        }
+    }
+
+    /**
+     * The rollout policy an upload names ({@code ?canary=1&waves=50%,100%&settle=10&maxErrorRate=0.05});
+     * none when it names neither a canary nor waves.
+     */
+    static Optional<RolloutPolicy> rolloutPolicy(HttpServletRequest request) throws DeployFolderUploads.Refused {
+        String canary = request.getParameter("canary");
+        String waves = request.getParameter("waves");
+        if ((canary == null || canary.isBlank()) && (waves == null || waves.isBlank())) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(RolloutPolicy.parse(canary, waves, request.getParameter("settle"),
+                    request.getParameter("maxErrorRate")));
+        } catch (IllegalArgumentException e) {
+            throw new DeployFolderUploads.Refused(400, "the rollout policy: " + e.getMessage()
+                    + " (e.g. ?canary=1&waves=50%25,100%25&settle=10)");
         }
     }
 

@@ -7,6 +7,10 @@ import io.carbide.deployment.ArtifactNames;
 import io.carbide.deployment.ArtifactType;
 import io.carbide.deployment.FleetAuthority;
 import io.carbide.deployment.InvalidArtifactException;
+import io.carbide.deployment.Rollout;
+import io.carbide.deployment.RolloutPolicy;
+import io.carbide.deployment.RolloutRefusedException;
+import io.carbide.deployment.StagedRollouts;
 import io.carbide.node.NodeIdentity;
 import java.io.IOException;
 import java.io.InputStream;
@@ -51,6 +55,7 @@ public class DeployFolderUploads {
     private static final Logger LOG = LoggerFactory.getLogger(DeployFolderUploads.class);
 
     private final ArtifactRepository repository;
+    private final StagedRollouts rollouts;
     private final FleetAuthority authority;
     private final Path uploads;
     private final long maxUploadBytes;
@@ -65,7 +70,7 @@ public class DeployFolderUploads {
         private static final long serialVersionUID = 1L;
         private final int status;
 
-        Refused(int status, String message) {
+        public Refused(int status, String message) {
             super(message);
             this.status = status;
         }
@@ -77,8 +82,10 @@ public class DeployFolderUploads {
 
     @Activate
     public DeployFolderUploads(@Reference NodeIdentity node, @Reference ArtifactRepository repository,
-            @Reference FleetAuthority authority, BundleContext context) throws IOException {
+            @Reference StagedRollouts rollouts, @Reference FleetAuthority authority, BundleContext context)
+            throws IOException {
         this.repository = repository;
+        this.rollouts = rollouts;
         this.authority = authority;
         this.uploads = node.base().resolve("data/management/uploads");
         this.maxUploadBytes = parseSize(context.getProperty(MAX_UPLOAD_PROPERTY));
@@ -126,6 +133,16 @@ public class DeployFolderUploads {
      * @param declaredLength the request's Content-Length, or -1
      */
     public Outcome upload(String name, InputStream body, long declaredLength, String user) throws Refused, IOException {
+        return upload(name, body, declaredLength, user, Optional.empty());
+    }
+
+    /**
+     * Receives {@code body} as artifact {@code name} and rolls it out in waves by {@code policy}
+     * (202, the rollout under way); without one, deploys it to every node at once, unless the
+     * cluster's default policy stages it.
+     */
+    public Outcome upload(String name, InputStream body, long declaredLength, String user,
+            Optional<RolloutPolicy> policy) throws Refused, IOException {
         checkName(name);
         requireAuthority();
         if (declaredLength > maxUploadBytes) {
@@ -135,7 +152,7 @@ public class DeployFolderUploads {
         Path received = uploads.resolve(UUID.randomUUID() + ".part");
         try {
             String sha256 = receive(name, body, received);
-            return deploy(name, received, sha256, user);
+            return deploy(name, received, sha256, user, policy);
         } finally {
             Files.deleteIfExists(received);
         }
@@ -161,7 +178,8 @@ public class DeployFolderUploads {
         return HexFormat.of().formatHex(digest.digest());
     }
 
-    private Outcome deploy(String name, Path received, String sha256, String user) throws Refused, IOException {
+    private Outcome deploy(String name, Path received, String sha256, String user, Optional<RolloutPolicy> policy)
+            throws Refused, IOException {
         try {
             repository.check(name, received);
         } catch (InvalidArtifactException e) {
@@ -175,10 +193,22 @@ public class DeployFolderUploads {
                 return new Outcome(200, describe(current.get(), "unchanged"));
             }
             repository.expectAuthor(name, sha256, user);
+            if (policy.isPresent()) {
+                Rollout started = rollouts.startRollout(name, received, policy.get(), user);
+                LOG.info("{} uploaded {} ({}): revision {}, rolled out in waves ({})", user, name, sha256.substring(0, 12),
+                        started.toRevision(), policy.get().describe());
+                return staged(name, started);
+            }
             Artifact recorded = repository.store(name, received);
             LOG.info("{} uploaded {} ({}): revision {}", user, name, sha256.substring(0, 12), recorded.revision());
+            Optional<Rollout> staged = rollouts.rollout().filter(r -> r.active() && r.toRevision() == recorded.revision());
+            if (staged.isPresent()) { // the cluster's default policy staged it
+                return staged(name, staged.get());
+            }
             return new Outcome(current.isPresent() ? 200 : 201,
                     describe(recorded, current.isPresent() ? "updated" : "created"));
+        } catch (RolloutRefusedException e) {
+            throw new Refused(409, e.getMessage());
         } catch (InvalidArtifactException e) {
             throw new Refused(422, e.getMessage());
         } catch (NoQuorumException e) {
@@ -198,7 +228,12 @@ public class DeployFolderUploads {
             live(name).orElseThrow(() -> new Refused(404, "no artifact named " + name
                     + " is deployed; GET /api/artifacts lists them"));
             repository.expectAuthor(name, "", user);
-            Optional<Artifact> tombstone = repository.remove(name);
+            Optional<Artifact> tombstone;
+            try {
+                tombstone = repository.remove(name);
+            } catch (RolloutRefusedException e) {
+                throw new Refused(409, e.getMessage());
+            }
             LOG.info("{} undeployed {}", user, name);
             return tombstone.map(t -> new Outcome(200, describe(t, "removed"))).orElseThrow(() -> new Refused(404,
                     "no artifact named " + name + " is deployed any more; GET /api/artifacts lists them"));
@@ -214,7 +249,7 @@ public class DeployFolderUploads {
      * never reach a worker. 409 names the manager to send it to; 503 while this one cannot tell
      * yet, or its managers have no majority. Rollbacks ask the same.
      */
-    void requireAuthority() throws Refused, IOException {
+    public void requireAuthority() throws Refused, IOException {
         FleetAuthority.Decision decision;
         try {
             decision = authority.await(DECISION_WAIT);
@@ -227,6 +262,24 @@ public class DeployFolderUploads {
             case OTHER -> throw new Refused(409, decision.reason());
             case UNDECIDED, NO_QUORUM -> throw new Refused(503, decision.reason());
         }
+    }
+
+    /** 202: the change is recorded, and reaches the workers wave by wave. */
+    private Outcome staged(String name, Rollout rollout) {
+        Artifact artifact = repository.history(Optional.of(name)).stream().map(io.carbide.deployment.Change::artifact)
+                .filter(a -> a.revision() == rollout.toRevision()).findFirst().orElseThrow();
+        Map<String, Object> body = describe(artifact, "rolling out");
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("state", rollout.state().label());
+        summary.put("waves", rollout.waves());
+        summary.put("settleSeconds", rollout.settleSeconds());
+        summary.put("maxErrorRate", rollout.maxErrorRate());
+        summary.put("status", "/api/rollout");
+        body.put("rollout", summary);
+        body.put("message", name + " is recorded at revision " + rollout.toRevision() + " and reaches the workers in "
+                + rollout.waves().size() + " waves, " + String.join(" first, then ", rollout.waves().stream()
+                        .map(wave -> String.join(",", wave)).toList()) + "; GET /api/rollout follows it");
+        return new Outcome(202, body);
     }
 
     private Optional<Artifact> live(String name) {

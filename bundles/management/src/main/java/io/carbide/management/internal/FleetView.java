@@ -11,6 +11,8 @@ import io.carbide.deployment.ArtifactRepository;
 import io.carbide.deployment.ArtifactState;
 import io.carbide.deployment.DeployedArtifacts;
 import io.carbide.deployment.DeploymentStatus;
+import io.carbide.deployment.Rollout;
+import io.carbide.deployment.StagedRollouts;
 import io.carbide.deployment.FleetAuthority;
 import io.carbide.deployment.NodeDeployment;
 import io.carbide.deployment.RunningDigest;
@@ -46,6 +48,7 @@ public class FleetView {
     private final Cluster cluster;
     private final ArtifactRepository repository;
     private final DeploymentStatus deployments;
+    private final StagedRollouts rollouts;
     private final FleetAuthority authority;
     private final ManagerConsensus consensus;
 
@@ -57,8 +60,9 @@ public class FleetView {
     @Activate
     public FleetView(@Reference NodeIdentity node, @Reference Cluster cluster, @Reference ArtifactRepository repository,
             @Reference DeploymentStatus deployments, @Reference FleetAuthority authority,
-            @Reference ManagerConsensus consensus) {
+            @Reference ManagerConsensus consensus, @Reference StagedRollouts rollouts) {
         this.node = node;
+        this.rollouts = rollouts;
         this.cluster = cluster;
         this.repository = repository;
         this.deployments = deployments;
@@ -227,6 +231,19 @@ public class FleetView {
         }
     }
 
+    /** The latest deployment report of every node that runs artifacts, this node's own included, by name. */
+    public Map<String, NodeDeployment> deployments() {
+        Map<String, NodeDeployment> reports = new HashMap<>();
+        for (NodeDeployment deployment : deployments.nodes()) {
+            reports.put(deployment.node(), deployment);
+        }
+        DeployedArtifacts self = local;
+        if (self != null) {
+            reports.put(cluster.view().self().name(), self.current());
+        }
+        return reports;
+    }
+
     private Map<String, Report> reports(ClusterView view) {
         Map<String, Report> reports = new HashMap<>();
         for (NodeDeployment deployment : deployments.nodes()) {
@@ -245,6 +262,7 @@ public class FleetView {
         ExpectedDigest expected = expectedDigest(revision);
         String expectedDigest = expected.digest();
         boolean digestOfRevision = expected.revision() == revision;
+        Optional<Rollout> staged = rollouts.rollout().filter(Rollout::active);
         for (ClusterMember member : view.members()) {
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("name", member.name());
@@ -280,9 +298,12 @@ public class FleetView {
             entry.put("diverged", !diverged ? List.of() : report.running().diverged().isEmpty()
                     ? List.of("what it runs differs from revision " + revision + " (its state digest)")
                     : report.running().diverged());
+            // held back by a staged rollout that has not reached it: at the revision it may have, it is where it should be
+            long ceiling = staged.map(r -> r.ceilingFor(member.name(), revision)).orElse(revision);
             entry.put("sync", !runsArtifacts ? "manager"
                     : report == null ? "waiting"
                     : !sameLineage ? (report.repositoryId().isEmpty() ? "waiting" : "other-lineage")
+                    : ceiling < revision && report.revision() == ceiling ? "held"
                     : report.revision() < revision ? "behind"
                     : failed > 0 ? "failed" : diverged ? "diverged" : "in-sync");
             members.add(entry);

@@ -91,6 +91,8 @@ public class RollbackApiServlet extends ManagementServlet {
             Json.error(response, refused.status(), refused.getMessage());
         } catch (NoQuorumException e) {
             Json.error(response, 503, e.getMessage());
+        } catch (io.carbide.deployment.RolloutRefusedException e) {
+            Json.error(response, 409, e.getMessage());
         } catch (IOException e) {
             Json.error(response, 503, "the rollback to revision " + revision + " was not recorded: " + e.getMessage());
         }

@@ -15,6 +15,11 @@ import io.carbide.deployment.Change;
 import io.carbide.deployment.InvalidArtifactException;
 import io.carbide.deployment.RepositoryListener;
 import io.carbide.deployment.RevisionNotFoundException;
+import io.carbide.deployment.Rollout;
+import io.carbide.deployment.RolloutPolicy;
+import io.carbide.deployment.RolloutRefusedException;
+import io.carbide.deployment.StagedRollouts;
+import io.carbide.deployment.protocol.ReplicationProtocol;
 import io.carbide.node.NodeIdentity;
 import io.carbide.node.NodeStatusContributor;
 import io.carbide.node.Readiness;
@@ -62,9 +67,10 @@ import org.slf4j.LoggerFactory;
  * from an earlier version or a lost consensus ({@link RevisionExport}), with its history, so the
  * workers keep following it; or a new one.
  */
-@Component(service = {ArtifactRepository.class, NodeStatusContributor.class, MessageHandler.class,
-        ConsensusListener.class}, immediate = true, property = MessageHandler.TYPE + "=" + BlobHolders.HOLD)
-public class ConsensusRepository implements ArtifactRepository, NodeStatusContributor, MessageHandler,
+@Component(service = {ArtifactRepository.class, StagedRollouts.class, NodeStatusContributor.class,
+        MessageHandler.class, ConsensusListener.class}, immediate = true,
+        property = MessageHandler.TYPE + "=" + BlobHolders.HOLD)
+public class ConsensusRepository implements ArtifactRepository, StagedRollouts, NodeStatusContributor, MessageHandler,
         ConsensusListener, RevisionStateMachine.Listener {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConsensusRepository.class);
@@ -86,6 +92,8 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
     private final BlobHolders holders;
     private final Cluster cluster;
     private final RetentionPolicy retention;
+    /** The cluster's default rollout policy for changes that name none ({@code carbide.rollout.*}), if set. */
+    private final Optional<RolloutPolicy> defaultRollout;
     private final AtomicBoolean retentionDue = new AtomicBoolean();
     private volatile String lastRetentionProblem = "";
     /** The bytes of stored content and when they were counted. */
@@ -131,6 +139,7 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
         this.holders = new BlobHolders(node.name(), cluster, blobs, consensus::state);
         this.cluster = cluster;
         this.retention = RetentionPolicy.from(context::getProperty);
+        this.defaultRollout = defaultRolloutPolicy(context::getProperty);
         machine.addListener(this);
         contentCheck.schedule(this::checkAllContent, 5, java.util.concurrent.TimeUnit.SECONDS);
         housekeeping.scheduleWithFixedDelay(this::applyRetention, 10, 60, TimeUnit.SECONDS);
@@ -182,6 +191,16 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
     @Override
     public List<Artifact> artifacts() {
         return machine.artifacts();
+    }
+
+    @Override
+    public ReplicationProtocol.Changes changesFor(String repositoryId, long revision) {
+        return machine.changesFor("", repositoryId, revision, term());
+    }
+
+    @Override
+    public ReplicationProtocol.Changes changesFor(String repositoryId, long revision, String node) {
+        return machine.changesFor(node, repositoryId, revision, term());
     }
 
     @Override
@@ -259,6 +278,11 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
 
     @Override
     public Artifact store(String name, Path file) throws InvalidArtifactException, IOException, NoQuorumException {
+        if (defaultRollout.isPresent() && !isStored(name, file) && !workers().isEmpty()) {
+            Rollout started = startRollout(name, file, defaultRollout.get(), null);
+            return machine.latest(name).filter(a -> a.revision() == started.toRevision()).orElseThrow(() ->
+                    new IOException("the staged rollout of " + name + " ended before its change could be read back"));
+        }
         ArtifactType type;
         try {
             type = ArtifactValidator.validate(name, file);
@@ -280,6 +304,9 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
         holders.holdByMajority(stored.sha256(), stored.size(), name);
         answer = propose(RevisionCommands.put(name, type, stored.sha256(), stored.size(), by,
                 System.currentTimeMillis()));
+        if (answer.outcome() == RevisionCommands.Outcome.IGNORED) {
+            throw refusedDuringRollout(name);
+        }
         refused.remove(name);
         Artifact recorded = answer.artifact();
         if (answer.outcome() == RevisionCommands.Outcome.RECORDED) {
@@ -300,6 +327,9 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
         requireRepository();
         RevisionCommands.Answer answer = propose(RevisionCommands.delete(name, authorOf(name, ""),
                 System.currentTimeMillis()));
+        if (answer.outcome() == RevisionCommands.Outcome.IGNORED) {
+            throw refusedDuringRollout(name);
+        }
         if (answer.outcome() != RevisionCommands.Outcome.RECORDED) {
             return Optional.empty();
         }
@@ -340,6 +370,145 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while the managers committed a change", e);
         }
+    }
+
+    // ---- staged rollouts
+
+    @Override
+    public Optional<Rollout> rollout() {
+        return machine.rollout();
+    }
+
+    @Override
+    public Rollout startRollout(String name, Path file, RolloutPolicy policy, String by)
+            throws InvalidArtifactException, IOException, NoQuorumException {
+        ArtifactType type;
+        try {
+            type = ArtifactValidator.validate(name, file);
+        } catch (InvalidArtifactException e) {
+            refuse(name, e.getMessage());
+            throw e;
+        }
+        requireRepository();
+        requireEveryManagerKnows("a staged rollout");
+        Optional<Rollout> running = machine.rollout().filter(Rollout::active);
+        if (running.isPresent()) {
+            throw refusedDuringRollout(name);
+        }
+        List<String> workers = workers();
+        for (String worker : workers) {
+            String version = cluster.view().member(worker).map(ClusterMember::version).orElse("");
+            if (!atLeast(version, node.version())) {
+                throw new NoQuorumException("a staged rollout waits until every worker runs version " + node.version()
+                        + " or later: " + worker + " runs " + version + " and would not know it is held back; upgrade it first");
+            }
+        }
+        List<List<String>> waves = policy.plan(workers);
+        if (waves.isEmpty()) {
+            throw new RolloutRefusedException("no worker is in the cluster to roll " + name + " out to; upload it "
+                    + "without a rollout, or start a worker first");
+        }
+        BlobStore.Stored stored = blobs.put(file);
+        Optional<Artifact> current = machine.latest(name);
+        if (current.isPresent() && !current.get().deleted() && current.get().sha256().equals(stored.sha256())) {
+            blobs.settled(stored.sha256());
+            throw new RolloutRefusedException("the repository already holds this content of " + name + " (revision "
+                    + current.get().revision() + "): nothing to roll out");
+        }
+        String author = by == null ? authorOf(name, stored.sha256()) : by;
+        holders.holdByMajority(stored.sha256(), stored.size(), name);
+        RevisionCommands.Answer answer = propose(RolloutCommands.start(name, type, stored.sha256(), stored.size(), author,
+                System.currentTimeMillis(), waves, policy.settleSeconds(), policy.maxErrorRate()));
+        switch (answer.outcome()) {
+            case RECORDED -> {
+                refused.remove(name);
+                awaitApplied(answer.artifact().revision());
+                Rollout started = machine.rollout().orElseThrow();
+                LOG.info("Rolling out {} (revision {}) in {} waves ({}), by {}", name, started.toRevision(),
+                        waves.size(), policy.describe(), author);
+                return started;
+            }
+            case UNCHANGED -> throw new RolloutRefusedException("the repository already holds this content of " + name
+                    + ": nothing to roll out");
+            default -> throw refusedDuringRollout(name);
+        }
+    }
+
+    @Override
+    public void advance(long toRevision, int admitted) throws IOException, NoQuorumException {
+        requireRepository();
+        propose(RolloutCommands.advance(toRevision, admitted, System.currentTimeMillis()));
+    }
+
+    @Override
+    public void pause(long toRevision, String by) throws IOException, NoQuorumException {
+        step(RolloutCommands.pause(toRevision, by, System.currentTimeMillis(), false), toRevision, "paused");
+    }
+
+    @Override
+    public void resume(long toRevision, String by) throws IOException, NoQuorumException {
+        step(RolloutCommands.pause(toRevision, by, System.currentTimeMillis(), true), toRevision, "resumed");
+    }
+
+    @Override
+    public void halt(long toRevision, String reason, String by, boolean aborted) throws IOException, NoQuorumException {
+        Optional<Rollout> current = machine.rollout().filter(r -> r.toRevision() == toRevision && r.active());
+        if (current.isPresent()) {
+            // the content of the revision it rolls back to is held by a majority already: it was current
+            step(RolloutCommands.halt(toRevision, reason, by, System.currentTimeMillis(), aborted), toRevision,
+                    aborted ? "aborted" : "halted");
+        } else {
+            step(null, toRevision, aborted ? "aborted" : "halted");
+        }
+    }
+
+    private void step(byte[] command, long toRevision, String what) throws IOException, NoQuorumException {
+        requireRepository();
+        if (command != null && propose(command).outcome() == RevisionCommands.Outcome.RECORDED) {
+            awaitApplied(machine.revision());
+            return;
+        }
+        Optional<Rollout> now = machine.rollout();
+        throw new RolloutRefusedException(now.isEmpty() ? "there is no staged rollout to be " + what
+                : now.get().toRevision() != toRevision ? "the rollout of revision " + toRevision + " is not the current one"
+                        + " (that is revision " + now.get().toRevision() + ")"
+                        : "the rollout of " + now.get().artifact() + " is " + now.get().state().label()
+                                + " and cannot be " + what);
+    }
+
+    /** The nodes a change can be rolled out to: every member that runs artifacts. */
+    private List<String> workers() {
+        return cluster.view().in(io.carbide.cluster.SubDomain.WORKER).stream()
+                .map(ClusterMember::name).toList();
+    }
+
+    private RolloutRefusedException refusedDuringRollout(String what) {
+        Optional<Rollout> running = machine.rollout().filter(Rollout::active);
+        String which = running.map(r -> "the staged rollout of " + r.artifact() + " (revision " + r.toRevision()
+                + ", wave " + r.currentWave() + " of " + r.waves().size() + ", " + r.state().label() + ")")
+                .orElse("a staged rollout");
+        return new RolloutRefusedException(what + " was not changed: " + which + " is in progress and only it may change "
+                + "the repository until it ends; wait for it, or abort it (POST /api/rollout/abort)");
+    }
+
+    /** The cluster's default rollout policy, when {@code carbide.rollout.waves} (or the canary) is set. */
+    static Optional<RolloutPolicy> defaultRolloutPolicy(java.util.function.Function<String, String> property) {
+        String canary = property.apply("carbide.rollout.canary");
+        String waves = property.apply("carbide.rollout.waves");
+        if ((canary == null || canary.isBlank()) && (waves == null || waves.isBlank())) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(RolloutPolicy.parse(canary, waves, property.apply("carbide.rollout.settleSeconds"),
+                    property.apply("carbide.rollout.maxErrorRate")));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("carbide.rollout.*: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void rolloutChanged(Rollout rollout) {
+        events.execute(() -> notifyListeners(machine.revision()));
     }
 
     /** Counted at most every 5 s (the console shows it four times a second), and again after each change. */
@@ -386,6 +555,7 @@ public class ConsensusRepository implements ArtifactRepository, NodeStatusContri
         long before = machine.revision();
         RevisionCommands.Answer answer = propose(RevisionCommands.rollback(target, user, System.currentTimeMillis()));
         switch (answer.outcome()) {
+            case IGNORED -> throw refusedDuringRollout("revision " + target);
             case ABSENT, GONE -> checkReachable(target); // changed meanwhile: says which
             case RECORDED -> {
                 long last = answer.artifact().revision();

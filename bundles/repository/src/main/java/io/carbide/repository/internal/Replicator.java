@@ -17,6 +17,8 @@ import io.carbide.deployment.DeploymentStatus;
 import io.carbide.deployment.FleetAuthority;
 import io.carbide.deployment.NodeDeployment;
 import io.carbide.deployment.RepositoryListener;
+import io.carbide.deployment.Rollout;
+import io.carbide.deployment.StagedRollouts;
 import io.carbide.deployment.protocol.ReplicationProtocol;
 import io.carbide.node.NodeIdentity;
 import io.carbide.node.NodeStatusContributor;
@@ -31,6 +33,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -62,6 +65,7 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
 
     private final NodeIdentity node;
     private final ArtifactRepository repository;
+    private final StagedRollouts rollouts;
     private final Cluster cluster;
     private final FleetLineage lineage;
     /** What the last announcement said of this manager being the authority; null before the first. */
@@ -79,9 +83,10 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
 
     @Activate
     public Replicator(@Reference NodeIdentity node, @Reference ArtifactRepository repository,
-            @Reference Cluster cluster, @Reference ManagerConsensus consensus) {
+            @Reference StagedRollouts rollouts, @Reference Cluster cluster, @Reference ManagerConsensus consensus) {
         this.node = node;
         this.repository = repository;
+        this.rollouts = rollouts;
         this.cluster = cluster;
         this.lineage = new FleetLineage(node, cluster, repository, consensus::state, () -> local);
         announcer.scheduleWithFixedDelay(this::announceNow, ANNOUNCE_EVERY_MILLIS, ANNOUNCE_EVERY_MILLIS,
@@ -111,8 +116,12 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
         if (cluster.isJoined() && !repository.id().isEmpty()) {
             boolean authority = lineage.current().isAuthority();
             announcedAuthority = authority;
+            long revision = repository.revision(); // before the rollout: a change read with no gate would go out ungated
+            Optional<Rollout> staged = rollouts.rollout().filter(Rollout::active);
             cluster.sendTo(SubDomain.WORKER, ReplicationProtocol.encode(new ReplicationProtocol.Announce(repository.id(),
-                    repository.revision(), repository.term(), authority, repository.generation())));
+                    revision, repository.term(), authority, repository.generation(),
+                    staged.map(Rollout::fromRevision).orElse(ReplicationProtocol.Announce.NOT_HELD),
+                    staged.map(Rollout::admittedNodes).orElse(List.of()))));
         }
     }
 
@@ -162,7 +171,7 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
                     throw new IOException("node " + from.name() + " follows repository " + sync.repositoryId()
                             + "; " + node.name() + " holds repository " + repository.id());
                 }
-                return ReplicationProtocol.encode(repository.changesFor(sync.repositoryId(), sync.revision()));
+                return ReplicationProtocol.encode(repository.changesFor(sync.repositoryId(), sync.revision(), from.name()));
             }
             case ReplicationProtocol.FETCH -> {
                 return chunk(ReplicationProtocol.fetch(message));

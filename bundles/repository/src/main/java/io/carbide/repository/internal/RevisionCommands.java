@@ -28,13 +28,14 @@ import java.util.List;
  *   DELETE   UTF name, UTF by, long at
  *   ROLLBACK long target, UTF by, long at                    the content of revision target, back
  *   COMPACT  long retainFrom                                 history and content before it may go
+ *   ROLLOUT  a step of a staged rollout ({@link RolloutCommands})
  * RESTORE may end with long retainedFrom (read as 1 when absent) and the rollback marks of its
  * changes ({@link #writeRollbacks}).
  * answer:  byte version, byte outcome (RECORDED, UNCHANGED, ABSENT, IGNORED, GONE), then an artifact if any
  * change:  UTF name, byte type, long revision, UTF sha256, long size, boolean deleted, UTF by, long at
  * </pre>
  *
- * ROLLBACK and COMPACT came after the first release: a manager that cannot read them stops with
+ * ROLLBACK, COMPACT and ROLLOUT came after the first release: a manager that cannot read them stops with
  * a line saying to upgrade it (see {@link RevisionStateMachine}), so upgrade every manager before
  * using rollback or a retention policy.
  */
@@ -43,7 +44,7 @@ final class RevisionCommands {
     static final int VERSION = 1;
 
     enum Kind {
-        INIT, RESTORE, PUT, DELETE, ROLLBACK, COMPACT
+        INIT, RESTORE, PUT, DELETE, ROLLBACK, COMPACT, ROLLOUT
     }
 
     /** RECORDED: changed; UNCHANGED, ABSENT: nothing to do; IGNORED: not applicable now; GONE: no longer retained. */
@@ -53,10 +54,17 @@ final class RevisionCommands {
 
     /**
      * A decoded command; the fields a kind does not use are empty. {@code revision} is a ROLLBACK's
-     * target, a COMPACT's point, and the revision a RESTORE keeps from.
+     * target, a COMPACT's point, and the revision a RESTORE keeps from; {@code rollout} is a
+     * ROLLOUT's step (null for the other kinds).
      */
     record Command(Kind kind, String repositoryId, long createdAt, List<Change> history, long generation, String name,
-            ArtifactType type, String sha256, long size, String by, long at, long revision) {
+            ArtifactType type, String sha256, long size, String by, long at, long revision,
+            RolloutCommands.Step rollout) {
+
+        Command(Kind kind, String repositoryId, long createdAt, List<Change> history, long generation, String name,
+                ArtifactType type, String sha256, long size, String by, long at, long revision) {
+            this(kind, repositoryId, createdAt, history, generation, name, type, sha256, size, by, at, revision, null);
+        }
     }
 
     record Answer(Outcome outcome, Artifact artifact) {
@@ -154,6 +162,11 @@ final class RevisionCommands {
                         target);
             }
             case COMPACT -> new Command(Kind.COMPACT, "", 0, List.of(), 0, "", null, "", 0, "", 0, in.readLong());
+            case ROLLOUT -> {
+                RolloutCommands.Step step = RolloutCommands.read(in);
+                yield new Command(Kind.ROLLOUT, "", 0, List.of(), 0, step.name(), step.type(), step.sha256(), step.size(),
+                        step.by(), step.at(), step.toRevision(), step);
+            }
         };
     }
 
@@ -248,18 +261,18 @@ final class RevisionCommands {
         return new Change(ReplicationProtocol.readArtifact(in), in.readUTF(), in.readLong());
     }
 
-    private static ArtifactType type(int ordinal) throws IOException {
+    static ArtifactType type(int ordinal) throws IOException {
         if (ordinal >= ArtifactType.values().length) {
             throw new IOException("artifact type " + ordinal + " is not known to this version");
         }
         return ArtifactType.values()[ordinal];
     }
 
-    private interface Fields {
+    interface Fields {
         void write(DataOutputStream out) throws IOException;
     }
 
-    private static byte[] encode(Kind kind, Fields fields) {
+    static byte[] encode(Kind kind, Fields fields) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeByte(VERSION);

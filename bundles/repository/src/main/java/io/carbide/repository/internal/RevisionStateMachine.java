@@ -3,10 +3,13 @@ package io.carbide.repository.internal;
 import io.carbide.cluster.ReplicatedStateMachine;
 import io.carbide.deployment.Artifact;
 import io.carbide.deployment.Change;
+import io.carbide.deployment.Rollout;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
+import io.carbide.deployment.protocol.ReplicationProtocol;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,9 +46,9 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
     private static final Logger LOG = LoggerFactory.getLogger(RevisionStateMachine.class);
     /**
      * Format 2 adds the generation (format 1 reads as generation 1); format 3 the revision history
-     * is kept from and which changes are parts of rollbacks.
+     * is kept from and which changes are parts of rollbacks; format 4 the staged rollout.
      */
-    private static final int SNAPSHOT_FORMAT = 3;
+    private static final int SNAPSHOT_FORMAT = 4;
 
     /** Told of every change applied, on the consensus' thread: keep it short, hand work off. */
     interface Listener {
@@ -57,6 +60,10 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
 
         /** History before {@code retainedFrom} was dropped: content only it referred to may go. */
         default void compacted(long retainedFrom) {
+        }
+
+        /** A staged rollout started, moved or ended: which nodes may have which revision changed. */
+        default void rolloutChanged(Rollout rollout) {
         }
     }
 
@@ -70,6 +77,8 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
     private long retainedFrom = 1;
     private final List<Change> history = new ArrayList<>();
     private final Map<String, Artifact> latest = new LinkedHashMap<>();
+    /** The staged rollout in progress, or the last one; null when there never was one. */
+    private Rollout rollout;
 
     @Activate
     public RevisionStateMachine(@Reference NodeLifecycle lifecycle) {
@@ -105,6 +114,7 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
             case DELETE -> delete(command);
             case ROLLBACK -> rollback(command);
             case COMPACT -> compact(command.revision());
+            case ROLLOUT -> rolloutStep(command.rollout());
         };
     }
 
@@ -135,6 +145,9 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
             if (before != null && !before.deleted() && before.sha256().equals(command.sha256())) {
                 return RevisionCommands.answer(RevisionCommands.Outcome.UNCHANGED, before);
             }
+            if (rolloutActive()) {
+                return RevisionCommands.answer(RevisionCommands.Outcome.IGNORED, null);
+            }
             change = new Change(new Artifact(command.name(), command.type(), revision + 1, command.sha256(), command.size(),
                     false), command.by(), command.at());
             record(change);
@@ -151,6 +164,9 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
             if (before == null || before.deleted()) {
                 return RevisionCommands.answer(RevisionCommands.Outcome.ABSENT, null);
             }
+            if (rolloutActive()) {
+                return RevisionCommands.answer(RevisionCommands.Outcome.IGNORED, null);
+            }
             change = new Change(new Artifact(command.name(), before.type(), revision + 1, "", 0, true), command.by(),
                     command.at());
             record(change);
@@ -166,7 +182,15 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
      * at or before it; a name with none did not exist then.
      */
     private byte[] rollback(RevisionCommands.Command command) {
-        long target = command.revision();
+        synchronized (this) {
+            if (rolloutActive()) {
+                return RevisionCommands.answer(RevisionCommands.Outcome.IGNORED, null); // abort the rollout instead
+            }
+        }
+        return rollbackTo(command.revision(), command.by(), command.at());
+    }
+
+    private byte[] rollbackTo(long target, String by, long at) {
         List<Change> changes = new ArrayList<>();
         List<Artifact> befores = new ArrayList<>();
         synchronized (this) {
@@ -185,11 +209,11 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
                 boolean presentThen = wanted != null && !wanted.deleted();
                 if (presentThen && (now.deleted() || !now.sha256().equals(wanted.sha256()))) {
                     changes.add(new Change(new Artifact(name, wanted.type(), revision + changes.size() + 1,
-                            wanted.sha256(), wanted.size(), false), command.by(), command.at(), target));
+                            wanted.sha256(), wanted.size(), false), by, at, target));
                     befores.add(now);
                 } else if (!presentThen && !now.deleted()) {
                     changes.add(new Change(new Artifact(name, now.type(), revision + changes.size() + 1, "", 0, true),
-                            command.by(), command.at(), target));
+                            by, at, target));
                     befores.add(now);
                 }
             }
@@ -202,9 +226,144 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
             return RevisionCommands.answer(RevisionCommands.Outcome.UNCHANGED, null);
         }
         LOG.info("Rolled back to revision {}: {} changes, revisions {} to {}, by {}", target, changes.size(),
-                changes.get(0).artifact().revision(), changes.get(changes.size() - 1).artifact().revision(),
-                command.by());
+                changes.get(0).artifact().revision(), changes.get(changes.size() - 1).artifact().revision(), by);
         return RevisionCommands.answer(RevisionCommands.Outcome.RECORDED, changes.get(changes.size() - 1).artifact());
+    }
+
+    // ---- staged rollouts
+
+    private boolean rolloutActive() {
+        return rollout != null && rollout.active();
+    }
+
+    /**
+     * A step of a staged rollout. START records the change and the rollout together; every other
+     * step applies only to the rollout it names (by its change's revision) and only from the state
+     * it expects, so a step proposed twice, or after the rollout moved on, changes nothing.
+     */
+    private byte[] rolloutStep(RolloutCommands.Step step) {
+        if (step.kind() == RolloutCommands.Kind.START) {
+            return startRollout(step);
+        }
+        Rollout changed;
+        boolean rollBack = false;
+        synchronized (this) {
+            Rollout current = rollout;
+            if (current == null || current.toRevision() != step.toRevision() || !current.active()) {
+                return RevisionCommands.answer(RevisionCommands.Outcome.IGNORED, null);
+            }
+            Rollout.State state = current.state();
+            int admitted = current.admitted();
+            String reason = current.reason();
+            switch (step.kind()) {
+                case ADVANCE -> {
+                    if (state != Rollout.State.RUNNING || step.admitted() != admitted + 1) {
+                        return RevisionCommands.answer(RevisionCommands.Outcome.IGNORED, null);
+                    }
+                    admitted = step.admitted();
+                    if (admitted > current.waves().size()) {
+                        admitted = current.waves().size();
+                        state = Rollout.State.COMPLETED;
+                    }
+                }
+                case PAUSE -> {
+                    if (state != Rollout.State.RUNNING) {
+                        return RevisionCommands.answer(RevisionCommands.Outcome.IGNORED, null);
+                    }
+                    state = Rollout.State.PAUSED;
+                    reason = "paused by " + step.by();
+                }
+                case RESUME -> {
+                    if (state != Rollout.State.PAUSED) {
+                        return RevisionCommands.answer(RevisionCommands.Outcome.IGNORED, null);
+                    }
+                    state = Rollout.State.RUNNING;
+                    reason = "";
+                }
+                case HALT -> {
+                    state = step.aborted() ? Rollout.State.ABORTED : Rollout.State.HALTED;
+                    reason = step.reason();
+                    rollBack = true;
+                }
+                default -> {
+                    return RevisionCommands.answer(RevisionCommands.Outcome.IGNORED, null);
+                }
+            }
+            changed = new Rollout(current.artifact(), current.fromRevision(), current.toRevision(), current.waves(),
+                    admitted, state, current.settleSeconds(), current.maxErrorRate(), reason, current.by(),
+                    current.startedAt(), step.at());
+            rollout = changed; // ended before the rollback below, which is refused while one is active
+        }
+        if (rollBack) {
+            rollbackTo(changed.fromRevision(), step.by(), step.at());
+        }
+        LOG.info("Staged rollout of {} (revision {}): {}{}", changed.artifact(), changed.toRevision(),
+                changed.state().label(), changed.state() == Rollout.State.RUNNING || changed.state() == Rollout.State.COMPLETED
+                        ? ", wave " + changed.currentWave() + " of " + changed.waves().size()
+                        : changed.reason().isEmpty() ? "" : ": " + changed.reason());
+        notifyRollout(changed);
+        return RevisionCommands.answer(RevisionCommands.Outcome.RECORDED, null);
+    }
+
+    private byte[] startRollout(RolloutCommands.Step step) {
+        Change change;
+        Artifact before;
+        Rollout started;
+        synchronized (this) {
+            if (rolloutActive()) {
+                return RevisionCommands.answer(RevisionCommands.Outcome.IGNORED, null);
+            }
+            before = latest.get(step.name());
+            if (before != null && !before.deleted() && before.sha256().equals(step.sha256())) {
+                return RevisionCommands.answer(RevisionCommands.Outcome.UNCHANGED, before);
+            }
+            change = new Change(new Artifact(step.name(), step.type(), revision + 1, step.sha256(), step.size(), false),
+                    step.by(), step.at());
+            started = new Rollout(step.name(), revision, revision + 1, step.waves(), 1, step.waves().isEmpty()
+                    ? Rollout.State.COMPLETED : Rollout.State.RUNNING, step.settleSeconds(), step.maxErrorRate(), "",
+                    step.by(), step.at(), step.at());
+            rollout = started; // before the change is recorded: no reader sees the change ungated
+            record(change);
+        }
+        notifyApplied(change, before);
+        LOG.info("Staged rollout of {} started at revision {} by {}: waves {}", step.name(), change.artifact().revision(),
+                step.by(), step.waves());
+        notifyRollout(started);
+        return RevisionCommands.answer(RevisionCommands.Outcome.RECORDED, change.artifact());
+    }
+
+    private void notifyRollout(Rollout changed) {
+        for (Listener listener : listeners) {
+            try {
+                listener.rolloutChanged(changed);
+            } catch (RuntimeException e) {
+                LOG.warn("A listener of the revision log failed on a rollout step: {}", e.toString());
+            }
+        }
+    }
+
+    /** The rollout in progress, or the last one. */
+    synchronized Optional<Rollout> rollout() {
+        return Optional.ofNullable(rollout);
+    }
+
+    /**
+     * What {@code node}, at revision {@code since} of repository {@code asked}, lacks: the latest
+     * record of every name changed since (tombstones included), or the whole state for a node of
+     * another repository or ahead of what it may have. During a staged rollout that has not
+     * admitted the node, all of it as of the revision the rollout started from. Read together with
+     * the rollout, under one lock, so no change ever slips past its gate.
+     */
+    synchronized ReplicationProtocol.Changes changesFor(String node, String asked, long since, long term) {
+        long ceiling = rollout == null ? revision : rollout.ceilingFor(node, revision);
+        Collection<Artifact> state = ceiling == revision ? latest.values() : stateAt(ceiling).values();
+        if (repositoryId.equals(asked) && since <= ceiling) {
+            return new ReplicationProtocol.Changes(repositoryId, ceiling, false, state.stream()
+                    .filter(a -> a.revision() > since).sorted(Comparator.comparingLong(Artifact::revision)).toList(),
+                    term, generation);
+        }
+        return new ReplicationProtocol.Changes(repositoryId, ceiling, true, state.stream().filter(a -> !a.deleted())
+                .sorted(Comparator.comparing(Artifact::name)).toList(), term, generation);
     }
 
     /** Each name's last record at or before {@code target} (tombstones included). */
@@ -276,8 +435,10 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
     public void writeSnapshot(DataOutput out) throws IOException {
         synchronized (this) {
             // format 2 while it says everything: a manager of the version before reads it during an upgrade
-            boolean plain = retainedFrom == 1 && history.stream().allMatch(change -> change.rollbackTo() == 0);
-            out.writeByte(plain ? 2 : SNAPSHOT_FORMAT);
+            boolean plain = retainedFrom == 1 && rollout == null
+                    && history.stream().allMatch(change -> change.rollbackTo() == 0);
+            // format 3 without a rollout: what the version before this one reads
+            out.writeByte(plain ? 2 : rollout == null ? 3 : SNAPSHOT_FORMAT);
             out.writeUTF(repositoryId);
             out.writeLong(createdAt);
             RevisionCommands.writeChanges(out, history);
@@ -285,6 +446,9 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
             if (!plain) {
                 out.writeLong(retainedFrom);
                 RevisionCommands.writeRollbacks(out, history);
+            }
+            if (rollout != null) {
+                RolloutCommands.writeRollout(out, rollout);
             }
         }
     }
@@ -304,11 +468,13 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
             keptFrom = in.readLong();
             changes = RevisionCommands.readRollbacks(in, changes);
         }
+        Rollout staged = format >= 4 ? RolloutCommands.readRollout(in) : null;
         synchronized (this) {
             repositoryId = id;
             generation = gen;
             retainedFrom = keptFrom;
             createdAt = created;
+            rollout = staged;
             revision = 0;
             history.clear();
             latest.clear();
@@ -347,6 +513,9 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
                 point = Math.min(point, change.artifact().revision());
                 break;
             }
+        }
+        if (rolloutActive()) {
+            point = Math.min(point, rollout.fromRevision()); // a halt rolls back to it
         }
         return Math.max(point, retainedFrom);
     }

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.carbide.deployment.Artifact;
 import io.carbide.deployment.ArtifactType;
 import io.carbide.deployment.Change;
+import io.carbide.deployment.Rollout;
+import io.carbide.deployment.protocol.ReplicationProtocol;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -174,6 +176,77 @@ class RevisionStateMachineTest {
         copy.readSnapshot(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
         assertEquals(5, copy.retainedFrom(), "the snapshot carries the retention point");
         assertEquals(machine.history(Optional.empty()), copy.history(Optional.empty()), "and the rollback marks");
+    }
+
+    @Test
+    void aStagedRolloutHoldsBackEveryNodeOutsideItsWavesUntilItCompletes() throws IOException {
+        RevisionStateMachine machine = new RevisionStateMachine(RevisionStateMachineTest::noHalt);
+        apply(machine, RevisionCommands.init("repo", 1));
+        apply(machine, RevisionCommands.put("app.jar", ArtifactType.BUNDLE, A, 10, "ops", 1)); // 1
+        RevisionCommands.Answer started = apply(machine, RolloutCommands.start("app.jar", ArtifactType.BUNDLE, B, 11, "ops",
+                2, List.of(List.of("w1"), List.of("w2", "w3")), 5, 0.05));
+        assertEquals(2, started.artifact().revision());
+        Rollout rollout = machine.rollout().orElseThrow();
+        assertEquals(1, rollout.fromRevision());
+        assertEquals(Rollout.State.RUNNING, rollout.state());
+
+        // the canary gets revision 2; the others are told revision 1 is all there is, in sync there
+        assertEquals(2, machine.changesFor("w1", "repo", 1, 1).revision());
+        assertEquals(B, machine.changesFor("w1", "repo", 1, 1).artifacts().get(0).sha256());
+        ReplicationProtocol.Changes held = machine.changesFor("w2", "repo", 1, 1);
+        assertEquals(1, held.revision());
+        assertEquals(List.of(), held.artifacts());
+        ReplicationProtocol.Changes fresh = machine.changesFor("w9", "", 0, 1);
+        assertTrue(fresh.full());
+        assertEquals(A, fresh.artifacts().get(0).sha256(), "a node that joins during the rollout starts at revision 1");
+
+        // only the rollout may change the repository while it runs
+        assertEquals(RevisionCommands.Outcome.IGNORED,
+                apply(machine, RevisionCommands.put("other.jar", ArtifactType.BUNDLE, A, 1, "ops", 3)).outcome());
+        assertEquals(RevisionCommands.Outcome.IGNORED, apply(machine, RevisionCommands.rollback(1, "ops", 3)).outcome());
+        assertEquals(RevisionCommands.Outcome.IGNORED, apply(machine, RolloutCommands.start("x.jar", ArtifactType.BUNDLE,
+                A, 1, "ops", 3, List.of(List.of("w1")), 5, 0.05)).outcome());
+        assertEquals(1, machine.retentionPoint(1, Long.MAX_VALUE), "a halt must still reach revision 1");
+
+        // steps apply once, in order, to the rollout they name
+        assertEquals(RevisionCommands.Outcome.IGNORED, apply(machine, RolloutCommands.advance(2, 3, 4)).outcome());
+        assertEquals(RevisionCommands.Outcome.IGNORED, apply(machine, RolloutCommands.advance(7, 2, 4)).outcome());
+        assertEquals(RevisionCommands.Outcome.RECORDED, apply(machine, RolloutCommands.advance(2, 2, 4)).outcome());
+        assertEquals(RevisionCommands.Outcome.IGNORED, apply(machine, RolloutCommands.advance(2, 2, 4)).outcome());
+        assertEquals(2, machine.changesFor("w3", "repo", 1, 1).revision());
+        assertEquals(RevisionCommands.Outcome.RECORDED, apply(machine, RolloutCommands.pause(2, "ops", 5, false)).outcome());
+        assertEquals(RevisionCommands.Outcome.IGNORED, apply(machine, RolloutCommands.advance(2, 3, 5)).outcome());
+        assertEquals(RevisionCommands.Outcome.RECORDED, apply(machine, RolloutCommands.pause(2, "ops", 6, true)).outcome());
+        assertEquals(RevisionCommands.Outcome.RECORDED, apply(machine, RolloutCommands.advance(2, 3, 7)).outcome());
+        assertEquals(Rollout.State.COMPLETED, machine.rollout().orElseThrow().state());
+        assertEquals(2, machine.changesFor("w9", "repo", 1, 1).revision(), "once complete, everyone follows the newest");
+    }
+
+    @Test
+    void haltingRollsBackTheChangeInTheSameStepAndTheHeldNodesNeverSeeIt() throws IOException {
+        RevisionStateMachine machine = new RevisionStateMachine(RevisionStateMachineTest::noHalt);
+        apply(machine, RevisionCommands.init("repo", 1));
+        apply(machine, RevisionCommands.put("app.jar", ArtifactType.BUNDLE, A, 10, "ops", 1)); // 1
+        apply(machine, RolloutCommands.start("new.jar", ArtifactType.BUNDLE, B, 11, "ops", 2,
+                List.of(List.of("w1"), List.of("w2")), 5, 0.05)); // 2
+        assertEquals(RevisionCommands.Outcome.RECORDED,
+                apply(machine, RolloutCommands.halt(2, "new.jar failed on w1", "staged rollout", 3, false)).outcome());
+        Rollout halted = machine.rollout().orElseThrow();
+        assertEquals(Rollout.State.HALTED, halted.state());
+        assertEquals("new.jar failed on w1", halted.reason());
+        assertEquals(3, machine.revision(), "the removal of new.jar, as part of the same step");
+        assertTrue(machine.latest("new.jar").orElseThrow().deleted());
+        ReplicationProtocol.Changes w2 = machine.changesFor("w2", "repo", 1, 1);
+        assertEquals(3, w2.revision());
+        assertTrue(w2.artifacts().stream().allMatch(Artifact::deleted), "w2 only learns it is gone: " + w2.artifacts());
+        assertEquals(RevisionCommands.Outcome.IGNORED,
+                apply(machine, RolloutCommands.halt(2, "again", "ops", 4, true)).outcome(), "an ended rollout stays ended");
+
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        machine.writeSnapshot(new DataOutputStream(bytes));
+        RevisionStateMachine copy = new RevisionStateMachine(RevisionStateMachineTest::noHalt);
+        copy.readSnapshot(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+        assertEquals(halted, copy.rollout().orElseThrow(), "the snapshot carries the rollout");
     }
 
     private static void noHalt(String reason) {

@@ -42,7 +42,7 @@ public class FleetLoad implements MessageHandler {
 
     /** How long samples are kept: the longest window the API offers, with room to spare. */
     static final long KEEP_MILLIS = 5 * 60_000;
-    static final int MAX_WINDOW_SECONDS = 240;
+    public static final int MAX_WINDOW_SECONDS = 240;
     /** The window behind each chart point: a few samples, so one late sample does not spike it. */
     private static final int POINT_WINDOW_SECONDS = 6;
     private static final int SERIES_POINTS = 90;
@@ -146,6 +146,16 @@ public class FleetLoad implements MessageHandler {
         synchronized (kept) {
             return kept.isEmpty() ? 0 : kept.peekLast().at();
         }
+    }
+
+    /** One node's client requests over a window, and how many of them answered 5xx. */
+    public record Traffic(double requests, double serverErrors, double seconds) {
+    }
+
+    /** What {@code node} served over the last {@code windowSeconds}; empty while it has sent too little. */
+    public Optional<Traffic> traffic(String node, int windowSeconds) {
+        return rate(node, windowSeconds, System.currentTimeMillis()).map(rate -> new Traffic(
+                rate.requestsPerSecond() * rate.seconds(), rate.serverErrorsPerSecond() * rate.seconds(), rate.seconds()));
     }
 
     /** The sub-domain's load over the last {@code windowSeconds}, with its chart so far. */
