@@ -39,7 +39,7 @@ function toast(message, bad = false) {
 
 const SYNC_LABELS = {
   'in-sync': 'in sync', behind: 'behind', failed: 'failed', diverged: 'diverged', waiting: 'waiting', manager: 'manager',
-  'other-lineage': 'other repository',
+  'other-lineage': 'other repository', held: 'held by a rollout',
 };
 
 /** Repository ids are long; the first 8 characters tell them apart, the title shows the whole. */
@@ -87,6 +87,7 @@ function showApp(user) {
   $('user-name').textContent = user;
   connect();
   loadConfigurations();
+  startPolling();
 }
 
 // ---- live updates ------------------------------------------------------------------------
@@ -140,7 +141,8 @@ function renderTiles(fleet) {
   const managers = fleet.members.filter((m) => m.subDomains.includes('mgt'));
   $('tile-members').textContent = fleet.members.length;
   $('tile-members-detail').textContent = `${workers.length} running artifacts, ${managers.length} managing`;
-  const inSync = workers.filter((m) => m.sync === 'in-sync').length;
+  // a worker a staged rollout holds back is where it should be
+  const inSync = workers.filter((m) => m.sync === 'in-sync' || m.sync === 'held').length;
   $('tile-sync').textContent = `${inSync} / ${workers.length}`;
   const behind = workers.filter((m) => m.sync === 'behind').length;
   const failed = workers.filter((m) => m.sync === 'failed').length;
@@ -393,6 +395,104 @@ async function showBundles(node) {
     h('td', {}, b.roles))));
 }
 
+// ---- load and the staged rollout: asked every 2 s, like the nodes send their load ---------
+
+let pollTimer = null;
+
+function startPolling() {
+  if (pollTimer) clearInterval(pollTimer);
+  poll();
+  pollTimer = setInterval(poll, 2000);
+}
+
+async function poll() {
+  if ($('app').hidden) return;
+  await Promise.all([loadCharts(), loadRollout()]);
+}
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+function svg(tag, attrs = {}) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+  return el;
+}
+
+function formatSeconds(seconds) {
+  if (seconds === null || seconds === undefined) return '–';
+  return seconds < 1 ? `${Math.round(seconds * 1000 * 10) / 10} ms` : `${seconds.toFixed(2)} s`;
+}
+
+/** A line over the chart's width, scaled to its own maximum (each series has its own axis). */
+function line(points, value, width, height, cls) {
+  const values = points.map(value);
+  const max = Math.max(...values.filter((v) => v !== null), 0);
+  const scale = max > 0 ? (height - 8) / max : 0;
+  const step = points.length > 1 ? width / (points.length - 1) : width;
+  const d = values.map((v, i) => `${i === 0 ? 'M' : 'L'}${(i * step).toFixed(1)},${(height - 4 - (v || 0) * scale).toFixed(1)}`).join(' ');
+  return svg('path', { d, class: cls });
+}
+
+async function loadCharts() {
+  const charts = [];
+  for (const name of ['worker', 'mgt']) {
+    const { ok, body } = await api(`/api/subdomains/${name}/load`);
+    if (!ok) continue;
+    const width = 300;
+    const height = 90;
+    const chart = svg('svg', { viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: 'none', role: 'img',
+      'aria-label': `${name} requests per second and p99 latency over the last minutes` });
+    const points = body.series || [];
+    if (points.length > 0) {
+      chart.append(line(points, (p) => p.requestsPerSecond, width, height, 'rps'),
+        line(points, (p) => p.p99Seconds, width, height, 'p99'));
+    }
+    charts.push(h('div', { class: 'load-chart', 'data-subdomain': name },
+      h('h3', {}, `${name} sub-domain · ${body.nodes} node${body.nodes === 1 ? '' : 's'}`),
+      h('div', { class: 'load-figures' },
+        h('span', { class: 'legend-rps' }, h('b', { 'data-figure': 'rps' }, body.requestsPerSecond.toFixed(1)), ' req/s'),
+        h('span', { class: 'legend-p99' }, 'p99 ', h('b', {}, formatSeconds(body.p99Seconds))),
+        h('span', {}, 'errors ', h('b', {}, body.serverErrorsPerSecond.toFixed(1)), '/s'),
+        h('span', {}, 'CPU ', h('b', {}, body.cpu === null ? '–' : `${Math.round(body.cpu * 100)}%`))),
+      chart));
+  }
+  if (charts.length) $('load-charts').replaceChildren(...charts);
+}
+
+async function loadRollout() {
+  const { ok, body } = await api('/api/rollout');
+  if (!ok) return;
+  const rollout = body.rollout;
+  const card = $('rollout-card');
+  // an ended rollout stays on show for a minute, so whoever looks sees how it ended
+  if (!rollout || (!['running', 'paused'].includes(rollout.state) && Date.now() - rollout.updatedAt > 60000)) {
+    card.hidden = true;
+    return;
+  }
+  card.hidden = false;
+  card.dataset.state = rollout.state;
+  $('rollout-summary').replaceChildren(h('span', { class: 'badge ' + rollout.state, id: 'rollout-state' }, rollout.state), ' ',
+    h('b', {}, rollout.artifact), ` revision ${rollout.toRevision}, wave ${rollout.wave} of ${rollout.waveCount}, `
+      + `settle ${rollout.settleSeconds} s, halts above ${Math.round(rollout.maxErrorRate * 1000) / 10}% errors`,
+    rollout.reason ? h('div', { class: rollout.state === 'paused' ? 'muted' : 'error' }, rollout.reason) : '');
+  $('rollout-waves').replaceChildren(...rollout.waves.map((wave) => h('div', { class: 'wave' + (wave.admitted ? ' admitted' : '') },
+    h('h3', {}, wave.wave === 1 ? 'canary' : `wave ${wave.wave}`),
+    ...wave.nodes.map((n) => h('div', { 'data-node': n.node }, h('span', {}, n.node),
+      h('span', { class: 'badge ' + n.state.replace(' ', '-'), title: n.reason || '' }, n.state))))));
+  const active = ['running', 'paused'].includes(rollout.state);
+  $('rollout-pause').hidden = rollout.state !== 'running';
+  $('rollout-resume').hidden = rollout.state !== 'paused';
+  $('rollout-abort').hidden = !active;
+}
+
+async function steerRollout(action) {
+  if (action === 'abort' && !confirm('Abort the rollout and roll back the workers that have the change?')) return;
+  const { ok, body } = await api('/api/rollout/' + action, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+  if (ok) toast(`Rollout ${body.rollout.state}`);
+  else toast((body && body.error) || `The rollout was not changed`, true);
+  loadRollout();
+}
+
 // ---- password ----------------------------------------------------------------------------
 
 async function changePassword(event) {
@@ -438,6 +538,9 @@ document.addEventListener('DOMContentLoaded', async () => {
   $('password-open').addEventListener('click', openPasswordDialog);
   $('password-cancel').addEventListener('click', () => $('password-dialog').close());
   $('password-form').addEventListener('submit', changePassword);
+  $('rollout-pause').addEventListener('click', () => steerRollout('pause'));
+  $('rollout-resume').addEventListener('click', () => steerRollout('resume'));
+  $('rollout-abort').addEventListener('click', () => steerRollout('abort'));
   const { status, body } = await api('/api/login');
   if (status === 200) showApp(body.user); else showLogin();
 });

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.carbide.itests.support.Artifacts;
+import io.carbide.itests.support.ManagementClient;
 import io.carbide.itests.support.NodeProcess;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -165,10 +166,42 @@ class ConsoleBrowserTest {
                 "hello.cfg removed by the rollback to #2"));
         screenshot("05-rolled-back");
 
+        // the load chart of the workers moves once they serve requests
+        for (int i = 0; i < 200; i++) {
+            w1.awaitHttp("/hello", 200, null, CONVERGE);
+        }
+        ((org.openqa.selenium.JavascriptExecutor) browser).executeScript("window.scrollTo(0, 0)");
+        wait.until(d -> !d.findElements(By.cssSelector(".load-chart[data-subdomain='worker'] svg path.rps")).isEmpty()
+                && Double.parseDouble(d.findElement(By.cssSelector(".load-chart[data-subdomain='worker'] [data-figure='rps']"))
+                        .getText()) > 0);
+        screenshot("06-load");
+
+        // a staged rollout shows wave by wave, and is paused and aborted from its card
+        ManagementClient api = new ManagementClient(manager, "admin", PASSWORD);
+        ManagementClient.Response staged = api.putFile("/api/artifacts/staged.jar?canary=1&waves=100%25&settle=60",
+                Artifacts.bundle(temp.resolve("staged.jar"), java.util.Map.of("Bundle-SymbolicName", "console.staged",
+                        "Bundle-Version", "1.0.0")));
+        assertEquals(202, staged.status(), staged.body());
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("rollout-card")));
+        wait.until(ExpectedConditions.textToBe(By.cssSelector("#rollout-waves .wave.admitted [data-node='w1'] .badge"), "applied"));
+        assertEquals("held", browser.findElement(By.cssSelector("#rollout-waves [data-node='w2'] .badge")).getText());
+        wait.until(d -> "held".equals(d.findElement(By.cssSelector("#cluster-table tr[data-node='w2'] [data-sync]"))
+                .getAttribute("data-sync")));
+        wait.until(d -> badgeState("staged.jar", "w2").equals("held") && badgeState("staged.jar", "w1").equals("active"));
+        ((org.openqa.selenium.JavascriptExecutor) browser).executeScript("window.scrollTo(0, 0)");
+        screenshot("07-rollout-canary");
+        wait.until(ExpectedConditions.elementToBeClickable(By.id("rollout-pause"))).click();
+        wait.until(ExpectedConditions.textToBe(By.id("rollout-state"), "paused"));
+        wait.until(ExpectedConditions.elementToBeClickable(By.id("rollout-abort"))).click();
+        wait.until(ExpectedConditions.alertIsPresent()).accept();
+        wait.until(ExpectedConditions.textToBe(By.id("rollout-state"), "aborted"));
+        assertEquals(false, browser.findElement(By.id("rollout-abort")).isDisplayed(), "nothing left to abort");
+        screenshot("08-rollout-aborted");
+
         // a worker leaving shows at once
         w2.close();
         wait.until(ExpectedConditions.invisibilityOfElementLocated(By.cssSelector("#cluster-table tr[data-node='w2']")));
-        screenshot("06-worker-left");
+        screenshot("09-worker-left");
 
         // the admin changes the password the first start set, then logs in with the new one
         browser.findElement(By.id("password-open")).click();

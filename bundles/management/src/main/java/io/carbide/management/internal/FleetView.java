@@ -324,12 +324,16 @@ public class FleetView {
         entry.put("size", artifact.size());
         List<Map<String, Object>> nodes = new ArrayList<>();
         int active = 0;
+        Optional<Rollout> staged = rollouts.rollout().filter(Rollout::active);
         for (ClusterMember member : view.in(SubDomain.WORKER)) {
             Report report = reports.get(member.name());
             ArtifactState applied = report == null ? null : report.applied(artifact, repository.id());
+            boolean held = staged.isPresent() && artifact.revision() > staged.get().ceilingFor(member.name(),
+                    artifact.revision());
             String state = report == null ? "waiting"
                     : !repository.id().equals(report.repositoryId()) ? "other-lineage"
                     : applied != null ? applied.state()
+                    : held ? "held"
                     : report.revision() < artifact.revision() ? "pending" : "missing";
             Map<String, Object> onNode = new LinkedHashMap<>();
             onNode.put("node", member.name());

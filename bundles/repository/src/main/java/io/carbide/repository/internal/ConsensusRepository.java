@@ -499,10 +499,15 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
             return Optional.empty();
         }
         try {
-            return Optional.of(RolloutPolicy.parse(canary, waves, property.apply("carbide.rollout.settleSeconds"),
-                    property.apply("carbide.rollout.maxErrorRate")));
+            RolloutPolicy policy = RolloutPolicy.parse(canary, waves, property.apply("carbide.rollout.settleSeconds"),
+                    property.apply("carbide.rollout.maxErrorRate"));
+            LOG.info("Every change is rolled out in waves by default: {}", policy.describe());
+            return Optional.of(policy);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("carbide.rollout.*: " + e.getMessage(), e);
+            LOG.error("The default rollout policy (carbide.rollout.canary, .waves, .settleSeconds, .maxErrorRate) is "
+                    + "not valid: {}; changes reach every worker at once until it is fixed and the manager restarted",
+                    e.getMessage());
+            return Optional.empty();
         }
     }
 
