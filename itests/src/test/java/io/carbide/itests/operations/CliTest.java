@@ -131,9 +131,24 @@ class CliTest {
         worker.awaitHttp("/hello-site/", 404, null, CONVERGE);
         assertTrue(ok("users").out().contains("admin"));
 
+        // a staged rollout to the one worker, followed and finished from the command line
+        assertTrue(ok("rollout", "status").out().startsWith("No staged rollout yet"));
+        Run staged = ok("deploy", Artifacts.helloServlet().toString(), "--canary", "1", "--settle", "1");
+        assertTrue(staged.out().contains("reaches the workers in 1 waves, w1") && staged.out().contains("rollout status"),
+                staged.out());
+        awaitOutput(() -> ok("rollout", "status").out(), "completed");
+        Run status = ok("rollout", "status");
+        assertTrue(status.out().contains("WAVE") && status.out().contains("w1") && status.out().contains("applied"),
+                status.out());
+        worker.awaitHttp("/hello", 200, null, CONVERGE);
+        Run nothingToPause = carbide("rollout", "pause");
+        assertEquals(1, nothingToPause.exitCode(), nothingToPause.all());
+        assertTrue(nothingToPause.err().contains("nothing to pause"), nothingToPause.err());
+
         // bad arguments: one line, exit 2, nothing sent
         for (String[] bad : new String[][] {{"rollback"}, {"history", "--limit", "0"}, {"config", "set", "hello", "novalue"},
-                {"deploy", "/no/such/file.jar"}, {"frobnicate"}}) {
+                {"deploy", "/no/such/file.jar"}, {"deploy", Artifacts.helloSite().toString(), "--settle", "5"},
+                {"frobnicate"}}) {
             Run run = carbide(bad);
             assertEquals(2, run.exitCode(), String.join(" ", bad) + ": " + run.all());
             assertEquals(1, run.err().lines().count(), run.err());

@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -471,13 +472,22 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
         }
     }
 
+    /** Message types that arrived with no handler here, each warned about once. */
+    private final Set<String> unhandledTypes = ConcurrentHashMap.newKeySet();
+
     private void dispatch(ClusterMember from, Address source, Envelope envelope) {
         ClusterMessage incoming = envelope.message();
         List<MessageHandler> takers = handlers.getOrDefault(incoming.type(), List.of());
         boolean request = envelope.kind() == Envelope.Kind.REQUEST;
         if (takers.isEmpty()) {
-            LOG.warn("Dropped a {} message (version {}) from {}: no handler for that type on node {}", incoming.type(),
-                    incoming.version(), from.name(), node.name());
+            // once per type at WARN: a newer node sends kinds this one does not know, every few seconds
+            if (unhandledTypes.add(incoming.type()) || request) {
+                LOG.warn("Dropped a {} message (version {}) from {}: no handler for that type on node {}{}",
+                        incoming.type(), incoming.version(), from.name(), node.name(),
+                        request ? "" : " (further ones of this type are dropped without a warning)");
+            } else {
+                LOG.debug("Dropped a {} message from {}: no handler", incoming.type(), from.name());
+            }
             if (request) {
                 reply(source, envelope, Envelope.Kind.FAILURE, failure("no handler for " + incoming.type() + " on node "
                         + node.name()));

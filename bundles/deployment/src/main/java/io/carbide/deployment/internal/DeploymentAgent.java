@@ -241,7 +241,7 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
             if (announce.authority()) {
                 term = Math.max(term, announce.term()); // from now on, managers of an older term are not followed
             }
-            if (announce.revision() > revision) {
+            if (announce.revisionFor(node.name()) > revision) { // a staged rollout may hold this node back
                 freshness.behind();
             }
         }

@@ -8,8 +8,11 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -96,14 +99,24 @@ public class ArtifactsApiServlet extends ManagementServlet {
      * none when it names neither a canary nor waves.
      */
     static Optional<RolloutPolicy> rolloutPolicy(HttpServletRequest request) throws DeployFolderUploads.Refused {
-        String canary = request.getParameter("canary");
-        String waves = request.getParameter("waves");
-        if ((canary == null || canary.isBlank()) && (waves == null || waves.isBlank())) {
-            return Optional.empty();
-        }
         try {
-            return Optional.of(RolloutPolicy.parse(canary, waves, request.getParameter("settle"),
-                    request.getParameter("maxErrorRate")));
+            // from the query string alone: asking the container for parameters would read a form-encoded
+            // body, and the body of an upload is the artifact
+            Map<String, String> query = new HashMap<>();
+            String raw = request.getQueryString();
+            for (String pair : raw == null ? new String[0] : raw.split("&")) {
+                int equals = pair.indexOf('=');
+                if (equals > 0) {
+                    query.put(URLDecoder.decode(pair.substring(0, equals), StandardCharsets.UTF_8),
+                            URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8));
+                }
+            }
+            String canary = query.get("canary");
+            String waves = query.get("waves");
+            if ((canary == null || canary.isBlank()) && (waves == null || waves.isBlank())) {
+                return Optional.empty();
+            }
+            return Optional.of(RolloutPolicy.parse(canary, waves, query.get("settle"), query.get("maxErrorRate")));
         } catch (IllegalArgumentException e) {
             throw new DeployFolderUploads.Refused(400, "the rollout policy: " + e.getMessage()
                     + " (e.g. ?canary=1&waves=50%25,100%25&settle=10)");

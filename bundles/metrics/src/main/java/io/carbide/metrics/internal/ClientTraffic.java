@@ -85,9 +85,10 @@ final class ClientTraffic implements Filter {
         latency.observe((System.nanoTime() - start) / 1e9);
     }
 
+    /** The node's own {@code /health} and {@code /metrics}, as the container matched them (decoded, normalised). */
     private static boolean isNodesOwn(HttpServletRequest request) {
-        String path = request.getRequestURI();
-        return "/health".equals(path) || "/metrics".equals(path);
+        String path = request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
+        return request.getContextPath().isEmpty() && ("/health".equals(path) || "/metrics".equals(path));
     }
 
     /** This node's cumulative request figures, for the load it sends its managers. */

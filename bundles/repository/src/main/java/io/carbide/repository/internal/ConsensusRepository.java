@@ -12,6 +12,8 @@ import io.carbide.deployment.Artifact;
 import io.carbide.deployment.ArtifactRepository;
 import io.carbide.deployment.ArtifactType;
 import io.carbide.deployment.Change;
+import io.carbide.deployment.DeployedArtifacts;
+import io.carbide.deployment.DeploymentStatus;
 import io.carbide.deployment.InvalidArtifactException;
 import io.carbide.deployment.RepositoryListener;
 import io.carbide.deployment.RevisionNotFoundException;
@@ -50,6 +52,7 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -94,6 +97,18 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
     private final RetentionPolicy retention;
     /** The cluster's default rollout policy for changes that name none ({@code carbide.rollout.*}), if set. */
     private final Optional<RolloutPolicy> defaultRollout;
+    /** Why the configured default policy cannot be used, or null: changes are then refused, never unstaged. */
+    private final String defaultRolloutProblem;
+    /** The earliest version whose workers know they may be held back (the announcement's heldAt). */
+    static final String STAGED_ROLLOUTS_SINCE = "0.1.0";
+
+    /** What the workers reported (from the replicator): a rollout plans its waves over those that follow this repository. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile DeploymentStatus reports;
+    /** On a default (dual-mode) node, what this node itself runs. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile DeployedArtifacts local;
     private final AtomicBoolean retentionDue = new AtomicBoolean();
     private volatile String lastRetentionProblem = "";
     /** The bytes of stored content and when they were counted. */
@@ -139,7 +154,9 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
         this.holders = new BlobHolders(node.name(), cluster, blobs, consensus::state);
         this.cluster = cluster;
         this.retention = RetentionPolicy.from(context::getProperty);
-        this.defaultRollout = defaultRolloutPolicy(context::getProperty);
+        String[] problem = new String[1];
+        this.defaultRollout = defaultRolloutPolicy(context::getProperty, problem);
+        this.defaultRolloutProblem = problem[0];
         machine.addListener(this);
         contentCheck.schedule(this::checkAllContent, 5, java.util.concurrent.TimeUnit.SECONDS);
         housekeeping.scheduleWithFixedDelay(this::applyRetention, 10, 60, TimeUnit.SECONDS);
@@ -278,6 +295,9 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
 
     @Override
     public Artifact store(String name, Path file) throws InvalidArtifactException, IOException, NoQuorumException {
+        if (defaultRolloutProblem != null) {
+            throw new RolloutRefusedException(name + " was not recorded: " + defaultRolloutProblem);
+        }
         if (defaultRollout.isPresent() && !isStored(name, file) && !workers().isEmpty()) {
             Rollout started = startRollout(name, file, defaultRollout.get(), null);
             return machine.latest(name).filter(a -> a.revision() == started.toRevision()).orElseThrow(() ->
@@ -398,8 +418,8 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
         List<String> workers = workers();
         for (String worker : workers) {
             String version = cluster.view().member(worker).map(ClusterMember::version).orElse("");
-            if (!atLeast(version, node.version())) {
-                throw new NoQuorumException("a staged rollout waits until every worker runs version " + node.version()
+            if (!atLeast(version, STAGED_ROLLOUTS_SINCE)) {
+                throw new NoQuorumException("a staged rollout waits until every worker runs version " + STAGED_ROLLOUTS_SINCE
                         + " or later: " + worker + " runs " + version + " and would not know it is held back; upgrade it first");
             }
         }
@@ -464,8 +484,9 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
 
     private void step(byte[] command, long toRevision, String what) throws IOException, NoQuorumException {
         requireRepository();
+        Optional<Rollout> before = machine.rollout();
         if (command != null && propose(command).outcome() == RevisionCommands.Outcome.RECORDED) {
-            awaitApplied(machine.revision());
+            awaitStepApplied(before);
             return;
         }
         Optional<Rollout> now = machine.rollout();
@@ -476,10 +497,44 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
                                 + " and cannot be " + what);
     }
 
-    /** The nodes a change can be rolled out to: every member that runs artifacts. */
+    /**
+     * Waits (up to the commit timeout) until this manager has applied a committed rollout step: a
+     * follower hears of the commit before it applies it, and the caller answers with the new state.
+     */
+    private void awaitStepApplied(Optional<Rollout> before) throws IOException {
+        long deadline = System.nanoTime() + COMMIT_TIMEOUT.toNanos();
+        while (machine.rollout().equals(before)) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("the rollout step was committed, but manager " + node.name() + " has not applied "
+                        + "it within " + COMMIT_TIMEOUT.toSeconds() + " s; GET /api/rollout shows it");
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for the rollout step", e);
+            }
+        }
+    }
+
+    /**
+     * The nodes a change can be rolled out to: every member that runs artifacts and reported that it
+     * follows this repository. One that follows another, or has not reported yet, could never
+     * apply the change, and its wave would only time out and halt.
+     */
     private List<String> workers() {
-        return cluster.view().in(io.carbide.cluster.SubDomain.WORKER).stream()
-                .map(ClusterMember::name).toList();
+        String id = machine.repositoryId();
+        Set<String> following = new java.util.HashSet<>();
+        DeploymentStatus reported = reports;
+        if (reported != null) {
+            reported.nodes().stream().filter(n -> n.repositoryId().equals(id)).forEach(n -> following.add(n.node()));
+        }
+        DeployedArtifacts self = local;
+        if (self != null && self.current().repositoryId().equals(id)) {
+            following.add(node.name());
+        }
+        return cluster.view().in(io.carbide.cluster.SubDomain.WORKER).stream().map(ClusterMember::name)
+                .filter(name -> reported == null || following.contains(name)).toList();
     }
 
     private RolloutRefusedException refusedDuringRollout(String what) {
@@ -491,8 +546,12 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
                 + "the repository until it ends; wait for it, or abort it (POST /api/rollout/abort)");
     }
 
-    /** The cluster's default rollout policy, when {@code carbide.rollout.waves} (or the canary) is set. */
-    static Optional<RolloutPolicy> defaultRolloutPolicy(java.util.function.Function<String, String> property) {
+    /**
+     * The cluster's default rollout policy, when {@code carbide.rollout.waves} (or the canary) is set;
+     * an invalid one puts its one-line reason into {@code problem[0]}.
+     */
+    static Optional<RolloutPolicy> defaultRolloutPolicy(java.util.function.Function<String, String> property,
+            String[] problem) {
         String canary = property.apply("carbide.rollout.canary");
         String waves = property.apply("carbide.rollout.waves");
         if ((canary == null || canary.isBlank()) && (waves == null || waves.isBlank())) {
@@ -501,12 +560,13 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
         try {
             RolloutPolicy policy = RolloutPolicy.parse(canary, waves, property.apply("carbide.rollout.settleSeconds"),
                     property.apply("carbide.rollout.maxErrorRate"));
-            LOG.info("Every change is rolled out in waves by default: {}", policy.describe());
+            LOG.info("Every upload, dropped file and configuration change is rolled out in waves by default: {}",
+                    policy.describe());
             return Optional.of(policy);
         } catch (IllegalArgumentException e) {
-            LOG.error("The default rollout policy (carbide.rollout.canary, .waves, .settleSeconds, .maxErrorRate) is "
-                    + "not valid: {}; changes reach every worker at once until it is fixed and the manager restarted",
-                    e.getMessage());
+            problem[0] = "the default rollout policy (carbide.rollout.canary, .waves, .settleSeconds, .maxErrorRate) is "
+                    + "not valid: " + e.getMessage() + "; fix it and restart the manager";
+            LOG.error("{}; until then this manager records no upload, dropped file or configuration change", problem[0]);
             return Optional.empty();
         }
     }

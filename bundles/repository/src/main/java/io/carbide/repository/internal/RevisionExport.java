@@ -2,6 +2,7 @@ package io.carbide.repository.internal;
 
 import io.carbide.deployment.Artifact;
 import io.carbide.deployment.Change;
+import io.carbide.deployment.Rollout;
 import io.carbide.node.AtomicFile;
 import io.carbide.node.NodeIdentity;
 import io.carbide.node.NodeLifecycle;
@@ -58,6 +59,8 @@ public class RevisionExport implements RevisionStateMachine.Listener {
     private String exportedId;
     private long exportedGeneration;
     private long exportedRetainedFrom = 1;
+    /** The revision an active staged rollout started from, as written in repository.id; -1 for none. */
+    private long exportedHeldFrom = -1;
 
     @Activate
     public RevisionExport(@Reference NodeIdentity node, @Reference NodeLifecycle lifecycle,
@@ -74,7 +77,15 @@ public class RevisionExport implements RevisionStateMachine.Listener {
             exportedUpTo = read.isEmpty() ? 0 : read.get(read.size() - 1).artifact().revision();
             readId();
             if (!exportedId.isEmpty()) {
-                found = new CarriedOver(exportedId, List.copyOf(read), exportedGeneration, exportedRetainedFrom);
+                List<Change> history = read;
+                if (exportedHeldFrom >= 0) {
+                    // a staged rollout was under way: what it changed never reached most workers, so a
+                    // repository carried over from here ends it as a halt would, without its change
+                    history = read.stream().filter(c -> c.artifact().revision() <= exportedHeldFrom).toList();
+                    LOG.warn("{} was written during a staged rollout from revision {}: carried over without the {} "
+                            + "change(s) after it", file, exportedHeldFrom, read.size() - history.size());
+                }
+                found = new CarriedOver(exportedId, List.copyOf(history), exportedGeneration, exportedRetainedFrom);
             }
         } catch (RevisionLog.CorruptLogException corrupt) {
             lifecycle.stopForFailure(corrupt.getMessage());
@@ -87,7 +98,8 @@ public class RevisionExport implements RevisionStateMachine.Listener {
 
     /**
      * {@code repository.id}: the id on its first line (all an earlier version wrote), then
-     * {@code generation N} and {@code retainedFrom N}, one per line; lines it does not know are skipped.
+     * {@code generation N} and {@code retainedFrom N}, one per line, and {@code heldFrom N} while a
+     * staged rollout from revision N is under way; lines it does not know are skipped.
      */
     private void readId() throws IOException {
         exportedId = "";
@@ -104,6 +116,8 @@ public class RevisionExport implements RevisionStateMachine.Listener {
                     exportedGeneration = Long.parseLong(field[1]);
                 } else if (field.length == 2 && field[0].equals("retainedFrom")) {
                     exportedRetainedFrom = Long.parseLong(field[1]);
+                } else if (field.length == 2 && field[0].equals("heldFrom")) {
+                    exportedHeldFrom = Long.parseLong(field[1]);
                 }
             } catch (NumberFormatException ignored) {
                 // read as an earlier version's file
@@ -167,11 +181,27 @@ public class RevisionExport implements RevisionStateMachine.Listener {
     }
 
     private void writeId(String id, long generation, long retainedFrom) throws IOException {
-        AtomicFile.write(idFile, (id + "\ngeneration " + generation + "\nretainedFrom " + retainedFrom + "\n")
-                .getBytes(StandardCharsets.US_ASCII));
+        long heldFrom = machine.rollout().filter(Rollout::active).map(Rollout::fromRevision).orElse(-1L);
+        AtomicFile.write(idFile, (id + "\ngeneration " + generation + "\nretainedFrom " + retainedFrom + "\n"
+                + (heldFrom >= 0 ? "heldFrom " + heldFrom + "\n" : "")).getBytes(StandardCharsets.US_ASCII));
+        exportedHeldFrom = heldFrom;
         exportedId = id;
         exportedGeneration = generation;
         exportedRetainedFrom = retainedFrom;
+    }
+
+    /** A staged rollout started or ended: {@code repository.id} says so before any of its changes is written. */
+    @Override
+    public void rolloutChanged(Rollout rollout) {
+        writer.execute(() -> {
+            if (log != null && !exportedId.isEmpty() && exportedId.equals(machine.repositoryId())) {
+                try {
+                    writeId(exportedId, exportedGeneration, exportedRetainedFrom);
+                } catch (IOException e) {
+                    LOG.error("Could not write {}: {}; the managers' log still holds the rollout", idFile, e.getMessage());
+                }
+            }
+        });
     }
 
     /** The history lost its oldest changes: the file is written again without them. */

@@ -191,7 +191,7 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
     }
 
     private byte[] rollbackTo(long target, String by, long at) {
-        List<Change> changes = new ArrayList<>();
+        List<Change> changes;
         List<Artifact> befores = new ArrayList<>();
         synchronized (this) {
             if (target < 1 || target > revision) {
@@ -200,25 +200,41 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
             if (target < retainedFrom) {
                 return RevisionCommands.answer(RevisionCommands.Outcome.GONE, null);
             }
-            Map<String, Artifact> then = stateAt(target);
-            List<String> names = new ArrayList<>(latest.keySet());
-            names.sort(null);
-            for (String name : names) {
-                Artifact now = latest.get(name);
-                Artifact wanted = then.get(name);
-                boolean presentThen = wanted != null && !wanted.deleted();
-                if (presentThen && (now.deleted() || !now.sha256().equals(wanted.sha256()))) {
-                    changes.add(new Change(new Artifact(name, wanted.type(), revision + changes.size() + 1,
-                            wanted.sha256(), wanted.size(), false), by, at, target));
-                    befores.add(now);
-                } else if (!presentThen && !now.deleted()) {
-                    changes.add(new Change(new Artifact(name, now.type(), revision + changes.size() + 1, "", 0, true),
-                            by, at, target));
-                    befores.add(now);
-                }
-            }
-            changes.forEach(this::record);
+            changes = recordRollback(target, by, at, befores);
         }
+        return rolledBack(target, by, changes, befores);
+    }
+
+    /**
+     * Records, holding the lock, one change for every artifact whose record differs from what it was
+     * at {@code target} (0: before the first revision, when nothing existed), at consecutive
+     * revisions; {@code befores} gets each artifact's record before its change.
+     */
+    private List<Change> recordRollback(long target, String by, long at, List<Artifact> befores) {
+        List<Change> changes = new ArrayList<>();
+        Map<String, Artifact> then = stateAt(target);
+        List<String> names = new ArrayList<>(latest.keySet());
+        names.sort(null);
+        for (String name : names) {
+            Artifact now = latest.get(name);
+            Artifact wanted = then.get(name);
+            boolean presentThen = wanted != null && !wanted.deleted();
+            if (presentThen && (now.deleted() || !now.sha256().equals(wanted.sha256()))) {
+                changes.add(new Change(new Artifact(name, wanted.type(), revision + changes.size() + 1,
+                        wanted.sha256(), wanted.size(), false), by, at, target));
+                befores.add(now);
+            } else if (!presentThen && !now.deleted()) {
+                changes.add(new Change(new Artifact(name, now.type(), revision + changes.size() + 1, "", 0, true),
+                        by, at, target));
+                befores.add(now);
+            }
+        }
+        changes.forEach(this::record);
+        return changes;
+    }
+
+    /** Tells the listeners of a recorded rollback (outside the lock) and answers it. */
+    private byte[] rolledBack(long target, String by, List<Change> changes, List<Artifact> befores) {
         for (int i = 0; i < changes.size(); i++) {
             notifyApplied(changes.get(i), befores.get(i));
         }
@@ -246,7 +262,8 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
             return startRollout(step);
         }
         Rollout changed;
-        boolean rollBack = false;
+        List<Change> rollback = List.of();
+        List<Artifact> befores = new ArrayList<>();
         synchronized (this) {
             Rollout current = rollout;
             if (current == null || current.toRevision() != step.toRevision() || !current.active()) {
@@ -283,7 +300,9 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
                 case HALT -> {
                     state = step.aborted() ? Rollout.State.ABORTED : Rollout.State.HALTED;
                     reason = step.reason();
-                    rollBack = true;
+                    // back to what the rollout started from (0 when the repository was empty), recorded
+                    // together with the end of the rollout: no reader ever sees it ended but not rolled back
+                    rollback = recordRollback(current.fromRevision(), step.by(), step.at(), befores);
                 }
                 default -> {
                     return RevisionCommands.answer(RevisionCommands.Outcome.IGNORED, null);
@@ -292,10 +311,10 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
             changed = new Rollout(current.artifact(), current.fromRevision(), current.toRevision(), current.waves(),
                     admitted, state, current.settleSeconds(), current.maxErrorRate(), reason, current.by(),
                     current.startedAt(), step.at());
-            rollout = changed; // ended before the rollback below, which is refused while one is active
+            rollout = changed;
         }
-        if (rollBack) {
-            rollbackTo(changed.fromRevision(), step.by(), step.at());
+        if (!rollback.isEmpty()) {
+            rolledBack(changed.fromRevision(), step.by(), rollback, befores);
         }
         LOG.info("Staged rollout of {} (revision {}): {}{}", changed.artifact(), changed.toRevision(),
                 changed.state().label(), changed.state() == Rollout.State.RUNNING || changed.state() == Rollout.State.COMPLETED
@@ -310,12 +329,12 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
         Artifact before;
         Rollout started;
         synchronized (this) {
-            if (rolloutActive()) {
-                return RevisionCommands.answer(RevisionCommands.Outcome.IGNORED, null);
-            }
             before = latest.get(step.name());
             if (before != null && !before.deleted() && before.sha256().equals(step.sha256())) {
                 return RevisionCommands.answer(RevisionCommands.Outcome.UNCHANGED, before);
+            }
+            if (rolloutActive()) {
+                return RevisionCommands.answer(RevisionCommands.Outcome.IGNORED, null);
             }
             change = new Change(new Artifact(step.name(), step.type(), revision + 1, step.sha256(), step.size(), false),
                     step.by(), step.at());
@@ -325,10 +344,11 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
             rollout = started; // before the change is recorded: no reader sees the change ungated
             record(change);
         }
+        // the rollout first: a listener that keeps a record on disk (revisions.log) marks it before the change
+        notifyRollout(started);
         notifyApplied(change, before);
         LOG.info("Staged rollout of {} started at revision {} by {}: waves {}", step.name(), change.artifact().revision(),
                 step.by(), step.waves());
-        notifyRollout(started);
         return RevisionCommands.answer(RevisionCommands.Outcome.RECORDED, change.artifact());
     }
 
@@ -383,9 +403,12 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
      * revision stays computable, the latest record of every name (tombstones too, so a node far
      * behind still learns of removals) stays, and the revision numbers do not move.
      */
-    private byte[] compact(long retainFrom) {
+    private byte[] compact(long proposed) {
         int dropped;
+        long retainFrom;
         synchronized (this) {
+            // a halt rolls back to where the rollout started: never past it, whatever was proposed
+            retainFrom = rolloutActive() ? Math.min(proposed, rollout.fromRevision()) : proposed;
             if (retainFrom <= retainedFrom || retainFrom > revision) {
                 return RevisionCommands.answer(RevisionCommands.Outcome.UNCHANGED, null);
             }
@@ -435,10 +458,12 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
     public void writeSnapshot(DataOutput out) throws IOException {
         synchronized (this) {
             // format 2 while it says everything: a manager of the version before reads it during an upgrade
-            boolean plain = retainedFrom == 1 && rollout == null
+            // an ended rollout changes nothing any later command does, so only an active one is kept:
+            // without one, format 3, which the version before this one reads
+            Rollout kept = rolloutActive() ? rollout : null;
+            boolean plain = retainedFrom == 1 && kept == null
                     && history.stream().allMatch(change -> change.rollbackTo() == 0);
-            // format 3 without a rollout: what the version before this one reads
-            out.writeByte(plain ? 2 : rollout == null ? 3 : SNAPSHOT_FORMAT);
+            out.writeByte(plain ? 2 : kept == null ? 3 : SNAPSHOT_FORMAT);
             out.writeUTF(repositoryId);
             out.writeLong(createdAt);
             RevisionCommands.writeChanges(out, history);
@@ -447,8 +472,8 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
                 out.writeLong(retainedFrom);
                 RevisionCommands.writeRollbacks(out, history);
             }
-            if (rollout != null) {
-                RolloutCommands.writeRollout(out, rollout);
+            if (kept != null) {
+                RolloutCommands.writeRollout(out, kept);
             }
         }
     }

@@ -231,7 +231,7 @@ class RevisionStateMachineTest {
                 List.of(List.of("w1"), List.of("w2")), 5, 0.05)); // 2
         assertEquals(RevisionCommands.Outcome.RECORDED,
                 apply(machine, RolloutCommands.halt(2, "new.jar failed on w1", "staged rollout", 3, false)).outcome());
-        Rollout halted = machine.rollout().orElseThrow();
+        Rollout halted = machine.rollout().orElseThrow(); // before the next command, as every manager applies it
         assertEquals(Rollout.State.HALTED, halted.state());
         assertEquals("new.jar failed on w1", halted.reason());
         assertEquals(3, machine.revision(), "the removal of new.jar, as part of the same step");
@@ -241,12 +241,42 @@ class RevisionStateMachineTest {
         assertTrue(w2.artifacts().stream().allMatch(Artifact::deleted), "w2 only learns it is gone: " + w2.artifacts());
         assertEquals(RevisionCommands.Outcome.IGNORED,
                 apply(machine, RolloutCommands.halt(2, "again", "ops", 4, true)).outcome(), "an ended rollout stays ended");
+        assertEquals(3, snapshotFormat(machine), "an ended rollout is not kept: the version before reads the snapshot");
+    }
 
+    @Test
+    void haltingTheFirstChangeOfAnEmptyRepositoryRemovesIt() throws IOException {
+        RevisionStateMachine machine = new RevisionStateMachine(RevisionStateMachineTest::noHalt);
+        apply(machine, RevisionCommands.init("repo", 1));
+        apply(machine, RolloutCommands.start("first.jar", ArtifactType.BUNDLE, A, 10, "ops", 1,
+                List.of(List.of("w1"), List.of("w2")), 5, 0.05)); // 1, from revision 0
+        assertEquals(0, machine.rollout().orElseThrow().fromRevision());
+        assertEquals(0, machine.changesFor("w2", "", 0, 1).artifacts().size(), "a new node starts with nothing");
+        apply(machine, RolloutCommands.halt(1, "first.jar failed on w1", "staged rollout", 2, false));
+        assertTrue(machine.latest("first.jar").orElseThrow().deleted(), "rolled back to nothing at all");
+        assertEquals(List.of(), machine.artifacts());
+    }
+
+    @Test
+    void aSnapshotTakenDuringARolloutCarriesItAndItsGate() throws IOException {
+        RevisionStateMachine machine = new RevisionStateMachine(RevisionStateMachineTest::noHalt);
+        apply(machine, RevisionCommands.init("repo", 1));
+        apply(machine, RevisionCommands.put("app.jar", ArtifactType.BUNDLE, A, 10, "ops", 1));
+        apply(machine, RolloutCommands.start("app.jar", ArtifactType.BUNDLE, B, 11, "ops", 2,
+                List.of(List.of("w1"), List.of("w2")), 5, 0.05));
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         machine.writeSnapshot(new DataOutputStream(bytes));
+        assertEquals(4, bytes.toByteArray()[0]);
         RevisionStateMachine copy = new RevisionStateMachine(RevisionStateMachineTest::noHalt);
         copy.readSnapshot(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
-        assertEquals(halted, copy.rollout().orElseThrow(), "the snapshot carries the rollout");
+        assertEquals(machine.rollout(), copy.rollout());
+        assertEquals(1, copy.changesFor("w2", "repo", 1, 1).revision(), "the copy holds w2 back too");
+    }
+
+    private static int snapshotFormat(RevisionStateMachine machine) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        machine.writeSnapshot(new DataOutputStream(bytes));
+        return bytes.toByteArray()[0];
     }
 
     private static void noHalt(String reason) {

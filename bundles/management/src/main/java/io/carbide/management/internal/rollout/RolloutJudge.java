@@ -14,7 +14,8 @@ import java.util.Map;
  *
  * <p>A rollout halts when any node that has the change (every admitted wave, not only the current
  * one): reports the artifact failed; has not answered {@code ready} on {@code /health} for
- * {@value #UNHEALTHY_GRACE_MILLIS} ms in a row; or answered more than the allowed share of its
+ * {@value #UNHEALTHY_GRACE_MILLIS} ms in a row; left the cluster for as long (it may have crashed
+ * on the change, and a scale-in cannot be told apart); or answered more than the allowed share of its
  * client requests with 5xx over the settle time (from at least {@value #MIN_REQUESTS} requests). It
  * also halts when the current wave has not applied the change within the wave timeout. A paused
  * rollout still halts on failure; it only does not advance.
@@ -67,6 +68,14 @@ final class RolloutJudge {
         }
         for (String node : rollout.admittedNodes()) {
             Seen node1 = seen.get(node);
+            if (node1 != null && !node1.inView()) {
+                // it may have crashed on the change: the safe side is to halt, even for a planned scale-in
+                long since = unhealthySince.computeIfAbsent(node, n -> now);
+                if (now - since >= UNHEALTHY_GRACE_MILLIS) {
+                    return halt(node + " left the cluster during the rollout of " + rollout.artifact());
+                }
+                continue;
+            }
             if (node1 == null || !applied(rollout, node1) && !failed(rollout, node1)) {
                 unhealthySince.remove(node);
                 continue;

@@ -69,9 +69,22 @@ class RolloutJudgeTest {
     void aWaveThatNeverAppliesHaltsAfterTheWaveTimeout() {
         RolloutJudge judge = new RolloutJudge(60_000);
         Rollout canary = rollout(1, Rollout.State.RUNNING);
-        assertEquals(RolloutJudge.Kind.WAIT, judge.judge(canary, seen(), 0).kind());
-        RolloutJudge.Verdict verdict = judge.judge(canary, seen(), 60_000);
+        RolloutJudge.Seen slow = new RolloutJudge.Seen("w1", true, 4, "", "", true, "", 0, 0);
+        assertEquals(RolloutJudge.Kind.WAIT, judge.judge(canary, seen(slow), 0).kind());
+        RolloutJudge.Verdict verdict = judge.judge(canary, seen(slow), 60_000);
         assertEquals(RolloutJudge.Kind.HALT, verdict.kind());
-        assertTrue(verdict.reason().startsWith("w1 left the cluster and did not apply app.jar"), verdict.reason());
+        assertTrue(verdict.reason().startsWith("w1 did not apply app.jar"), verdict.reason());
+    }
+
+    @Test
+    void anAdmittedNodeThatLeavesTheClusterHaltsItAfterTheGrace() {
+        RolloutJudge judge = new RolloutJudge(300_000);
+        Rollout second = rollout(2, Rollout.State.RUNNING);
+        RolloutJudge.Seen gone = new RolloutJudge.Seen("w1", false, -1, "", "", false, "not in the cluster", 0, 0);
+        assertEquals(RolloutJudge.Kind.WAIT, judge.judge(second, seen(gone, applied("w2"), applied("w3")), 0).kind());
+        RolloutJudge.Verdict verdict = judge.judge(second, seen(gone, applied("w2"), applied("w3")),
+                RolloutJudge.UNHEALTHY_GRACE_MILLIS);
+        assertEquals(RolloutJudge.Kind.HALT, verdict.kind());
+        assertEquals("w1 left the cluster during the rollout of app.jar", verdict.reason());
     }
 }
