@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * fleet back to the copies in its deploy/; one that lost its data is refused until
  * it is removed and added back; with one manager of three left, changes are refused with the
  * quorum named, and the workers keep serving. A rollback through the rebuilt manager reaches every
- * manager's deploy/ and every worker. Real processes; the test kills only its own.
+ * manager's deploy/ and every worker. A staged rollout whose driving leader is killed is completed
+ * by the next leader. Real processes; the test kills only its own.
  */
 class ManagerFailoverTest {
 
@@ -152,6 +153,26 @@ class ManagerFailoverTest {
                 worker.awaitHttp("/hello", 200, "Hello from three managers", CONVERGE);
             }
 
+            // a staged rollout whose driver (the leader) is killed with kill -9 while the canary settles: the new
+            // leader carries it on from the replicated state, and the held worker gets it only after the canary
+            NodeProcess driver = cluster.leader(cluster.managers);
+            List<NodeProcess> others = new ArrayList<>(cluster.managers);
+            others.remove(driver);
+            ManagementClient.Response staged = ManagerCluster.api(others.get(0)).putBytes(
+                    "/api/artifacts/staged.cfg?canary=1&waves=100%25&settle=8", "staged = yes\n".getBytes());
+            assertEquals(202, staged.status(), staged.body());
+            com.google.gson.JsonArray waves = staged.json().getAsJsonObject("rollout").getAsJsonArray("waves");
+            NodeProcess canary = worker(cluster, waves.get(0).getAsJsonArray().get(0).getAsString());
+            NodeProcess held = worker(cluster, waves.get(1).getAsJsonArray().get(0).getAsString());
+            canary.awaitStatus(s -> ManagerCluster.deployed(canary).contains("staged.cfg"), CONVERGE, "the canary has it");
+            assertFalse(ManagerCluster.deployed(held).contains("staged.cfg"), "held until the canary has settled");
+            driver.kill();
+            ManagerCluster.api(others.get(0)).await("/api/rollout", r -> "completed".equals(r.getAsJsonObject("rollout")
+                    .get("state").getAsString()), CONVERGE, "the rollout completed by the new leader");
+            held.awaitStatus(s -> ManagerCluster.deployed(held).contains("staged.cfg"), CONVERGE, "the held worker has it");
+            assertEquals(0, driver.start().exitCode());
+            driver.awaitReady();
+
             // one manager of three left: changes are refused with the quorum named, and the workers keep serving
             NodeProcess last = cluster.managers.get(0);
             try (AvailabilityProbe probe = probe(cluster.workers)) {
@@ -169,6 +190,11 @@ class ManagerFailoverTest {
             }
             assertFalse(Files.exists(last.deployDir().resolve("lonely.cfg")), "a refused change leaves nothing");
         }
+    }
+
+    private static NodeProcess worker(ManagerCluster cluster, String name) {
+        return cluster.workers.stream().filter(w -> w.name().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no worker " + name));
     }
 
     private static AvailabilityProbe probe(List<NodeProcess> workers) {
