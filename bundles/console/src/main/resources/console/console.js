@@ -75,16 +75,19 @@ async function logIn(event) {
   });
   if (status === 200) {
     $('login-password').value = '';
-    showApp(body.user);
+    showApp(body);
   } else {
     $('login-error').textContent = (body && body.error) || 'Log-in failed (' + status + ')';
   }
 }
 
-function showApp(user) {
+/** Shows the console to a logged-in user; the actions their role does not allow are hidden (data-needs). */
+function showApp(who) {
   $('login').hidden = true;
   $('app').hidden = false;
-  $('user-name').textContent = user;
+  $('user-name').textContent = who.user;
+  $('user-name').title = `role: ${who.role}`;
+  document.body.dataset.may = (who.may || []).join(' ');
   connect();
   loadConfigurations();
   startPolling();
@@ -219,7 +222,7 @@ const confirming = new Set();
 function undeployButton(name) {
   const armed = confirming.has(name);
   return h('button', {
-    class: 'danger' + (armed ? ' confirm' : ''), 'data-undeploy': name,
+    class: 'danger' + (armed ? ' confirm' : ''), 'data-undeploy': name, 'data-needs': 'deploy',
     onclick: async (e) => {
       if (!confirming.has(name)) {
         confirming.add(name);
@@ -309,7 +312,7 @@ function propertyRow(key = '', value = '') {
   return h('tr', {},
     h('td', {}, h('input', { class: 'config-key', value: key, placeholder: 'name' })),
     h('td', {}, h('input', { class: 'config-value', value: String(value), placeholder: 'value' })),
-    h('td', {}, h('button', { class: 'quiet', onclick: (e) => e.target.closest('tr').remove() }, 'Remove')));
+    h('td', {}, h('button', { class: 'quiet', 'data-needs': 'configure', onclick: (e) => e.target.closest('tr').remove() }, 'Remove')));
 }
 
 async function editConfiguration(pid) {
@@ -365,7 +368,7 @@ async function loadHistory() {
     h('span', { class: 'what' + (c.change === 'removed' ? ' removed' : '') }, historyWhat(c)),
     c.revision === body.revision ? h('span', { class: 'muted current' }, 'current')
       : c.revision < body.retainedFrom ? h('span', { class: 'muted current' }, 'not kept')
-      : h('button', { class: 'quiet small', title: `Bring back what revision ${c.revision} held`,
+      : h('button', { class: 'quiet small', 'data-needs': 'deploy', title: `Bring back what revision ${c.revision} held`,
         onclick: () => rollBack(c.revision) }, 'Roll back here'),
     h('span', { class: 'muted meta' }, `${c.by} · ${formatTime(c.at)}`))));
 }
@@ -400,14 +403,35 @@ async function showBundles(node) {
 let pollTimer = null;
 
 function startPolling() {
+  polls = 0;
   if (pollTimer) clearInterval(pollTimer);
   poll();
   pollTimer = setInterval(poll, 2000);
 }
 
+let polls = 0;
+
 async function poll() {
   if ($('app').hidden) return;
-  await Promise.all([loadCharts(), loadRollout()]);
+  const audit = (polls++ % 10 === 0) && document.body.dataset.may.split(' ').includes('manage-users');
+  await Promise.all([loadCharts(), loadRollout(), audit ? loadAudit() : null]);
+}
+
+/** The audit trail of every manager, newest first, as an admin filters it. */
+async function loadAudit() {
+  const query = new URLSearchParams({ limit: '50' });
+  if ($('audit-user').value.trim()) query.set('user', $('audit-user').value.trim());
+  if ($('audit-kind').value) query.set('kind', $('audit-kind').value);
+  const { ok, body } = await api('/api/audit?' + query);
+  if (!ok) return;
+  $('audit-table').tBodies[0].replaceChildren(...body.entries.map((e) => h('tr', { 'data-kind': e.kind },
+    h('td', {}, formatTime(e.at)), h('td', {}, e.user || '–'), h('td', { class: 'mono' }, e.address),
+    h('td', {}, `${e.kind}${e.target ? ' ' + e.target : ''}`,
+      Object.keys(e.detail || {}).length ? h('div', { class: 'muted small' },
+        Object.entries(e.detail).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : JSON.stringify(v)}`).join(' · ')) : ''),
+    h('td', {}, h('span', { class: 'badge ' + (e.outcome === 'ok' ? 'active' : 'failed') }, `${e.outcome} ${e.status}`)),
+    h('td', {}, e.manager))));
+  $('audit-unreachable').textContent = body.unreachable.length ? `Not answering: ${body.unreachable.join(', ')}` : '';
 }
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -538,9 +562,12 @@ document.addEventListener('DOMContentLoaded', async () => {
   $('password-open').addEventListener('click', openPasswordDialog);
   $('password-cancel').addEventListener('click', () => $('password-dialog').close());
   $('password-form').addEventListener('submit', changePassword);
+  $('audit-refresh').addEventListener('click', loadAudit);
+  $('audit-kind').addEventListener('change', loadAudit);
+  $('audit-user').addEventListener('change', loadAudit);
   $('rollout-pause').addEventListener('click', () => steerRollout('pause'));
   $('rollout-resume').addEventListener('click', () => steerRollout('resume'));
   $('rollout-abort').addEventListener('click', () => steerRollout('abort'));
   const { status, body } = await api('/api/login');
-  if (status === 200) showApp(body.user); else showLogin();
+  if (status === 200) showApp(body); else showLogin();
 });

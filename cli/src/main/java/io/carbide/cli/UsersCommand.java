@@ -5,8 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
 
-/** The management users. */
-@Command(name = "users", description = "The management users.")
+/** The management users and their roles. */
+@Command(name = "users", description = "The management users and their roles (viewer, deployer, admin).")
 final class UsersCommand extends ManagerCommand {
 
     @Override
@@ -17,9 +17,10 @@ final class UsersCommand extends ManagerCommand {
         }
         List<List<String>> rows = new ArrayList<>();
         for (JsonElement user : Fields.list(answer.object(), "users")) {
-            rows.add(List.of(user.getAsString()));
+            rows.add(user.isJsonObject() ? List.of(Fields.text(user.getAsJsonObject(), "name"),
+                    Fields.text(user.getAsJsonObject(), "role")) : List.of(user.getAsString(), "admin"));
         }
-        output.table(List.of("USER"), rows);
+        output.table(List.of("USER", "ROLE"), rows);
         return ExitCode.OK;
     }
 }

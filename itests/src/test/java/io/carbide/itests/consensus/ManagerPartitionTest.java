@@ -118,7 +118,7 @@ class ManagerPartitionTest {
             }
             Thread.sleep(250);
         }
-        throw new AssertionError("the majority never took " + name + ": " + last);
+        throw new AssertionError("the majority never took " + name + ": " + last + "\n" + manager.logTail());
     }
 
     /** Every manager's repository and every worker hold every acknowledged change. */

@@ -213,5 +213,29 @@ class ConsoleBrowserTest {
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-password"))).sendKeys("a-new-password-1");
         browser.findElement(By.id("login-submit")).click();
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("app")));
+        // an admin sees the audit trail: the upload from the console is in it
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("audit-table"), "upload hello-site.zip"));
+        screenshot("10-audit");
+
+        // a viewer sees everything, and no button that would change anything
+        ManagementClient admin = new ManagementClient(manager, "admin", "a-new-password-1");
+        assertEquals(201, admin.putJson("/api/users/vera", "{\"password\": \"viewer-password-1\", \"role\": \"viewer\"}")
+                .status());
+        browser.findElement(By.id("logout")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-user"))).clear();
+        browser.findElement(By.id("login-user")).sendKeys("vera");
+        browser.findElement(By.id("login-password")).sendKeys("viewer-password-1");
+        browser.findElement(By.id("login-submit")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("app")));
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-artifact='hello-site.zip']")));
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#history li")));
+        for (String hidden : List.of("#upload-form", "button[data-undeploy]", "#history button", "#config-save",
+                "#audit-table")) {
+            for (WebElement element : browser.findElements(By.cssSelector(hidden))) {
+                assertTrue(!element.isDisplayed(), hidden + " is shown to a viewer");
+            }
+        }
+        assertTrue(browser.findElement(By.cssSelector("#cluster-table")).isDisplayed());
+        screenshot("11-viewer");
     }
 }

@@ -23,7 +23,9 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -408,5 +410,146 @@ class ManagementApiTest {
             }
         }
         return true;
+    }
+
+    /** One request of the role table: what it is, and the least role that may make it. */
+    private record Call(String method, String path, String body, String role) {
+        ManagementClient.Response send(ManagementClient as, String user) {
+            String path = this.path.replace("{user}", user);
+            String body = this.body == null ? null : this.body.replace("{user}", user);
+            return switch (method) {
+                case "GET" -> as.get(path);
+                case "DELETE" -> as.delete(path);
+                case "POST" -> as.postJson(path, body);
+                case "PUT-BYTES" -> as.putBytes(path, body.getBytes(StandardCharsets.UTF_8));
+                default -> as.putJson(path, body);
+            };
+        }
+    }
+
+    @Test
+    @Order(20)
+    void eachRoleMayDoWhatItsTableSaysAndNothingMore() throws IOException {
+        assertEquals(201, api.putJson("/api/users/viv", "{\"password\": \"viewer-password-1\", \"role\": \"viewer\"}")
+                .status());
+        assertEquals(201, api.putJson("/api/users/dan", "{\"password\": \"deployer-password-1\", \"role\": \"deployer\"}")
+                .status());
+        Map<String, ManagementClient> users = new LinkedHashMap<>();
+        users.put("viewer", api.as("viv", "viewer-password-1"));
+        users.put("deployer", api.as("dan", "deployer-password-1"));
+        users.put("admin", api);
+        Map<String, String> names = Map.of("viewer", "viv", "deployer", "dan", "admin", "admin");
+        List<String> order = List.of("viewer", "deployer", "admin");
+        List<Call> table = List.of(
+                new Call("GET", "/api/cluster", null, "viewer"),
+                new Call("GET", "/api/artifacts", null, "viewer"),
+                new Call("GET", "/api/history", null, "viewer"),
+                new Call("GET", "/api/config", null, "viewer"),
+                new Call("GET", "/api/rollout", null, "viewer"),
+                new Call("GET", "/api/subdomains/worker/load", null, "viewer"),
+                new Call("GET", "/api/users", null, "admin"),
+                new Call("GET", "/api/audit", null, "admin"),
+                new Call("PUT-BYTES", "/api/artifacts/roles-{user}.cfg", "who = {user}\n", "deployer"),
+                new Call("DELETE", "/api/artifacts/roles-{user}.cfg", null, "deployer"),
+                new Call("POST", "/api/rollback", "{\"revision\": 1}", "deployer"),
+                new Call("PUT", "/api/config/roles-{user}", "{\"properties\": {\"by\": \"{user}\"}}", "admin"),
+                new Call("DELETE", "/api/config/roles-{user}", null, "admin"),
+                new Call("PUT", "/api/users/roles-made-by-{user}", "{\"password\": \"made-password-1\"}", "admin"),
+                new Call("DELETE", "/api/users/roles-made-by-{user}", null, "admin"));
+        List<String> wrong = new ArrayList<>();
+        for (String role : order) {
+            for (Call call : table) {
+                ManagementClient.Response answer = call.send(users.get(role), names.get(role));
+                boolean allowed = order.indexOf(role) >= order.indexOf(call.role());
+                boolean ok = allowed ? answer.status() >= 200 && answer.status() < 300 : answer.status() == 403;
+                if (!ok) {
+                    wrong.add(role + " " + call.method() + " " + call.path() + ": " + answer.status() + " " + answer.body());
+                }
+            }
+        }
+        assertEquals(List.of(), wrong, "answers that do not match the role table");
+        ManagementClient.Response refused = users.get("viewer").putBytes("/api/artifacts/x.cfg", "x = 1\n".getBytes());
+        assertTrue(refused.error().startsWith("PUT /api/artifacts/x.cfg needs the deployer role; user viv is a viewer"),
+                refused.error());
+
+        // a user changes their own password whatever their role, but never their own role
+        assertEquals(200, users.get("viewer").putJson("/api/users/viv", "{\"password\": \"viewer-password-2\"}").status());
+        ManagementClient viv = api.as("viv", "viewer-password-2");
+        assertEquals(403, viv.putJson("/api/users/viv", "{\"role\": \"admin\"}").status());
+        assertEquals(403, viv.putJson("/api/users/dan", "{\"password\": \"taken-over-1\"}").status());
+        assertEquals("viewer", viv.get("/api/login").json().get("role").getAsString());
+
+        // secret values are never shown, and saving the mask back keeps them
+        assertEquals(201, api.putJson("/api/config/roles-secret",
+                "{\"properties\": {\"db.password\": \"hunter2-secret\", \"url\": \"jdbc:x\"}}").status());
+        JsonObject shown = viv.get("/api/config/roles-secret").json().getAsJsonObject("properties");
+        assertEquals("********", shown.get("db.password").getAsString());
+        assertEquals("jdbc:x", shown.get("url").getAsString());
+        assertEquals(200, api.putJson("/api/config/roles-secret",
+                "{\"properties\": {\"db.password\": \"********\", \"url\": \"jdbc:y\"}}").status());
+        String file = Files.readString(manager.deployDir().resolve("roles-secret.cfg"));
+        assertTrue(file.contains("hunter2-secret") && file.contains("jdbc:y"), file);
+
+        // the last admin stays an admin; a users file line without a role is an admin, as before roles
+        assertEquals(409, api.putJson("/api/users/admin", "{\"role\": \"viewer\"}").status());
+        String usersFile = Files.readString(manager.base().resolve("conf/users.properties"));
+        assertTrue(usersFile.contains("dan = pbkdf2-sha512:") && usersFile.contains(" role=deployer"), usersFile);
+        assertTrue(usersFile.lines().anyMatch(line -> line.startsWith("admin = pbkdf2-sha512:") && !line.contains("role=")),
+                usersFile);
+    }
+
+    @Test
+    @Order(21)
+    void theAuditTrailNamesWhoChangedWhatFromWhereAndSurvivesARestart() throws IOException {
+        long before = System.currentTimeMillis();
+        ManagementClient dan = api.as("dan", "deployer-password-1");
+        assertEquals(201, dan.putBytes("/api/artifacts/audited.cfg", "a = 1\n".getBytes()).status());
+        assertEquals(200, dan.postJson("/api/rollback", "{\"revision\": " + (revision() - 1) + "}").status());
+        assertEquals(200, api.putJson("/api/config/roles-secret",
+                "{\"properties\": {\"db.password\": \"new-hunter3\", \"url\": \"jdbc:y\"}}").status());
+        assertEquals(401, api.as(null, null).postJson("/api/login",
+                "{\"user\": \"mallory\", \"password\": \"not-a-password\"}").status());
+
+        List<JsonObject> entries = new ArrayList<>();
+        for (JsonElement entry : api.get("/api/audit?limit=200").json().getAsJsonArray("entries")) {
+            if (entry.getAsJsonObject().get("at").getAsLong() >= before) {
+                entries.add(entry.getAsJsonObject());
+            }
+        }
+        assertEquals(1, count(entries, "upload", "audited.cfg", "dan", "ok"), entries.toString());
+        assertEquals(1, count(entries, "rollback", "", "dan", "ok"), entries.toString());
+        assertEquals(1, count(entries, "config-set", "roles-secret", "admin", "ok"), entries.toString());
+        assertEquals(1, count(entries, "login", "", "mallory", "refused"), entries.toString());
+        JsonObject config = entries.stream().filter(e -> e.get("kind").getAsString().equals("config-set")).findFirst()
+                .orElseThrow();
+        assertEquals("[\"db.password\"]", config.getAsJsonObject("detail").get("keys").toString(),
+                "the keys that changed, by name");
+        assertTrue(entries.stream().allMatch(e -> e.get("address").getAsString().equals("127.0.0.1")
+                && e.get("manager").getAsString().equals("mgr")), entries.toString());
+        assertEquals(200, api.get("/api/audit?user=mallory&kind=login").status());
+        assertEquals(403, dan.get("/api/audit").status(), "only admins read the trail");
+
+        // what a password or a secret value was never reaches the file
+        Path trail = manager.base().resolve("data/audit/audit.jsonl");
+        String written = Files.readString(trail);
+        for (String secret : List.of("new-hunter3", "hunter2-secret", "not-a-password", "deployer-password-1",
+                "viewer-password-2", PASSWORD)) {
+            assertFalse(written.contains(secret), secret + " in the audit trail");
+        }
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(trail)));
+
+        // a restart keeps it
+        assertEquals(0, manager.stop().exitCode());
+        assertEquals(0, manager.start().exitCode(), manager.logTail());
+        manager.awaitReady();
+        JsonObject after = api.await("/api/audit?kind=upload&user=dan", a -> a.getAsJsonArray("entries").size() > 0,
+                CONVERGE, "the trail after a restart");
+        assertTrue(after.toString().contains("audited.cfg"), after.toString());
+    }
+
+    private static long count(List<JsonObject> entries, String kind, String target, String user, String outcome) {
+        return entries.stream().filter(e -> e.get("kind").getAsString().equals(kind)
+                && e.get("target").getAsString().equals(target) && e.get("user").getAsString().equals(user)
+                && e.get("outcome").getAsString().equals(outcome)).count();
     }
 }

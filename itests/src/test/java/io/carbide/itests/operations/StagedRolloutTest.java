@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * wave in order, and every worker stays ready throughout; a bundle whose activator throws halts
  * at the canary, which is rolled back, and the other three workers never install it; a rollout can
  * be paused (it then stays at its wave, and other changes wait), resumed and aborted (which rolls
- * the canary back).
+ * the canary back); a release that answers its clients with 500 halts on the canary's error rate.
  */
 class StagedRolloutTest {
 
@@ -120,6 +120,27 @@ class StagedRolloutTest {
                 assertEquals(-1, watcher.firstSeen(worker.name(), "rollout.third"), worker.name() + " installed it");
             }
             assertEquals(409, api.postJson("/api/rollout/abort", "{}").status(), "nothing left to abort");
+
+            // a release that starts but answers its clients with 500: the canary's error rate, from the load it
+            // sends its managers, halts the rollout before anyone else gets it
+            ManagementClient.Response erring = api.putFile("/api/artifacts/erring.jar?canary=1&waves=100%25&settle=30"
+                    + "&maxErrorRate=0.1", Artifacts.failingServletBundle(temp.resolve("erring.jar"), "rollout.erring"));
+            assertEquals(202, erring.status(), erring.body());
+            NodeProcess canary = workers.get(0);
+            canary.awaitHttp("/failing", 500, null, CONVERGE);
+            for (int i = 0; i < 40; i++) {
+                assertEquals(500, canary.get(canary.clientPort(), "/failing").statusCode());
+            }
+            JsonObject tooManyErrors = api.await("/api/rollout", r -> !state(r).equals("running"), CONVERGE,
+                    "the erring rollout to halt");
+            assertEquals("halted", state(tooManyErrors), tooManyErrors.toString());
+            String why = tooManyErrors.getAsJsonObject("rollout").get("reason").getAsString();
+            assertTrue(why.startsWith("w1 answered ") && why.contains("with a server error"), why);
+            watcher.awaitGone(canary, "rollout.erring", CONVERGE);
+            canary.awaitHttp("/failing", 404, null, CONVERGE);
+            for (NodeProcess worker : workers.subList(1, 4)) {
+                assertEquals(-1, watcher.firstSeen(worker.name(), "rollout.erring"), worker.name() + " installed it");
+            }
             for (NodeProcess worker : workers) {
                 assertTrue(worker.get(worker.clientPort(), "/health").statusCode() == 200, worker.name());
             }
@@ -173,7 +194,7 @@ class StagedRolloutTest {
                         for (JsonElement bundle : status.getAsJsonArray("bundles")) {
                             bundles.add(bundle.getAsJsonObject().get("symbolicName").getAsString());
                         }
-                        for (String name : List.of("rollout.good", "rollout.broken", "rollout.third")) {
+                        for (String name : List.of("rollout.good", "rollout.broken", "rollout.third", "rollout.erring")) {
                             boolean has = bundles.contains(name);
                             present.put(worker.name() + "/" + name, has);
                             if (has) {

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.Map;
 import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
@@ -101,20 +102,37 @@ public final class Artifacts {
 
     /** A bundle whose activator ({@link ThrowingActivator}) throws when the framework starts it. */
     public static Path failingBundle(Path target, String symbolicName) throws IOException {
-        String activator = ThrowingActivator.class.getName();
+        return bundleWith(target, symbolicName, ThrowingActivator.class, "org.osgi.framework");
+    }
+
+    /** A bundle that starts, then answers every request at {@code /failing} with 500 ({@link FailingServletActivator}). */
+    public static Path failingServletBundle(Path target, String symbolicName) throws IOException {
+        return bundleWith(target, symbolicName, FailingServletActivator.class, "org.osgi.framework, "
+                + "jakarta.servlet;version=\"[5,7)\", jakarta.servlet.http;version=\"[5,7)\"",
+                FailingServletActivator.Failing.class);
+    }
+
+    /** A bundle of the given classes from the tests' own class path, the first one its activator. */
+    private static Path bundleWith(Path target, String symbolicName, Class<?> activator, String imports,
+            Class<?>... more) throws IOException {
         Manifest manifest = new Manifest();
         manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
         manifest.getMainAttributes().putValue("Bundle-ManifestVersion", "2");
         manifest.getMainAttributes().putValue("Bundle-SymbolicName", symbolicName);
         manifest.getMainAttributes().putValue("Bundle-Version", "1.0.0");
-        manifest.getMainAttributes().putValue("Bundle-Activator", activator);
-        manifest.getMainAttributes().putValue("Import-Package", "org.osgi.framework");
-        String entry = activator.replace('.', '/') + ".class";
-        try (OutputStream out = Files.newOutputStream(target); JarOutputStream jar = new JarOutputStream(out, manifest);
-                java.io.InputStream bytes = ThrowingActivator.class.getClassLoader().getResourceAsStream(entry)) {
-            jar.putNextEntry(new ZipEntry(entry));
-            bytes.transferTo(jar);
-            jar.closeEntry();
+        manifest.getMainAttributes().putValue("Bundle-Activator", activator.getName());
+        manifest.getMainAttributes().putValue("Import-Package", imports);
+        List<Class<?>> classes = new java.util.ArrayList<>(List.of(activator));
+        classes.addAll(List.of(more));
+        try (OutputStream out = Files.newOutputStream(target); JarOutputStream jar = new JarOutputStream(out, manifest)) {
+            for (Class<?> type : classes) {
+                String entry = type.getName().replace('.', '/') + ".class";
+                try (java.io.InputStream bytes = type.getClassLoader().getResourceAsStream(entry)) {
+                    jar.putNextEntry(new ZipEntry(entry));
+                    bytes.transferTo(jar);
+                    jar.closeEntry();
+                }
+            }
         }
         return target;
     }

@@ -2,6 +2,7 @@ package io.carbide.management.internal;
 
 import io.carbide.deployment.Change;
 import io.carbide.deployment.RolloutPolicy;
+import io.carbide.management.internal.audit.AuditTrail;
 import io.carbide.management.internal.auth.ManagementSecurity;
 import io.carbide.node.NodeIdentity;
 import jakarta.servlet.http.HttpServletRequest;
@@ -87,10 +88,24 @@ public class ArtifactsApiServlet extends ManagementServlet {
         try {
             DeployFolderUploads.Outcome outcome = uploads.upload(pathName(request), request.getInputStream(),
                     request.getContentLengthLong(), user(request), rolloutPolicy(request));
+            noteChange(request, outcome);
             Json.write(response, outcome.status(), outcome.body());
         } catch (DeployFolderUploads.Refused refused) {
             drainUnread(request);
             Json.error(response, refused.status(), refused.getMessage());
+        } catch (IOException e) { // e.g. the managers did not commit in time: say so, instead of a bare 500
+            drainUnread(request);
+            Json.error(response, 503, pathName(request) + " was not recorded: " + e.getMessage() + "; try again");
+        }
+    }
+
+    /** What the audit trail keeps of a change: its revision and content, and a rollout's waves. */
+    static void noteChange(HttpServletRequest request, DeployFolderUploads.Outcome outcome) {
+        for (String key : List.of("change", "revision", "sha256", "size", "rollout")) {
+            Object value = outcome.body().get(key);
+            if (value != null) {
+                AuditTrail.note(request, key, value instanceof Map<?, ?> rollout ? rollout.get("waves") : value);
+            }
         }
     }
 
@@ -151,6 +166,7 @@ public class ArtifactsApiServlet extends ManagementServlet {
     protected void doDelete(HttpServletRequest request, HttpServletResponse response) throws IOException {
         try {
             DeployFolderUploads.Outcome outcome = uploads.undeploy(pathName(request), user(request));
+            noteChange(request, outcome);
             Json.write(response, outcome.status(), outcome.body());
         } catch (DeployFolderUploads.Refused refused) {
             Json.error(response, refused.status(), refused.getMessage());

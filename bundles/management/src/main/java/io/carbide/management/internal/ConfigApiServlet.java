@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import io.carbide.deployment.Artifact;
 import io.carbide.deployment.ArtifactType;
+import io.carbide.management.internal.audit.AuditTrail;
 import io.carbide.management.internal.auth.ManagementSecurity;
 import io.carbide.node.NodeIdentity;
 import jakarta.servlet.http.HttpServletRequest;
@@ -36,12 +37,17 @@ import org.osgi.service.component.annotations.Reference;
  * (written as {@code PID.cfg} through {@code deploy/});</li>
  * <li>{@code DELETE /api/config/PID}: removes the configuration everywhere.</li>
  * </ul>
+ * A value whose key names a secret (it contains password, secret, token, credential or key) is
+ * never shown: it reads as {@value #MASK}, and a change that sends {@value #MASK} back for it keeps
+ * the stored value. Whoever needs to read it reads the file on the manager.
  */
 @Component(immediate = true)
 public class ConfigApiServlet extends ManagementServlet {
 
     private static final long serialVersionUID = 1L;
     private static final Pattern PID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,150}");
+    static final String MASK = "********";
+    private static final Pattern SECRET = Pattern.compile("(?i).*(password|secret|token|credential|key).*");
 
     private final transient FleetView fleet;
     private final transient DeployFolderUploads uploads;
@@ -102,7 +108,7 @@ public class ConfigApiServlet extends ManagementServlet {
         body.put("artifact", artifact.get().name());
         body.put("revision", artifact.get().revision());
         body.put("editable", artifact.get().name().endsWith(".cfg"));
-        body.put("properties", CfgFile.read(artifact.get().name(), content.get()));
+        body.put("properties", masked(CfgFile.read(artifact.get().name(), content.get())));
         Json.write(response, 200, body);
     }
 
@@ -120,13 +126,15 @@ public class ConfigApiServlet extends ManagementServlet {
                         + " (typed format), which the API does not rewrite; edit that file in the manager's deploy/");
                 return;
             }
-            Map<String, String> properties = properties(Json.readObject(request));
+            Map<String, String> properties = keepMasked(properties(Json.readObject(request)), existing);
+            AuditTrail.note(request, "keys", changedKeys(properties, existing)); // names only: values may be secrets
             byte[] cfg = CfgFile.format(pid, properties).getBytes(StandardCharsets.ISO_8859_1);
             DeployFolderUploads.Outcome outcome = uploads.upload(pid + ".cfg", new ByteArrayInputStream(cfg),
                     cfg.length, String.valueOf(request.getAttribute(ManagementSecurity.USER_ATTRIBUTE)));
+            ArtifactsApiServlet.noteChange(request, outcome);
             Map<String, Object> body = new LinkedHashMap<>(outcome.body());
             body.put("pid", pid);
-            body.put("properties", properties);
+            body.put("properties", masked(properties));
             Json.write(response, outcome.status(), body);
         } catch (Json.BadRequest e) {
             Json.error(response, 400, e.getMessage());
@@ -150,6 +158,57 @@ public class ConfigApiServlet extends ManagementServlet {
         } catch (DeployFolderUploads.Refused refused) {
             Json.error(response, refused.status(), refused.getMessage());
         }
+    }
+
+    /** The keys whose value this change sets anew, adds or removes. */
+    private List<String> changedKeys(Map<String, String> properties, Optional<Artifact> existing) throws IOException {
+        Map<String, Object> stored = Map.of();
+        Optional<Path> content = existing.flatMap(a -> fleet.repository().content(a.sha256()));
+        if (content.isPresent()) {
+            stored = CfgFile.read(existing.get().name(), content.get());
+        }
+        java.util.TreeSet<String> keys = new java.util.TreeSet<>(stored.keySet());
+        keys.addAll(properties.keySet());
+        Map<String, Object> before = stored;
+        return keys.stream().filter(k -> !properties.containsKey(k) || !before.containsKey(k)
+                || !String.valueOf(before.get(k)).equals(properties.get(k))).toList();
+    }
+
+    static boolean isSecret(String key) {
+        return SECRET.matcher(key).matches();
+    }
+
+    /** The properties as shown: every secret value as {@value #MASK}. */
+    static Map<String, Object> masked(Map<String, ?> properties) {
+        Map<String, Object> shown = new TreeMap<>();
+        properties.forEach((key, value) -> shown.put(key, isSecret(key) ? MASK : value));
+        return shown;
+    }
+
+    /** A secret sent back as {@value #MASK} keeps its stored value (or is left out, if it had none). */
+    private Map<String, String> keepMasked(Map<String, String> properties, Optional<Artifact> existing)
+            throws IOException {
+        if (properties.entrySet().stream().noneMatch(e -> isSecret(e.getKey()) && MASK.equals(e.getValue()))) {
+            return properties;
+        }
+        Map<String, Object> stored = Map.of();
+        if (existing.isPresent()) {
+            Optional<Path> content = fleet.repository().content(existing.get().sha256());
+            if (content.isPresent()) {
+                stored = CfgFile.read(existing.get().name(), content.get());
+            }
+        }
+        Map<String, String> kept = new TreeMap<>();
+        for (Map.Entry<String, String> entry : properties.entrySet()) {
+            if (isSecret(entry.getKey()) && MASK.equals(entry.getValue())) {
+                if (stored.containsKey(entry.getKey())) {
+                    kept.put(entry.getKey(), String.valueOf(stored.get(entry.getKey())));
+                }
+            } else {
+                kept.put(entry.getKey(), entry.getValue());
+            }
+        }
+        return kept;
     }
 
     /** {"properties": {key: string, number or boolean}}; anything else is the client's mistake. */

@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import io.carbide.cluster.NoQuorumException;
 import io.carbide.deployment.Change;
 import io.carbide.deployment.RevisionNotFoundException;
+import io.carbide.management.internal.audit.AuditTrail;
 import io.carbide.management.internal.auth.ManagementSecurity;
 import io.carbide.node.NodeIdentity;
 import jakarta.servlet.http.HttpServletRequest;
@@ -71,7 +72,9 @@ public class RollbackApiServlet extends ManagementServlet {
         String user = String.valueOf(request.getAttribute(ManagementSecurity.USER_ATTRIBUTE));
         try {
             this.changes.requireAuthority(); // as for uploads: elsewhere no worker would ever see it
+            AuditTrail.note(request, "rolledBackTo", revision);
             List<Change> changes = fleet.repository().rollback(revision, user);
+            AuditTrail.note(request, "revision", fleet.repository().revision());
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("rolledBackTo", revision);
             body.put("revision", fleet.repository().revision());

@@ -92,6 +92,27 @@ public class Authenticator {
         }
     }
 
+    /** The user name of HTTP Basic credentials, as sent (shortened, for the audit trail), or "". */
+    public static String claimedUser(HttpServletRequest request) {
+        String header = request.getHeader("Authorization");
+        if (header == null || !header.regionMatches(true, 0, "Basic ", 0, 6)) {
+            return "";
+        }
+        try {
+            String decoded = new String(Base64.getDecoder().decode(header.substring(6).trim()), StandardCharsets.UTF_8);
+            int colon = decoded.indexOf(':');
+            return shortened(colon < 0 ? decoded : decoded.substring(0, colon));
+        } catch (IllegalArgumentException e) {
+            return "";
+        }
+    }
+
+    /** A name someone typed, made safe to keep: at most 64 characters, no control characters. */
+    static String shortened(String name) {
+        String clean = name.replaceAll("\\p{Cntrl}", "?");
+        return clean.length() > 64 ? clean.substring(0, 64) + "..." : clean;
+    }
+
     public static String sessionToken(HttpServletRequest request) {
         Cookie[] cookies = request.getCookies();
         if (cookies != null) {

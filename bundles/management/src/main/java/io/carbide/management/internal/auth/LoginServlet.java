@@ -29,12 +29,14 @@ public class LoginServlet extends ManagementServlet {
 
     private final transient Authenticator authenticator;
     private final transient Sessions sessions;
+    private final transient Users users;
 
     @Activate
     public LoginServlet(@Reference NodeIdentity node, @Reference Authenticator authenticator,
-            @Reference Sessions sessions, BundleContext context) {
+            @Reference Sessions sessions, @Reference Users users, BundleContext context) {
         this.authenticator = authenticator;
         this.sessions = sessions;
+        this.users = users;
         publish(context, node, ManagementSecurity.LOGIN_PATH, "/api/logout");
     }
 
@@ -51,7 +53,7 @@ public class LoginServlet extends ManagementServlet {
         }
         Authenticator.Outcome outcome = authenticator.authenticate(request);
         if (outcome.user().isPresent()) {
-            Json.write(response, 200, Map.of("user", outcome.user().get()));
+            Json.write(response, 200, who(outcome.user().get()));
         } else if (outcome.secondsToWait() > 0) {
             ManagementSecurity.tooManyFailures(response, request.getRemoteAddr(), outcome.secondsToWait());
         } else {
@@ -83,22 +85,31 @@ public class LoginServlet extends ManagementServlet {
             Json.error(response, 400, e.getMessage());
             return;
         }
+        request.setAttribute(ManagementSecurity.CLAIMED_USER_ATTRIBUTE, Authenticator.shortened(user));
         Authenticator.Outcome outcome = authenticator.logIn(user, password, request.getRemoteAddr());
         if (outcome.user().isPresent()) {
             String token = sessions.open(user);
             if (asToken) {
                 // for bin/carbide: sent back as "Authorization: Bearer", never as a cookie a browser would send
-                Json.write(response, 200, Map.of("user", user, "token", token,
-                        "idleMinutes", Sessions.IDLE_MILLIS / 60_000));
+                Map<String, Object> body = new java.util.LinkedHashMap<>(who(user));
+                body.put("token", token);
+                body.put("idleMinutes", Sessions.IDLE_MILLIS / 60_000);
+                Json.write(response, 200, body);
             } else {
                 response.addHeader("Set-Cookie", cookie(request, token, -1));
-                Json.write(response, 200, Map.of("user", user));
+                Json.write(response, 200, who(user));
             }
         } else if (outcome.secondsToWait() > 0) {
             ManagementSecurity.tooManyFailures(response, request.getRemoteAddr(), outcome.secondsToWait());
         } else {
             ManagementSecurity.unauthorized(request, response, "wrong user name or password");
         }
+    }
+
+    /** The user, their role and what it lets them do: the console shows only those actions. */
+    private Map<String, Object> who(String user) {
+        UserRole role = users.role(user).orElse(UserRole.VIEWER);
+        return Map.of("user", user, "role", role.label(), "may", AccessPolicy.abilities(role));
     }
 
     private static String string(JsonObject body, String key) throws Json.BadRequest {

@@ -1,6 +1,7 @@
 package io.carbide.management.internal.auth;
 
 import io.carbide.management.internal.Json;
+import io.carbide.management.internal.audit.AuditTrail;
 import io.carbide.node.NodeIdentity;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -28,18 +29,27 @@ import org.osgi.service.servlet.whiteboard.HttpWhiteboardConstants;
 public class ManagementSecurity extends ServletContextHelper {
 
     public static final String USER_ATTRIBUTE = "carbide.user";
+    /** The authenticated user's {@link UserRole}. */
+    public static final String ROLE_ATTRIBUTE = "carbide.role";
     /** The console session the request came with, when that is how it was authenticated. */
     public static final String SESSION_ATTRIBUTE = "carbide.session";
     static final String LOGIN_PATH = "/api/login";
     static final String LOGOUT_PATH = "/api/logout";
 
+    /** Set by the log-in servlet: the name someone tried to log in as, for the audit trail. */
+    static final String CLAIMED_USER_ATTRIBUTE = "carbide.claimedUser";
+
     private final Authenticator authenticator;
+    private final Users users;
+    private final AuditTrail audit;
     private final ServiceRegistration<ServletContextHelper> registration;
 
     @Activate
     public ManagementSecurity(@Reference NodeIdentity node, @Reference Authenticator authenticator,
-            BundleContext context) {
+            @Reference Users users, @Reference AuditTrail audit, BundleContext context) {
         this.authenticator = authenticator;
+        this.users = users;
+        this.audit = audit;
         Hashtable<String, Object> properties = new Hashtable<>();
         properties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_CONTEXT_NAME, NodeIdentity.MANAGEMENT_CONTEXT);
         properties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_CONTEXT_PATH, "/");
@@ -66,13 +76,30 @@ public class ManagementSecurity extends ServletContextHelper {
                 Json.error(response, 403, crossSite);
                 return false;
             }
-            request.setAttribute(USER_ATTRIBUTE, outcome.user().get());
+            String user = outcome.user().get();
+            UserRole role = users.role(user).orElse(UserRole.VIEWER);
+            UserRole needed = AccessPolicy.required(request.getMethod(), path, user);
+            if (!role.includes(needed)) {
+                if (changes(request)) {
+                    audit.record(request, path, user, 403);
+                }
+                Json.error(response, 403, request.getMethod() + " " + path + " needs the " + needed.label() + " role; "
+                        + "user " + user + " is a " + role.label() + " (an admin can change that: PUT /api/users/"
+                        + user + " {\"role\": \"" + needed.label() + "\"})");
+                return false;
+            }
+            request.setAttribute(USER_ATTRIBUTE, user);
+            request.setAttribute(ROLE_ATTRIBUTE, role);
             if (outcome.bySession()) {
                 request.setAttribute(SESSION_ATTRIBUTE, Authenticator.sessionToken(request));
             }
             request.setAttribute(REMOTE_USER, outcome.user().get());
             request.setAttribute(AUTHENTICATION_TYPE, HttpServletRequest.BASIC_AUTH);
             return true;
+        }
+        if (outcome.refused() && !bearer(request)) { // a password that did not match: a failed log-in
+            AuditTrail.note(request, "with", "HTTP Basic");
+            audit.record(request, LOGIN_PATH, Authenticator.claimedUser(request), outcome.secondsToWait() > 0 ? 429 : 401);
         }
         if (outcome.secondsToWait() > 0) {
             tooManyFailures(response, request.getRemoteAddr(), outcome.secondsToWait());
@@ -83,6 +110,27 @@ public class ManagementSecurity extends ServletContextHelper {
                             + "or a restart of this manager); log in again" : "wrong user name or password");
         }
         return false;
+    }
+
+    /**
+     * After the servlet: every request that changed something, or tried to, goes into the audit
+     * trail with its outcome (log-ins and log-outs included); reads do not.
+     */
+    @Override
+    public void finishSecurity(HttpServletRequest request, HttpServletResponse response) {
+        if (!changes(request)) {
+            return;
+        }
+        String path = request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
+        Object user = request.getAttribute(USER_ATTRIBUTE);
+        Object claimed = request.getAttribute(CLAIMED_USER_ATTRIBUTE);
+        audit.record(request, path, user != null ? user.toString() : claimed != null ? claimed.toString() : "",
+                response.getStatus());
+    }
+
+    private static boolean changes(HttpServletRequest request) {
+        String method = request.getMethod();
+        return !(method.equals("GET") || method.equals("HEAD") || method.equals("OPTIONS"));
     }
 
     /**

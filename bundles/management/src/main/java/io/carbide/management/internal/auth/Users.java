@@ -25,7 +25,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The management users, kept in {@code conf/users.properties} as {@code name = hash} lines
- * ({@link PasswordHash}; never plain text) in the node's own base. A manager that has no such
+ * ({@link PasswordHash}; never plain text) in the node's own base, each with its {@link UserRole}
+ * after the hash ({@code name = hash role=deployer}); a line without one is an admin, as every
+ * user was before roles. A manager that has no such
  * file creates it with the user {@code admin}, whose password comes from
  * {@code CARBIDE_ADMIN_PASSWORD} or is generated, printed on the console and kept in the owner-only
  * {@code conf/admin.password} until it is first changed. {@code -Dcarbide.resetAdminPassword=true}
@@ -56,6 +58,7 @@ public class Users {
     private final Path file;
     private final Path generatedPassword;
     private final Map<String, String> hashes = new TreeMap<>();
+    private final Map<String, UserRole> roles = new TreeMap<>();
     private final Map<String, Long> recentlyChecked = new ConcurrentHashMap<>();
     private final byte[] memoryKey = new byte[32];
     private final CompletableFuture<Void> loaded;
@@ -106,13 +109,28 @@ public class Users {
             }
             int eq = line.indexOf('=');
             String name = eq < 0 ? "" : line.substring(0, eq).strip();
-            String hash = eq < 0 ? "" : line.substring(eq + 1).strip();
+            String[] value = eq < 0 ? new String[] {""} : line.substring(eq + 1).strip().split("\\s+");
+            String hash = value[0];
             if (!NAME.matcher(name).matches() || !PasswordHash.isWellFormed(hash)) {
                 LOG.warn("Line {} of {} is not 'name = {}:...'; that user cannot log in. Set the password again with "
                         + "PUT /api/users/NAME", i + 1, file, PasswordHash.SCHEME);
                 continue;
             }
+            UserRole role = UserRole.ADMIN;
+            if (value.length > 1) {
+                try {
+                    if (value.length > 2 || !value[1].startsWith("role=")) {
+                        throw new IllegalArgumentException("'" + value[1] + "' is not role=viewer, deployer or admin");
+                    }
+                    role = UserRole.parse(value[1].substring("role=".length()));
+                } catch (IllegalArgumentException e) {
+                    LOG.warn("Line {} of {}: {}; user {} cannot log in until the line is fixed", i + 1, file,
+                            e.getMessage(), name);
+                    continue;
+                }
+            }
             hashes.put(name, hash);
+            roles.put(name, role);
         }
         LOG.info("Management users: {} in {}", hashes.size(), file);
         return lines.stream().map(String::strip).anyMatch(line -> !line.isEmpty() && !line.startsWith("#"));
@@ -147,6 +165,7 @@ public class Users {
             String hash = PasswordHash.hash(password.toCharArray());
             synchronized (this) {
                 hashes.put(ADMIN, hash);
+                roles.put(ADMIN, UserRole.ADMIN);
                 try {
                     save();
                 } catch (IOException e) {
@@ -229,24 +248,69 @@ public class Users {
     private static final java.util.concurrent.Semaphore CHECKS = new java.util.concurrent.Semaphore(
             Math.max(1, Runtime.getRuntime().availableProcessors() / 2), true);
 
-    /** Creates the user or changes its password. */
+    /** Creates the user (an admin) or changes its password, keeping its role. */
     public void setPassword(String name, String password) throws IOException {
+        set(name, password, null);
+    }
+
+    /**
+     * Creates the user or changes it: its password (null keeps it; a new user needs one) and its
+     * role (null keeps it; a new user without one is a viewer, the least it can be).
+     *
+     * @throws IllegalStateException when the change would leave no admin: nobody could manage users again
+     */
+    public void set(String name, String password, UserRole role) throws IOException {
         if (!NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("a user name is 1 to 64 letters, digits, '.', '_', '@' or '-'");
         }
-        if (password == null || password.length() < MIN_PASSWORD_LENGTH) {
+        if (password != null && password.length() < MIN_PASSWORD_LENGTH) {
             throw new IllegalArgumentException("a password has at least " + MIN_PASSWORD_LENGTH + " characters");
         }
         awaitLoaded();
-        String hash = PasswordHash.hash(password.toCharArray());
+        if (password == null && !exists(name)) {
+            throw new IllegalArgumentException("a new user needs a password of at least " + MIN_PASSWORD_LENGTH
+                    + " characters");
+        }
+        String hash = password == null ? null : PasswordHash.hash(password.toCharArray());
         synchronized (this) {
-            hashes.put(name, hash);
+            UserRole now = roles.getOrDefault(name, hashes.containsKey(name) ? UserRole.ADMIN : UserRole.VIEWER);
+            UserRole next = role == null ? now : role;
+            if (now == UserRole.ADMIN && next != UserRole.ADMIN && admins() == 1) {
+                throw new IllegalStateException("user " + name + " is the last admin; make another user an admin first");
+            }
+            if (hash != null) {
+                hashes.put(name, hash);
+            }
+            roles.put(name, next);
             save();
         }
         recentlyChecked.clear();
-        LOG.info("Password of management user {} set", name);
-        if (name.equals(ADMIN)) {
+        LOG.info("Management user {} set{}{}", name, password == null ? "" : " (password)",
+                role == null ? "" : " (role " + role.label() + ")");
+        if (name.equals(ADMIN) && password != null) {
             forgetGeneratedPassword();
+        }
+    }
+
+    private long admins() {
+        return roles.values().stream().filter(r -> r == UserRole.ADMIN).count();
+    }
+
+    /** The user's role; empty for a name that is no user. */
+    public java.util.Optional<UserRole> role(String name) {
+        awaitLoaded();
+        synchronized (this) {
+            return java.util.Optional.ofNullable(hashes.containsKey(name) ? roles.getOrDefault(name, UserRole.ADMIN) : null);
+        }
+    }
+
+    /** Every user and their role, by name. */
+    public Map<String, UserRole> roles() {
+        awaitLoaded();
+        synchronized (this) {
+            Map<String, UserRole> all = new TreeMap<>();
+            hashes.keySet().forEach(name -> all.put(name, roles.getOrDefault(name, UserRole.ADMIN)));
+            return all;
         }
     }
 
@@ -265,7 +329,11 @@ public class Users {
             if (hashes.size() == 1) {
                 throw new IllegalStateException("user " + name + " is the last one; create another user first");
             }
+            if (roles.getOrDefault(name, UserRole.ADMIN) == UserRole.ADMIN && admins() == 1) {
+                throw new IllegalStateException("user " + name + " is the last admin; make another user an admin first");
+            }
             hashes.remove(name);
+            roles.remove(name);
             save();
         }
         recentlyChecked.clear();
@@ -306,10 +374,14 @@ public class Users {
     /** Owner-only, never half-written, and on disk before the change is acknowledged ({@link AtomicFile}). */
     private void save() throws IOException {
         List<String> lines = new ArrayList<>();
-        lines.add("# Carbide management users: name = " + PasswordHash.SCHEME + ":ITERATIONS:SALT:HASH");
-        lines.add("# Passwords are never stored. Set one with PUT /api/users/NAME on the management port,");
-        lines.add("# or in the console. Delete this file to start over with a new admin password.");
-        hashes.forEach((name, hash) -> lines.add(name + " = " + hash));
+        lines.add("# Carbide management users: name = " + PasswordHash.SCHEME + ":ITERATIONS:SALT:HASH [role=ROLE]");
+        lines.add("# ROLE is viewer, deployer or admin; a line without one is an admin. Passwords are never");
+        lines.add("# stored. Set one with PUT /api/users/NAME on the management port, or in the console.");
+        lines.add("# Delete this file to start over with a new admin password.");
+        hashes.forEach((name, hash) -> {
+            UserRole role = roles.getOrDefault(name, UserRole.ADMIN);
+            lines.add(name + " = " + hash + (role == UserRole.ADMIN ? "" : " role=" + role.label()));
+        });
         AtomicFile.writePrivate(file, (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
     }
 

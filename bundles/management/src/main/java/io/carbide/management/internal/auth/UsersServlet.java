@@ -1,14 +1,15 @@
 package io.carbide.management.internal.auth;
 
 import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
 import io.carbide.management.internal.Json;
+import io.carbide.management.internal.audit.AuditTrail;
 import io.carbide.management.internal.ManagementServlet;
 import io.carbide.node.NodeIdentity;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.Map;
-import java.util.TreeSet;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -16,9 +17,11 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 
 /**
- * {@code GET /api/users} lists the management users; {@code PUT /api/users/NAME} with
- * {@code {"password": "..."}} creates one or changes its password (its other sessions end);
- * {@code DELETE /api/users/NAME} removes one, never the last.
+ * {@code GET /api/users} lists the management users and their roles; {@code PUT /api/users/NAME}
+ * with {@code {"password": "...", "role": "deployer"}} creates one (a viewer unless a role is
+ * given) or changes its password (its other sessions end) or role; {@code DELETE /api/users/NAME}
+ * removes one, never the last admin. Only an admin gets here (the access policy), except a user
+ * changing their own password, who may change nothing else.
  */
 @Component(immediate = true)
 public class UsersServlet extends ManagementServlet {
@@ -43,29 +46,59 @@ public class UsersServlet extends ManagementServlet {
 
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        Json.write(response, 200, Map.of("users", new TreeSet<>(users.names())));
+        Json.write(response, 200, Map.of("users", users.roles().entrySet().stream()
+                .map(user -> Map.of("name", user.getKey(), "role", user.getValue().label())).toList()));
     }
 
     @Override
     protected void doPut(HttpServletRequest request, HttpServletResponse response) throws IOException {
         String name = pathName(request);
         try {
-            JsonElement password = Json.readObject(request).get("password");
-            if (password == null || !password.isJsonPrimitive() || !password.getAsJsonPrimitive().isString()) {
-                throw new Json.BadRequest("the body needs \"password\" as a string: {\"password\": \"...\"}");
+            JsonObject body = Json.readObject(request);
+            String password = string(body, "password");
+            String roleLabel = string(body, "role");
+            if (password == null && roleLabel == null) {
+                throw new Json.BadRequest("the body needs \"password\" or \"role\" (viewer, deployer or admin) as a "
+                        + "string: {\"password\": \"...\", \"role\": \"deployer\"}");
+            }
+            UserRole role = roleLabel == null ? null : UserRole.parse(roleLabel);
+            if (role != null && request.getAttribute(ManagementSecurity.ROLE_ATTRIBUTE) != UserRole.ADMIN) {
+                Json.error(response, 403, "changing a role needs the admin role; you may change your own password");
+                return;
             }
             boolean existed = users.exists(name);
-            users.setPassword(name, password.getAsString());
-            // whoever knew the old password is logged out everywhere; the session that changed it goes on
-            sessions.closeAll(name);
-            if (name.equals(request.getAttribute(ManagementSecurity.USER_ATTRIBUTE))
-                    && Authenticator.sessionToken(request) != null) {
-                response.addHeader("Set-Cookie", LoginServlet.cookie(request, sessions.open(name), -1));
+            if (role != null) {
+                AuditTrail.note(request, "role", role.label());
             }
-            Json.write(response, existed ? 200 : 201, Map.of("user", name, "created", !existed));
+            AuditTrail.note(request, "password", password == null ? "kept" : "changed"); // never the password itself
+            users.set(name, password, role);
+            if (password != null) {
+                // whoever knew the old password is logged out everywhere; the session that changed it goes on
+                sessions.closeAll(name);
+                if (name.equals(request.getAttribute(ManagementSecurity.USER_ATTRIBUTE))
+                        && Authenticator.sessionToken(request) != null) {
+                    response.addHeader("Set-Cookie", LoginServlet.cookie(request, sessions.open(name), -1));
+                }
+            }
+            Json.write(response, existed ? 200 : 201, Map.of("user", name, "created", !existed,
+                    "role", users.role(name).map(UserRole::label).orElse("")));
         } catch (Json.BadRequest | IllegalArgumentException e) {
             Json.error(response, 400, e.getMessage());
+        } catch (IllegalStateException e) {
+            Json.error(response, 409, e.getMessage());
         }
+    }
+
+    /** A string field, or null when absent. */
+    private static String string(JsonObject body, String key) throws Json.BadRequest {
+        JsonElement value = body.get(key);
+        if (value == null || value.isJsonNull()) {
+            return null;
+        }
+        if (!value.isJsonPrimitive() || !value.getAsJsonPrimitive().isString()) {
+            throw new Json.BadRequest("\"" + key + "\" must be a string");
+        }
+        return value.getAsString();
     }
 
     @Override

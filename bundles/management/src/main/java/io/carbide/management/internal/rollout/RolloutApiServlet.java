@@ -10,6 +10,7 @@ import io.carbide.management.internal.DeployFolderUploads;
 import io.carbide.management.internal.FleetView;
 import io.carbide.management.internal.Json;
 import io.carbide.management.internal.ManagementServlet;
+import io.carbide.management.internal.audit.AuditTrail;
 import io.carbide.management.internal.auth.ManagementSecurity;
 import io.carbide.node.NodeIdentity;
 import jakarta.servlet.http.HttpServletRequest;
@@ -84,6 +85,8 @@ public class RolloutApiServlet extends ManagementServlet {
             return;
         }
         Rollout rollout = current.get();
+        AuditTrail.note(request, "artifact", rollout.artifact());
+        AuditTrail.note(request, "revision", rollout.toRevision());
         try {
             changes.requireAuthority();
             switch (action) {
