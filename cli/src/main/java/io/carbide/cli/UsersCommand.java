@@ -16,9 +16,11 @@ final class UsersCommand extends ManagerCommand {
             return ExitCode.OK;
         }
         List<List<String>> rows = new ArrayList<>();
+        com.google.gson.JsonObject roles = Fields.object(answer.object(), "roles");
         for (JsonElement user : Fields.list(answer.object(), "users")) {
-            rows.add(user.isJsonObject() ? List.of(Fields.text(user.getAsJsonObject(), "name"),
-                    Fields.text(user.getAsJsonObject(), "role")) : List.of(user.getAsString(), "admin"));
+            String name = user.getAsString();
+            // a manager from before roles says none: its users are all admins
+            rows.add(List.of(name, roles.has(name) ? roles.get(name).getAsString() : "admin"));
         }
         output.table(List.of("USER", "ROLE"), rows);
         return ExitCode.OK;

@@ -422,6 +422,7 @@ class ManagementApiTest {
                 case "DELETE" -> as.delete(path);
                 case "POST" -> as.postJson(path, body);
                 case "PUT-BYTES" -> as.putBytes(path, body.getBytes(StandardCharsets.UTF_8));
+                case "PUT-ZIP" -> as.putBytes(path, zip(body));
                 default -> as.putJson(path, body);
             };
         }
@@ -449,8 +450,10 @@ class ManagementApiTest {
                 new Call("GET", "/api/subdomains/worker/load", null, "viewer"),
                 new Call("GET", "/api/users", null, "admin"),
                 new Call("GET", "/api/audit", null, "admin"),
-                new Call("PUT-BYTES", "/api/artifacts/roles-{user}.cfg", "who = {user}\n", "deployer"),
-                new Call("DELETE", "/api/artifacts/roles-{user}.cfg", null, "deployer"),
+                new Call("PUT-ZIP", "/api/artifacts/roles-{user}.zip", "made by {user}", "deployer"),
+                new Call("DELETE", "/api/artifacts/roles-{user}.zip", null, "deployer"),
+                new Call("PUT-BYTES", "/api/artifacts/roles-{user}.cfg", "who = {user}\n", "admin"),
+                new Call("DELETE", "/api/artifacts/roles-{user}.cfg", null, "admin"),
                 new Call("POST", "/api/rollback", "{\"revision\": 1}", "deployer"),
                 new Call("PUT", "/api/config/roles-{user}", "{\"properties\": {\"by\": \"{user}\"}}", "admin"),
                 new Call("DELETE", "/api/config/roles-{user}", null, "admin"),
@@ -468,8 +471,8 @@ class ManagementApiTest {
             }
         }
         assertEquals(List.of(), wrong, "answers that do not match the role table");
-        ManagementClient.Response refused = users.get("viewer").putBytes("/api/artifacts/x.cfg", "x = 1\n".getBytes());
-        assertTrue(refused.error().startsWith("PUT /api/artifacts/x.cfg needs the deployer role; user viv is a viewer"),
+        ManagementClient.Response refused = users.get("viewer").putBytes("/api/artifacts/x.zip", zip("x"));
+        assertTrue(refused.error().startsWith("PUT /api/artifacts/x.zip needs the deployer role; user viv is a viewer"),
                 refused.error());
 
         // a user changes their own password whatever their role, but never their own role
@@ -489,6 +492,8 @@ class ManagementApiTest {
                 "{\"properties\": {\"db.password\": \"********\", \"url\": \"jdbc:y\"}}").status());
         String file = Files.readString(manager.deployDir().resolve("roles-secret.cfg"));
         assertTrue(file.contains("hunter2-secret") && file.contains("jdbc:y"), file);
+        assertEquals(400, api.putJson("/api/config/roles-secret", "{\"properties\": {\"db.password\": \"********\", "
+                + "\"api.token\": \"********\"}}").status(), "the mask of a value that was never set stores nothing");
 
         // the last admin stays an admin; a users file line without a role is an admin, as before roles
         assertEquals(409, api.putJson("/api/users/admin", "{\"role\": \"viewer\"}").status());
@@ -503,7 +508,7 @@ class ManagementApiTest {
     void theAuditTrailNamesWhoChangedWhatFromWhereAndSurvivesARestart() throws IOException {
         long before = System.currentTimeMillis();
         ManagementClient dan = api.as("dan", "deployer-password-1");
-        assertEquals(201, dan.putBytes("/api/artifacts/audited.cfg", "a = 1\n".getBytes()).status());
+        assertEquals(201, dan.putBytes("/api/artifacts/audited.zip", zip("audited")).status());
         assertEquals(200, dan.postJson("/api/rollback", "{\"revision\": " + (revision() - 1) + "}").status());
         assertEquals(200, api.putJson("/api/config/roles-secret",
                 "{\"properties\": {\"db.password\": \"new-hunter3\", \"url\": \"jdbc:y\"}}").status());
@@ -516,7 +521,7 @@ class ManagementApiTest {
                 entries.add(entry.getAsJsonObject());
             }
         }
-        assertEquals(1, count(entries, "upload", "audited.cfg", "dan", "ok"), entries.toString());
+        assertEquals(1, count(entries, "upload", "audited.zip", "dan", "ok"), entries.toString());
         assertEquals(1, count(entries, "rollback", "", "dan", "ok"), entries.toString());
         assertEquals(1, count(entries, "config-set", "roles-secret", "admin", "ok"), entries.toString());
         assertEquals(1, count(entries, "login", "", "mallory", "refused"), entries.toString());
@@ -544,7 +549,15 @@ class ManagementApiTest {
         manager.awaitReady();
         JsonObject after = api.await("/api/audit?kind=upload&user=dan", a -> a.getAsJsonArray("entries").size() > 0,
                 CONVERGE, "the trail after a restart");
-        assertTrue(after.toString().contains("audited.cfg"), after.toString());
+        assertTrue(after.toString().contains("audited.zip"), after.toString());
+    }
+
+    private static byte[] zip(String page) {
+        try {
+            return Artifacts.zipBytes(Map.of("index.html", page.getBytes(StandardCharsets.UTF_8)), false);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static long count(List<JsonObject> entries, String kind, String target, String user, String outcome) {

@@ -95,7 +95,8 @@ public class ArtifactsApiServlet extends ManagementServlet {
             Json.error(response, refused.status(), refused.getMessage());
         } catch (IOException e) { // e.g. the managers did not commit in time: say so, instead of a bare 500
             drainUnread(request);
-            Json.error(response, 503, pathName(request) + " was not recorded: " + e.getMessage() + "; try again");
+            Json.error(response, 503, pathName(request) + " may not have been recorded: " + e.getMessage()
+                    + "; GET /api/artifacts/" + pathName(request) + " shows whether it was");
         }
     }
 

@@ -47,7 +47,7 @@ public class ConfigApiServlet extends ManagementServlet {
     private static final long serialVersionUID = 1L;
     private static final Pattern PID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,150}");
     static final String MASK = "********";
-    private static final Pattern SECRET = Pattern.compile("(?i).*(password|secret|token|credential|key).*");
+    private static final Pattern SECRET = Pattern.compile("(?i).*(password|passwd|pwd|passphrase|secret|token|credential|key).*");
 
     private final transient FleetView fleet;
     private final transient DeployFolderUploads uploads;
@@ -140,6 +140,9 @@ public class ConfigApiServlet extends ManagementServlet {
             Json.error(response, 400, e.getMessage());
         } catch (DeployFolderUploads.Refused refused) {
             Json.error(response, refused.status(), refused.getMessage());
+        } catch (IOException e) { // e.g. the managers did not commit in time
+            Json.error(response, 503, pid + " may not have been changed: " + e.getMessage()
+                    + "; GET /api/config/" + pid + " shows whether it was");
         }
     }
 
@@ -187,7 +190,7 @@ public class ConfigApiServlet extends ManagementServlet {
 
     /** A secret sent back as {@value #MASK} keeps its stored value (or is left out, if it had none). */
     private Map<String, String> keepMasked(Map<String, String> properties, Optional<Artifact> existing)
-            throws IOException {
+            throws IOException, Json.BadRequest {
         if (properties.entrySet().stream().noneMatch(e -> isSecret(e.getKey()) && MASK.equals(e.getValue()))) {
             return properties;
         }
@@ -201,9 +204,11 @@ public class ConfigApiServlet extends ManagementServlet {
         Map<String, String> kept = new TreeMap<>();
         for (Map.Entry<String, String> entry : properties.entrySet()) {
             if (isSecret(entry.getKey()) && MASK.equals(entry.getValue())) {
-                if (stored.containsKey(entry.getKey())) {
-                    kept.put(entry.getKey(), String.valueOf(stored.get(entry.getKey())));
+                if (!stored.containsKey(entry.getKey())) {
+                    throw new Json.BadRequest(entry.getKey() + " is " + MASK + ", the mask of a value never shown, but "
+                            + "it holds no value to keep; send the value itself");
                 }
+                kept.put(entry.getKey(), String.valueOf(stored.get(entry.getKey())));
             } else {
                 kept.put(entry.getKey(), entry.getValue());
             }

@@ -7,6 +7,7 @@ import com.google.gson.reflect.TypeToken;
 import io.carbide.cluster.Cluster;
 import io.carbide.cluster.ClusterMember;
 import io.carbide.cluster.ClusterMessage;
+import io.carbide.cluster.ManagerConsensus;
 import io.carbide.cluster.MessageHandler;
 import io.carbide.cluster.SubDomain;
 import io.carbide.management.internal.Json;
@@ -49,13 +50,15 @@ public class AuditApiServlet extends ManagementServlet implements MessageHandler
 
     private final transient AuditTrail trail;
     private final transient Cluster cluster;
+    private final transient ManagerConsensus consensus;
     private final transient Gson gson = new Gson();
 
     @Activate
     public AuditApiServlet(@Reference NodeIdentity node, @Reference AuditTrail trail, @Reference Cluster cluster,
-            BundleContext context) {
+            @Reference ManagerConsensus consensus, BundleContext context) {
         this.trail = trail;
         this.cluster = cluster;
+        this.consensus = consensus;
         publish(context, node, "/api/audit");
     }
 
@@ -113,7 +116,8 @@ public class AuditApiServlet extends ManagementServlet implements MessageHandler
     /** Another manager asks for this one's entries. */
     @Override
     public ClusterMessage handle(ClusterMember from, ClusterMessage message) throws IOException {
-        if (!from.isIn(SubDomain.MGT)) {
+        // a voting manager, by the managers' own consensus: not whatever sub-domain a node announced
+        if (!consensus.state().members().contains(from.name())) {
             throw new IOException("only managers read each other's audit trails; " + from.name() + " is not one");
         }
         JsonObject asked = JsonParser.parseString(new String(message.payload(), StandardCharsets.UTF_8)).getAsJsonObject();

@@ -56,24 +56,45 @@ public class AuditTrail {
     }
 
     @Activate
-    public AuditTrail(@Reference NodeIdentity node) throws IOException {
+    public AuditTrail(@Reference NodeIdentity node) {
         this.manager = node.name();
         Path dir = node.base().resolve("data/audit");
-        Files.createDirectories(dir);
         this.file = dir.resolve("audit.jsonl");
-        open();
+        try {
+            Files.createDirectories(dir);
+            open();
+        } catch (IOException | RuntimeException e) {
+            // the management port stays open: a trail that cannot be written is an error in the log for every entry
+            LOG.error("Cannot open the audit trail {}: {}; entries are logged here instead until it can be written",
+                    file, e.toString());
+        }
     }
 
     private void open() throws IOException {
         if (!Files.exists(file)) {
             Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         }
+        boolean cutShort = false;
+        try (FileChannel reader = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = reader.size();
+            if (size > 0) {
+                ByteBuffer last = ByteBuffer.allocate(1);
+                reader.read(last, size - 1);
+                cutShort = last.get(0) != '\n';
+            }
+        }
         channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        if (cutShort) {
+            // a line a crash cut short stays one unreadable line, never glued to the next entry
+            channel.write(ByteBuffer.wrap(new byte[] {'\n'}));
+        }
     }
 
     @Deactivate
     synchronized void close() throws IOException {
-        channel.close();
+        if (channel != null) {
+            channel.close();
+        }
     }
 
     /** Adds what a request changed to its audit entry (an artifact's revision, the keys of a configuration). */
@@ -89,12 +110,26 @@ public class AuditTrail {
 
     /** Records a request that changed something (or tried to), with what servlets noted of it. */
     public void record(HttpServletRequest request, String path, String user, int status) {
+        String[] kind = kindOf(request.getMethod(), path);
+        record(request, kind[0], kind[1], user, status);
+    }
+
+    /** Records a log-in by HTTP Basic credentials (refused ones: a successful one is every script call). */
+    public void recordLogIn(HttpServletRequest request, String user, int status) {
+        record(request, "login", "", user, status);
+    }
+
+    private void record(HttpServletRequest request, String kind, String target, String user, int status) {
         @SuppressWarnings("unchecked")
         Map<String, Object> detail = (Map<String, Object>) request.getAttribute(DETAIL_ATTRIBUTE);
-        String[] kind = kindOf(request.getMethod(), path);
-        append(new Entry(System.currentTimeMillis(), manager, user == null ? "" : user, request.getRemoteAddr(), kind[0],
-                kind[1], detail == null ? Map.of() : detail, status,
+        append(new Entry(System.currentTimeMillis(), manager, shortened(user == null ? "" : user),
+                request.getRemoteAddr(), shortened(kind), shortened(target), detail == null ? Map.of() : detail, status,
                 status < 400 ? "ok" : status < 500 ? "refused" : "failed"));
+    }
+
+    /** What a request names is kept to 200 characters: a long URI must not make long lines. */
+    private static String shortened(String text) {
+        return text.length() > 200 ? text.substring(0, 200) + "..." : text;
     }
 
     /**
@@ -139,6 +174,9 @@ public class AuditTrail {
         line.put("outcome", entry.outcome());
         byte[] bytes = (gson.toJson(line) + "\n").getBytes(StandardCharsets.UTF_8);
         try {
+            if (channel == null || !channel.isOpen()) {
+                open();
+            }
             if (channel.size() + bytes.length > ROTATE_BYTES) {
                 rotate();
             }
@@ -148,22 +186,24 @@ public class AuditTrail {
             }
             channel.force(false); // on disk before the answer leaves: a crash cannot lose what was done
         } catch (IOException e) {
-            LOG.error("Could not write the audit entry '{} {}' by {} to {}: {}", entry.kind(), entry.target(),
-                    entry.user(), file, e.getMessage());
+            LOG.error("Could not write the audit entry {} to {}: {}", gson.toJson(line), file, e.getMessage());
         }
     }
 
     private void rotate() throws IOException {
         channel.close();
-        Files.deleteIfExists(rotated(KEPT));
-        for (int i = KEPT - 1; i >= 1; i--) {
-            if (Files.exists(rotated(i))) {
-                Files.move(rotated(i), rotated(i + 1));
+        try {
+            Files.deleteIfExists(rotated(KEPT));
+            for (int i = KEPT - 1; i >= 1; i--) {
+                if (Files.exists(rotated(i))) {
+                    Files.move(rotated(i), rotated(i + 1));
+                }
             }
+            Files.move(file, rotated(1));
+            LOG.info("Audit trail {} rotated; the {} files before it are kept", file, KEPT);
+        } finally {
+            open(); // a failed rotation goes on writing where it was, never nowhere
         }
-        Files.move(file, rotated(1));
-        open();
-        LOG.info("Audit trail {} rotated; the {} files before it are kept", file, KEPT);
     }
 
     private Path rotated(int n) {
@@ -171,24 +211,25 @@ public class AuditTrail {
     }
 
     /** The newest entries first, at most {@code limit}, that {@code wanted} takes; lines it cannot read are skipped. */
-    public List<Entry> newest(Predicate<Entry> wanted, int limit) {
+    public synchronized List<Entry> newest(Predicate<Entry> wanted, int limit) {
         List<Entry> found = new ArrayList<>();
-        try {
-            for (int n = 0; n <= KEPT && found.size() < limit; n++) {
-                Path path = n == 0 ? file : rotated(n);
-                if (!Files.exists(path)) {
-                    continue;
-                }
-                List<String> lines = Files.readAllLines(path, StandardCharsets.UTF_8);
-                for (int i = lines.size() - 1; i >= 0 && found.size() < limit; i--) {
-                    Entry entry = parse(lines.get(i));
+        for (int n = 0; n <= KEPT && found.size() < limit; n++) {
+            Path path = n == 0 ? file : rotated(n);
+            if (!Files.exists(path)) {
+                continue;
+            }
+            try {
+                // decoded leniently: one damaged byte costs its own line, not the file
+                String[] lines = new String(Files.readAllBytes(path), StandardCharsets.UTF_8).split("\n");
+                for (int i = lines.length - 1; i >= 0 && found.size() < limit; i--) {
+                    Entry entry = parse(lines[i]);
                     if (entry != null && wanted.test(entry)) {
                         found.add(entry);
                     }
                 }
+            } catch (IOException e) {
+                LOG.warn("Could not read the audit trail {}: {}", path, e.getMessage());
             }
-        } catch (IOException e) {
-            LOG.warn("Could not read the audit trail {}: {}", file, e.getMessage());
         }
         return found;
     }

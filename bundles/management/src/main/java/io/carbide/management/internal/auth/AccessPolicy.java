@@ -7,7 +7,7 @@ import java.util.List;
  * management port's security boundary ({@link ManagementSecurity}) before any servlet runs. Reading
  * needs {@link UserRole#VIEWER} (the users and the audit trail need an admin); changing what the
  * fleet runs needs {@link UserRole#DEPLOYER}; everything else that changes something needs
- * {@link UserRole#ADMIN}. A path no rule names falls to the last rule of its kind, so a servlet
+ * {@link UserRole#ADMIN}, configurations too, even uploaded as {@code PID.cfg}. A path no rule names falls to the last rule of its kind, so a servlet
  * added later is an admin's until someone says otherwise.
  */
 final class AccessPolicy {
@@ -43,6 +43,10 @@ final class AccessPolicy {
     static UserRole required(String method, String path, String user) {
         if (method.equals("PUT") && path.equals("/api/users/" + user)) {
             return UserRole.VIEWER;
+        }
+        if (path.startsWith("/api/artifacts/") && (path.endsWith(".cfg") || path.endsWith(".config"))
+                && !method.equals("GET") && !method.equals("HEAD")) {
+            return UserRole.ADMIN; // a configuration is an admin's, however it is sent
         }
         for (Rule rule : RULES) {
             if (rule.matches(method, path)) {

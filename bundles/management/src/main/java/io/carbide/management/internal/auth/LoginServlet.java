@@ -47,7 +47,7 @@ public class LoginServlet extends ManagementServlet {
 
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        if (!ManagementSecurity.LOGIN_PATH.equals(request.getRequestURI())) {
+        if (!ManagementSecurity.LOGIN_PATH.equals(request.getServletPath())) {
             Json.error(response, 405, "use POST /api/logout");
             return;
         }
@@ -63,11 +63,17 @@ public class LoginServlet extends ManagementServlet {
 
     @Override
     protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        if ("/api/logout".equals(request.getRequestURI())) {
-            sessions.close(Authenticator.sessionToken(request));
+        // by the decoded path the whiteboard routed by, as the security check and the audit trail read it
+        if (ManagementSecurity.LOGOUT_PATH.equals(request.getServletPath())) {
+            String cookie = Authenticator.sessionToken(request);
             String header = request.getHeader("Authorization");
-            if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-                sessions.close(header.substring(7).strip()); // bin/carbide logout
+            String token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).strip()
+                    : null;
+            sessions.user(cookie).or(() -> sessions.user(token)).ifPresent(user ->
+                    request.setAttribute(ManagementSecurity.CLAIMED_USER_ATTRIBUTE, user)); // who logged out
+            sessions.close(cookie);
+            if (token != null) {
+                sessions.close(token); // bin/carbide logout
             }
             response.addHeader("Set-Cookie", cookie(request, "", 0));
             Json.write(response, 200, Map.of("loggedOut", true));

@@ -73,11 +73,18 @@ public class ManagementSecurity extends ServletContextHelper {
         if (outcome.user().isPresent()) {
             String crossSite = crossSite(request, outcome.bySession());
             if (crossSite != null) {
+                AuditTrail.note(request, "refused", "cross-site");
+                audit.record(request, path, outcome.user().get(), 403);
                 Json.error(response, 403, crossSite);
                 return false;
             }
             String user = outcome.user().get();
-            UserRole role = users.role(user).orElse(UserRole.VIEWER);
+            java.util.Optional<UserRole> known = users.role(user);
+            if (known.isEmpty()) { // removed a moment ago, its session not closed yet
+                unauthorized(request, response, "user " + user + " no longer exists");
+                return false;
+            }
+            UserRole role = known.get();
             UserRole needed = AccessPolicy.required(request.getMethod(), path, user);
             if (!role.includes(needed)) {
                 if (changes(request)) {
@@ -97,9 +104,10 @@ public class ManagementSecurity extends ServletContextHelper {
             request.setAttribute(AUTHENTICATION_TYPE, HttpServletRequest.BASIC_AUTH);
             return true;
         }
-        if (outcome.refused() && !bearer(request)) { // a password that did not match: a failed log-in
+        if (outcome.refused() && !bearer(request) && outcome.secondsToWait() == 0) {
+            // a password that did not match: a failed log-in (one still made to wait was counted already)
             AuditTrail.note(request, "with", "HTTP Basic");
-            audit.record(request, LOGIN_PATH, Authenticator.claimedUser(request), outcome.secondsToWait() > 0 ? 429 : 401);
+            audit.recordLogIn(request, Authenticator.claimedUser(request), 401);
         }
         if (outcome.secondsToWait() > 0) {
             tooManyFailures(response, request.getRemoteAddr(), outcome.secondsToWait());
@@ -124,6 +132,11 @@ public class ManagementSecurity extends ServletContextHelper {
         String path = request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
         Object user = request.getAttribute(USER_ATTRIBUTE);
         Object claimed = request.getAttribute(CLAIMED_USER_ATTRIBUTE);
+        // only what a user did, and log-ins and log-outs: an anonymous request elsewhere (the console's
+        // static files) changes nothing, and recording it would let anyone flood the trail
+        if (user == null && !path.equals(LOGIN_PATH) && !path.equals(LOGOUT_PATH)) {
+            return;
+        }
         audit.record(request, path, user != null ? user.toString() : claimed != null ? claimed.toString() : "",
                 response.getStatus());
     }

@@ -267,22 +267,29 @@ public class Users {
             throw new IllegalArgumentException("a password has at least " + MIN_PASSWORD_LENGTH + " characters");
         }
         awaitLoaded();
-        if (password == null && !exists(name)) {
-            throw new IllegalArgumentException("a new user needs a password of at least " + MIN_PASSWORD_LENGTH
-                    + " characters");
-        }
         String hash = password == null ? null : PasswordHash.hash(password.toCharArray());
         synchronized (this) {
+            if (hash == null && !hashes.containsKey(name)) {
+                throw new IllegalArgumentException("a new user needs a password of at least " + MIN_PASSWORD_LENGTH
+                        + " characters");
+            }
             UserRole now = roles.getOrDefault(name, hashes.containsKey(name) ? UserRole.ADMIN : UserRole.VIEWER);
             UserRole next = role == null ? now : role;
-            if (now == UserRole.ADMIN && next != UserRole.ADMIN && admins() == 1) {
+            if (hashes.containsKey(name) && now == UserRole.ADMIN && next != UserRole.ADMIN && admins() == 1) {
                 throw new IllegalStateException("user " + name + " is the last admin; make another user an admin first");
             }
+            String oldHash = hashes.get(name);
+            UserRole oldRole = roles.get(name);
             if (hash != null) {
                 hashes.put(name, hash);
             }
             roles.put(name, next);
-            save();
+            try {
+                save();
+            } catch (IOException e) { // what is not on disk is not in effect either
+                restore(name, oldHash, oldRole);
+                throw e;
+            }
         }
         recentlyChecked.clear();
         LOG.info("Management user {} set{}{}", name, password == null ? "" : " (password)",
@@ -293,7 +300,20 @@ public class Users {
     }
 
     private long admins() {
-        return roles.values().stream().filter(r -> r == UserRole.ADMIN).count();
+        return hashes.keySet().stream().filter(n -> roles.getOrDefault(n, UserRole.ADMIN) == UserRole.ADMIN).count();
+    }
+
+    private void restore(String name, String hash, UserRole role) {
+        if (hash == null) {
+            hashes.remove(name);
+        } else {
+            hashes.put(name, hash);
+        }
+        if (role == null) {
+            roles.remove(name);
+        } else {
+            roles.put(name, role);
+        }
     }
 
     /** The user's role; empty for a name that is no user. */

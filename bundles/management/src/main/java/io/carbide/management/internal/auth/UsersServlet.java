@@ -9,6 +9,7 @@ import io.carbide.node.NodeIdentity;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -46,8 +47,10 @@ public class UsersServlet extends ManagementServlet {
 
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        Json.write(response, 200, Map.of("users", users.roles().entrySet().stream()
-                .map(user -> Map.of("name", user.getKey(), "role", user.getValue().label())).toList()));
+        // "users" stays the list of names it always was; "roles" is new beside it
+        Map<String, String> roles = new java.util.TreeMap<>();
+        users.roles().forEach((name, role) -> roles.put(name, role.label()));
+        Json.write(response, 200, Map.of("users", List.copyOf(roles.keySet()), "roles", roles));
     }
 
     @Override
@@ -67,6 +70,10 @@ public class UsersServlet extends ManagementServlet {
                 return;
             }
             boolean existed = users.exists(name);
+            if (!existed && request.getAttribute(ManagementSecurity.ROLE_ATTRIBUTE) != UserRole.ADMIN) {
+                Json.error(response, 403, "creating a user needs the admin role");
+                return;
+            }
             if (role != null) {
                 AuditTrail.note(request, "role", role.label());
             }
