@@ -50,7 +50,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The managers' consensus: jgroups-raft (RAFT, ELECTION, REDIRECT) on a channel of the managers'
+ * The managers' consensus: jgroups-raft (RAFT, ELECTION2 with its pre-vote, REDIRECT) on a channel of the managers'
  * own ({@link ManagersChannel}), separate from the cluster channel that workers join, because RAFT
  * refuses a member that is not one of its voters. A manager that starts with no log first asks the
  * others whether they know it ({@link ManagerIdentity}); then it joins. Proposals from any manager

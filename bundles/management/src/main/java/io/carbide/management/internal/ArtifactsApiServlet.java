@@ -70,7 +70,7 @@ public class ArtifactsApiServlet extends ManagementServlet {
             body.put("artifacts", fleet.artifacts());
             body.put("refused", fleet.refused());
             body.put("maxUploadBytes", uploads.maxUploadBytes());
-            Json.write(response, 200, body);
+            Json.write(response, 200, ConfigurationDigests.forRequest(request, body));
             return;
         }
         Optional<Map<String, Object>> artifact = fleet.artifact(name);
@@ -80,7 +80,7 @@ public class ArtifactsApiServlet extends ManagementServlet {
         }
         Map<String, Object> body = new LinkedHashMap<>(artifact.get());
         body.put("history", describe(newestFirst(fleet.repository().history(Optional.of(name)), DEFAULT_HISTORY)));
-        Json.write(response, 200, body);
+        Json.write(response, 200, ConfigurationDigests.forRequest(request, body));
     }
 
     @Override
@@ -198,7 +198,7 @@ public class ArtifactsApiServlet extends ManagementServlet {
         body.put("revision", fleet.repository().revision());
         body.put("retainedFrom", fleet.repository().retainedFrom());
         body.put("changes", describe(newestFirst(changes, limit)));
-        Json.write(response, 200, body);
+        Json.write(response, 200, ConfigurationDigests.forRequest(request, body));
     }
 
     private static List<Change> newestFirst(List<Change> changes, int limit) {

@@ -1,6 +1,7 @@
 package io.carbide.management.internal;
 
 import io.carbide.management.internal.auth.ManagementSecurity;
+import io.carbide.management.internal.auth.UserRole;
 import io.carbide.management.internal.auth.Sessions;
 import io.carbide.node.NodeIdentity;
 import jakarta.servlet.AsyncContext;
@@ -9,6 +10,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -80,7 +82,7 @@ public class FleetServlet extends ManagementServlet {
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
         if ("/api/fleet".equals(request.getServletPath())) {
-            Json.write(response, 200, fleet.snapshot());
+            Json.write(response, 200, ConfigurationDigests.forRequest(request, fleet.snapshot()));
             return;
         }
         response.setStatus(200);
@@ -90,16 +92,19 @@ public class FleetServlet extends ManagementServlet {
         response.setHeader("X-Accel-Buffering", "no");
         AsyncContext context = request.startAsync();
         context.setTimeout(0);
-        Watcher watcher = new Watcher(context, (String) request.getAttribute(ManagementSecurity.SESSION_ATTRIBUTE));
+        Watcher watcher = new Watcher(context, (String) request.getAttribute(ManagementSecurity.SESSION_ATTRIBUTE),
+                request.getAttribute(ManagementSecurity.ROLE_ATTRIBUTE) == UserRole.ADMIN);
         // the newcomer gets the current picture at once, the others only when it changes; taken under
         // the same lock as the check, so no newer picture can be queued before this one
         synchronized (this) {
-            String snapshot = Json.compact(fleet.snapshot());
+            Map<String, Object> picture = fleet.snapshot();
+            String snapshot = Json.compact(picture);
             if (watchers.isEmpty()) {
                 lastSent = snapshot;
             }
             watchers.add(watcher);
-            watcher.offer("retry: 2000\nevent: fleet\ndata: " + snapshot + "\n\n");
+            watcher.offer("retry: 2000\nevent: fleet\ndata: " + (watcher.admin ? snapshot
+                    : Json.compact(ConfigurationDigests.hidden(picture))) + "\n\n");
         }
     }
 
@@ -109,11 +114,15 @@ public class FleetServlet extends ManagementServlet {
             return;
         }
         try {
-            String snapshot = Json.compact(fleet.snapshot());
+            Map<String, Object> picture = fleet.snapshot();
+            String snapshot = Json.compact(picture);
             long now = System.currentTimeMillis();
             if (!snapshot.equals(lastSent)) {
                 lastSent = snapshot;
-                broadcast("event: fleet\ndata: " + snapshot + "\n\n");
+                String hidden = Json.compact(ConfigurationDigests.hidden(picture));
+                for (Watcher watcher : watchers) {
+                    watcher.offer("event: fleet\ndata: " + (watcher.admin ? snapshot : hidden) + "\n\n");
+                }
             } else if (now - lastWrite > KEEP_ALIVE_MILLIS) {
                 broadcast(": keep-alive\n\n");
             } else {
@@ -141,12 +150,15 @@ public class FleetServlet extends ManagementServlet {
         private final AsyncContext context;
         /** The console's session, if it watches with one: the stream ends with the session (a password change). */
         private final String session;
+        /** Whether its user may see configurations' digests ({@link ConfigurationDigests}). */
+        private final boolean admin;
         private final AtomicReference<String> next = new AtomicReference<>();
         private final AtomicBoolean writing = new AtomicBoolean();
 
-        Watcher(AsyncContext context, String session) {
+        Watcher(AsyncContext context, String session, boolean admin) {
             this.context = context;
             this.session = session;
+            this.admin = admin;
         }
 
         void offer(String event) {

@@ -87,7 +87,7 @@ public class RollbackApiServlet extends ManagementServlet {
             body.put("message", changes.isEmpty() ? "the repository already holds what revision " + revision + " held"
                     : "rolled back to revision " + revision + ": " + changes.size() + " artifact(s) changed, now at "
                             + "revision " + fleet.repository().revision() + "; GET /api/cluster shows the nodes converge");
-            Json.write(response, 200, body);
+            Json.write(response, 200, ConfigurationDigests.forRequest(request, body));
         } catch (RevisionNotFoundException e) {
             Json.error(response, e.retired() ? 410 : 404, e.getMessage());
         } catch (DeployFolderUploads.Refused refused) {

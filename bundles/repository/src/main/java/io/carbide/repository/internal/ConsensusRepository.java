@@ -303,13 +303,7 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
             return machine.latest(name).filter(a -> a.revision() == started.toRevision()).orElseThrow(() ->
                     new IOException("the staged rollout of " + name + " ended before its change could be read back"));
         }
-        ArtifactType type;
-        try {
-            type = ArtifactValidator.validate(name, file);
-        } catch (InvalidArtifactException e) {
-            refuse(name, e.getMessage());
-            throw e;
-        }
+        ArtifactType type = validated(name, file);
         BlobStore.Stored stored = blobs.put(file);
         Optional<Artifact> current = machine.latest(name);
         RevisionCommands.Answer answer;
@@ -335,6 +329,16 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
                     stored.sha256().substring(0, 12), recorded.revision(), by);
         }
         return recorded;
+    }
+
+    /** The artifact's type once it passed validation; a refusal is recorded for status and the console. */
+    private ArtifactType validated(String name, Path file) throws InvalidArtifactException {
+        try {
+            return ArtifactValidator.validate(name, file);
+        } catch (InvalidArtifactException e) {
+            refuse(name, e.getMessage());
+            throw e;
+        }
     }
 
     @Override
@@ -402,13 +406,7 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
     @Override
     public Rollout startRollout(String name, Path file, RolloutPolicy policy, String by)
             throws InvalidArtifactException, IOException, NoQuorumException {
-        ArtifactType type;
-        try {
-            type = ArtifactValidator.validate(name, file);
-        } catch (InvalidArtifactException e) {
-            refuse(name, e.getMessage());
-            throw e;
-        }
+        ArtifactType type = validated(name, file);
         requireRepository();
         requireEveryManagerKnows("a staged rollout");
         Optional<Rollout> running = machine.rollout().filter(Rollout::active);
