@@ -17,10 +17,18 @@ public final class PortOffsets {
     private PortOffsets() {
     }
 
-    public static int free() {
+    /**
+     * Every port of an offset handed out before, in this test run: a node not started yet has not
+     * bound them, so only this remembers that another node's 4000 + b may be this one's 9443 + a
+     * (it happened once: the worker's "management port" answered, as the manager's cluster port).
+     */
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    public static synchronized int free() {
         for (int attempt = 0; attempt < 500; attempt++) {
             int offset = 100 + ThreadLocalRandom.current().nextInt(20_000);
-            if (allFree(offset)) {
+            if (allFree(offset) && java.util.Arrays.stream(BASE_PORTS).noneMatch(base -> HANDED_OUT.contains(base + offset))) {
+                java.util.Arrays.stream(BASE_PORTS).forEach(base -> HANDED_OUT.add(base + offset));
                 return offset;
             }
         }
