@@ -134,7 +134,7 @@ class CliTest {
         // a staged rollout to the one worker, followed and finished from the command line
         assertTrue(ok("rollout", "status").out().startsWith("No staged rollout yet"));
         Run staged = ok("deploy", Artifacts.helloServlet().toString(), "--canary", "1", "--settle", "1");
-        assertTrue(staged.out().contains("reaches the workers in 1 waves, w1") && staged.out().contains("rollout status"),
+        assertTrue(staged.out().contains("reaches the workers in 1 wave, w1") && staged.out().contains("rollout status"),
                 staged.out());
         awaitOutput(() -> ok("rollout", "status").out(), "completed");
         Run status = ok("rollout", "status");

@@ -277,7 +277,8 @@ public class DeployFolderUploads {
         summary.put("status", "/api/rollout");
         body.put("rollout", summary);
         body.put("message", name + " is recorded at revision " + rollout.toRevision() + " and reaches the workers in "
-                + rollout.waves().size() + " waves, " + String.join(" first, then ", rollout.waves().stream()
+                + rollout.waves().size() + (rollout.waves().size() == 1 ? " wave, " : " waves, ")
+                + String.join(" first, then ", rollout.waves().stream()
                         .map(wave -> String.join(",", wave)).toList()) + "; GET /api/rollout follows it");
         return new Outcome(202, body);
     }
