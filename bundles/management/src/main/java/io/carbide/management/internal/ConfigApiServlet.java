@@ -126,8 +126,9 @@ public class ConfigApiServlet extends ManagementServlet {
                         + " (typed format), which the API does not rewrite; edit that file in the manager's deploy/");
                 return;
             }
-            Map<String, String> properties = keepMasked(properties(Json.readObject(request)), existing);
-            AuditTrail.note(request, "keys", changedKeys(properties, existing)); // names only: values may be secrets
+            Map<String, Object> stored = stored(existing);
+            Map<String, String> properties = keepMasked(properties(Json.readObject(request)), stored);
+            AuditTrail.note(request, "keys", changedKeys(properties, stored)); // names only: values may be secrets
             byte[] cfg = CfgFile.format(pid, properties).getBytes(StandardCharsets.ISO_8859_1);
             DeployFolderUploads.Outcome outcome = uploads.upload(pid + ".cfg", new ByteArrayInputStream(cfg),
                     cfg.length, String.valueOf(request.getAttribute(ManagementSecurity.USER_ATTRIBUTE)));
@@ -164,17 +165,18 @@ public class ConfigApiServlet extends ManagementServlet {
     }
 
     /** The keys whose value this change sets anew, adds or removes. */
-    private List<String> changedKeys(Map<String, String> properties, Optional<Artifact> existing) throws IOException {
-        Map<String, Object> stored = Map.of();
+    /** The properties the configuration holds now; none for a new one. */
+    private Map<String, Object> stored(Optional<Artifact> existing) throws IOException {
         Optional<Path> content = existing.flatMap(a -> fleet.repository().content(a.sha256()));
-        if (content.isPresent()) {
-            stored = CfgFile.read(existing.get().name(), content.get());
-        }
+        return content.isPresent() ? CfgFile.read(existing.get().name(), content.get()) : Map.of();
+    }
+
+    /** The keys whose value this change sets anew, adds or removes. */
+    private static List<String> changedKeys(Map<String, String> properties, Map<String, Object> stored) {
         java.util.TreeSet<String> keys = new java.util.TreeSet<>(stored.keySet());
         keys.addAll(properties.keySet());
-        Map<String, Object> before = stored;
-        return keys.stream().filter(k -> !properties.containsKey(k) || !before.containsKey(k)
-                || !String.valueOf(before.get(k)).equals(properties.get(k))).toList();
+        return keys.stream().filter(k -> !properties.containsKey(k) || !stored.containsKey(k)
+                || !String.valueOf(stored.get(k)).equals(properties.get(k))).toList();
     }
 
     static boolean isSecret(String key) {
@@ -189,17 +191,10 @@ public class ConfigApiServlet extends ManagementServlet {
     }
 
     /** A secret sent back as {@value #MASK} keeps its stored value (or is left out, if it had none). */
-    private Map<String, String> keepMasked(Map<String, String> properties, Optional<Artifact> existing)
-            throws IOException, Json.BadRequest {
+    private static Map<String, String> keepMasked(Map<String, String> properties, Map<String, Object> stored)
+            throws Json.BadRequest {
         if (properties.entrySet().stream().noneMatch(e -> isSecret(e.getKey()) && MASK.equals(e.getValue()))) {
             return properties;
-        }
-        Map<String, Object> stored = Map.of();
-        if (existing.isPresent()) {
-            Optional<Path> content = fleet.repository().content(existing.get().sha256());
-            if (content.isPresent()) {
-                stored = CfgFile.read(existing.get().name(), content.get());
-            }
         }
         Map<String, String> kept = new TreeMap<>();
         for (Map.Entry<String, String> entry : properties.entrySet()) {

@@ -148,6 +148,11 @@ public class FleetLoad implements MessageHandler {
         }
     }
 
+    /** The members of a sub-domain now. */
+    public List<ClusterMember> members(SubDomain subDomain) {
+        return cluster.view().in(subDomain);
+    }
+
     /** One node's client requests over a window, and how many of them answered 5xx. */
     public record Traffic(double requests, double serverErrors, double seconds) {
     }

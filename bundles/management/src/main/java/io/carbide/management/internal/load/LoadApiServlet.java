@@ -49,10 +49,9 @@ public class LoadApiServlet extends ManagementServlet {
         if (path.isEmpty()) {
             List<Map<String, Object>> rows = new ArrayList<>();
             for (SubDomain subDomain : SubDomain.values()) {
-                FleetLoad.Load now = load.load(subDomain, DEFAULT_WINDOW_SECONDS);
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("name", subDomain.label());
-                row.put("nodes", now.members().size());
+                row.put("nodes", load.members(subDomain).size()); // a count: no rates worked out for it
                 row.put("load", "/api/subdomains/" + subDomain.label() + "/load");
                 rows.add(row);
             }
