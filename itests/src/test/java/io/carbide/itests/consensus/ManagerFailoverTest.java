@@ -65,6 +65,13 @@ class ManagerFailoverTest {
                 manager.awaitStatus(s -> s.getAsJsonObject("repository").get("revision").getAsLong() == 3, CONVERGE,
                         "revision 3 everywhere");
             }
+            // the management users are the cluster's: a user made through one manager logs in on every other
+            ManagementClient.Response made = ManagerCluster.api(mgr3).putJson("/api/users/ops",
+                    "{\"password\": \"ops-password-1\", \"role\": \"deployer\"}");
+            assertEquals(201, made.status(), made.body());
+            for (NodeProcess manager : cluster.managers) {
+                awaitLogIn(manager, "ops", "ops-password-1");
+            }
             String log = Files.readString(mgr1.base().resolve("data/repository/revisions.log"));
             for (NodeProcess manager : List.of(mgr2, mgr3)) {
                 awaitEqual(log, manager.base().resolve("data/repository/revisions.log"));
@@ -115,6 +122,12 @@ class ManagerFailoverTest {
                 worker.awaitHttp("/hello", 200, "Hello after the failover", CONVERGE);
             }
             assertEquals(deployedAfterFailover, deployLines(cluster.workers), "the return redeployed nothing");
+            // a password changed while it was down reaches it from the managers' log
+            assertEquals(200, ManagerCluster.api(survivors.get(0)).putJson("/api/users/ops",
+                    "{\"password\": \"ops-password-2\"}").status());
+            awaitLogIn(leader, "ops", "ops-password-2");
+            assertEquals(401, ManagerCluster.api(leader).as("ops", "ops-password-1").get("/api/artifacts").status(),
+                    "the old password no longer logs in on the returned manager");
 
             // a manager whose data/ is lost must not vote again under its old name
             assertEquals(0, leader.stop().exitCode());
@@ -135,6 +148,7 @@ class ManagerFailoverTest {
                     "caught up as a voting manager again");
             awaitFolder(leader, four);
             assertEquals(deployedAfterFailover, deployLines(cluster.workers), "nothing changed on the workers");
+            awaitLogIn(leader, "ops", "ops-password-2"); // rebuilt from a snapshot, users included
 
             // a rollback to revision 3 through the manager just rebuilt from a snapshot (it once lacked the old
             // content there: only the current artifacts were fetched), usually a follower: one step, replicated
@@ -184,11 +198,30 @@ class ManagerFailoverTest {
                 ManagementClient lonely = ManagerCluster.api(last);
                 ManagementClient.Response noQuorum = awaitStatus(lonely, "/api/artifacts/lonely.cfg", "x = 1\n", 503);
                 assertTrue(noQuorum.error().startsWith("no quorum: 1 of 3 managers reachable"), noQuorum.body());
+                ManagementClient.Response userRefused = lonely.putJson("/api/users/lonely",
+                        "{\"password\": \"lonely-password\", \"role\": \"viewer\"}");
+                assertEquals(503, userRefused.status(), userRefused.body());
+                assertTrue(userRefused.error().contains("1 of 3 managers reachable"), userRefused.body());
+                assertEquals(200, lonely.as("ops", "ops-password-2").get("/api/artifacts").status(),
+                        "the users log in on a manager left alone");
                 probe.runFor(Duration.ofSeconds(3));
                 assertEquals(List.of(), probe.failures(), "the workers kept serving without a quorum, of "
                         + probe.requests());
             }
             assertFalse(Files.exists(last.deployDir().resolve("lonely.cfg")), "a refused change leaves nothing");
+        }
+    }
+
+    /** The user logs in on the manager (the change may still be on its way there). */
+    private static void awaitLogIn(NodeProcess manager, String user, String password) throws InterruptedException {
+        ManagementClient as = ManagerCluster.api(manager).as(user, password);
+        long deadline = System.nanoTime() + CONVERGE.toNanos();
+        int status;
+        while ((status = as.get("/api/artifacts").status()) != 200) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(user + " cannot log in on " + manager.base() + ": " + status);
+            }
+            Thread.sleep(1_000); // seldom enough that the log-in throttle never holds the name back for long
         }
     }
 

@@ -39,11 +39,9 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -78,7 +76,7 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
 
     private static final Logger LOG = LoggerFactory.getLogger(ConsensusRepository.class);
     private static final int REFUSALS_KEPT = 100;
-    private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration COMMIT_TIMEOUT = CommandProposer.COMMIT_TIMEOUT;
     /** How long a leader with nothing to carry over waits for a manager that has, before it starts a new repository. */
     private static final long NEW_REPOSITORY_DELAY_MILLIS = 3_000;
     /**
@@ -91,6 +89,7 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
     private final RevisionStateMachine machine;
     private final ManagerConsensus consensus;
     private final RevisionExport export;
+    private final CommandProposer proposer;
     private final BlobStore blobs;
     private final BlobHolders holders;
     private final Cluster cluster;
@@ -148,6 +147,7 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
         this.machine = machine;
         this.consensus = consensus;
         this.export = export;
+        this.proposer = new CommandProposer(consensus, cluster, node.version());
         Path dir = node.base().resolve("data/repository");
         this.blobs = new BlobStore(dir.resolve("blobs"));
         blobs.removeIncomplete();
@@ -380,20 +380,7 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
     }
 
     private RevisionCommands.Answer propose(byte[] command) throws IOException, NoQuorumException {
-        try {
-            return RevisionCommands.answer(consensus.propose(command, COMMIT_TIMEOUT).toCompletableFuture()
-                    .get(COMMIT_TIMEOUT.toMillis() + 1_000, TimeUnit.MILLISECONDS));
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof NoQuorumException noQuorum) {
-                throw noQuorum;
-            }
-            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause().getMessage(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new IOException("the managers did not commit the change within " + COMMIT_TIMEOUT.toSeconds() + " s");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while the managers committed a change", e);
-        }
+        return proposer.propose(command);
     }
 
     // ---- staged rollouts
@@ -416,7 +403,7 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
         List<String> workers = workers();
         for (String worker : workers) {
             String version = cluster.view().member(worker).map(ClusterMember::version).orElse("");
-            if (!atLeast(version, STAGED_ROLLOUTS_SINCE)) {
+            if (!CommandProposer.atLeast(version, STAGED_ROLLOUTS_SINCE)) {
                 throw new NoQuorumException("a staged rollout waits until every worker runs version " + STAGED_ROLLOUTS_SINCE
                         + " or later: " + worker + " runs " + version + " and would not know it is held back; upgrade it first");
             }
@@ -706,34 +693,9 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
         }
     }
 
-    /**
-     * ROLLBACK and COMPACT are commands a manager of an earlier version cannot read: committed,
-     * they would stop it (docs/design.md). So they are proposed only while every voting manager is
-     * in the view running this version or a later one.
-     */
+    /** ROLLBACK, COMPACT and ROLLOUT are commands a manager of an earlier version cannot read ({@link CommandProposer}). */
     private void requireEveryManagerKnows(String what) throws NoQuorumException {
-        for (String manager : consensus.state().members()) {
-            Optional<io.carbide.cluster.ClusterMember> member = cluster.view().member(manager);
-            if (member.isEmpty() || !atLeast(member.get().version(), node.version())) {
-                throw new NoQuorumException(what + " waits until every manager runs version " + node.version()
-                        + " or later: " + manager + (member.isEmpty() ? " is not in the cluster view"
-                                : " runs " + member.get().version()) + "; upgrade it first");
-            }
-        }
-    }
-
-    /** Whether version {@code theirs} is {@code ours} or later, comparing dotted numbers ("0.10.0" after "0.9.2"). */
-    static boolean atLeast(String theirs, String ours) {
-        String[] a = theirs.split("[.-]");
-        String[] b = ours.split("[.-]");
-        for (int i = 0; i < Math.max(a.length, b.length); i++) {
-            long x = i < a.length && a[i].matches("\\d{1,18}") ? Long.parseLong(a[i]) : 0;
-            long y = i < b.length && b[i].matches("\\d{1,18}") ? Long.parseLong(b[i]) : 0;
-            if (x != y) {
-                return x > y;
-            }
-        }
-        return true;
+        proposer.requireEveryManagerKnows(what);
     }
 
     @Override

@@ -29,13 +29,14 @@ import java.util.List;
  *   ROLLBACK long target, UTF by, long at                    the content of revision target, back
  *   COMPACT  long retainFrom                                 history and content before it may go
  *   ROLLOUT  a step of a staged rollout ({@link RolloutCommands})
+ *   RECORD   UTF key, long expected, int length, bytes     a manager-only record, written if still at expected
  * RESTORE may end with long retainedFrom (read as 1 when absent) and the rollback marks of its
  * changes ({@link #writeRollbacks}).
  * answer:  byte version, byte outcome (RECORDED, UNCHANGED, ABSENT, IGNORED, GONE), then an artifact if any
  * change:  UTF name, byte type, long revision, UTF sha256, long size, boolean deleted, UTF by, long at
  * </pre>
  *
- * ROLLBACK, COMPACT and ROLLOUT came after the first release: a manager that cannot read them stops with
+ * ROLLBACK, COMPACT, ROLLOUT and RECORD came after the first release: a manager that cannot read them stops with
  * a line saying to upgrade it (see {@link RevisionStateMachine}), so upgrade every manager before
  * using rollback or a retention policy.
  */
@@ -44,8 +45,11 @@ final class RevisionCommands {
     static final int VERSION = 1;
 
     enum Kind {
-        INIT, RESTORE, PUT, DELETE, ROLLBACK, COMPACT, ROLLOUT
+        INIT, RESTORE, PUT, DELETE, ROLLBACK, COMPACT, ROLLOUT, RECORD
     }
+
+    /** The largest manager-only record: they are small (a users table), and every manager holds each in memory. */
+    static final int MAX_RECORD_BYTES = 1 << 20;
 
     /** RECORDED: changed; UNCHANGED, ABSENT: nothing to do; IGNORED: not applicable now; GONE: no longer retained. */
     enum Outcome {
@@ -54,16 +58,18 @@ final class RevisionCommands {
 
     /**
      * A decoded command; the fields a kind does not use are empty. {@code revision} is a ROLLBACK's
-     * target, a COMPACT's point, and the revision a RESTORE keeps from; {@code rollout} is a
-     * ROLLOUT's step (null for the other kinds).
+     * target, a COMPACT's point, the revision a RESTORE keeps from and the version a RECORD
+     * expects; {@code rollout} is a ROLLOUT's step (null for the other kinds); {@code name} and
+     * {@code value} are a RECORD's key and bytes.
      */
     record Command(Kind kind, String repositoryId, long createdAt, List<Change> history, long generation, String name,
             ArtifactType type, String sha256, long size, String by, long at, long revision,
-            RolloutCommands.Step rollout) {
+            RolloutCommands.Step rollout, byte[] value) {
 
         Command(Kind kind, String repositoryId, long createdAt, List<Change> history, long generation, String name,
                 ArtifactType type, String sha256, long size, String by, long at, long revision) {
-            this(kind, repositoryId, createdAt, history, generation, name, type, sha256, size, by, at, revision, null);
+            this(kind, repositoryId, createdAt, history, generation, name, type, sha256, size, by, at, revision, null,
+                    null);
         }
     }
 
@@ -113,6 +119,33 @@ final class RevisionCommands {
             out.writeUTF(by);
             out.writeLong(at);
         });
+    }
+
+    static byte[] record(String key, long expected, byte[] value) {
+        if (value.length > MAX_RECORD_BYTES) {
+            throw new IllegalArgumentException("a manager record holds at most " + MAX_RECORD_BYTES + " bytes, not "
+                    + value.length);
+        }
+        return encode(Kind.RECORD, out -> {
+            out.writeUTF(key);
+            out.writeLong(expected);
+            writeBytes(out, value);
+        });
+    }
+
+    static void writeBytes(DataOutput out, byte[] value) throws IOException {
+        out.writeInt(value.length);
+        out.write(value);
+    }
+
+    static byte[] readBytes(DataInput in) throws IOException {
+        int length = in.readInt();
+        if (length < 0 || length > MAX_RECORD_BYTES) {
+            throw new IOException("a manager record of " + length + " bytes");
+        }
+        byte[] value = new byte[length];
+        in.readFully(value);
+        return value;
     }
 
     static byte[] delete(String name, String by, long at) {
@@ -165,7 +198,13 @@ final class RevisionCommands {
             case ROLLOUT -> {
                 RolloutCommands.Step step = RolloutCommands.read(in);
                 yield new Command(Kind.ROLLOUT, "", 0, List.of(), 0, step.name(), step.type(), step.sha256(), step.size(),
-                        step.by(), step.at(), step.toRevision(), step);
+                        step.by(), step.at(), step.toRevision(), step, null);
+            }
+            case RECORD -> {
+                String key = in.readUTF();
+                long expected = in.readLong();
+                yield new Command(Kind.RECORD, "", 0, List.of(), 0, key, null, "", 0, "", 0, expected, null,
+                        readBytes(in));
             }
         };
     }

@@ -1,5 +1,6 @@
 package io.carbide.repository.internal;
 
+import io.carbide.cluster.ManagerRecords;
 import io.carbide.cluster.ReplicatedStateMachine;
 import io.carbide.deployment.Artifact;
 import io.carbide.deployment.Change;
@@ -46,9 +47,10 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
     private static final Logger LOG = LoggerFactory.getLogger(RevisionStateMachine.class);
     /**
      * Format 2 adds the generation (format 1 reads as generation 1); format 3 the revision history
-     * is kept from and which changes are parts of rollbacks; format 4 the staged rollout.
+     * is kept from and which changes are parts of rollbacks; format 4 the staged rollout; format 5
+     * the manager-only records (the rollout then written as present or not).
      */
-    private static final int SNAPSHOT_FORMAT = 4;
+    private static final int SNAPSHOT_FORMAT = 5;
 
     /** Told of every change applied, on the consensus' thread: keep it short, hand work off. */
     interface Listener {
@@ -65,6 +67,10 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
         /** A staged rollout started, moved or ended: which nodes may have which revision changed. */
         default void rolloutChanged(Rollout rollout) {
         }
+
+        /** A manager-only record was written. */
+        default void recordChanged(String key, ManagerRecords.Versioned record) {
+        }
     }
 
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
@@ -79,6 +85,8 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
     private final Map<String, Artifact> latest = new LinkedHashMap<>();
     /** The staged rollout in progress, or the last one; null when there never was one. */
     private Rollout rollout;
+    /** The manager-only records ({@link ManagerRecords}): never part of what a worker is sent. */
+    private final Map<String, ManagerRecords.Versioned> records = new java.util.TreeMap<>();
 
     @Activate
     public RevisionStateMachine(@Reference NodeLifecycle lifecycle) {
@@ -115,7 +123,34 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
             case ROLLBACK -> rollback(command);
             case COMPACT -> compact(command.revision());
             case ROLLOUT -> rolloutStep(command.rollout());
+            case RECORD -> writeRecord(command.name(), command.revision(), command.value());
         };
+    }
+
+    /** Writes a manager-only record if it is still at the version the writer read; IGNORED otherwise. */
+    private byte[] writeRecord(String key, long expected, byte[] value) {
+        ManagerRecords.Versioned written;
+        synchronized (this) {
+            ManagerRecords.Versioned now = records.getOrDefault(key, ManagerRecords.Versioned.NONE);
+            if (now.version() != expected) {
+                return RevisionCommands.answer(RevisionCommands.Outcome.IGNORED, null);
+            }
+            written = new ManagerRecords.Versioned(expected + 1, value);
+            records.put(key, written);
+        }
+        for (Listener listener : listeners) {
+            try {
+                listener.recordChanged(key, written);
+            } catch (RuntimeException e) {
+                LOG.warn("A listener of the revision log failed on manager record {}: {}", key, e.toString());
+            }
+        }
+        return RevisionCommands.answer(RevisionCommands.Outcome.RECORDED, null);
+    }
+
+    /** A manager-only record as applied here; version 0 when never written. */
+    synchronized ManagerRecords.Versioned record(String key) {
+        return records.getOrDefault(key, ManagerRecords.Versioned.NONE);
     }
 
     private byte[] begin(RevisionCommands.Command command) {
@@ -460,20 +495,32 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
             // format 2 while it says everything: a manager of the version before reads it during an upgrade
             // an ended rollout changes nothing any later command does, so only an active one is kept:
             // without one, format 3, which the version before this one reads
+            // likewise format 5 only once a manager-only record exists
             Rollout kept = rolloutActive() ? rollout : null;
-            boolean plain = retainedFrom == 1 && kept == null
-                    && history.stream().allMatch(change -> change.rollbackTo() == 0);
-            out.writeByte(plain ? 2 : kept == null ? 3 : SNAPSHOT_FORMAT);
+            int format = !records.isEmpty() ? 5 : kept != null ? 4
+                    : retainedFrom == 1 && history.stream().allMatch(change -> change.rollbackTo() == 0) ? 2 : 3;
+            out.writeByte(format);
             out.writeUTF(repositoryId);
             out.writeLong(createdAt);
             RevisionCommands.writeChanges(out, history);
             out.writeLong(generation);
-            if (!plain) {
+            if (format >= 3) {
                 out.writeLong(retainedFrom);
                 RevisionCommands.writeRollbacks(out, history);
             }
+            if (format == 5) {
+                out.writeBoolean(kept != null);
+            }
             if (kept != null) {
                 RolloutCommands.writeRollout(out, kept);
+            }
+            if (format == 5) {
+                out.writeInt(records.size());
+                for (Map.Entry<String, ManagerRecords.Versioned> record : records.entrySet()) {
+                    out.writeUTF(record.getKey());
+                    out.writeLong(record.getValue().version());
+                    RevisionCommands.writeBytes(out, record.getValue().value());
+                }
             }
         }
     }
@@ -493,8 +540,21 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
             keptFrom = in.readLong();
             changes = RevisionCommands.readRollbacks(in, changes);
         }
-        Rollout staged = format >= 4 ? RolloutCommands.readRollout(in) : null;
+        Rollout staged = format == 4 || format >= 5 && in.readBoolean() ? RolloutCommands.readRollout(in) : null;
+        Map<String, ManagerRecords.Versioned> kept = new java.util.TreeMap<>();
+        if (format >= 5) {
+            int count = in.readInt();
+            if (count < 0 || count > 10_000) {
+                throw new IOException("a repository snapshot with " + count + " manager records");
+            }
+            for (int i = 0; i < count; i++) {
+                String key = in.readUTF();
+                kept.put(key, new ManagerRecords.Versioned(in.readLong(), RevisionCommands.readBytes(in)));
+            }
+        }
         synchronized (this) {
+            records.clear();
+            records.putAll(kept);
             repositoryId = id;
             generation = gen;
             retainedFrom = keptFrom;

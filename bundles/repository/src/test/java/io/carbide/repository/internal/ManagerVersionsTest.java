@@ -10,11 +10,11 @@ class ManagerVersionsTest {
 
     @Test
     void versionsCompareAsDottedNumbers() {
-        assertTrue(ConsensusRepository.atLeast("0.1.0", "0.1.0"));
-        assertTrue(ConsensusRepository.atLeast("0.10.0", "0.9.2"));
-        assertTrue(ConsensusRepository.atLeast("1.0", "0.9.9"));
-        assertFalse(ConsensusRepository.atLeast("0.1.0", "0.2.0"));
-        assertFalse(ConsensusRepository.atLeast("0.9", "0.9.1"));
-        assertTrue(ConsensusRepository.atLeast("0.2.0-SNAPSHOT", "0.2.0"));
+        assertTrue(CommandProposer.atLeast("0.1.0", "0.1.0"));
+        assertTrue(CommandProposer.atLeast("0.10.0", "0.9.2"));
+        assertTrue(CommandProposer.atLeast("1.0", "0.9.9"));
+        assertFalse(CommandProposer.atLeast("0.1.0", "0.2.0"));
+        assertFalse(CommandProposer.atLeast("0.9", "0.9.1"));
+        assertTrue(CommandProposer.atLeast("0.2.0-SNAPSHOT", "0.2.0"));
     }
 }

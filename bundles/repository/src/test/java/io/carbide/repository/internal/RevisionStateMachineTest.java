@@ -273,6 +273,35 @@ class RevisionStateMachineTest {
         assertEquals(1, copy.changesFor("w2", "repo", 1, 1).revision(), "the copy holds w2 back too");
     }
 
+    @Test
+    void managerRecordsAreWrittenOnlyFromTheVersionReadAndNeverReachAWorker() throws IOException {
+        RevisionStateMachine machine = new RevisionStateMachine(RevisionStateMachineTest::noHalt);
+        apply(machine, RevisionCommands.init("repo", 1));
+        apply(machine, RevisionCommands.put("app.jar", ArtifactType.BUNDLE, A, 10, "ops", 1));
+        byte[] users = "admin = pbkdf2:1:x:y".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(RevisionCommands.Outcome.RECORDED,
+                apply(machine, RevisionCommands.record("management.users", 0, users)).outcome());
+        assertEquals(RevisionCommands.Outcome.IGNORED,
+                apply(machine, RevisionCommands.record("management.users", 0, new byte[1])).outcome(),
+                "a second write from the version the first replaced is refused, never lost over the first");
+        assertEquals(1, machine.record("management.users").version());
+        assertEquals(1, machine.revision(), "a record is no revision: workers have nothing new to apply");
+        assertEquals(List.of("app.jar"), machine.changesFor("w1", "other", 0, 1).artifacts().stream()
+                .map(Artifact::name).toList());
+
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        machine.writeSnapshot(new DataOutputStream(bytes));
+        assertEquals(5, bytes.toByteArray()[0], "format 5 once a record exists");
+        RevisionStateMachine copy = new RevisionStateMachine(RevisionStateMachineTest::noHalt);
+        copy.readSnapshot(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+        assertEquals(1, copy.record("management.users").version());
+        assertTrue(java.util.Arrays.equals(users, copy.record("management.users").value()));
+        assertEquals(machine.history(Optional.empty()), copy.history(Optional.empty()));
+        RevisionStateMachine plain = new RevisionStateMachine(RevisionStateMachineTest::noHalt);
+        apply(plain, RevisionCommands.init("repo", 1));
+        assertEquals(2, snapshotFormat(plain), "without records a snapshot stays in a format earlier versions read");
+    }
+
     private static int snapshotFormat(RevisionStateMachine machine) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         machine.writeSnapshot(new DataOutputStream(bytes));

@@ -4,6 +4,7 @@ import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServletRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import io.carbide.management.internal.directory.LdapDirectory;
 import java.util.Optional;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -21,32 +22,46 @@ public class Authenticator {
     private final Users users;
     private final Sessions sessions;
     private final LoginThrottle throttle;
+    private final LdapDirectory directory;
 
     /**
      * The outcome: a user (and whether the console's session cookie said so), nobody (no
-     * credentials), refused credentials, or a name that must wait after failed log-ins.
+     * credentials), refused credentials, a name that must wait after failed log-ins, or a
+     * directory that could not be asked ({@code unavailable} says why; null otherwise).
      */
-    public record Outcome(Optional<String> user, boolean refused, long secondsToWait, boolean bySession) {
+    public record Outcome(Optional<String> user, boolean refused, long secondsToWait, boolean bySession,
+            String unavailable) {
         Outcome(Optional<String> user, boolean refused, long secondsToWait) {
-            this(user, refused, secondsToWait, false);
+            this(user, refused, secondsToWait, false, null);
         }
 
         static Outcome of(String user) {
-            return new Outcome(Optional.of(user), false, 0, false);
+            return new Outcome(Optional.of(user), false, 0, false, null);
         }
     }
 
     @Activate
-    public Authenticator(@Reference Users users, @Reference Sessions sessions, @Reference LoginThrottle throttle) {
+    public Authenticator(@Reference Users users, @Reference Sessions sessions, @Reference LoginThrottle throttle,
+            @Reference LdapDirectory directory) {
         this.users = users;
         this.sessions = sessions;
         this.throttle = throttle;
+        this.directory = directory;
+    }
+
+    /**
+     * The user's role: a local user's from the users file (the managers' shared table), a
+     * directory user's from their groups at their last log-in; empty for a name that is neither.
+     */
+    public Optional<UserRole> role(String user) {
+        Optional<UserRole> local = users.role(user);
+        return local.isPresent() ? local : directory.role(user);
     }
 
     public Outcome authenticate(HttpServletRequest request) {
         Optional<String> bySession = sessions.user(sessionToken(request));
         if (bySession.isPresent()) {
-            return new Outcome(bySession, false, 0, true);
+            return new Outcome(bySession, false, 0, true, null);
         }
         String header = request.getHeader("Authorization");
         if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
@@ -68,9 +83,15 @@ public class Authenticator {
         return logIn(user, password, request.getRemoteAddr());
     }
 
-    /** Checks a user name and password, as the log-in form and HTTP Basic both do ({@link LoginThrottle}). */
+    /**
+     * Checks a user name and password, as the log-in form and HTTP Basic both do ({@link LoginThrottle}):
+     * against the users file, or, for a name that is no local user, the LDAP directory if one is set.
+     */
     public Outcome logIn(String user, String password, String address) {
         String key = LoginThrottle.key(user, address);
+        if (directory.enabled() && !users.exists(user)) {
+            return directoryLogIn(user, password, address, key);
+        }
         if (users.remembered(user, password)) {
             return Outcome.of(user); // checked a moment ago: scripts calling often neither wait nor queue
         }
@@ -84,6 +105,29 @@ public class Authenticator {
             if (users.verify(user, password)) {
                 throttle.succeeded(key);
                 return Outcome.of(user);
+            }
+            throttle.failed(key, user, address);
+            return new Outcome(Optional.empty(), true, 0);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Outcome directoryLogIn(String user, String password, String address, String key) {
+        java.util.concurrent.locks.Lock lock = throttle.lock(key);
+        lock.lock();
+        try {
+            long wait = throttle.secondsToWait(key);
+            if (wait > 0) {
+                return new Outcome(Optional.empty(), true, wait);
+            }
+            LdapDirectory.Verdict verdict = directory.logIn(user, password);
+            if (verdict.role().isPresent()) {
+                throttle.succeeded(key);
+                return Outcome.of(user);
+            }
+            if (verdict.unavailable() != null) {
+                return new Outcome(Optional.empty(), true, 0, false, verdict.unavailable()); // no guess was judged
             }
             throttle.failed(key, user, address);
             return new Outcome(Optional.empty(), true, 0);

@@ -29,14 +29,12 @@ public class LoginServlet extends ManagementServlet {
 
     private final transient Authenticator authenticator;
     private final transient Sessions sessions;
-    private final transient Users users;
 
     @Activate
     public LoginServlet(@Reference NodeIdentity node, @Reference Authenticator authenticator,
-            @Reference Sessions sessions, @Reference Users users, BundleContext context) {
+            @Reference Sessions sessions, BundleContext context) {
         this.authenticator = authenticator;
         this.sessions = sessions;
-        this.users = users;
         publish(context, node, ManagementSecurity.LOGIN_PATH, "/api/logout");
     }
 
@@ -54,6 +52,8 @@ public class LoginServlet extends ManagementServlet {
         Authenticator.Outcome outcome = authenticator.authenticate(request);
         if (outcome.user().isPresent()) {
             Json.write(response, 200, who(outcome.user().get()));
+        } else if (outcome.unavailable() != null) {
+            Json.error(response, 503, outcome.unavailable());
         } else if (outcome.secondsToWait() > 0) {
             ManagementSecurity.tooManyFailures(response, request.getRemoteAddr(), outcome.secondsToWait());
         } else {
@@ -105,6 +105,8 @@ public class LoginServlet extends ManagementServlet {
                 response.addHeader("Set-Cookie", cookie(request, token, -1));
                 Json.write(response, 200, who(user));
             }
+        } else if (outcome.unavailable() != null) {
+            Json.error(response, 503, outcome.unavailable());
         } else if (outcome.secondsToWait() > 0) {
             ManagementSecurity.tooManyFailures(response, request.getRemoteAddr(), outcome.secondsToWait());
         } else {
@@ -114,7 +116,7 @@ public class LoginServlet extends ManagementServlet {
 
     /** The user, their role and what it lets them do: the console shows only those actions. */
     private Map<String, Object> who(String user) {
-        UserRole role = users.role(user).orElse(UserRole.VIEWER);
+        UserRole role = authenticator.role(user).orElse(UserRole.VIEWER);
         return Map.of("user", user, "role", role.label(), "may", AccessPolicy.abilities(role));
     }
 

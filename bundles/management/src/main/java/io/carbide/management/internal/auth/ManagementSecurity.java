@@ -40,15 +40,13 @@ public class ManagementSecurity extends ServletContextHelper {
     static final String CLAIMED_USER_ATTRIBUTE = "carbide.claimedUser";
 
     private final Authenticator authenticator;
-    private final Users users;
     private final AuditTrail audit;
     private final ServiceRegistration<ServletContextHelper> registration;
 
     @Activate
     public ManagementSecurity(@Reference NodeIdentity node, @Reference Authenticator authenticator,
-            @Reference Users users, @Reference AuditTrail audit, BundleContext context) {
+            @Reference AuditTrail audit, BundleContext context) {
         this.authenticator = authenticator;
-        this.users = users;
         this.audit = audit;
         Hashtable<String, Object> properties = new Hashtable<>();
         properties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_CONTEXT_NAME, NodeIdentity.MANAGEMENT_CONTEXT);
@@ -79,7 +77,7 @@ public class ManagementSecurity extends ServletContextHelper {
                 return false;
             }
             String user = outcome.user().get();
-            java.util.Optional<UserRole> known = users.role(user);
+            java.util.Optional<UserRole> known = authenticator.role(user);
             if (known.isEmpty()) { // removed a moment ago, its session not closed yet
                 unauthorized(request, response, "user " + user + " no longer exists");
                 return false;
@@ -109,7 +107,9 @@ public class ManagementSecurity extends ServletContextHelper {
             AuditTrail.note(request, "with", "HTTP Basic");
             audit.recordLogIn(request, Authenticator.claimedUser(request), 401);
         }
-        if (outcome.secondsToWait() > 0) {
+        if (outcome.unavailable() != null) {
+            Json.error(response, 503, outcome.unavailable());
+        } else if (outcome.secondsToWait() > 0) {
             tooManyFailures(response, request.getRemoteAddr(), outcome.secondsToWait());
         } else {
             unauthorized(request, response, !outcome.refused()

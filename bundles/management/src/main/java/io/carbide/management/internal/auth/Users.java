@@ -1,5 +1,7 @@
 package io.carbide.management.internal.auth;
 
+import io.carbide.cluster.ManagerRecords;
+import io.carbide.cluster.NoQuorumException;
 import io.carbide.node.AtomicFile;
 import io.carbide.node.NodeIdentity;
 import java.io.IOException;
@@ -19,7 +21,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +56,13 @@ public class Users {
     static final String RESET_PROPERTY = "carbide.resetAdminPassword";
     static final String GENERATED_PASSWORD_FILE = "admin.password";
     static final int MIN_PASSWORD_LENGTH = 8;
+    /** The managers' record holding the users table. */
+    static final String SHARED_KEY = "management.users";
+    /** The line that opens the shared table: its format, for managers of a later version to read tolerantly. */
+    static final String SHARED_FORMAT_LINE = "# carbide management users, format 1";
+    /** The line of the local file saying which version of the shared table it is a copy of. */
+    private static final String SHARED_VERSION_LINE = "# shared version ";
+    private static final int CHANGE_ATTEMPTS = 5;
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._@-]{1,64}");
     private static final long REMEMBER_MILLIS = 5 * 60_000;
     private static final Logger LOG = LoggerFactory.getLogger(Users.class);
@@ -62,26 +74,49 @@ public class Users {
     private final Map<String, Long> recentlyChecked = new ConcurrentHashMap<>();
     private final byte[] memoryKey = new byte[32];
     private final CompletableFuture<Void> loaded;
+    private final Sessions sessions;
+    /**
+     * The version of the managers' shared table in effect here; 0 until this manager adopts or seeds
+     * one after its start (until then the local file's users log in, even with no peer reachable).
+     */
+    private long sharedVersion;
+    /** Whether the local file was ever a copy of the shared table (else it is kept aside when the table replaces it). */
+    private boolean fileFollowedShared;
+    private volatile ManagerRecords shared;
+    /**
+     * Admin's hash from a reset at this start (or from a users file found emptied), until the
+     * managers' shared table has it: it stays in effect here over any table adopted meanwhile.
+     */
+    private volatile String resetAdminHash;
+    private volatile Runnable stopWatching = () -> { };
+    /** Seeds or adopts the shared table off the consensus' thread; retries while no majority is reachable. */
+    private final java.util.concurrent.ScheduledExecutorService sync =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread thread = new Thread(r, "carbide-users-sync");
+                thread.setDaemon(true);
+                return thread;
+            });
 
     @Activate
-    public Users(@Reference NodeIdentity node) throws IOException {
+    public Users(@Reference NodeIdentity node, @Reference Sessions sessions) throws IOException {
+        this.sessions = sessions;
         new SecureRandom().nextBytes(memoryKey);
         this.file = node.base().resolve("conf").resolve(FILE_NAME);
         this.generatedPassword = file.resolveSibling(GENERATED_PASSWORD_FILE);
         String fromEnvironment = System.getenv(ADMIN_PASSWORD_ENV);
         if (!Files.exists(file)) {
-            loaded = setAdmin(fromEnvironment, "Created");
+            loaded = setAdmin(fromEnvironment, "Created", false); // a new manager joining others takes their users
         } else {
             boolean anyLine = load();
             if (!anyLine) {
                 // an emptied file (a copy gone wrong, an old crash) must not lock every operator out; a file
                 // whose lines cannot be read is left for the operator (each line was named above)
                 LOG.warn("{} holds no user at all; management user admin is created again", file);
-                loaded = setAdmin(fromEnvironment, "Created");
+                loaded = setAdmin(fromEnvironment, "Created", true);
             } else if (Boolean.getBoolean(RESET_PROPERTY)) {
                 LOG.warn("The password of management user admin is reset at this start (-D{}=true); remove that option "
                         + "so that the next start keeps the password", RESET_PROPERTY);
-                loaded = setAdmin(fromEnvironment, "Reset");
+                loaded = setAdmin(fromEnvironment, "Reset", true);
             } else {
                 if (fromEnvironment != null && !fromEnvironment.isEmpty()) {
                     LOG.info("{} is set, but {} already holds the users: it sets admin's password only at the first "
@@ -102,38 +137,76 @@ public class Users {
                     + "start over with a new admin password)", file);
             throw new IOException(file + " is not UTF-8 text", e);
         }
-        for (int i = 0; i < lines.size(); i++) {
-            String line = lines.get(i).strip();
-            if (line.isEmpty() || line.startsWith("#")) {
-                continue;
-            }
-            int eq = line.indexOf('=');
-            String name = eq < 0 ? "" : line.substring(0, eq).strip();
-            String[] value = eq < 0 ? new String[] {""} : line.substring(eq + 1).strip().split("\\s+");
-            String hash = value[0];
-            if (!NAME.matcher(name).matches() || !PasswordHash.isWellFormed(hash)) {
-                LOG.warn("Line {} of {} is not 'name = {}:...'; that user cannot log in. Set the password again with "
-                        + "PUT /api/users/NAME", i + 1, file, PasswordHash.SCHEME);
-                continue;
-            }
-            UserRole role = UserRole.ADMIN;
-            if (value.length > 1) {
-                try {
-                    if (value.length > 2 || !value[1].startsWith("role=")) {
-                        throw new IllegalArgumentException("'" + value[1] + "' is not role=viewer, deployer or admin");
-                    }
-                    role = UserRole.parse(value[1].substring("role=".length()));
-                } catch (IllegalArgumentException e) {
-                    LOG.warn("Line {} of {}: {}; user {} cannot log in until the line is fixed", i + 1, file,
-                            e.getMessage(), name);
+        Table table = Table.parse(lines, file.toString());
+        hashes.putAll(table.hashes);
+        roles.putAll(table.roles);
+        for (String line : lines) {
+            // which version it copied is for the operator: this manager adopts whatever the managers hold now
+            fileFollowedShared |= line.startsWith(SHARED_VERSION_LINE);
+        }
+        LOG.info("Management users: {} in {}{}", hashes.size(), file,
+                fileFollowedShared ? " (a copy of the managers' shared users)" : "");
+        return lines.stream().map(String::strip).anyMatch(line -> !line.isEmpty() && !line.startsWith("#"));
+    }
+
+    /** Users and their roles, as read from the local file or the managers' shared table. */
+    static final class Table {
+        final Map<String, String> hashes = new TreeMap<>();
+        final Map<String, UserRole> roles = new TreeMap<>();
+
+        /** Reads {@code name = hash [role=ROLE]} lines; a line that is not one is named in the log and skipped. */
+        static Table parse(List<String> lines, String source) {
+            Table table = new Table();
+            for (int i = 0; i < lines.size(); i++) {
+                String line = lines.get(i).strip();
+                if (line.isEmpty() || line.startsWith("#")) {
                     continue;
                 }
+                int eq = line.indexOf('=');
+                String name = eq < 0 ? "" : line.substring(0, eq).strip();
+                String[] value = eq < 0 ? new String[] {""} : line.substring(eq + 1).strip().split("\\s+");
+                String hash = value[0];
+                if (!NAME.matcher(name).matches() || !PasswordHash.isWellFormed(hash)) {
+                    LOG.warn("Line {} of {} is not 'name = {}:...'; that user cannot log in. Set the password again "
+                            + "with PUT /api/users/NAME", i + 1, source, PasswordHash.SCHEME);
+                    continue;
+                }
+                UserRole role = UserRole.ADMIN;
+                if (value.length > 1) {
+                    try {
+                        if (value.length > 2 || !value[1].startsWith("role=")) {
+                            throw new IllegalArgumentException("'" + value[1] + "' is not role=viewer, deployer or admin");
+                        }
+                        role = UserRole.parse(value[1].substring("role=".length()));
+                    } catch (IllegalArgumentException e) {
+                        LOG.warn("Line {} of {}: {}; user {} cannot log in until the line is fixed", i + 1, source,
+                                e.getMessage(), name);
+                        continue;
+                    }
+                }
+                table.hashes.put(name, hash);
+                table.roles.put(name, role);
             }
-            hashes.put(name, hash);
-            roles.put(name, role);
+            return table;
         }
-        LOG.info("Management users: {} in {}", hashes.size(), file);
-        return lines.stream().map(String::strip).anyMatch(line -> !line.isEmpty() && !line.startsWith("#"));
+
+        /** One {@code name = hash [role=ROLE]} line per user, by name; admin needs no role word. */
+        List<String> lines() {
+            List<String> lines = new ArrayList<>();
+            hashes.forEach((name, hash) -> {
+                UserRole role = roles.getOrDefault(name, UserRole.ADMIN);
+                lines.add(name + " = " + hash + (role == UserRole.ADMIN ? "" : " role=" + role.label()));
+            });
+            return lines;
+        }
+
+        byte[] shared() {
+            return (SHARED_FORMAT_LINE + "\n" + String.join("\n", lines()) + "\n").getBytes(StandardCharsets.UTF_8);
+        }
+
+        long admins() {
+            return hashes.keySet().stream().filter(n -> roles.getOrDefault(n, UserRole.ADMIN) == UserRole.ADMIN).count();
+        }
     }
 
     /**
@@ -141,7 +214,7 @@ public class Users {
      * the console and kept in an owner-only file until it is first changed (a node started in the
      * background prints it where the next start would overwrite it).
      */
-    private CompletableFuture<Void> setAdmin(String fromEnvironment, String what) {
+    private CompletableFuture<Void> setAdmin(String fromEnvironment, String what, boolean overShared) {
         boolean generated = fromEnvironment == null || fromEnvironment.isEmpty();
         String password = generated ? PasswordHash.generate(20) : fromEnvironment;
         try {
@@ -163,6 +236,9 @@ public class Users {
         }
         return CompletableFuture.runAsync(() -> {
             String hash = PasswordHash.hash(password.toCharArray());
+            if (overShared) {
+                resetAdminHash = hash;
+            }
             synchronized (this) {
                 hashes.put(ADMIN, hash);
                 roles.put(ADMIN, UserRole.ADMIN);
@@ -258,6 +334,7 @@ public class Users {
      * role (null keeps it; a new user without one is a viewer, the least it can be).
      *
      * @throws IllegalStateException when the change would leave no admin: nobody could manage users again
+     * @throws NotCommitted when the managers could not commit it (no majority reachable)
      */
     public void set(String name, String password, UserRole role) throws IOException {
         if (!NAME.matcher(name).matches()) {
@@ -268,30 +345,22 @@ public class Users {
         }
         awaitLoaded();
         String hash = password == null ? null : PasswordHash.hash(password.toCharArray());
-        synchronized (this) {
-            if (hash == null && !hashes.containsKey(name)) {
+        change(table -> {
+            if (hash == null && !table.hashes.containsKey(name)) {
                 throw new IllegalArgumentException("a new user needs a password of at least " + MIN_PASSWORD_LENGTH
                         + " characters");
             }
-            UserRole now = roles.getOrDefault(name, hashes.containsKey(name) ? UserRole.ADMIN : UserRole.VIEWER);
+            UserRole now = table.roles.getOrDefault(name, table.hashes.containsKey(name) ? UserRole.ADMIN : UserRole.VIEWER);
             UserRole next = role == null ? now : role;
-            if (hashes.containsKey(name) && now == UserRole.ADMIN && next != UserRole.ADMIN && admins() == 1) {
+            if (table.hashes.containsKey(name) && now == UserRole.ADMIN && next != UserRole.ADMIN && table.admins() == 1) {
                 throw new IllegalStateException("user " + name + " is the last admin; make another user an admin first");
             }
-            String oldHash = hashes.get(name);
-            UserRole oldRole = roles.get(name);
             if (hash != null) {
-                hashes.put(name, hash);
+                table.hashes.put(name, hash);
             }
-            roles.put(name, next);
-            try {
-                save();
-            } catch (IOException e) { // what is not on disk is not in effect either
-                restore(name, oldHash, oldRole);
-                throw e;
-            }
-        }
-        recentlyChecked.clear();
+            table.roles.put(name, next);
+            return true;
+        });
         LOG.info("Management user {} set{}{}", name, password == null ? "" : " (password)",
                 role == null ? "" : " (role " + role.label() + ")");
         if (name.equals(ADMIN) && password != null) {
@@ -299,21 +368,131 @@ public class Users {
         }
     }
 
-    private long admins() {
-        return hashes.keySet().stream().filter(n -> roles.getOrDefault(n, UserRole.ADMIN) == UserRole.ADMIN).count();
+    /**
+     * Removes a user.
+     *
+     * @return false when there is no such user
+     * @throws IllegalStateException when it is the last one or the last admin: nobody could log in or manage users again
+     * @throws NotCommitted when the managers could not commit it (no majority reachable)
+     */
+    public boolean remove(String name) throws IOException {
+        awaitLoaded();
+        boolean removed = change(table -> {
+            if (!table.hashes.containsKey(name)) {
+                return false;
+            }
+            if (table.hashes.size() == 1) {
+                throw new IllegalStateException("user " + name + " is the last one; create another user first");
+            }
+            if (table.roles.getOrDefault(name, UserRole.ADMIN) == UserRole.ADMIN && table.admins() == 1) {
+                throw new IllegalStateException("user " + name + " is the last admin; make another user an admin first");
+            }
+            table.hashes.remove(name);
+            table.roles.remove(name);
+            return true;
+        });
+        if (removed) {
+            LOG.info("Management user {} removed", name);
+            if (name.equals(ADMIN)) {
+                forgetGeneratedPassword();
+            }
+        }
+        return removed;
     }
 
-    private void restore(String name, String hash, UserRole role) {
-        if (hash == null) {
-            hashes.remove(name);
-        } else {
-            hashes.put(name, hash);
+    /** The managers could not commit a change of the users (the message says why); nothing changed. */
+    public static final class NotCommitted extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        NotCommitted(String message) {
+            super(message);
         }
-        if (role == null) {
-            roles.remove(name);
-        } else {
-            roles.put(name, role);
+    }
+
+    /** An edit of the users table: false when there is nothing to change. */
+    private interface Edit {
+        boolean apply(Table table);
+    }
+
+    /**
+     * Applies an edit to a copy of the users as they are now and puts it in effect: written to the
+     * managers' shared table first where there is one (redone on what it holds if another manager
+     * wrote first), then here and in the local file. A change not committed is not in effect
+     * anywhere.
+     */
+    private boolean change(Edit edit) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            Table next;
+            long version;
+            synchronized (this) {
+                next = copy();
+                version = sharedVersion;
+            }
+            if (!edit.apply(next)) {
+                return false;
+            }
+            ManagerRecords records = shared;
+            if (records != null) {
+                boolean written;
+                try {
+                    written = records.compareAndSet(SHARED_KEY, version, next.shared());
+                } catch (NoQuorumException e) {
+                    throw new NotCommitted("the change of the management users was not made: " + e.getMessage());
+                }
+                if (!written) {
+                    if (attempt == CHANGE_ATTEMPTS) {
+                        throw new NotCommitted("the management users kept changing on other managers; try again");
+                    }
+                    adopt(records.read(SHARED_KEY)); // another manager wrote first: redo the edit on its table
+                    continue;
+                }
+                version++;
+            }
+            synchronized (this) {
+                if (records == null || sharedVersion < version) { // else this write, or a later one, was adopted already
+                    Table before = copy();
+                    install(next, records == null ? sharedVersion : version);
+                    saveOrWarn();
+                    endChangedSessions(before, next);
+                }
+            }
+            recentlyChecked.clear();
+            return true;
         }
+    }
+
+    private Table copy() {
+        Table table = new Table();
+        table.hashes.putAll(hashes);
+        hashes.keySet().forEach(name -> table.roles.put(name, roles.getOrDefault(name, UserRole.ADMIN)));
+        return table;
+    }
+
+    private void install(Table table, long version) {
+        hashes.clear();
+        hashes.putAll(table.hashes);
+        roles.clear();
+        roles.putAll(table.roles);
+        sharedVersion = version;
+    }
+
+    /** What is committed among the managers is in effect even when this manager's copy on disk failed. */
+    private void saveOrWarn() {
+        try {
+            save();
+        } catch (IOException e) {
+            LOG.error("Could not write {}: {}; the users are in effect, and the file is written again at the next "
+                    + "change", file, e.toString());
+        }
+    }
+
+    /** Whoever knew a password that changed, or is no user any more, is logged out here. */
+    private void endChangedSessions(Table before, Table after) {
+        before.hashes.forEach((name, hash) -> {
+            if (!hash.equals(after.hashes.get(name))) {
+                sessions.closeAll(name);
+            }
+        });
     }
 
     /** The user's role; empty for a name that is no user. */
@@ -332,36 +511,6 @@ public class Users {
             hashes.keySet().forEach(name -> all.put(name, roles.getOrDefault(name, UserRole.ADMIN)));
             return all;
         }
-    }
-
-    /**
-     * Removes a user.
-     *
-     * @return false when there is no such user
-     * @throws IllegalStateException when it is the last one: nobody could log in again
-     */
-    public boolean remove(String name) throws IOException {
-        awaitLoaded();
-        synchronized (this) {
-            if (!hashes.containsKey(name)) {
-                return false;
-            }
-            if (hashes.size() == 1) {
-                throw new IllegalStateException("user " + name + " is the last one; create another user first");
-            }
-            if (roles.getOrDefault(name, UserRole.ADMIN) == UserRole.ADMIN && admins() == 1) {
-                throw new IllegalStateException("user " + name + " is the last admin; make another user an admin first");
-            }
-            hashes.remove(name);
-            roles.remove(name);
-            save();
-        }
-        recentlyChecked.clear();
-        LOG.info("Management user {} removed", name);
-        if (name.equals(ADMIN)) {
-            forgetGeneratedPassword();
-        }
-        return true;
     }
 
     /** Once admin's password has changed, the generated one stays nowhere on disk. */
@@ -391,17 +540,155 @@ public class Users {
         }
     }
 
+    // ---- the managers' shared table
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    void bindShared(ManagerRecords records) {
+        shared = records;
+        stopWatching = records.watch(SHARED_KEY, record -> sync.execute(() -> follow(records, record)));
+        sync.execute(() -> follow(records, records.read(SHARED_KEY)));
+    }
+
+    void unbindShared(ManagerRecords records) {
+        if (shared == records) {
+            shared = null;
+            stopWatching.run();
+        }
+    }
+
+    @Deactivate
+    void close() {
+        sync.shutdownNow();
+    }
+
+    /** Follows the shared table: adopts a newer one, or seeds it with this manager's users when there is none yet. */
+    private void follow(ManagerRecords records, ManagerRecords.Versioned record) {
+        if (shared != records) {
+            return;
+        }
+        if (record.version() > 0) {
+            adopt(record);
+            pushAdminReset();
+            return;
+        }
+        try {
+            loaded.join();
+            Table mine;
+            synchronized (this) {
+                mine = copy();
+            }
+            // safe however late: if another manager seeded first (or the log, not replayed yet, holds a
+            // table), this write is refused and the table it holds is adopted instead
+            if (records.compareAndSet(SHARED_KEY, 0, mine.shared())) {
+                synchronized (this) {
+                    sharedVersion = Math.max(sharedVersion, 1);
+                    fileFollowedShared = true;
+                    saveOrWarn();
+                }
+                resetAdminHash = null; // the reset admin is in what was shared
+                LOG.info("The managers share this manager's {} management users from now on", mine.hashes.size());
+            } else {
+                adopt(records.read(SHARED_KEY));
+            }
+            pushAdminReset();
+        } catch (NoQuorumException | IOException | RuntimeException e) {
+            // not yet: the managers are electing a leader, or one of them runs an earlier version
+            LOG.debug("Management users not shared yet: {}", e.getMessage());
+            sync.schedule(() -> follow(records, records.read(SHARED_KEY)), 5, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * A start with {@code -Dcarbide.resetAdminPassword=true} gave admin a new password here; where
+     * the managers share their users, it takes effect once written to their table.
+     */
+    private void pushAdminReset() {
+        String hash = resetAdminHash;
+        if (hash == null || shared == null) {
+            return;
+        }
+        try {
+            change(table -> {
+                table.hashes.put(ADMIN, hash);
+                table.roles.put(ADMIN, UserRole.ADMIN);
+                return true;
+            });
+            resetAdminHash = null;
+            LOG.info("The reset password of management user admin is now the managers' shared one");
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("The reset password of management user admin is not shared with the other managers yet: {}; "
+                    + "tried again in 5 s", e.getMessage());
+            sync.schedule(this::pushAdminReset, 5, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    /** Puts a newer shared table in effect here, keeping a manager's own users aside the first time. */
+    void adopt(ManagerRecords.Versioned record) {
+        loaded.join();
+        Table table = Table.parse(List.of(new String(record.value(), StandardCharsets.UTF_8).split("\n")),
+                "the managers' shared users (version " + record.version() + ")");
+        boolean adminChanged;
+        synchronized (this) {
+            if (record.version() <= sharedVersion) {
+                return;
+            }
+            if (table.hashes.isEmpty() || table.admins() == 0) {
+                LOG.error("Version {} of the managers' shared users holds {}; this manager keeps the users it has "
+                        + "until a change with an admin arrives", record.version(), table.hashes.isEmpty() ? "no user"
+                        : "no admin");
+                return;
+            }
+            String reset = resetAdminHash;
+            if (reset != null) {
+                table.hashes.put(ADMIN, reset);
+                table.roles.put(ADMIN, UserRole.ADMIN);
+            }
+            Table before = copy();
+            if (!fileFollowedShared && !before.hashes.equals(table.hashes)) {
+                keepAside();
+            }
+            adminChanged = !java.util.Objects.equals(before.hashes.get(ADMIN), table.hashes.get(ADMIN));
+            install(table, record.version());
+            fileFollowedShared = true;
+            saveOrWarn();
+            endChangedSessions(before, table);
+        }
+        recentlyChecked.clear();
+        LOG.info("Management users: version {} of the managers' shared users, {} users", record.version(),
+                table.hashes.size());
+        if (adminChanged) {
+            forgetGeneratedPassword(); // it is no longer admin's password: the shared one is
+        }
+    }
+
+    /** Keeps the users this manager had on its own, before the shared table replaced them, for the operator. */
+    private void keepAside() {
+        Path aside = file.resolveSibling(FILE_NAME + ".before-shared");
+        try {
+            if (Files.exists(file)) {
+                AtomicFile.writePrivate(aside, Files.readAllBytes(file));
+                LOG.warn("This manager's own management users differ from the users the managers share; the shared "
+                        + "ones are in effect here now, and this manager's are kept in {}", aside);
+            }
+        } catch (IOException e) {
+            LOG.warn("Could not keep this manager's own users in {}: {}", aside, e.toString());
+        }
+    }
+
     /** Owner-only, never half-written, and on disk before the change is acknowledged ({@link AtomicFile}). */
     private void save() throws IOException {
         List<String> lines = new ArrayList<>();
         lines.add("# Carbide management users: name = " + PasswordHash.SCHEME + ":ITERATIONS:SALT:HASH [role=ROLE]");
         lines.add("# ROLE is viewer, deployer or admin; a line without one is an admin. Passwords are never");
         lines.add("# stored. Set one with PUT /api/users/NAME on the management port, or in the console.");
-        lines.add("# Delete this file to start over with a new admin password.");
-        hashes.forEach((name, hash) -> {
-            UserRole role = roles.getOrDefault(name, UserRole.ADMIN);
-            lines.add(name + " = " + hash + (role == UserRole.ADMIN ? "" : " role=" + role.label()));
-        });
+        if (fileFollowedShared) {
+            lines.add("# The managers share these users: this file is this manager's copy of them, written at");
+            lines.add("# every change. Edit them through the API or the console, not here.");
+            lines.add(SHARED_VERSION_LINE + sharedVersion);
+        } else {
+            lines.add("# Delete this file to start over with a new admin password.");
+        }
+        lines.addAll(copy().lines());
         AtomicFile.writePrivate(file, (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
     }
 

@@ -93,6 +93,8 @@ public class UsersServlet extends ManagementServlet {
             Json.error(response, 400, e.getMessage());
         } catch (IllegalStateException e) {
             Json.error(response, 409, e.getMessage());
+        } catch (Users.NotCommitted e) {
+            Json.error(response, 503, e.getMessage());
         }
     }
 
@@ -120,6 +122,8 @@ public class UsersServlet extends ManagementServlet {
             Json.write(response, 200, Map.of("user", name, "removed", true));
         } catch (IllegalStateException e) {
             Json.error(response, 409, e.getMessage());
+        } catch (Users.NotCommitted e) {
+            Json.error(response, 503, e.getMessage());
         }
     }
 }

@@ -1,0 +1,98 @@
+package io.carbide.repository.internal;
+
+import io.carbide.cluster.Cluster;
+import io.carbide.cluster.ClusterMember;
+import io.carbide.cluster.ConsensusState;
+import io.carbide.cluster.ManagerConsensus;
+import io.carbide.cluster.NoQuorumException;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Proposes revision commands to the managers' consensus and waits for them to be committed and
+ * applied, turning every way that can fail into a refusal that says why. Also the rule for
+ * commands an earlier version cannot read: committed, they would stop a manager of that version
+ * (docs/design.md), so they are proposed only while every voting manager runs this version or a
+ * later one.
+ */
+final class CommandProposer {
+
+    static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(30);
+
+    private final ManagerConsensus consensus;
+    private final Cluster cluster;
+    private final String version;
+
+    CommandProposer(ManagerConsensus consensus, Cluster cluster, String version) {
+        this.consensus = consensus;
+        this.cluster = cluster;
+        this.version = version;
+    }
+
+    RevisionCommands.Answer propose(byte[] command) throws IOException, NoQuorumException {
+        try {
+            return RevisionCommands.answer(consensus.propose(command, COMMIT_TIMEOUT).toCompletableFuture()
+                    .get(COMMIT_TIMEOUT.toMillis() + 1_000, TimeUnit.MILLISECONDS));
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof NoQuorumException noQuorum) {
+                throw noQuorum;
+            }
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IOException("the managers did not commit the change within " + COMMIT_TIMEOUT.toSeconds() + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while the managers committed a change", e);
+        }
+    }
+
+    /** Refuses {@code what} unless every voting manager is in the view and runs this version or a later one. */
+    void requireEveryManagerKnows(String what) throws NoQuorumException {
+        requireManagersKnow(what, false);
+    }
+
+    /**
+     * Refuses {@code what} without a majority (saying so), or while a manager in the view runs an
+     * earlier version; a manager out of the view is taken to follow the upgrade rule (docs/design.md),
+     * so one manager down does not hold back what a majority may commit.
+     */
+    void requireReachableManagersKnow(String what) throws NoQuorumException {
+        ConsensusState state = consensus.state();
+        if (state.reachable().size() < state.majority()) {
+            throw new NoQuorumException(state.noQuorumMessage());
+        }
+        requireManagersKnow(what, true);
+    }
+
+    private void requireManagersKnow(String what, boolean absentMayBe) throws NoQuorumException {
+        for (String manager : consensus.state().members()) {
+            Optional<ClusterMember> member = cluster.view().member(manager);
+            if (member.isEmpty() && absentMayBe) {
+                continue;
+            }
+            if (member.isEmpty() || !atLeast(member.get().version(), version)) {
+                throw new NoQuorumException(what + " waits until every manager runs version " + version
+                        + " or later: " + manager + (member.isEmpty() ? " is not in the cluster view"
+                                : " runs " + member.get().version()) + "; upgrade it first");
+            }
+        }
+    }
+
+    /** Whether version {@code theirs} is {@code ours} or later, comparing dotted numbers ("0.10.0" after "0.9.2"). */
+    static boolean atLeast(String theirs, String ours) {
+        String[] a = theirs.split("[.-]");
+        String[] b = ours.split("[.-]");
+        for (int i = 0; i < Math.max(a.length, b.length); i++) {
+            long x = i < a.length && a[i].matches("\\d{1,18}") ? Long.parseLong(a[i]) : 0;
+            long y = i < b.length && b[i].matches("\\d{1,18}") ? Long.parseLong(b[i]) : 0;
+            if (x != y) {
+                return x > y;
+            }
+        }
+        return true;
+    }
+}
