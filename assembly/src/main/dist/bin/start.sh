@@ -13,6 +13,11 @@ if pid="$(carbide_running_pid)"; then
   exit 2
 fi
 
+# a node needs no privileges: as root, whatever it deploys runs as root too
+if [ "$(id -u)" -eq 0 ] && [ "${CARBIDE_ALLOW_ROOT:-false}" != true ]; then
+  echo "carbide: warning: this node runs as root, which it never needs; run it as its own user (conf/systemd/carbide@.service, README 'Running as a service'), or set CARBIDE_ALLOW_ROOT=true to silence this" >&2
+fi
+
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 if ! command -v "$JAVA" >/dev/null 2>&1; then
   echo "carbide: no java found; install Java 17 or later, or set JAVA_HOME" >&2

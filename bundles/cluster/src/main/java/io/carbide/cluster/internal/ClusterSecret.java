@@ -37,13 +37,31 @@ final class ClusterSecret {
         }
         Path own = node.base().resolve("conf").resolve(FILE_NAME);
         if (Files.isRegularFile(own)) {
-            return checked(Files.readString(own).strip(), own.toString(), allowWeak);
+            return checked(read(own, own), own.toString(), allowWeak);
         }
         Path shared = node.home().resolve("conf").resolve(FILE_NAME);
         if (!Files.isRegularFile(shared)) {
-            generate(shared);
+            try {
+                generate(shared);
+            } catch (java.nio.file.AccessDeniedException e) {
+                throw new IOException("there is no cluster secret, and this node's user ("
+                        + System.getProperty("user.name") + ") cannot create " + shared + "; put the cluster's secret "
+                        + "in " + own + " (readable by that user only), or start a node once as the installation's owner "
+                        + "to generate it");
+            }
         }
-        return checked(Files.readString(shared).strip(), shared.toString(), allowWeak);
+        return checked(read(shared, own), shared.toString(), allowWeak);
+    }
+
+    /** The secret in the file, or an error that says whose file it is and where a copy may go instead. */
+    private static String read(Path file, Path own) throws IOException {
+        try {
+            return Files.readString(file).strip();
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new IOException("this node's user (" + System.getProperty("user.name") + ") cannot read the cluster "
+                    + "secret " + file + "; let that user read it, or put a copy in " + own
+                    + " owned by that user (mode 600)");
+        }
     }
 
     static byte[] checked(String secret, String source, boolean allowWeak) throws IOException {

@@ -56,7 +56,12 @@ public class ConsensusRecords implements ManagerRecords, RevisionStateMachine.Li
 
     @Override
     public Versioned read(String key) {
-        return machine.record(key);
+        return copy(machine.record(key));
+    }
+
+    /** Callers get their own bytes: the state machine's must never change outside a command. */
+    private static Versioned copy(Versioned record) {
+        return new Versioned(record.version(), record.value().clone());
     }
 
     @Override
@@ -72,7 +77,7 @@ public class ConsensusRecords implements ManagerRecords, RevisionStateMachine.Li
         events.execute(() -> {
             Versioned now = machine.record(key);
             if (now.version() > 0) {
-                tell(changed, key, now);
+                tell(changed, key, copy(now));
             }
         });
         return () -> watchers.getOrDefault(key, List.of()).remove(changed);
@@ -82,7 +87,7 @@ public class ConsensusRecords implements ManagerRecords, RevisionStateMachine.Li
     public void recordChanged(String key, Versioned record) {
         List<Consumer<Versioned>> interested = watchers.getOrDefault(key, List.of());
         if (!interested.isEmpty()) {
-            events.execute(() -> interested.forEach(watcher -> tell(watcher, key, record)));
+            execute(() -> interested.forEach(watcher -> tell(watcher, key, copy(record))));
         }
     }
 
@@ -92,10 +97,19 @@ public class ConsensusRecords implements ManagerRecords, RevisionStateMachine.Li
 
     @Override
     public void replaced() {
-        events.execute(() -> watchers.forEach((key, interested) -> {
+        execute(() -> watchers.forEach((key, interested) -> {
             Versioned now = machine.record(key);
-            interested.forEach(watcher -> tell(watcher, key, now));
+            interested.forEach(watcher -> tell(watcher, key, copy(now)));
         }));
+    }
+
+    /** On the consensus' thread: never let a watcher's executor, shut down as this component stops, throw there. */
+    private void execute(Runnable task) {
+        try {
+            events.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            LOG.debug("Manager records stopped; a change is not passed on here");
+        }
     }
 
     private static void tell(Consumer<Versioned> watcher, String key, Versioned record) {

@@ -58,6 +58,11 @@ public class Authenticator {
         return local.isPresent() ? local : directory.role(user);
     }
 
+    /** The role of a user who logged in through the directory (not in the users file), while it holds. */
+    public Optional<UserRole> directoryRole(String user) {
+        return directory.role(user);
+    }
+
     public Outcome authenticate(HttpServletRequest request) {
         Optional<String> bySession = sessions.user(sessionToken(request));
         if (bySession.isPresent()) {
@@ -90,7 +95,7 @@ public class Authenticator {
     public Outcome logIn(String user, String password, String address) {
         String key = LoginThrottle.key(user, address);
         if (directory.enabled() && !users.exists(user)) {
-            return directoryLogIn(user, password, address, key);
+            return directoryLogIn(user, password, address);
         }
         if (users.remembered(user, password)) {
             return Outcome.of(user); // checked a moment ago: scripts calling often neither wait nor queue
@@ -113,7 +118,14 @@ public class Authenticator {
         }
     }
 
-    private Outcome directoryLogIn(String user, String password, String address, String key) {
+    /**
+     * A log-in through the directory. The throttle is asked before and told after, but its locks
+     * are not held while the directory answers (seconds, when it is down): they are shared by
+     * stripes, and the local admin's log-in must never queue behind a directory that hangs. A name
+     * is throttled as the directory matches it, without case or surrounding spaces.
+     */
+    private Outcome directoryLogIn(String user, String password, String address) {
+        String key = LoginThrottle.key(user.strip().toLowerCase(java.util.Locale.ROOT), address);
         java.util.concurrent.locks.Lock lock = throttle.lock(key);
         lock.lock();
         try {
@@ -121,7 +133,12 @@ public class Authenticator {
             if (wait > 0) {
                 return new Outcome(Optional.empty(), true, wait);
             }
-            LdapDirectory.Verdict verdict = directory.logIn(user, password);
+        } finally {
+            lock.unlock();
+        }
+        LdapDirectory.Verdict verdict = directory.logIn(user, password);
+        lock.lock();
+        try {
             if (verdict.role().isPresent()) {
                 throttle.succeeded(key);
                 return Outcome.of(user);

@@ -97,13 +97,31 @@ public class Users {
                 return thread;
             });
 
+    /** How long a manager whose users file this start created waits before it seeds the shared table itself. */
+    static final long FRESH_SEED_DELAY_MILLIS = 60_000;
+
+    /** Whether changes wait for the shared table (always on a manager; tests of one manager's file may not). */
+    private final boolean requireShared;
+    /**
+     * When this manager may seed the shared table with its own users: at once if it had users, a
+     * minute after its start if it has just created its users file, so the managers that had users
+     * first seed theirs (a new manager's lone admin should not replace a cluster's users).
+     */
+    private final long seedNotBefore;
+
     @Activate
     public Users(@Reference NodeIdentity node, @Reference Sessions sessions) throws IOException {
+        this(node, sessions, true, FRESH_SEED_DELAY_MILLIS);
+    }
+
+    Users(NodeIdentity node, Sessions sessions, boolean requireShared, long freshSeedDelayMillis) throws IOException {
         this.sessions = sessions;
+        this.requireShared = requireShared;
         new SecureRandom().nextBytes(memoryKey);
         this.file = node.base().resolve("conf").resolve(FILE_NAME);
         this.generatedPassword = file.resolveSibling(GENERATED_PASSWORD_FILE);
         String fromEnvironment = System.getenv(ADMIN_PASSWORD_ENV);
+        seedNotBefore = Files.exists(file) ? 0 : System.currentTimeMillis() + freshSeedDelayMillis;
         if (!Files.exists(file)) {
             loaded = setAdmin(fromEnvironment, "Created", false); // a new manager joining others takes their users
         } else {
@@ -326,7 +344,12 @@ public class Users {
 
     /** Creates the user (an admin) or changes its password, keeping its role. */
     public void setPassword(String name, String password) throws IOException {
-        set(name, password, null);
+        set(name, password, null, Actor.NODE);
+    }
+
+    /** {@link #set(String, String, UserRole, Actor)} by the node itself. */
+    public void set(String name, String password, UserRole role) throws IOException {
+        set(name, password, role, Actor.NODE);
     }
 
     /**
@@ -334,9 +357,10 @@ public class Users {
      * role (null keeps it; a new user without one is a viewer, the least it can be).
      *
      * @throws IllegalStateException when the change would leave no admin: nobody could manage users again
+     * @throws Forbidden when the actor is not an admin, and this is not a change of their own password
      * @throws NotCommitted when the managers could not commit it (no majority reachable)
      */
-    public void set(String name, String password, UserRole role) throws IOException {
+    public void set(String name, String password, UserRole role, Actor actor) throws IOException {
         if (!NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("a user name is 1 to 64 letters, digits, '.', '_', '@' or '-'");
         }
@@ -346,6 +370,16 @@ public class Users {
         awaitLoaded();
         String hash = password == null ? null : PasswordHash.hash(password.toCharArray());
         change(table -> {
+            if (actor.roleIn(table) != UserRole.ADMIN) {
+                if (!actor.name().equals(name) || role != null) {
+                    throw new Forbidden(!table.hashes.containsKey(name) ? "creating a user needs the admin role"
+                            : role != null ? "changing a role needs the admin role; you may change your own password"
+                                    : "changing another user's password needs the admin role");
+                }
+                if (!table.hashes.containsKey(name)) {
+                    throw new Forbidden("user " + name + " no longer exists"); // removed on another manager meanwhile
+                }
+            }
             if (hash == null && !table.hashes.containsKey(name)) {
                 throw new IllegalArgumentException("a new user needs a password of at least " + MIN_PASSWORD_LENGTH
                         + " characters");
@@ -373,11 +407,15 @@ public class Users {
      *
      * @return false when there is no such user
      * @throws IllegalStateException when it is the last one or the last admin: nobody could log in or manage users again
+     * @throws Forbidden when the actor is not an admin
      * @throws NotCommitted when the managers could not commit it (no majority reachable)
      */
-    public boolean remove(String name) throws IOException {
+    public boolean remove(String name, Actor actor) throws IOException {
         awaitLoaded();
         boolean removed = change(table -> {
+            if (actor.roleIn(table) != UserRole.ADMIN) {
+                throw new Forbidden("removing a user needs the admin role");
+            }
             if (!table.hashes.containsKey(name)) {
                 return false;
             }
@@ -400,6 +438,29 @@ public class Users {
         return removed;
     }
 
+    /**
+     * Who asks for a change: its role is judged on the very table the change is made to (another
+     * manager may have demoted or removed them a moment ago). {@code outsideRole} is the role of a
+     * user who is not in the table (a directory user), or null.
+     */
+    public record Actor(String name, UserRole outsideRole) {
+        /** The node itself: a reset of admin's password at a start. */
+        public static final Actor NODE = new Actor("", UserRole.ADMIN);
+
+        UserRole roleIn(Table table) {
+            return table.hashes.containsKey(name) ? table.roles.getOrDefault(name, UserRole.ADMIN) : outsideRole;
+        }
+    }
+
+    /** The actor may not make this change (judged on the users as they are now); nothing changed. */
+    public static final class Forbidden extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Forbidden(String message) {
+            super(message);
+        }
+    }
+
     /** The managers could not commit a change of the users (the message says why); nothing changed. */
     public static final class NotCommitted extends IOException {
         private static final long serialVersionUID = 1L;
@@ -407,6 +468,11 @@ public class Users {
         NotCommitted(String message) {
             super(message);
         }
+    }
+
+    /** {@link #remove(String, Actor)} by the node itself. */
+    public boolean remove(String name) throws IOException {
+        return remove(name, Actor.NODE);
     }
 
     /** An edit of the users table: false when there is nothing to change. */
@@ -432,6 +498,11 @@ public class Users {
                 return false;
             }
             ManagerRecords records = shared;
+            if (records == null && requireShared) {
+                // made here alone, it would be overwritten when the managers' table arrives
+                throw new NotCommitted("the managers' shared users are not available yet (this manager is starting); "
+                        + "try again in a few seconds");
+            }
             if (records != null) {
                 boolean written;
                 try {
@@ -493,6 +564,8 @@ public class Users {
                 sessions.closeAll(name);
             }
         });
+        // a new local user ends any session a directory user of that name had: it is someone else now
+        after.hashes.keySet().stream().filter(name -> !before.hashes.containsKey(name)).forEach(sessions::closeAll);
     }
 
     /** The user's role; empty for a name that is no user. */
@@ -545,8 +618,8 @@ public class Users {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     void bindShared(ManagerRecords records) {
         shared = records;
-        stopWatching = records.watch(SHARED_KEY, record -> sync.execute(() -> follow(records, record)));
-        sync.execute(() -> follow(records, records.read(SHARED_KEY)));
+        stopWatching = records.watch(SHARED_KEY, record -> onSync(() -> follow(records, record)));
+        onSync(() -> follow(records, records.read(SHARED_KEY)));
     }
 
     void unbindShared(ManagerRecords records) {
@@ -558,7 +631,17 @@ public class Users {
 
     @Deactivate
     void close() {
+        stopWatching.run();
         sync.shutdownNow();
+    }
+
+    /** Runs on the sync thread; a users component that has stopped ignores what still arrives. */
+    private void onSync(Runnable task) {
+        try {
+            sync.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            LOG.debug("Management users stopped; a change of the shared users is not followed here");
+        }
     }
 
     /** Follows the shared table: adopts a newer one, or seeds it with this manager's users when there is none yet. */
@@ -573,6 +656,12 @@ public class Users {
         }
         try {
             loaded.join();
+            long wait = seedNotBefore - System.currentTimeMillis();
+            if (wait > 0) { // a manager that had users seeds first; this one adopts theirs when they do
+                sync.schedule(() -> follow(records, records.read(SHARED_KEY)), Math.min(wait, 5_000),
+                        java.util.concurrent.TimeUnit.MILLISECONDS);
+                return;
+            }
             Table mine;
             synchronized (this) {
                 mine = copy();

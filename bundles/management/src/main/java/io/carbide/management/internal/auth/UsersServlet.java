@@ -31,12 +31,14 @@ public class UsersServlet extends ManagementServlet {
 
     private final transient Users users;
     private final transient Sessions sessions;
+    private final transient Authenticator authenticator;
 
     @Activate
     public UsersServlet(@Reference NodeIdentity node, @Reference Users users, @Reference Sessions sessions,
-            BundleContext context) {
+            @Reference Authenticator authenticator, BundleContext context) {
         this.users = users;
         this.sessions = sessions;
+        this.authenticator = authenticator;
         publish(context, node, "/api/users", "/api/users/*");
     }
 
@@ -78,7 +80,7 @@ public class UsersServlet extends ManagementServlet {
                 AuditTrail.note(request, "role", role.label());
             }
             AuditTrail.note(request, "password", password == null ? "kept" : "changed"); // never the password itself
-            users.set(name, password, role);
+            users.set(name, password, role, actor(request));
             if (password != null) {
                 // whoever knew the old password is logged out everywhere; the session that changed it goes on
                 sessions.closeAll(name);
@@ -93,9 +95,20 @@ public class UsersServlet extends ManagementServlet {
             Json.error(response, 400, e.getMessage());
         } catch (IllegalStateException e) {
             Json.error(response, 409, e.getMessage());
-        } catch (Users.NotCommitted e) {
+        } catch (Users.Forbidden e) {
+            Json.error(response, 403, e.getMessage());
+        } catch (IOException e) { // not committed, or not known to be (a commit that timed out)
             Json.error(response, 503, e.getMessage());
         }
+    }
+
+    /**
+     * Who asks: a local user's role is judged on the users the change is made to; a directory
+     * user's is the one their groups gave them.
+     */
+    private Users.Actor actor(HttpServletRequest request) {
+        String user = String.valueOf(request.getAttribute(ManagementSecurity.USER_ATTRIBUTE));
+        return new Users.Actor(user, authenticator.directoryRole(user).orElse(null));
     }
 
     /** A string field, or null when absent. */
@@ -114,7 +127,7 @@ public class UsersServlet extends ManagementServlet {
     protected void doDelete(HttpServletRequest request, HttpServletResponse response) throws IOException {
         String name = pathName(request);
         try {
-            if (!users.remove(name)) {
+            if (!users.remove(name, actor(request))) {
                 Json.error(response, 404, "no management user named '" + name + "'");
                 return;
             }
@@ -122,7 +135,9 @@ public class UsersServlet extends ManagementServlet {
             Json.write(response, 200, Map.of("user", name, "removed", true));
         } catch (IllegalStateException e) {
             Json.error(response, 409, e.getMessage());
-        } catch (Users.NotCommitted e) {
+        } catch (Users.Forbidden e) {
+            Json.error(response, 403, e.getMessage());
+        } catch (IOException e) {
             Json.error(response, 503, e.getMessage());
         }
     }

@@ -26,10 +26,12 @@ import java.util.function.Function;
  * @param trustedCertificates PEM file of the certificates (a CA's) that may sign the directory's;
  *                     empty: the JVM's trusted authorities
  * @param timeoutMillis for connecting and for every answer
+ * @param sessionMinutes how long a directory user's log-in holds before the directory is asked again
  */
 public record DirectorySettings(String url, boolean startTls, Optional<Path> trustedCertificates, String userDnPattern,
         String userSearchBase, String userSearchFilter, String bindDn, Optional<Path> bindPasswordFile,
-        String groupSearchBase, String groupSearchFilter, Map<String, UserRole> roles, int timeoutMillis) {
+        String groupSearchBase, String groupSearchFilter, Map<String, UserRole> roles, int timeoutMillis,
+        int sessionMinutes) {
 
     static final String PREFIX = "carbide.ldap.";
     static final String DEFAULT_GROUP_FILTER = "(|(member={0})(uniqueMember={0})(memberUid={1}))";
@@ -63,6 +65,10 @@ public record DirectorySettings(String url, boolean startTls, Optional<Path> tru
         if (startTls && scheme.startsWith("ldaps://")) {
             throw new Invalid(PREFIX + "startTls is for ldap:// URLs; " + url + " is TLS from the start already");
         }
+        if (scheme.startsWith("ldap://") && !startTls && !Boolean.parseBoolean(value(properties, "allowPlainText"))) {
+            throw new Invalid(PREFIX + "url " + url + " would send every password in clear text; use ldaps://, or set "
+                    + PREFIX + "startTls=true (" + PREFIX + "allowPlainText=true allows it, for a lab only)");
+        }
         String pattern = value(properties, "userDnPattern");
         String searchBase = value(properties, "userSearchBase");
         if (pattern.isEmpty() == searchBase.isEmpty()) {
@@ -79,19 +85,16 @@ public record DirectorySettings(String url, boolean startTls, Optional<Path> tru
                     + "roles are (ou=groups,dc=example,dc=org)");
         }
         Map<String, UserRole> roles = roles(value(properties, "roles"));
-        int timeout;
-        try {
-            timeout = Integer.parseInt(orDefault(value(properties, "timeoutMillis"), "5000"));
-        } catch (NumberFormatException e) {
-            timeout = -1;
-        }
-        if (timeout < 100 || timeout > 120_000) {
-            throw new Invalid(PREFIX + "timeoutMillis is '" + value(properties, "timeoutMillis")
-                    + "'; give milliseconds from 100 to 120000");
+        int timeout = number(properties, "timeoutMillis", 5000, 100, 120_000);
+        int sessionMinutes = number(properties, "sessionMinutes", 60, 1, 24 * 60);
+        if (!value(properties, "bindDn").isEmpty() && value(properties, "bindPasswordFile").isEmpty()) {
+            throw new Invalid(PREFIX + "bindDn is set without " + PREFIX + "bindPasswordFile: a bind without a password "
+                    + "is an anonymous one; give the file that holds the service account's password");
         }
         return Optional.of(new DirectorySettings(url, startTls, file(properties, "trustedCertificates", base), pattern,
                 searchBase, searchFilter, value(properties, "bindDn"), file(properties, "bindPasswordFile", base),
-                groupBase, orDefault(value(properties, "groupSearchFilter"), DEFAULT_GROUP_FILTER), roles, timeout));
+                groupBase, orDefault(value(properties, "groupSearchFilter"), DEFAULT_GROUP_FILTER), roles, timeout,
+                sessionMinutes));
     }
 
     /** {@code carbide-admins:admin, carbide-deployers:deployer}: group name (or DN) to role. */
@@ -122,6 +125,20 @@ public record DirectorySettings(String url, boolean startTls, Optional<Path> tru
 
     boolean tls() {
         return startTls || url.toLowerCase(Locale.ROOT).startsWith("ldaps://");
+    }
+
+    private static int number(Function<String, String> properties, String key, int fallback, int min, int max) {
+        int number;
+        try {
+            number = Integer.parseInt(orDefault(value(properties, key), Integer.toString(fallback)));
+        } catch (NumberFormatException e) {
+            number = min - 1;
+        }
+        if (number < min || number > max) {
+            throw new Invalid(PREFIX + key + " is '" + value(properties, key) + "'; give a whole number from " + min
+                    + " to " + max);
+        }
+        return number;
     }
 
     private static Optional<Path> file(Function<String, String> properties, String key, Path base) {

@@ -77,8 +77,16 @@ public class LdapDirectory {
     private final String bindPassword;
     private final byte[] memoryKey = new byte[32];
     private final Map<String, Remembered> recent = new ConcurrentHashMap<>();
-    /** The role each directory user had at their last log-in: their console session goes on with it. */
-    private final Map<String, UserRole> roles = new ConcurrentHashMap<>();
+    /**
+     * The role each directory user had when the directory last let them in: their session goes on
+     * with it for {@code sessionMinutes}, then they log in again, so a user removed from a group or
+     * from the directory loses their access within that time.
+     */
+    private final Map<String, Remembered> roles = new ConcurrentHashMap<>();
+    /** Log-ins waiting on the directory at once: a directory that hangs must not take every request thread. */
+    private final java.util.concurrent.Semaphore asking = new java.util.concurrent.Semaphore(8, true);
+    /** One directory check per name at a time, so guesses sent together cannot all pass before one fails. */
+    private final Map<String, java.util.concurrent.locks.ReentrantLock> byName = new ConcurrentHashMap<>();
 
     private record Remembered(UserRole role, long at) {
     }
@@ -96,6 +104,10 @@ public class LdapDirectory {
                 tls = read.get().tls() ? sockets(read.get()) : null;
                 password = read.get().bindPasswordFile().isPresent()
                         ? Files.readString(read.get().bindPasswordFile().get(), StandardCharsets.UTF_8).strip() : "";
+                if (!read.get().bindDn().isEmpty() && password.isEmpty()) {
+                    throw new DirectorySettings.Invalid(read.get().bindPasswordFile().get() + " is empty: a bind as "
+                            + read.get().bindDn() + " without a password would be an anonymous one");
+                }
             }
         } catch (DirectorySettings.Invalid e) {
             problem = e.getMessage();
@@ -124,9 +136,14 @@ public class LdapDirectory {
         return settings.isPresent() || misconfigured != null;
     }
 
-    /** The role a directory user had at their last log-in here, if they logged in. */
+    /** The role a directory user was let in with here, while it holds ({@code sessionMinutes}). */
     public Optional<UserRole> role(String user) {
-        return Optional.ofNullable(roles.get(user));
+        Remembered known = roles.get(user);
+        if (known == null || settings.isEmpty()
+                || System.currentTimeMillis() - known.at() > settings.get().sessionMinutes() * 60_000L) {
+            return Optional.empty();
+        }
+        return Optional.of(known.role());
     }
 
     /** Checks a name and password against the directory. */
@@ -148,20 +165,42 @@ public class LdapDirectory {
             return new Verdict(Optional.of(seen.role()), null);
         }
         DirectorySettings directory = settings.get();
+        try {
+            if (!asking.tryAcquire(directory.timeoutMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                return new Verdict(Optional.empty(), "the LDAP directory at " + directory.url() + " is slow to answer "
+                        + "and log-ins wait for it; try again in a moment (local users can log in)");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Verdict(Optional.empty(), "interrupted while waiting for the LDAP directory");
+        }
+        String sameName = user.strip().toLowerCase(Locale.ROOT);
+        java.util.concurrent.locks.ReentrantLock one = byName.computeIfAbsent(sameName,
+                n -> new java.util.concurrent.locks.ReentrantLock(true));
+        one.lock();
         Thread thread = Thread.currentThread();
         ClassLoader before = thread.getContextClassLoader();
         // the JDK's LDAP client loads its classes and the socket factory through the context class loader
         thread.setContextClassLoader(LdapDirectory.class.getClassLoader());
         try {
             Verdict verdict = check(directory, user, password);
-            verdict.role().ifPresent(role -> {
+            verdict.role().ifPresentOrElse(role -> {
                 recent.values().removeIf(r -> now - r.at() >= REMEMBER_MILLIS);
                 recent.put(key, new Remembered(role, now));
-                roles.put(user, role);
+                roles.put(user, new Remembered(role, now));
+            }, () -> {
+                if (verdict.refused()) {
+                    roles.remove(user); // refused now: whatever let them in before holds no longer
+                }
             });
             return verdict;
         } finally {
             thread.setContextClassLoader(before);
+            if (!one.hasQueuedThreads()) {
+                byName.remove(sameName, one);
+            }
+            one.unlock();
+            asking.release();
         }
     }
 
@@ -275,22 +314,26 @@ public class LdapDirectory {
         NamingEnumeration<SearchResult> found = context.search(directory.userSearchBase(), directory.userSearchFilter(),
                 new Object[] {user},
                 controls);
+        String dn = null;
+        int entries = 0;
         try {
-            if (!found.hasMore()) {
-                return null;
+            while (entries < 2 && found.hasMore()) {
+                String name = found.next().getNameInNamespace();
+                dn = entries++ == 0 ? name : dn;
             }
-            String dn = found.next().getNameInNamespace();
-            if (found.hasMore()) {
-                LOG.warn("Management log-in refused for {}: {} finds more than one entry under {}", shown(user),
-                        directory.userSearchFilter(), directory.userSearchBase());
-                return null;
-            }
-            return dn;
         } catch (javax.naming.SizeLimitExceededException e) {
-            return null;
+            entries = 2;
+        } catch (javax.naming.PartialResultException e) {
+            // Active Directory's referrals, not followed, end the results of a search from the domain's root
         } finally {
             found.close();
         }
+        if (entries > 1) {
+            LOG.warn("Management log-in refused for {}: {} finds more than one entry under {}", shown(user),
+                    directory.userSearchFilter(), directory.userSearchBase());
+            return null;
+        }
+        return dn;
     }
 
     /** The highest role the user's groups map to. */
@@ -318,6 +361,8 @@ public class LdapDirectory {
             }
         } catch (javax.naming.SizeLimitExceededException e) {
             LOG.warn("User {} is in more than 1000 directory groups; the first 1000 were read", shown(user));
+        } catch (javax.naming.PartialResultException e) {
+            // referrals not followed (Active Directory): the groups read so far are all there are here
         } finally {
             groups.close();
         }

@@ -86,7 +86,7 @@ class SharedUsersTest {
                     case "name" -> name;
                     default -> throw new UnsupportedOperationException(method.getName());
                 });
-        Users users = new Users(node, new Sessions());
+        Users users = new Users(node, new Sessions(), records != null, 0);
         opened.add(users);
         if (records != null) {
             users.bindShared(records);
@@ -173,6 +173,31 @@ class SharedUsersTest {
         } catch (IOException e) {
             return "";
         }
+    }
+
+    @Test
+    void whoMayChangeIsJudgedOnTheUsersTheChangeIsMadeTo() throws Exception {
+        Records records = new Records();
+        Users first = manager("m1", records);
+        await("m1 seeds", () -> records.read(Users.SHARED_KEY).version() == 1);
+        first.set("ops", "ops-password-1", UserRole.ADMIN);
+        first.set("eve", "eve-password-1", UserRole.VIEWER);
+        Users second = manager("m2", records);
+        await("m2 adopts", () -> second.exists("ops") && second.exists("eve"));
+        second.close(); // m2 hears of nothing more: its table is a step behind, as during a race
+        first.set("ops", null, UserRole.VIEWER);
+        first.remove("eve");
+
+        // on m2's stale table ops is still an admin, and eve still exists; the write is redone on the shared
+        // table, where ops is a viewer and eve is gone
+        Users.Forbidden demoted = assertThrows(Users.Forbidden.class, () -> second.set("backdoor", "backdoor-pass-1",
+                UserRole.ADMIN, new Users.Actor("ops", null)));
+        assertTrue(demoted.getMessage().contains("needs the admin role"), demoted.getMessage());
+        Users.Forbidden gone = assertThrows(Users.Forbidden.class, () -> second.set("eve", "eve-password-2", null,
+                new Users.Actor("eve", null)));
+        assertTrue(gone.getMessage().contains("no longer exists"), gone.getMessage());
+        assertFalse(first.exists("backdoor"));
+        assertFalse(first.exists("eve"), "a removed user is not brought back by their own password change");
     }
 
     @Test
