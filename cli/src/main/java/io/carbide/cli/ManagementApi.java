@@ -88,11 +88,20 @@ final class ManagementApi {
         return send("PUT", path, null, file);
     }
 
+    /** A GET whose successful body goes into {@code into} (a 200's text is then empty); other answers as usual. */
+    Answer download(String path, Path into) {
+        return send("GET", path, null, null, into);
+    }
+
     /**
      * The call; a 401 or a refused connection ends the command here with its one line. Other
      * statuses are the caller's to read, with {@link #failure} for the usual message.
      */
     private Answer send(String method, String path, byte[] json, Path file) {
+        return send(method, path, json, file, null);
+    }
+
+    private Answer send(String method, String path, byte[] json, Path file, Path into) {
         URI uri = base.resolve(path);
         HttpURLConnection connection = null;
         try {
@@ -123,6 +132,16 @@ final class ManagementApi {
                 }
             }
             int status = connection.getResponseCode();
+            if (status == 200 && into != null) {
+                // owner-only from its first byte: a backup holds the users' hashes and every configuration's secrets
+                Files.deleteIfExists(into);
+                Files.createFile(into, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+                try (InputStream body = connection.getInputStream(); OutputStream out = Files.newOutputStream(into)) {
+                    body.transferTo(out);
+                }
+                return new Answer(status, null, "");
+            }
             InputStream in = status >= 400 ? connection.getErrorStream() : connection.getInputStream();
             String text = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
             JsonElement body = null;

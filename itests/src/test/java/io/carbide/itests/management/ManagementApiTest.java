@@ -450,6 +450,7 @@ class ManagementApiTest {
                 new Call("GET", "/api/subdomains/worker/load", null, "viewer"),
                 new Call("GET", "/api/users", null, "admin"),
                 new Call("GET", "/api/audit", null, "admin"),
+                new Call("GET", "/api/backup", null, "admin"),
                 new Call("PUT-ZIP", "/api/artifacts/roles-{user}.zip", "made by {user}", "deployer"),
                 new Call("DELETE", "/api/artifacts/roles-{user}.zip", null, "deployer"),
                 new Call("PUT-BYTES", "/api/artifacts/roles-{user}.cfg", "who = {user}\n", "admin"),

@@ -17,6 +17,7 @@ import io.carbide.deployment.DeploymentStatus;
 import io.carbide.deployment.InvalidArtifactException;
 import io.carbide.deployment.RepositoryListener;
 import io.carbide.deployment.RevisionNotFoundException;
+import io.carbide.deployment.RepositoryBackup;
 import io.carbide.deployment.Rollout;
 import io.carbide.deployment.RolloutPolicy;
 import io.carbide.deployment.RolloutRefusedException;
@@ -68,10 +69,11 @@ import org.slf4j.LoggerFactory;
  * from an earlier version or a lost consensus ({@link RevisionExport}), with its history, so the
  * workers keep following it; or a new one.
  */
-@Component(service = {ArtifactRepository.class, StagedRollouts.class, NodeStatusContributor.class,
+@Component(service = {ArtifactRepository.class, StagedRollouts.class, RepositoryBackup.class, NodeStatusContributor.class,
         MessageHandler.class, ConsensusListener.class}, immediate = true,
         property = MessageHandler.TYPE + "=" + BlobHolders.HOLD)
-public class ConsensusRepository implements ArtifactRepository, StagedRollouts, NodeStatusContributor, MessageHandler,
+public class ConsensusRepository implements ArtifactRepository, StagedRollouts, RepositoryBackup, NodeStatusContributor,
+        MessageHandler,
         ConsensusListener, RevisionStateMachine.Listener {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConsensusRepository.class);
@@ -113,6 +115,8 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
     /** The bytes of stored content and when they were counted. */
     private volatile long[] diskUsage = {0, 0};
     private final Map<String, Refusal> refused = new ConcurrentHashMap<>();
+    /** Content a backup is copying (how many backups): never collected meanwhile, even if a compaction drops it. */
+    private final Map<String, Integer> backingUp = new ConcurrentHashMap<>();
     private final Map<String, String> authors = new ConcurrentHashMap<>();
     private final List<RepositoryListener> listeners = new CopyOnWriteArrayList<>();
     private final AtomicBoolean beginning = new AtomicBoolean();
@@ -702,7 +706,8 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
     public void compacted(long retainedFrom) {
         housekeeping.execute(() -> {
             try {
-                BlobStore.Collected collected = blobs.collect(sha -> !machine.refersTo(sha), COLLECT_GRACE_MILLIS);
+                BlobStore.Collected collected = blobs.collect(sha -> !machine.refersTo(sha) && !backingUp.containsKey(sha),
+                        COLLECT_GRACE_MILLIS);
                 diskUsage = new long[] {diskUsage[0], 0};
                 if (collected.blobs() > 0) {
                     LOG.info("Manager {} deleted {} stored contents ({} bytes) that no revision from {} on refers to",
@@ -798,6 +803,31 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
                 events.schedule(() -> consensusChanged(consensus.state()), 1, TimeUnit.SECONDS);
             }
         }, delay, TimeUnit.MILLISECONDS);
+    }
+
+    // ---- backups
+
+    @Override
+    public RepositoryBackup.Summary write(java.io.OutputStream out) throws IOException {
+        List<String> pinned = new ArrayList<>();
+        RevisionStateMachine.BackupView view = machine.backupView(shas -> {
+            pinned.addAll(shas);
+            shas.forEach(sha -> backingUp.merge(sha, 1, Integer::sum));
+        });
+        try {
+            if (view.repositoryId().isEmpty()) {
+                throw new IOException("the managers have no repository yet; back up once " + node.name() + " shows one");
+            }
+            if (view.rolloutActive()) {
+                throw new IOException("a staged rollout is running; back up once it has ended (bin/carbide rollout status)");
+            }
+            RepositoryBackup.Summary summary = RepositoryArchive.write(view, blobs, node.name(), out);
+            LOG.info("Backed up repository {} at revision {}: {} artifacts, {} contents, {} bytes", summary.repositoryId(),
+                    summary.revision(), summary.artifacts(), summary.contents(), summary.bytes());
+            return summary;
+        } finally {
+            pinned.forEach(sha -> backingUp.computeIfPresent(sha, (k, n) -> n == 1 ? null : n - 1));
+        }
     }
 
     // ---- content other managers ask this one to hold

@@ -104,9 +104,14 @@ final class RevisionLog implements AutoCloseable {
 
     /** Replaces the whole file with {@code history}, atomically (a new lineage, or a log rebuilt). */
     static void rewrite(Path file, List<Change> history) throws IOException {
+        io.carbide.node.AtomicFile.write(file, text(history));
+    }
+
+    /** The whole file as it would hold {@code history}. */
+    static byte[] text(List<Change> history) {
         StringBuilder text = new StringBuilder(history.size() * 120);
         history.forEach(change -> text.append(line(change)));
-        io.carbide.node.AtomicFile.write(file, text.toString().getBytes(StandardCharsets.UTF_8));
+        return text.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     synchronized void append(Change change) throws IOException {

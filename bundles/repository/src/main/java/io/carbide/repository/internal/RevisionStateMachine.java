@@ -629,6 +629,19 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
         return List.copyOf(bySha.values());
     }
 
+    /** Everything a backup holds, read together under one lock: a consistent cut of the repository. */
+    record BackupView(String repositoryId, long generation, long revision, long retainedFrom, List<Change> history,
+            List<Artifact> content, Map<String, ManagerRecords.Versioned> records, boolean rolloutActive) {
+    }
+
+    /** @param pin told the content's sha-256s under the same lock, so no compaction can drop one before it is pinned */
+    synchronized BackupView backupView(Consumer<List<String>> pin) {
+        List<Artifact> content = retainedContent();
+        pin.accept(content.stream().map(Artifact::sha256).toList());
+        return new BackupView(repositoryId, generation, revision, retainedFrom, List.copyOf(history), content,
+                Map.copyOf(records), rolloutActive());
+    }
+
     /** The kept history and the revision it is kept from, read together. */
     record Retained(long retainedFrom, List<Change> history) {
     }

@@ -25,6 +25,7 @@ final class AccessPolicy {
     private static final List<Rule> RULES = List.of(
             new Rule("GET", "/api/users/*", UserRole.ADMIN),
             new Rule("GET", "/api/audit/*", UserRole.ADMIN),
+            new Rule("GET", "/api/backup", UserRole.ADMIN), // the users' hashes and every configuration's secrets
             new Rule("GET", "/*", UserRole.VIEWER),
             new Rule("PUT", "/api/artifacts/*", UserRole.DEPLOYER),
             new Rule("DELETE", "/api/artifacts/*", UserRole.DEPLOYER),

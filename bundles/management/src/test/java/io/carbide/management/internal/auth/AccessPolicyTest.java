@@ -12,6 +12,7 @@ class AccessPolicyTest {
         assertEquals(UserRole.VIEWER, AccessPolicy.required("HEAD", "/api/artifacts/a.jar", "viv"));
         assertEquals(UserRole.ADMIN, AccessPolicy.required("GET", "/api/users", "viv"));
         assertEquals(UserRole.ADMIN, AccessPolicy.required("GET", "/api/audit", "viv"));
+        assertEquals(UserRole.ADMIN, AccessPolicy.required("GET", "/api/backup", "viv"), "a backup holds every secret");
         assertEquals(UserRole.DEPLOYER, AccessPolicy.required("PUT", "/api/artifacts/a.jar", "dan"));
         assertEquals(UserRole.DEPLOYER, AccessPolicy.required("DELETE", "/api/artifacts/a.jar", "dan"));
         assertEquals(UserRole.DEPLOYER, AccessPolicy.required("POST", "/api/rollback", "dan"));

@@ -1,0 +1,26 @@
+package io.carbide.deployment;
+
+import java.io.IOException;
+import java.io.OutputStream;
+
+/**
+ * One consistent archive of a manager's repository, written while it keeps running: the revision
+ * history the managers keep, every content that history refers to, and the managers' own records
+ * (the management users), with a manifest of sha-256 digests last. Never keys or the cluster
+ * secret. {@code bin/carbide restore} brings it into a fresh manager base (README, "Backup and
+ * restore"); the format is in docs/design.md.
+ */
+public interface RepositoryBackup {
+
+    /** What an archive holds. */
+    record Summary(String repositoryId, long revision, long generation, int artifacts, int contents, long bytes) {
+    }
+
+    /**
+     * Writes the archive.
+     *
+     * @throws IOException when this manager cannot write it whole (content it lacks is named); the
+     *         stream is then incomplete, and a reader refuses it
+     */
+    Summary write(OutputStream out) throws IOException;
+}

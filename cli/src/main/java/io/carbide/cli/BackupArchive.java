@@ -1,0 +1,306 @@
+package io.carbide.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Enumeration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipFile;
+
+/**
+ * A repository backup as {@code bin/carbide} reads it (the manager writes it: RepositoryArchive in
+ * the repository bundle, format in docs/design.md): checked whole before anything is trusted, then
+ * written into a fresh manager base, where the manager's first start carries the repository into
+ * a new consensus with its id, so workers that followed the old one follow it.
+ */
+final class BackupArchive {
+
+    static final int FORMAT = 1;
+    static final String MANIFEST = "carbide-backup.manifest";
+    private static final String USERS_RECORD = "records/management.users";
+
+    /** What the manifest says; {@code files} is every entry it lists, with its sha-256 and size. */
+    record Manifest(String repositoryId, long generation, long revision, String manager, long createdAt,
+            Map<String, Entry> files) {
+
+        int contents() {
+            return (int) files.keySet().stream().filter(name -> name.startsWith("repository/blobs/")).count();
+        }
+
+        long bytes() {
+            return files.entrySet().stream().filter(e -> e.getKey().startsWith("repository/blobs/"))
+                    .mapToLong(e -> e.getValue().size()).sum();
+        }
+
+        boolean hasUsers() {
+            return files.containsKey(USERS_RECORD);
+        }
+    }
+
+    record Entry(String sha256, long size) {
+    }
+
+    private BackupArchive() {
+    }
+
+    /** Reads the manifest and checks every entry it lists against its digest and size. */
+    static Manifest verify(Path archive) {
+        try (ZipFile zip = new ZipFile(archive.toFile())) {
+            ZipEntry manifestEntry = zip.getEntry(MANIFEST);
+            if (manifestEntry == null) {
+                throw damaged(archive, "it has no manifest, so it was cut short or is no Carbide backup");
+            }
+            Manifest manifest = parse(archive, new String(zip.getInputStream(manifestEntry).readAllBytes(),
+                    StandardCharsets.UTF_8));
+            for (Map.Entry<String, Entry> file : manifest.files().entrySet()) {
+                ZipEntry entry = zip.getEntry(file.getKey());
+                if (entry == null) {
+                    throw damaged(archive, file.getKey() + " is missing");
+                }
+                MessageDigest digest = sha256();
+                long size;
+                try (InputStream in = new DigestInputStream(zip.getInputStream(entry), digest)) {
+                    size = in.transferTo(OutputStream.nullOutputStream());
+                }
+                String read = HexFormat.of().formatHex(digest.digest());
+                if (size != file.getValue().size() || !read.equals(file.getValue().sha256())) {
+                    throw damaged(archive, file.getKey() + " does not match its digest");
+                }
+                if (file.getKey().startsWith("repository/blobs/")
+                        && !file.getKey().equals("repository/blobs/" + read)) {
+                    throw damaged(archive, file.getKey() + " is not the content its name says");
+                }
+            }
+            for (String needed : new String[] {"repository/repository.id", "repository/revisions.log"}) {
+                if (!manifest.files().containsKey(needed)) {
+                    throw damaged(archive, "it lacks " + needed);
+                }
+            }
+            return manifest;
+        } catch (ZipException e) {
+            throw damaged(archive, "it is not a whole ZIP archive (" + e.getMessage() + "), so it was cut short");
+        } catch (IOException e) {
+            throw CommandFailure.failed("cannot read " + archive + ": " + e.getMessage());
+        }
+    }
+
+    private static Manifest parse(Path archive, String text) {
+        String[] lines = text.split("\n");
+        if (lines.length == 0 || !lines[0].startsWith("carbide backup format ")) {
+            throw damaged(archive, "its manifest does not start with 'carbide backup format'");
+        }
+        int format;
+        try {
+            format = Integer.parseInt(lines[0].substring("carbide backup format ".length()).strip());
+        } catch (NumberFormatException e) {
+            throw damaged(archive, "its manifest names no format");
+        }
+        if (format > FORMAT) {
+            throw CommandFailure.failed(archive + " is a backup of format " + format + ", made by a later Carbide; "
+                    + "restore it with that version");
+        }
+        Map<String, String> values = new LinkedHashMap<>();
+        Map<String, Entry> files = new LinkedHashMap<>();
+        for (int i = 1; i < lines.length; i++) {
+            String[] words = lines[i].strip().split(" ", 4);
+            if (words[0].equals("file") && words.length == 4) {
+                try {
+                    files.put(words[3], new Entry(words[1], Long.parseLong(words[2])));
+                } catch (NumberFormatException e) {
+                    throw damaged(archive, "line " + (i + 1) + " of its manifest is not 'file SHA256 SIZE NAME'");
+                }
+            } else if (words.length >= 2) {
+                values.put(words[0], lines[i].strip().substring(words[0].length() + 1)); // unknown keys are skipped
+            }
+        }
+        return new Manifest(values.getOrDefault("repository", ""), number(values.get("generation")),
+                number(values.get("revision")), values.getOrDefault("manager", ""), number(values.get("createdAt")),
+                files);
+    }
+
+    /**
+     * Writes an archive into a new manager base: {@code data/repository/} (history, id and
+     * contents) and {@code conf/users.properties}. Each entry the manifest lists is checked again
+     * as it is written (the file may have changed since {@link #verify}); everything goes in under
+     * temporary names, forced to disk, and is renamed into place only once all of it is checked,
+     * so a restore that fails or is interrupted leaves no repository a manager would start from.
+     * The repository gets a generation numbered by the restore's time, so it outranks every
+     * generation the fleet may have seen since the backup (a recovery, an earlier restore) and the
+     * workers take its state.
+     *
+     * @return the generation the restored repository starts from
+     */
+    static long restore(Path archive, Manifest manifest, Path base) throws IOException {
+        Path data = base.resolve("data");
+        Path users = base.resolve("conf/users.properties");
+        for (Path held : new Path[] {data, base.resolve("deploy"), users}) {
+            if (Files.exists(held) && (!Files.isDirectory(held) || !isEmpty(held))) {
+                throw CommandFailure.failed(base + " is not a new, empty base (" + held + " exists); restore into a "
+                        + "new one, so nothing there mixes with the backup");
+            }
+        }
+        Path staging = base.resolve(".restoring");
+        deleteTree(staging);
+        Files.createDirectories(staging.resolve("repository/blobs"));
+        owned(base, "rwx------");
+        owned(staging, "rwx------");
+        long generation = Math.max(manifest.generation() + 1, System.currentTimeMillis() / 1000);
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        try (ZipFile zip = new ZipFile(archive.toFile())) {
+            Enumeration<? extends ZipEntry> entries = zip.entries();
+            while (entries.hasMoreElements()) {
+                ZipEntry entry = entries.nextElement();
+                String name = entry.getName();
+                if (!seen.add(name)) {
+                    throw damaged(archive, "it holds " + name + " twice");
+                }
+                Entry listed = manifest.files().get(name);
+                if (listed == null) {
+                    continue; // not listed, not checked: never written
+                }
+                Path target = name.equals(USERS_RECORD) ? staging.resolve("users.properties")
+                        : name.startsWith("repository/blobs/") && name.substring(17).matches("[0-9a-f]{64}")
+                                ? staging.resolve("repository/blobs").resolve(name.substring(17))
+                                : name.equals("repository/revisions.log") || name.equals("repository/repository.id")
+                                        ? staging.resolve(name) : null;
+                if (target != null) {
+                    write(zip, entry, target, listed, archive);
+                }
+            }
+        }
+        for (String needed : manifest.files().keySet()) {
+            if (!seen.contains(needed)) {
+                throw damaged(archive, needed + " is missing");
+            }
+        }
+        checkRepository(archive, manifest, staging.resolve("repository"), generation);
+        force(staging.resolve("repository/blobs"));
+        force(staging.resolve("repository"));
+        force(staging);
+        // the repository first: users without a repository are harmless, the other way round a manager starts locked out
+        Files.createDirectories(data);
+        owned(data, "rwx------");
+        Files.move(staging.resolve("repository"), data.resolve("repository"), StandardCopyOption.ATOMIC_MOVE);
+        force(data);
+        if (Files.exists(staging.resolve("users.properties"))) {
+            Files.createDirectories(users.getParent());
+            owned(users.getParent(), "rwx------");
+            Files.move(staging.resolve("users.properties"), users, StandardCopyOption.ATOMIC_MOVE);
+            force(users.getParent());
+        }
+        deleteTree(staging);
+        return generation;
+    }
+
+    /** Copies one entry to an owner-only file, checking its digest and size, and forces it to disk. */
+    private static void write(ZipFile zip, ZipEntry entry, Path target, Entry listed, Path archive) throws IOException {
+        MessageDigest digest = sha256();
+        long size;
+        try (InputStream in = new DigestInputStream(zip.getInputStream(entry), digest);
+                java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(target,
+                        java.util.Set.of(java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE),
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
+            size = in.transferTo(java.nio.channels.Channels.newOutputStream(channel));
+            channel.force(true);
+        }
+        if (size != listed.size() || !HexFormat.of().formatHex(digest.digest()).equals(listed.sha256())) {
+            throw damaged(archive, entry.getName() + " does not match its digest");
+        }
+    }
+
+    /**
+     * The id is the manifest's, every content the history refers to is there, and the id file gets
+     * the restore's generation (the rest of it as the backup had it).
+     */
+    private static void checkRepository(Path archive, Manifest manifest, Path repository, long generation)
+            throws IOException {
+        List<String> id = Files.readAllLines(repository.resolve("repository.id"), StandardCharsets.US_ASCII);
+        if (id.isEmpty() || id.get(0).isBlank() || !id.get(0).strip().equals(manifest.repositoryId())) {
+            throw damaged(archive, "its repository.id does not name repository " + manifest.repositoryId());
+        }
+        for (String line : Files.readAllLines(repository.resolve("revisions.log"), StandardCharsets.UTF_8)) {
+            String[] fields = line.split("\t");
+            if (fields.length > 3 && fields[1].equals("put") && !Files.exists(repository.resolve("blobs").resolve(fields[3]))) {
+                throw damaged(archive, "its history refers to content " + fields[3] + " it does not hold");
+            }
+        }
+        StringBuilder rewritten = new StringBuilder(id.get(0).strip()).append('\n');
+        rewritten.append("generation ").append(generation).append('\n');
+        id.stream().skip(1).filter(line -> !line.startsWith("generation ")).forEach(line -> rewritten.append(line)
+                .append('\n'));
+        Path written = repository.resolve("repository.id.new");
+        Files.writeString(written, rewritten, StandardCharsets.US_ASCII);
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(written,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            channel.force(true);
+        }
+        Files.move(written, repository.resolve("repository.id"), StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static boolean isEmpty(Path folder) throws IOException {
+        try (var list = Files.list(folder)) {
+            return list.findAny().isEmpty();
+        }
+    }
+
+    private static void force(Path folder) throws IOException {
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(folder,
+                java.nio.file.StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+    }
+
+    private static void owned(Path path, String permissions) {
+        try {
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(permissions));
+        } catch (IOException | UnsupportedOperationException e) {
+            // a file system without POSIX permissions: the folder's own protection applies
+        }
+    }
+
+    private static void deleteTree(Path tree) throws IOException {
+        if (!Files.exists(tree)) {
+            return;
+        }
+        try (var walk = Files.walk(tree)) {
+            for (Path path : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+
+    private static CommandFailure damaged(Path archive, String why) {
+        return CommandFailure.failed(archive + " is not a usable backup: " + why + "; take a new one with "
+                + "bin/carbide backup FILE");
+    }
+
+    private static long number(String text) {
+        try {
+            return text == null ? 0 : Long.parseLong(text.strip());
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package io.carbide.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/**
+ * Saves the manager's repository as one archive while it keeps running ({@code GET /api/backup}),
+ * checks it whole, and only then puts it at FILE: a backup cut short never takes a good one's place.
+ */
+@Command(name = "backup", description = "Save the repository (history, every content, the users) as one archive, "
+        + "while the manager runs. Never keys or the cluster secret.")
+final class BackupCommand extends ManagerCommand {
+
+    @Parameters(paramLabel = "FILE", description = "Where the archive goes (a ZIP file).")
+    Path file;
+
+    @Override
+    public Integer call() throws IOException {
+        Path part = file.toAbsolutePath().resolveSibling(file.getFileName() + ".part");
+        Files.deleteIfExists(part);
+        try {
+            output.line("Backing up the repository of " + target.where().url() + " ...");
+            ManagementApi.Answer answer = target.api().download("api/backup", part);
+            if (answer.status() != 200) {
+                throw ManagementApi.failure(answer, "no backup");
+            }
+            BackupArchive.Manifest manifest = BackupArchive.verify(part);
+            Files.move(part, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            output.line("Backed up repository " + manifest.repositoryId() + " at revision " + manifest.revision()
+                    + " from " + manifest.manager() + ": " + manifest.contents() + " contents, "
+                    + Output.size(manifest.bytes()) + (manifest.hasUsers() ? ", the management users" : "") + " -> "
+                    + file + " (" + Output.size(Files.size(file)) + ")");
+            return ExitCode.OK;
+        } finally {
+            Files.deleteIfExists(part);
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package io.carbide.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * Brings a backup into a new manager base, offline: the archive is checked whole first, and a
+ * damaged one is refused with nothing written. The manager started on that base carries the
+ * repository into a new consensus with its id and history (README, "Backup and restore").
+ */
+@Command(name = "restore", description = "Bring a backup into a new, empty manager base (offline); then start a "
+        + "manager on that base.")
+final class RestoreCommand implements Callable<Integer> {
+
+    @Parameters(paramLabel = "FILE", description = "The archive bin/carbide backup wrote.")
+    Path file;
+
+    @Option(names = "--base", required = true, paramLabel = "DIR", description = "The new manager's base.")
+    Path base;
+
+    @Mixin
+    Output output;
+
+    @Override
+    public Integer call() {
+        BackupArchive.Manifest manifest = BackupArchive.verify(file);
+        long generation;
+        try {
+            generation = BackupArchive.restore(file, manifest, base);
+        } catch (IOException e) {
+            throw CommandFailure.failed("could not restore " + file + " into " + base + ": " + e.getMessage()
+                    + "; no repository was put in place there, so fix that and run restore again");
+        }
+        output.line("Restored repository " + manifest.repositoryId() + " at revision " + manifest.revision() + " ("
+                + manifest.contents() + " contents, " + Output.size(manifest.bytes())
+                + (manifest.hasUsers() ? ", the management users" : "") + ") into " + base + " as generation "
+                + generation);
+        output.line("Start a manager on it: bin/start.sh -Dprofile=manager -Dcarbide.base=" + base
+                + " (with the node name and port offset workers know, for them to follow it without redeploying)");
+        return ExitCode.OK;
+    }
+}
