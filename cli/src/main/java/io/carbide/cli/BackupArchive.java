@@ -58,6 +58,9 @@ final class BackupArchive {
 
     /** Reads the manifest and checks every entry it lists against its digest and size. */
     static Manifest verify(Path archive) {
+        if (!Files.isRegularFile(archive)) {
+            throw CommandFailure.failed("no backup at " + archive + " (no such file)");
+        }
         try (ZipFile zip = new ZipFile(archive.toFile())) {
             ZipEntry manifestEntry = zip.getEntry(MANIFEST);
             if (manifestEntry == null) {

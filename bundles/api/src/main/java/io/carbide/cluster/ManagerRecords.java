@@ -29,6 +29,9 @@ public interface ManagerRecords {
      */
     boolean compareAndSet(String key, long expected, byte[] value) throws IOException, NoQuorumException;
 
+    /** How many managers vote in the consensus that keeps the records (1 for a lone manager). */
+    int voters();
+
     /**
      * Calls {@code changed} with the record each time a write to it is applied here, and when the
      * managers' whole state was replaced (a snapshot, a new lineage); on the consensus' events

@@ -32,6 +32,7 @@ public class ConsensusRecords implements ManagerRecords, RevisionStateMachine.Li
 
     private final RevisionStateMachine machine;
     private final CommandProposer proposer;
+    private final ManagerConsensus consensus;
     private final Map<String, List<Consumer<Versioned>>> watchers = new ConcurrentHashMap<>();
     /** Watchers are told in order, off the consensus' thread, which must never wait on them. */
     private final ExecutorService events = Executors.newSingleThreadExecutor(r -> {
@@ -45,6 +46,7 @@ public class ConsensusRecords implements ManagerRecords, RevisionStateMachine.Li
             @Reference ManagerConsensus consensus, @Reference Cluster cluster) {
         this.machine = machine;
         this.proposer = new CommandProposer(consensus, cluster, node.version());
+        this.consensus = consensus;
         machine.addListener(this);
     }
 
@@ -69,6 +71,11 @@ public class ConsensusRecords implements ManagerRecords, RevisionStateMachine.Li
         proposer.requireReachableManagersKnow("Sharing " + key + " among the managers");
         RevisionCommands.Answer answer = proposer.propose(RevisionCommands.record(key, expected, value));
         return answer.outcome() == RevisionCommands.Outcome.RECORDED;
+    }
+
+    @Override
+    public int voters() {
+        return consensus.state().members().size();
     }
 
     @Override

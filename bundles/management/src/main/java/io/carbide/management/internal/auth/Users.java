@@ -103,9 +103,10 @@ public class Users {
     /** Whether changes wait for the shared table (always on a manager; tests of one manager's file may not). */
     private final boolean requireShared;
     /**
-     * When this manager may seed the shared table with its own users: at once if it had users, a
-     * minute after its start if it has just created its users file, so the managers that had users
-     * first seed theirs (a new manager's lone admin should not replace a cluster's users).
+     * When this manager may seed the shared table with its own users: at once if it had users (or
+     * is the only manager), a minute after its start if it has just created its users file, so the
+     * managers that had users first seed theirs (a new manager's lone admin should not replace a
+     * cluster's users).
      */
     private final long seedNotBefore;
 
@@ -656,7 +657,7 @@ public class Users {
         }
         try {
             loaded.join();
-            long wait = seedNotBefore - System.currentTimeMillis();
+            long wait = records.voters() > 1 ? seedNotBefore - System.currentTimeMillis() : 0;
             if (wait > 0) { // a manager that had users seeds first; this one adopts theirs when they do
                 sync.schedule(() -> follow(records, records.read(SHARED_KEY)), Math.min(wait, 5_000),
                         java.util.concurrent.TimeUnit.MILLISECONDS);

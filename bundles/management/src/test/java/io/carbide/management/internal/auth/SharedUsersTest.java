@@ -67,6 +67,11 @@ class SharedUsersTest {
         }
 
         @Override
+        public int voters() {
+            return 3;
+        }
+
+        @Override
         public synchronized Runnable watch(String key, Consumer<Versioned> changed) {
             watchers.computeIfAbsent(key, k -> new ArrayList<>()).add(changed);
             return () -> {
