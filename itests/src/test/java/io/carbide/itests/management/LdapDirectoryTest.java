@@ -103,8 +103,14 @@ class LdapDirectoryTest {
             assertTrue(down.error().contains(ldap.ldapsUrl()) && down.error().contains("did not answer")
                     && down.error().contains("local users (the break-glass admin) can still log in"), down.body());
             assertEquals(200, admin.get("/api/artifacts").status(), "the local admin logs in with the directory down");
+            manager.awaitStatus(s -> "unavailable".equals(s.getAsJsonObject("directory").get("state").getAsString()),
+                    java.time.Duration.ofSeconds(30), "the node's status saying the directory is unavailable");
             ldap.resume();
             assertEquals(200, admin.as("alice", "alice-password").get("/api/audit").status());
+            // alice's log-in was remembered; a check that reaches the directory shows it answering again
+            assertEquals(401, admin.as("bob", "still-not-bobs-password").get("/api/artifacts").status());
+            manager.awaitStatus(s -> "configured".equals(s.getAsJsonObject("directory").get("state").getAsString()),
+                    java.time.Duration.ofSeconds(30), "the node's status saying the directory answers again");
             assertEquals(0, manager.stop().exitCode());
 
             // a manager that trusts another CA refuses the directory's certificate

@@ -7,12 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.carbide.itests.support.Artifacts;
-import io.carbide.itests.support.Distribution;
+import io.carbide.itests.support.CarbideCli;
+import io.carbide.itests.support.CarbideCli.Run;
 import io.carbide.itests.support.ManagementClient;
 import io.carbide.itests.support.NodeProcess;
 import io.carbide.itests.support.StartedNodes;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -45,30 +44,8 @@ class BackupRestoreTest {
     @RegisterExtension
     final StartedNodes started = new StartedNodes();
 
-    private record Run(int exitCode, String out, String err) {
-        String all() {
-            return out + err;
-        }
-    }
-
     private Run carbide(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        command.add(Distribution.home().resolve("bin/carbide").toString());
-        command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File(
-                "/dev/null")));
-        builder.environment().put("CARBIDE_PASSWORD", PASSWORD);
-        builder.environment().put("CARBIDE_LOGIN_FILE", temp.resolve("login/login.json").toString());
-        Path out = temp.resolve("out.txt");
-        Path err = temp.resolve("err.txt");
-        builder.redirectOutput(out.toFile()).redirectError(err.toFile());
-        Process process = builder.start();
-        if (!process.waitFor(120, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError("bin/carbide " + String.join(" ", args) + " did not finish within 120 s");
-        }
-        return new Run(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-                Files.readString(err, StandardCharsets.UTF_8));
+        return CarbideCli.run(temp, Map.of("CARBIDE_PASSWORD", PASSWORD), args);
     }
 
     @Test

@@ -5,20 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonParser;
 import io.carbide.itests.support.Artifacts;
-import io.carbide.itests.support.Distribution;
+import io.carbide.itests.support.CarbideCli;
+import io.carbide.itests.support.CarbideCli.Run;
 import io.carbide.itests.support.ManagementClient;
 import io.carbide.itests.support.NodeProcess;
 import io.carbide.itests.support.StartedNodes;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,31 +36,9 @@ class CliTest {
     @RegisterExtension
     final StartedNodes started = new StartedNodes();
 
-    private record Run(int exitCode, String out, String err) {
-        String all() {
-            return out + err;
-        }
-    }
-
     /** bin/carbide with these arguments and environment, its own log-in file, no terminal. */
     private Run carbide(Map<String, String> environment, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        command.add(Distribution.home().resolve("bin/carbide").toString());
-        command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        builder.environment().remove("CARBIDE_PASSWORD");
-        builder.environment().put("CARBIDE_LOGIN_FILE", temp.resolve("login/login.json").toString());
-        builder.environment().putAll(environment);
-        Path out = temp.resolve("out.txt");
-        Path err = temp.resolve("err.txt");
-        builder.redirectOutput(out.toFile()).redirectError(err.toFile());
-        Process process = builder.start();
-        if (!process.waitFor(60, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError("bin/carbide " + String.join(" ", args) + " did not finish within 60 s");
-        }
-        return new Run(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-                Files.readString(err, StandardCharsets.UTF_8));
+        return CarbideCli.run(temp, environment, args);
     }
 
     private Run carbide(String... args) throws IOException, InterruptedException {

@@ -2,6 +2,7 @@ package io.carbide.management.internal.directory;
 
 import io.carbide.management.internal.auth.UserRole;
 import io.carbide.node.NodeIdentity;
+import io.carbide.node.NodeStatusContributor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -54,8 +55,9 @@ import org.slf4j.LoggerFactory;
  * anonymous bind and answer success (RFC 4513 5.1.2). A directory that does not answer, or whose
  * certificate is not trusted, is a clear refusal that names it, never a wait without end.
  */
-@Component(service = LdapDirectory.class)
-public class LdapDirectory {
+@Component(service = {LdapDirectory.class, NodeStatusContributor.class},
+        property = NodeStatusContributor.SECTION_PROPERTY + "=directory")
+public class LdapDirectory implements NodeStatusContributor {
 
     private static final Logger LOG = LoggerFactory.getLogger(LdapDirectory.class);
     /** A log-in checked against the directory a moment ago is not checked again until then (scripts send Basic every call). */
@@ -90,6 +92,11 @@ public class LdapDirectory {
 
     private record Remembered(UserRole role, long at) {
     }
+
+    /** What the directory last answered, for the node's status: when it let someone in, or why it could not be asked. */
+    private volatile long lastAnsweredAt;
+    private volatile String lastProblem = "";
+    private volatile long lastProblemAt;
 
     @Activate
     public LdapDirectory(@Reference NodeIdentity node, BundleContext context) {
@@ -134,6 +141,39 @@ public class LdapDirectory {
     /** Whether log-ins may go to a directory (configured, even if wrongly: then they are refused with why). */
     public boolean enabled() {
         return settings.isPresent() || misconfigured != null;
+    }
+
+    @Override
+    public String section() {
+        return "directory";
+    }
+
+    /**
+     * For {@code status.sh --json} and {@code bin/carbide status}: off, misconfigured (why), or
+     * where the directory is and what it last did. A directory that cannot be asked changes nothing
+     * for client traffic, so it never makes the node unready.
+     */
+    @Override
+    public Object status() {
+        Map<String, Object> status = new java.util.LinkedHashMap<>();
+        if (misconfigured != null) {
+            status.put("state", "misconfigured");
+            status.put("problem", misconfigured);
+            return status;
+        }
+        if (settings.isEmpty()) {
+            status.put("state", "off");
+            return status;
+        }
+        boolean failing = lastProblemAt > lastAnsweredAt;
+        status.put("state", failing ? "unavailable" : "configured");
+        status.put("url", settings.get().url());
+        status.put("lastAnsweredAt", lastAnsweredAt);
+        if (failing) {
+            status.put("problem", lastProblem);
+            status.put("problemAt", lastProblemAt);
+        }
+        return status;
     }
 
     /** The role a directory user was let in with here, while it holds ({@code sessionMinutes}). */
@@ -184,6 +224,12 @@ public class LdapDirectory {
         thread.setContextClassLoader(LdapDirectory.class.getClassLoader());
         try {
             Verdict verdict = check(directory, user, password);
+            if (verdict.unavailable() != null) {
+                lastProblem = verdict.unavailable();
+                lastProblemAt = System.currentTimeMillis();
+            } else {
+                lastAnsweredAt = System.currentTimeMillis();
+            }
             verdict.role().ifPresentOrElse(role -> {
                 recent.values().removeIf(r -> now - r.at() >= REMEMBER_MILLIS);
                 recent.put(key, new Remembered(role, now));
