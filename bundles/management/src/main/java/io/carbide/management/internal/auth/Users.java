@@ -36,8 +36,16 @@ import org.slf4j.LoggerFactory;
  * file creates it with the user {@code admin}, whose password comes from
  * {@code CARBIDE_ADMIN_PASSWORD} or is generated, printed on the console and kept in the owner-only
  * {@code conf/admin.password} until it is first changed. {@code -Dcarbide.resetAdminPassword=true}
- * sets admin's password again the same way at a start, for an operator who lost it. Each manager
- * keeps its own users; copy the file to give several managers the same ones.
+ * sets admin's password again the same way at a start, for an operator who lost it.
+ *
+ * <p>The users are the cluster's, not one manager's: the managers keep one table of them by
+ * consensus ({@link ManagerRecords}, record {@value #SHARED_KEY}; it never reaches a worker), so
+ * every manager accepts the same log-ins. The first manager to reach its peers seeds the table
+ * with its own users; every other manager then follows it, keeping the users it had until then in
+ * {@code users.properties.before-shared}. A change is written to the table first (it needs a
+ * majority of the managers) and takes effect on every manager as it is applied. The local file
+ * stays a copy of the table as last applied, so a manager whose peers are unreachable still
+ * lets its users log in.
  *
  * <p>The first admin's hash is computed off the start-up path (it takes a second in a JVM that
  * has just started), and log-ins wait for it.
