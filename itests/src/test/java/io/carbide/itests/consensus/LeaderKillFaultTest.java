@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.carbide.itests.support.ManagementClient;
 import io.carbide.itests.support.NodeProcess;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +32,8 @@ class LeaderKillFaultTest {
     private static final int UPLOADS_PER_TRIAL = 12;
     private static final Duration CONVERGE = ManagerCluster.CONVERGE;
 
-    @TempDir
+    /** Kept when the suite fails: the nodes' logs say why a trial did not converge. */
+    @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ON_SUCCESS)
     Path temp;
 
     @Test
@@ -45,6 +47,7 @@ class LeaderKillFaultTest {
         int spurious = 0;
         int converged = 0;
         int offered = 0;
+        StringBuilder lagging = new StringBuilder();
         try (ManagerCluster cluster = new ManagerCluster(temp, 3, 2, null)) {
             cluster.startAll();
             for (int trial = 1; trial <= trials; trial++) {
@@ -65,6 +68,19 @@ class LeaderKillFaultTest {
                 acknowledged.addAll(acked);
                 boolean ok = awaitConverged(cluster, acknowledged);
                 converged += ok ? 1 : 0;
+                if (!ok) { // what the nodes were doing, for the report: a run on CI leaves nothing else behind
+                    for (NodeProcess manager : cluster.managers) {
+                        lagging.append(blockedThreads(manager, trial));
+                    }
+                    for (NodeProcess node : cluster.workers) {
+                        Set<String> missing = new TreeSet<>(acknowledged);
+                        missing.removeAll(ManagerCluster.deployed(node));
+                        if (!missing.isEmpty()) {
+                            lagging.append("\ntrial ").append(trial).append(": ").append(node.base().getFileName())
+                                    .append(" lacks ").append(missing).append("; its log ends:\n").append(node.logTail());
+                        }
+                    }
+                }
                 Set<String> held = names(cluster.managers.get(0));
                 int lostNow = (int) acknowledged.stream().filter(n -> !held.contains(n)).count();
                 int spuriousNow = 0;
@@ -92,8 +108,38 @@ class LeaderKillFaultTest {
         Files.writeString(out, report);
         System.out.println(report);
         assertEquals(0, lost, "acknowledged uploads lost\n" + report);
-        assertEquals(0, spurious, "artifacts removed from a worker without a delete\n" + report);
-        assertEquals(trials, converged, "trials that did not converge\n" + report);
+        assertEquals(0, spurious, "artifacts removed from a worker without a delete\n" + report + lagging);
+        assertEquals(trials, converged, "trials that did not converge\n" + report + lagging);
+    }
+
+    /**
+     * The manager's threads that wait for a lock (jcmd Thread.print), with their stacks; the whole
+     * dump goes to target/reliability. Empty when none is blocked.
+     */
+    private static String blockedThreads(NodeProcess manager, int trial) {
+        try {
+            Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                    String.valueOf(manager.pid()), "Thread.print").redirectErrorStream(true).start();
+            String dump = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            jcmd.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+            Path file = Path.of("target/reliability/leader-kill-trial" + trial + "-" + manager.base().getFileName()
+                    + "-threads.txt");
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, dump);
+            StringBuilder blocked = new StringBuilder();
+            for (String thread : dump.split("\n\n")) {
+                if (thread.contains("java.lang.Thread.State: BLOCKED")) {
+                    blocked.append("\n").append(thread.lines().limit(14).collect(java.util.stream.Collectors.joining("\n")));
+                }
+            }
+            return blocked.isEmpty() ? "" : "\ntrial " + trial + ": blocked threads of " + manager.base().getFileName()
+                    + " (whole dump in " + file + "):" + blocked;
+        } catch (IOException | IllegalStateException e) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
     }
 
     /** A bounded stream of small uploads; each is tried once, and counts only when acknowledged (201). */

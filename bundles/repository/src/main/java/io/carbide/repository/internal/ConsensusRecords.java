@@ -68,6 +68,12 @@ public class ConsensusRecords implements ManagerRecords, RevisionStateMachine.Li
 
     @Override
     public boolean compareAndSet(String key, long expected, byte[] value) throws IOException, NoQuorumException {
+        io.carbide.cluster.ConsensusState state = consensus.state();
+        if (!state.isLeader() && state.commitIndex() == 0) {
+            // as the consensus itself does: a manager that has applied nothing yet proposes nothing
+            throw new NoQuorumException("manager " + state.self() + " is still catching up with the managers; try again "
+                    + "in a few seconds");
+        }
         proposer.requireReachableManagersKnow("Sharing " + key + " among the managers");
         RevisionCommands.Answer answer = proposer.propose(RevisionCommands.record(key, expected, value));
         return answer.outcome() == RevisionCommands.Outcome.RECORDED;

@@ -107,6 +107,12 @@ public class Users {
 
     /** How long a manager whose users file this start created waits before it seeds the shared table itself. */
     static final long FRESH_SEED_DELAY_MILLIS = 60_000;
+    /**
+     * How long any manager waits after its start before it seeds: a manager that restarts behind
+     * the others reads no table until it has caught up, and a proposal it sent meanwhile would
+     * crowd the leader's queue (the consensus keeps lagging managers from proposing for that reason).
+     */
+    static final long SETTLE_MILLIS = 10_000;
 
     /** Whether changes wait for the shared table (always on a manager; tests of one manager's file may not). */
     private final boolean requireShared;
@@ -117,20 +123,25 @@ public class Users {
      * cluster's users).
      */
     private final long seedNotBefore;
+    /** When a lone manager may seed: it has no peers to wait for, only its own log to catch up on. */
+    private final long seedAloneNotBefore;
 
     @Activate
     public Users(@Reference NodeIdentity node, @Reference Sessions sessions) throws IOException {
-        this(node, sessions, true, FRESH_SEED_DELAY_MILLIS);
+        this(node, sessions, true, SETTLE_MILLIS, FRESH_SEED_DELAY_MILLIS);
     }
 
-    Users(NodeIdentity node, Sessions sessions, boolean requireShared, long freshSeedDelayMillis) throws IOException {
+    Users(NodeIdentity node, Sessions sessions, boolean requireShared, long settleMillis, long freshSeedDelayMillis)
+            throws IOException {
         this.sessions = sessions;
         this.requireShared = requireShared;
         new SecureRandom().nextBytes(memoryKey);
         this.file = node.base().resolve("conf").resolve(FILE_NAME);
         this.generatedPassword = file.resolveSibling(GENERATED_PASSWORD_FILE);
         String fromEnvironment = System.getenv(ADMIN_PASSWORD_ENV);
-        seedNotBefore = Files.exists(file) ? 0 : System.currentTimeMillis() + freshSeedDelayMillis;
+        long now = System.currentTimeMillis();
+        seedNotBefore = now + (Files.exists(file) ? settleMillis : Math.max(settleMillis, freshSeedDelayMillis));
+        seedAloneNotBefore = now + settleMillis;
         if (!Files.exists(file)) {
             loaded = setAdmin(fromEnvironment, "Created", false); // a new manager joining others takes their users
         } else {
@@ -665,7 +676,7 @@ public class Users {
         }
         try {
             loaded.join();
-            long wait = records.voters() > 1 ? seedNotBefore - System.currentTimeMillis() : 0;
+            long wait = (records.voters() > 1 ? seedNotBefore : seedAloneNotBefore) - System.currentTimeMillis();
             if (wait > 0) { // a manager that had users seeds first; this one adopts theirs when they do
                 sync.schedule(() -> follow(records, records.read(SHARED_KEY)), Math.min(wait, 5_000),
                         java.util.concurrent.TimeUnit.MILLISECONDS);

@@ -91,7 +91,7 @@ class SharedUsersTest {
                     case "name" -> name;
                     default -> throw new UnsupportedOperationException(method.getName());
                 });
-        Users users = new Users(node, new Sessions(), records != null, 0);
+        Users users = new Users(node, new Sessions(), records != null, 0, 0);
         opened.add(users);
         if (records != null) {
             users.bindShared(records);
