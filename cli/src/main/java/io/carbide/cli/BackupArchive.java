@@ -246,10 +246,7 @@ final class BackupArchive {
                 .append('\n'));
         Path written = repository.resolve("repository.id.new");
         Files.writeString(written, rewritten, StandardCharsets.US_ASCII);
-        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(written,
-                java.nio.file.StandardOpenOption.WRITE)) {
-            channel.force(true);
-        }
+        force(written);
         Files.move(written, repository.resolve("repository.id"), StandardCopyOption.REPLACE_EXISTING,
                 StandardCopyOption.ATOMIC_MOVE);
     }
@@ -260,8 +257,8 @@ final class BackupArchive {
         }
     }
 
-    private static void force(Path folder) throws IOException {
-        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(folder,
+    private static void force(Path path) throws IOException {
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(path,
                 java.nio.file.StandardOpenOption.READ)) {
             channel.force(true);
         }

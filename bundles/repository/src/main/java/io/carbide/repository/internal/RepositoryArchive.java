@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.zip.ZipEntry;
@@ -90,7 +89,7 @@ final class RepositoryArchive {
         zip.putNextEntry(new ZipEntry(name));
         zip.write(bytes);
         zip.closeEntry();
-        manifest.append("file ").append(HexFormat.of().formatHex(sha256().digest(bytes))).append(' ')
+        manifest.append("file ").append(HexFormat.of().formatHex(BlobStore.sha256().digest(bytes))).append(' ')
                 .append(bytes.length).append(' ').append(name).append('\n');
     }
 
@@ -100,10 +99,10 @@ final class RepositoryArchive {
         ZipEntry entry = new ZipEntry(name);
         entry.setMethod(ZipEntry.DEFLATED);
         zip.putNextEntry(entry);
-        MessageDigest digest = sha256();
+        MessageDigest digest = BlobStore.sha256();
         long size;
         try (InputStream in = Files.newInputStream(blob)) {
-            size = in.transferTo(new DigestOutputStream(new NonClosing(zip), digest));
+            size = in.transferTo(new DigestOutputStream(zip, digest)); // never closed: the ZIP goes on
         }
         zip.closeEntry();
         String read = HexFormat.of().formatHex(digest.digest());
@@ -113,14 +112,6 @@ final class RepositoryArchive {
         }
         manifest.append("file ").append(sha256).append(' ').append(size).append(' ').append(name).append('\n');
         return size;
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** The stream under it stays open when the one over it is closed (the servlet's, the ZIP's). */

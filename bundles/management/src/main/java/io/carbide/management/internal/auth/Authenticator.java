@@ -169,7 +169,7 @@ public class Authenticator {
     }
 
     /** A name someone typed, made safe to keep: at most 64 characters, no control characters. */
-    static String shortened(String name) {
+    public static String shortened(String name) {
         String clean = name.replaceAll("\\p{Cntrl}", "?");
         return clean.length() > 64 ? clean.substring(0, 64) + "..." : clean;
     }

@@ -600,9 +600,7 @@ public class Users {
     public Map<String, UserRole> roles() {
         awaitLoaded();
         synchronized (this) {
-            Map<String, UserRole> all = new TreeMap<>();
-            hashes.keySet().forEach(name -> all.put(name, roles.getOrDefault(name, UserRole.ADMIN)));
-            return all;
+            return copy().roles;
         }
     }
 

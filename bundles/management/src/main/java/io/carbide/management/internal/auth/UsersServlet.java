@@ -82,8 +82,7 @@ public class UsersServlet extends ManagementServlet {
             AuditTrail.note(request, "password", password == null ? "kept" : "changed"); // never the password itself
             users.set(name, password, role, actor(request));
             if (password != null) {
-                // whoever knew the old password is logged out everywhere; the session that changed it goes on
-                sessions.closeAll(name);
+                // whoever knew the old password was logged out by the change; the session that changed it goes on
                 if (name.equals(request.getAttribute(ManagementSecurity.USER_ATTRIBUTE))
                         && Authenticator.sessionToken(request) != null) {
                     response.addHeader("Set-Cookie", LoginServlet.cookie(request, sessions.open(name), -1));
@@ -131,8 +130,7 @@ public class UsersServlet extends ManagementServlet {
                 Json.error(response, 404, "no management user named '" + name + "'");
                 return;
             }
-            sessions.closeAll(name);
-            Json.write(response, 200, Map.of("user", name, "removed", true));
+            Json.write(response, 200, Map.of("user", name, "removed", true)); // its sessions ended with the change
         } catch (IllegalStateException e) {
             Json.error(response, 409, e.getMessage());
         } catch (Users.Forbidden e) {

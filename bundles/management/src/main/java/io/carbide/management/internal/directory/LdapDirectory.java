@@ -451,8 +451,7 @@ public class LdapDirectory implements NodeStatusContributor {
 
     /** A name someone typed, safe to log. */
     private static String shown(String user) {
-        String clean = user.replaceAll("\\p{Cntrl}", "?");
-        return "'" + (clean.length() > 64 ? clean.substring(0, 64) + "..." : clean) + "'";
+        return "'" + io.carbide.management.internal.auth.Authenticator.shortened(user) + "'";
     }
 
     /** TLS that trusts the PEM certificates configured (or the JVM's authorities when none are). */
