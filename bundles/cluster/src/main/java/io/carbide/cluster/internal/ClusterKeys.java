@@ -2,7 +2,11 @@ package io.carbide.cluster.internal;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
 import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.crypto.Mac;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
@@ -21,9 +25,15 @@ final class ClusterKeys {
     private static final int HASH_LENGTH = 32;
 
     private final byte[] pseudoRandomKey;
+    /** Derived once each: a seal asks for its key with every message it sends. */
+    private final Map<String, SecretKey> sealKeys = new ConcurrentHashMap<>();
+    private final byte[] joinKey;
+    private final String id;
 
     private ClusterKeys(byte[] pseudoRandomKey) {
         this.pseudoRandomKey = pseudoRandomKey;
+        this.joinKey = expand(pseudoRandomKey, info("join"), 32);
+        this.id = HexFormat.of().formatHex(expand(pseudoRandomKey, info("key id"), 6));
     }
 
     /** The keys of one cluster domain: the domain is HKDF's salt, so two domains never share a key. */
@@ -33,12 +43,26 @@ final class ClusterKeys {
 
     /** The AES-256 key that seals the messages of one channel ("cluster", "managers"). */
     SecretKey sealKey(String channel) {
-        return new SecretKeySpec(expand(pseudoRandomKey, info("seal " + channel), 32), "AES");
+        return sealKeys.computeIfAbsent(channel,
+                c -> new SecretKeySpec(expand(pseudoRandomKey, info("seal " + c), 32), "AES"));
     }
 
     /** The HMAC key of join proofs ({@link SharedSecretToken}). */
     byte[] joinKey() {
-        return expand(pseudoRandomKey, info("join"), 32);
+        return joinKey.clone();
+    }
+
+    /**
+     * A short name for these keys that nodes may show and tell each other: 48 bits of HKDF output,
+     * which say nothing of a 256-bit secret, and let an operator compare nodes during a rotation.
+     */
+    String id() {
+        return id;
+    }
+
+    /** Whether both were derived from one secret for one domain. */
+    boolean sameAs(ClusterKeys other) {
+        return other != null && MessageDigest.isEqual(pseudoRandomKey, other.pseudoRandomKey);
     }
 
     /** A sender's own key for one channel: each sender counts its nonces under a key no other sender has. */

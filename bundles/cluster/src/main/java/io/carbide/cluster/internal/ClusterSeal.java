@@ -76,14 +76,29 @@ public class ClusterSeal extends Protocol {
         ClassConfigurator.addIfAbsent(SealHeader.MAGIC_ID, SealHeader.class);
     }
 
-    /** Hands the channel key to the instance JGroups creates while it reads the stack, on the same thread. */
-    static final ThreadLocal<SecretKey> KEY = new ThreadLocal<>();
+    /** Hands the keys to the instance JGroups creates while it reads the stack, on the same thread. */
+    static final ThreadLocal<Keying> KEYS = new ThreadLocal<>();
+
+    /**
+     * Where a seal finds its keys: the node's {@link KeySet} as a rotation of the cluster secret
+     * leaves it at each message, and the channel whose key it derives from each of them.
+     */
+    record Keying(String channel, java.util.function.Supplier<KeySet> keys) {
+    }
+
+    /** The key this node seals with now, and its own sender key under it (two HMACs, so kept). */
+    private record Sealing(SecretKey channelKey, SecretKey ownKey) {
+    }
+
+    /** A sender that authenticated: the channel key it sealed under and its own key derived from that. */
+    private record SenderKey(SecretKey channelKey, SecretKey key) {
+    }
 
     private final byte[] salt = new byte[SealHeader.SALT_BYTES];
     private final AtomicLong counter = new AtomicLong();
     /** The counters of the last messages sent: a refusal must name one of them. */
     private final long[] recent = new long[RECENT];
-    private final Map<String, SecretKey> senderKeys = new ConcurrentHashMap<>();
+    private final Map<String, SenderKey> senderKeys = new ConcurrentHashMap<>();
     private final ReplayWindow replays = new ReplayWindow();
     private volatile ReplyGate replies = new ReplyGate(this::reachableWithoutConnecting);
     /** Nodes of the earlier format that asked to discover this one: where to answer their join request. */
@@ -92,33 +107,38 @@ public class ClusterSeal extends Protocol {
     private final BadTrafficLog badTraffic = new BadTrafficLog(LOG, 60_000);
     private final ThreadLocal<Cipher> ciphers = ThreadLocal.withInitial(ClusterSeal::newCipher);
     private volatile Consumer<Refusal> refusalListener = refusal -> { };
-    private SecretKey channelKey;
-    private SecretKey ownKey;
+    private Keying keying;
+    private volatile Sealing sealing;
 
     public ClusterSeal() {
         RANDOM.nextBytes(salt);
     }
 
-    /** For tests and tools: a seal with this key, outside a stack file. */
-    ClusterSeal(SecretKey channelKey) {
+    /** For tests and tools: a seal with these keys, outside a stack file. */
+    ClusterSeal(Keying keying) {
         this();
-        key(channelKey);
+        this.keying = keying;
     }
 
     @Override
     public void init() throws Exception {
-        SecretKey key = KEY.get();
-        if (key == null) {
+        keying = KEYS.get();
+        if (keying == null) {
             throw new IllegalStateException("no cluster key: " + getClass().getSimpleName()
                     + " is set up by the Carbide cluster bundle only");
         }
-        key(key);
         super.init();
     }
 
-    private void key(SecretKey key) {
-        channelKey = key;
-        ownKey = ClusterKeys.senderKey(key, salt);
+    /** The key to seal with now; a rotation may have moved it since the last message. */
+    private Sealing sealing() {
+        SecretKey channelKey = keying.keys().get().sealing().sealKey(keying.channel());
+        Sealing now = sealing;
+        if (now == null || now.channelKey() != channelKey) {
+            now = new Sealing(channelKey, ClusterKeys.senderKey(channelKey, salt));
+            sealing = now;
+        }
+        return now;
     }
 
     /**
@@ -170,7 +190,7 @@ public class ClusterSeal extends Protocol {
         Message sealed;
         try {
             ByteArray plain = Util.messageToBuffer(message);
-            Cipher cipher = cipher(Cipher.ENCRYPT_MODE, ownKey, header);
+            Cipher cipher = cipher(Cipher.ENCRYPT_MODE, sealing().ownKey(), header);
             sealed = new BytesMessage(message.getDest(), cipher.doFinal(plain.getArray(), plain.getOffset(),
                     plain.getLength())).putHeader(id, header);
         } catch (Exception e) {
@@ -232,21 +252,27 @@ public class ClusterSeal extends Protocol {
             reject(sender, "Dropped a cluster message of unknown kind " + header.kind() + " from " + describe(sender));
             return null;
         }
-        SecretKey key = keyOf(header.salt());
+        KeySet keys = keying.keys().get();
         byte[] plain;
         try {
-            plain = cipher(Cipher.DECRYPT_MODE, key, header).doFinal(message.getArray(), message.getOffset(),
-                    message.getLength());
-        } catch (AEADBadTagException notAuthentic) {
-            reject(sender, "Dropped a cluster message from " + describe(sender) + " that does not authenticate under this "
-                    + "domain's cluster secret: the sender holds another secret, or it was tampered with");
-            refuse(header, "it cannot authenticate this node's messages: the two do not hold the same cluster secret");
-            return null;
+            plain = openUnder(keys.accepted(), message, header);
+            if (plain == null) {
+                if (openUnder(keys.retired(), message, header) != null) {
+                    reject(sender, "Dropped a cluster message from " + describe(sender) + " sealed with a cluster secret "
+                            + "this node retired in a rotation: that node still holds only the old secret");
+                    refuse(header, "it holds the cluster secret this domain retired in a rotation; give this node the "
+                            + "domain's current conf/cluster.secret (and no cluster.secret.next)");
+                    return null;
+                }
+                reject(sender, "Dropped a cluster message from " + describe(sender) + " that does not authenticate under "
+                        + "this domain's cluster secret: the sender holds another secret, or it was tampered with");
+                refuse(header, "it cannot authenticate this node's messages: the two do not hold the same cluster secret");
+                return null;
+            }
         } catch (GeneralSecurityException e) {
             reject(sender, "Dropped a cluster message from " + describe(sender) + " that could not be opened: " + e);
             return null;
         }
-        remember(header.salt(), key); // only senders that authenticated take room
         if (!replays.firstTime(header.salt(), header.counter())) {
             reject(sender, "Dropped a cluster message from " + describe(sender) + " that was taken before: a replay");
             return null;
@@ -400,22 +426,58 @@ public class ClusterSeal extends Protocol {
 
     // ---- keys and ciphers
 
-    /** The key of a sender: remembered once that sender has authenticated, else derived afresh (two HMACs). */
-    private SecretKey keyOf(byte[] senderSalt) {
-        if (java.util.Arrays.equals(senderSalt, salt)) {
-            return ownKey;
+    /**
+     * The message opened under the first of {@code keys} it authenticates under, or null for none.
+     * The key its sender last authenticated with is tried first; the others are derived only when
+     * that fails (two HMACs each), which happens when a rotation moves the sender to another secret.
+     */
+    private byte[] openUnder(List<ClusterKeys> keys, Message message, SealHeader header) throws GeneralSecurityException {
+        String sender = HexFormat.of().formatHex(header.salt());
+        SenderKey known = senderKeys.get(sender);
+        byte[] plain = known == null || !among(known.channelKey(), keys) ? null : open(known, message, header);
+        for (int i = 0; plain == null && i < keys.size(); i++) {
+            SecretKey channelKey = keys.get(i).sealKey(keying.channel());
+            if (known == null || known.channelKey() != channelKey) {
+                SenderKey candidate = new SenderKey(channelKey, ownKeyUnder(channelKey, header.salt()));
+                plain = open(candidate, message, header);
+                if (plain != null) {
+                    remember(sender, candidate); // only senders that authenticated take room
+                }
+            }
         }
-        SecretKey known = senderKeys.get(HexFormat.of().formatHex(senderSalt));
-        return known != null ? known : ClusterKeys.senderKey(channelKey, senderSalt);
+        return plain;
     }
 
-    private void remember(byte[] senderSalt, SecretKey key) {
-        if (key != ownKey) {
-            if (senderKeys.size() >= MAX_SENDER_KEYS) {
-                senderKeys.clear(); // more senders than a domain has: they are derived again as they speak
+    private boolean among(SecretKey channelKey, List<ClusterKeys> keys) {
+        for (ClusterKeys each : keys) {
+            if (each.sealKey(keying.channel()) == channelKey) {
+                return true;
             }
-            senderKeys.putIfAbsent(HexFormat.of().formatHex(senderSalt), key);
         }
+        return false;
+    }
+
+    /** A sender's key under a channel key; this node's own is kept. */
+    private SecretKey ownKeyUnder(SecretKey channelKey, byte[] senderSalt) {
+        Sealing own = sealing;
+        return own != null && own.channelKey() == channelKey && java.util.Arrays.equals(senderSalt, salt)
+                ? own.ownKey() : ClusterKeys.senderKey(channelKey, senderSalt);
+    }
+
+    private byte[] open(SenderKey candidate, Message message, SealHeader header) throws GeneralSecurityException {
+        try {
+            return cipher(Cipher.DECRYPT_MODE, candidate.key(), header).doFinal(message.getArray(), message.getOffset(),
+                    message.getLength());
+        } catch (AEADBadTagException notUnderThisKey) {
+            return null;
+        }
+    }
+
+    private void remember(String sender, SenderKey key) {
+        if (senderKeys.size() >= MAX_SENDER_KEYS) {
+            senderKeys.clear(); // more senders than a domain has: they are derived again as they speak
+        }
+        senderKeys.put(sender, key);
     }
 
     private Cipher cipher(int mode, SecretKey key, SealHeader header) throws GeneralSecurityException {

@@ -16,12 +16,15 @@ import org.slf4j.LoggerFactory;
  * {@code conf/cluster.secret} in the node's base, else in the installation. When there is none,
  * the first node generates one into the installation's {@code conf/} (readable by its owner
  * only), so the nodes of one unpacked distribution share it; copy that file to the other hosts.
+ * During a rotation a next secret lies beside it ({@link #NEXT_FILE_NAME}); see {@link SecretRotation}.
  * The secret itself is never logged.
  */
 final class ClusterSecret {
 
     static final String ENVIRONMENT_VARIABLE = "CARBIDE_CLUSTER_SECRET";
     static final String FILE_NAME = "cluster.secret";
+    /** During a rotation: the secret the domain moves to, accepted beside the current one. */
+    static final String NEXT_FILE_NAME = "cluster.secret.next";
     /** A human-chosen secret shorter than this can be guessed offline from captured traffic. */
     static final int MINIMUM_LENGTH = 32;
     private static final Logger LOG = LoggerFactory.getLogger(ClusterSecret.class);
@@ -29,18 +32,30 @@ final class ClusterSecret {
     private ClusterSecret() {
     }
 
-    /** Read afresh at every join attempt, so a secret the operator fixed is taken without a restart. */
-    static byte[] load(NodeIdentity node, boolean allowWeak) throws IOException {
+    /**
+     * The secrets this node holds now: the current one and, during a rotation, the next one beside
+     * it (the environment variable {@code CARBIDE_CLUSTER_SECRET_NEXT}, or {@code cluster.secret.next}
+     * in the folder the current one came from). Read afresh at every join attempt and every few
+     * seconds while joined ({@link SecretRotation}), so a secret the operator fixed or rotated is
+     * taken without a restart; only a join attempt may generate a first secret.
+     */
+    static Held load(NodeIdentity node, boolean allowWeak, boolean mayGenerate) throws IOException {
         String fromEnvironment = System.getenv(ENVIRONMENT_VARIABLE);
         if (fromEnvironment != null && !fromEnvironment.isBlank()) {
-            return checked(fromEnvironment.strip(), "environment variable " + ENVIRONMENT_VARIABLE, allowWeak);
+            String next = System.getenv(ENVIRONMENT_VARIABLE + "_NEXT");
+            String nextSource = "environment variable " + ENVIRONMENT_VARIABLE + "_NEXT";
+            return new Held(checked(fromEnvironment.strip(), "environment variable " + ENVIRONMENT_VARIABLE, allowWeak),
+                    next == null || next.isBlank() ? null : checked(next.strip(), nextSource, allowWeak), nextSource);
         }
         Path own = node.base().resolve("conf").resolve(FILE_NAME);
         if (Files.isRegularFile(own)) {
-            return checked(read(own, own), own.toString(), allowWeak);
+            return held(own, own, allowWeak);
         }
         Path shared = node.home().resolve("conf").resolve(FILE_NAME);
         if (!Files.isRegularFile(shared)) {
+            if (!mayGenerate) {
+                throw new IOException("there is no cluster secret in " + own + " or " + shared + " any more");
+            }
             try {
                 generate(shared);
             } catch (java.nio.file.AccessDeniedException e) {
@@ -50,7 +65,20 @@ final class ClusterSecret {
                         + "to generate it");
             }
         }
-        return checked(read(shared, own), shared.toString(), allowWeak);
+        return held(shared, own, allowWeak);
+    }
+
+    /** The secret in {@code file} and, when there is one, the next secret beside it. */
+    private static Held held(Path file, Path own, boolean allowWeak) throws IOException {
+        byte[] current = checked(read(file, own), file.toString(), allowWeak);
+        Path nextFile = file.resolveSibling(NEXT_FILE_NAME);
+        byte[] next = Files.isRegularFile(nextFile) ? checked(read(nextFile, own.resolveSibling(NEXT_FILE_NAME)),
+                nextFile.toString(), allowWeak) : null;
+        return new Held(current, next, nextFile.toString());
+    }
+
+    /** A node's secrets as read: the current one, and the next one or null, with where the next one is looked for. */
+    record Held(byte[] current, byte[] next, String nextSource) {
     }
 
     /** The secret in the file, or an error that says whose file it is and where a copy may go instead. */

@@ -104,8 +104,15 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
     /** The latest refusal while alone, and when; see {@link #refused}. */
     private volatile String refusal;
     private volatile long refusedAt;
-    private volatile byte[] secretInUse = new byte[0];
+    private final SecretRotation secrets;
+    /** The current secret's keys when this node last joined: a refused node joins again once they change. */
+    private volatile ClusterKeys joinedWith;
     private Thread joiner;
+    private final Runnable keysChanged = () -> {
+        if (!events.isShutdown()) {
+            events.execute(this::announceKeys);
+        }
+    };
 
     /** Where the node stands with its domain; only {@code JOINED} exchanges messages. */
     private enum JoinState {
@@ -113,8 +120,9 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
     }
 
     @Activate
-    public JGroupsCluster(@Reference NodeIdentity node, BundleContext context) {
+    public JGroupsCluster(@Reference NodeIdentity node, @Reference SecretRotation secrets, BundleContext context) {
         this.node = node;
+        this.secrets = secrets;
         this.settings = ClusterSettings.from(context, node);
         this.self = new ClusterMember(node.name(), SubDomain.of(node.roles()), node.profile(),
                 "http://" + settings.bindAddress() + ":" + node.clientPort(),
@@ -122,6 +130,7 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
                 System.currentTimeMillis(), node.hasRole(io.carbide.node.Role.MANAGER)
                         ? settings.bindAddress() + ":" + ManagersSettings.port(context, node) : "");
         this.view = new ClusterView(settings.domain(), 0, List.of(self), self, false);
+        secrets.onChange(keysChanged);
         if (!settings.enabled()) {
             state = JoinState.DISABLED;
             LOG.info("Clustering is off on node {} (carbide.cluster.enabled=false)", node.name());
@@ -176,22 +185,19 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
      */
     private boolean joinOnce() {
         long started = System.nanoTime();
-        ClusterKeys keys;
         try {
-            byte[] secret = ClusterSecret.load(node, settings.allowWeakSecret());
-            keys = ClusterKeys.derive(secret, settings.domain());
-            secretInUse = digest(secret);
+            joinedWith = secrets.joining().accepted().get(0);
         } catch (java.io.IOException e) {
             fail(JoinState.FAILED, "cannot use the cluster secret: " + e.getMessage());
             return false;
         }
         JChannel created = null;
         try {
-            ClusterSeal.KEY.set(keys.sealKey("cluster"));
+            ClusterSeal.KEYS.set(new ClusterSeal.Keying("cluster", secrets::keys));
             try {
                 created = new JChannel(new ByteArrayInputStream(StackFile.read(settings)));
             } finally {
-                ClusterSeal.KEY.remove();
+                ClusterSeal.KEYS.remove();
             }
             if (!(created.getProtocolStack().getBottomProtocol().getUpProtocol() instanceof ClusterSeal seal)) {
                 throw new IllegalStateException("stack " + settings.stackFile() + " lacks <" + ClusterSeal.class.getName()
@@ -203,7 +209,7 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
                         + " auth_class=\"" + SharedSecretToken.class.getName() + "\"/>; nodes must prove they hold the "
                         + "cluster secret, and names must be unique");
             }
-            token.configure(keys.joinKey(), settings.domain());
+            token.configure(secrets::keys, settings.domain());
             refusal = null;
             seal.onRefusal(this::refused);
             this.seal = seal;
@@ -256,6 +262,9 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
         if (!why.equals(this.refusal)) {
             LOG.error("Node {} was {}; it keeps serving what it has and tries again", node.name(), why);
         }
+        if (!refusal.wireFormat()) {
+            secrets.refusedWhileAlone(); // during a rotation: the other side of the window may hold the other secret
+        }
         this.refusal = why;
         refusedAt = System.nanoTime();
     }
@@ -267,19 +276,8 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
     }
 
     private boolean secretChanged() {
-        try {
-            return !java.util.Arrays.equals(secretInUse, digest(ClusterSecret.load(node, settings.allowWeakSecret())));
-        } catch (java.io.IOException unreadable) {
-            return false; // the next join attempt says why
-        }
-    }
-
-    private static byte[] digest(byte[] secret) {
-        try {
-            return java.security.MessageDigest.getInstance("SHA-256").digest(secret);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        KeySet now = secrets.keys();
+        return now != null && !now.accepted().get(0).sameAs(joinedWith);
     }
 
     private void fail(JoinState failed, String why) {
@@ -294,6 +292,7 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
     @Deactivate
     void leave() {
         leaving = true;
+        secrets.forget(keysChanged);
         synchronized (joinLock) {
             joinLock.notifyAll();
         }
@@ -389,6 +388,12 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
         byAddress = members;
         view = next;
         LOG.info(ViewDescriptions.logLine(next));
+        JChannel current = channel;
+        Address own = current == null ? null : current.getAddress();
+        secrets.viewIs(members.keySet().stream().filter(address -> !address.equals(own)).collect(Collectors.toSet()));
+        if (members.size() > 1) {
+            events.execute(this::announceKeys); // newcomers learn what this node holds; it learns theirs in turn
+        }
         requests.membersLeft(next.members().stream().map(ClusterMember::name).collect(Collectors.toSet()));
         for (MembershipListener listener : listeners) {
             events.execute(() -> notify(listener, next));
@@ -477,6 +482,10 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
 
     private void dispatch(ClusterMember from, Address source, Envelope envelope) {
         ClusterMessage incoming = envelope.message();
+        if (incoming.type().equals(SecretRotation.MESSAGE_TYPE)) {
+            secrets.heard(source, incoming);
+            return;
+        }
         List<MessageHandler> takers = handlers.getOrDefault(incoming.type(), List.of());
         boolean request = envelope.kind() == Envelope.Kind.REQUEST;
         if (takers.isEmpty()) {
@@ -531,6 +540,11 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
                     e.toString());
             return false;
         }
+    }
+
+    /** Tells every member which cluster keys this node holds ({@link SecretRotation}). */
+    private void announceKeys() {
+        send(null, new Envelope(Envelope.Kind.ONE_WAY, 0, secrets.announcement()));
     }
 
     @Override
@@ -616,6 +630,11 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
         status.put("wireFormat", (int) ClusterSeal.FORMAT);
         // messages dropped because they did not authenticate (another secret, tampering) or were of the earlier format
         status.put("rejectedMessages", current == null ? 0 : current.rejected());
+        Map<Address, ClusterMember> members = byAddress;
+        status.put("secret", secrets.status(address -> {
+            ClusterMember member = members.get(address);
+            return member == null ? String.valueOf(address) : member.name();
+        }));
         return status;
     }
 

@@ -42,12 +42,12 @@ final class ManagersChannel implements AutoCloseable {
      *
      * @param members the voting managers now: only they are admitted and asked
      */
-    ManagersChannel(NodeIdentity node, ManagersSettings settings, ClusterView view, ConsensusLog log, ClusterKeys keys,
+    ManagersChannel(NodeIdentity node, ManagersSettings settings, ClusterView view, ConsensusLog log, Supplier<KeySet> keys,
             Supplier<List<String>> members, org.jgroups.Receiver receiver) throws Exception {
         this.settings = settings;
         this.members = members;
         JChannel created;
-        ClusterSeal.KEY.set(keys.sealKey("managers"));
+        ClusterSeal.KEYS.set(new ClusterSeal.Keying("managers", keys));
         try {
             created = new JChannel(new ByteArrayInputStream(StackFile.read(settings.stackFile(), Map.of(
                     "${carbide.managers.bindAddress}", settings.bindAddress(),
@@ -57,7 +57,7 @@ final class ManagersChannel implements AutoCloseable {
                     "${carbide.managers.raftId}", node.name(),
                     "${carbide.managers.logDir}", settings.dataDir().toString()))));
         } finally {
-            ClusterSeal.KEY.remove();
+            ClusterSeal.KEYS.remove();
         }
         try {
             AUTH auth = created.getProtocolStack().findProtocol(AUTH.class);
@@ -66,7 +66,7 @@ final class ManagersChannel implements AutoCloseable {
                 throw new IllegalStateException("stack " + settings.stackFile() + " must keep ClusterSeal first above "
                         + "the transport, and MemberAuth, as the cluster stack does");
             }
-            token.configure(keys.joinKey(), settings.channelName());
+            token.configure(keys, settings.channelName());
             // only voting managers share this channel: a manager of another consensus must never see its log
             admission.admitOnly(name -> members.get().contains(name) ? null : name + " is not one of the voting "
                     + "managers " + members.get() + "; if it should be, add it on one of them (POST /api/managers "

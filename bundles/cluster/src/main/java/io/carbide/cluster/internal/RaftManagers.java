@@ -73,6 +73,8 @@ public class RaftManagers implements ManagerConsensus, NodeStatusContributor, Me
 
     private final NodeIdentity node;
     private final Cluster cluster;
+    /** The cluster secret's keys, which the managers' channel follows through a rotation as the cluster's does. */
+    private final SecretRotation secrets;
     private final ManagersSettings settings;
     private final ConsensusLog log;
     private final ManagerIdentity identity;
@@ -97,9 +99,10 @@ public class RaftManagers implements ManagerConsensus, NodeStatusContributor, Me
 
     @Activate
     public RaftManagers(@Reference NodeIdentity node, @Reference Cluster cluster, @Reference NodeLifecycle lifecycle,
-            @Reference ReplicatedStateMachine machine, BundleContext context) {
+            @Reference ReplicatedStateMachine machine, @Reference SecretRotation secrets, BundleContext context) {
         this.node = node;
         this.cluster = cluster;
+        this.secrets = secrets;
         ManagersSettings read;
         try {
             read = ManagersSettings.from(context, node, ClusterSettings.from(context, node));
@@ -252,8 +255,8 @@ public class RaftManagers implements ManagerConsensus, NodeStatusContributor, Me
             if (recovering) {
                 identity.markRecovered();
             }
-            created = new ManagersChannel(node, settings, cluster.view(), log,
-                    ClusterKeys.derive(ClusterSecret.load(node, settings.allowWeakSecret()), cluster.domain()),
+            secrets.loaded(); // the cluster's own channel may not have read them yet
+            created = new ManagersChannel(node, settings, cluster.view(), log, secrets::keys,
                     this::currentMembers, new org.jgroups.Receiver() {
                         @Override
                         public void viewAccepted(org.jgroups.View view) {

@@ -41,7 +41,8 @@ public class SharedSecretToken extends AuthToken {
     private static final int MAX_REMEMBERED = 10_000;
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private byte[] key;
+    /** The node's keys as a rotation leaves them: proofs are signed with the sealing one, checked against each accepted one. */
+    private java.util.function.Supplier<KeySet> keys;
     private String domain;
     /** Set on tokens this node sends: what the proof is bound to, and the configured token it came from. */
     private Address joiner;
@@ -58,15 +59,15 @@ public class SharedSecretToken extends AuthToken {
         // JGroups creates instances by reflection to read arriving tokens
     }
 
-    void configure(byte[] joinKey, String domain) {
-        this.key = joinKey.clone();
+    void configure(java.util.function.Supplier<KeySet> keys, String domain) {
+        this.keys = keys;
         this.domain = domain;
     }
 
     /** A token for one request from {@code joiner} to {@code coordinator}, signed when it is written. */
     SharedSecretToken boundTo(Address joiner, Address coordinator) {
         SharedSecretToken bound = new SharedSecretToken();
-        bound.key = key;
+        bound.keys = keys;
         bound.domain = domain;
         bound.joiner = joiner;
         bound.coordinator = coordinator;
@@ -96,7 +97,8 @@ public class SharedSecretToken extends AuthToken {
 
     /** Why the proof does not hold, or null when it does. */
     String check(SharedSecretToken remote, Address from, Address to) {
-        if (key == null) {
+        KeySet held = keys == null ? null : keys.get();
+        if (held == null) {
             return "this node has no join key";
         }
         long skew = Math.abs(System.currentTimeMillis() - remote.timestamp);
@@ -104,7 +106,7 @@ public class SharedSecretToken extends AuthToken {
             return "its join proof is " + skew / 1000 + " s off this node's clock (more than " + VALID_SECONDS
                     + " s): a replay, or clocks to set right";
         }
-        if (!MessageDigest.isEqual(remote.mac, sign(key, domain, from, to, remote.nonce, remote.timestamp))) {
+        if (!holdsFor(held, remote, from, to)) {
             return "its join proof does not hold for this domain's cluster secret and these two addresses "
                     + "(another secret, or a proof replayed from another node)";
         }
@@ -123,6 +125,16 @@ public class SharedSecretToken extends AuthToken {
             }
         }
         return null;
+    }
+
+    /** Whether the proof was signed under one of the keys this node accepts (two during a rotation). */
+    private boolean holdsFor(KeySet held, SharedSecretToken remote, Address from, Address to) {
+        for (ClusterKeys each : held.accepted()) {
+            if (MessageDigest.isEqual(remote.mac, sign(each.joinKey(), domain, from, to, remote.nonce, remote.timestamp))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static byte[] sign(byte[] key, String domain, Address joiner, Address coordinator, byte[] nonce, long timestamp) {
@@ -164,7 +176,9 @@ public class SharedSecretToken extends AuthToken {
         long now = System.currentTimeMillis();
         out.write(freshNonce);
         out.writeLong(now);
-        out.write(key == null ? new byte[MAC_BYTES] : sign(key, domain, joiner, coordinator, freshNonce, now));
+        KeySet held = keys == null ? null : keys.get();
+        out.write(held == null ? new byte[MAC_BYTES]
+                : sign(held.sealing().joinKey(), domain, joiner, coordinator, freshNonce, now));
     }
 
     @Override

@@ -9,7 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import javax.crypto.SecretKey;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.jgroups.Address;
 import org.jgroups.BytesMessage;
 import org.jgroups.Event;
@@ -34,10 +35,12 @@ import org.junit.jupiter.api.Test;
  */
 class ClusterSealTest {
 
-    private static final SecretKey KEY = ClusterKeys.derive("the secret of this cluster domain, long and random"
-            .getBytes(StandardCharsets.UTF_8), "carbide").sealKey("cluster");
-    private static final SecretKey OTHER_KEY = ClusterKeys.derive("the secret of another domain, long and random too"
-            .getBytes(StandardCharsets.UTF_8), "carbide").sealKey("cluster");
+    private static final ClusterKeys KEY = ClusterKeys.derive("the secret of this cluster domain, long and random"
+            .getBytes(StandardCharsets.UTF_8), "carbide");
+    private static final ClusterKeys OTHER_KEY = ClusterKeys.derive("the secret of another domain, long and random too"
+            .getBytes(StandardCharsets.UTF_8), "carbide");
+    private static final ClusterKeys NEXT_KEY = ClusterKeys.derive("the secret this domain rotates to, long and random"
+            .getBytes(StandardCharsets.UTF_8), "carbide");
 
     /** A seal between a fake transport below and a receiver above. */
     private static final class Node {
@@ -49,9 +52,13 @@ class ClusterSealTest {
         final List<String> refusals = new ArrayList<>();
         final List<Boolean> aboutTheFormat = new ArrayList<>();
 
-        Node(SecretKey key, int port) throws Exception {
+        Node(ClusterKeys key, int port) throws Exception {
+            this(() -> KeySet.of(key), port);
+        }
+
+        Node(Supplier<KeySet> keys, int port) throws Exception {
             physical = new IpAddress("127.0.0.1", port);
-            seal = new ClusterSeal(key);
+            seal = new ClusterSeal(new ClusterSeal.Keying("cluster", keys));
             seal.setAddress(address);
             seal.onRefusal(refusal -> {
                 refusals.add(refusal.said());
@@ -250,5 +257,51 @@ class ClusterSealTest {
         manager.seal.up(intruder.lastOnTheWire());
         assertEquals(List.of(), manager.sent);
         assertEquals(1, manager.seal.rejected());
+    }
+
+    @Test
+    void duringARotationANodeOpensBothSecretsAndItsPeersFollowItToTheNext() throws Exception {
+        Node old = new Node(KEY, 4001);
+        Node next = new Node(NEXT_KEY, 4002);
+        AtomicReference<KeySet> rotating = new AtomicReference<>(new KeySet(KEY, List.of(KEY, NEXT_KEY), List.of()));
+        Node both = new Node(rotating::get, 4003);
+
+        old.seal.down(text(null, "under the current secret"));
+        both.seal.up(old.lastOnTheWire());
+        next.seal.down(text(null, "under the next secret"));
+        both.seal.up(next.lastOnTheWire());
+        assertEquals(2, both.delivered.size(), "a node holding both opens either");
+
+        both.seal.down(text(null, "sealed with the current secret"));
+        old.seal.up(both.lastOnTheWire());
+        assertEquals(1, old.delivered.size());
+
+        rotating.set(new KeySet(NEXT_KEY, List.of(KEY, NEXT_KEY), List.of()));
+        both.seal.down(text(null, "sealed with the next secret"));
+        next.seal.up(both.lastOnTheWire());
+        assertEquals(1, next.delivered.size(), "once it seals with the next secret, a node holding only that opens it");
+        old.seal.up(both.lastOnTheWire());
+        assertEquals(1, old.delivered.size(), "and a node holding only the old one no longer does");
+
+        // the sender it learnt under the current secret is found again under the next one, and back
+        old.seal.down(text(null, "still the current secret"));
+        both.seal.up(old.lastOnTheWire());
+        assertEquals(3, both.delivered.size());
+        assertEquals(0, both.seal.rejected());
+    }
+
+    @Test
+    void aNodeHoldingOnlyTheRetiredSecretIsToldSo() throws Exception {
+        Node promoted = new Node(() -> new KeySet(NEXT_KEY, List.of(NEXT_KEY), List.of(KEY)), 4001);
+        Node left = new Node(KEY, 4009);
+        left.seal.down(text(null, "who is there?").putHeader(ClassConfigurator.getProtocolId(TCPPING.class),
+                new PingHeader(PingHeader.GET_MBRS_REQ)));
+        promoted.seal.up(left.lastOnTheWire());
+        assertEquals(List.of(), promoted.delivered, "a retired secret is recognised, never accepted");
+        assertEquals(1, promoted.seal.rejected());
+        left.seal.up(promoted.lastOnTheWire());
+        assertEquals(1, left.refusals.size());
+        assertTrue(left.refusals.get(0).contains("retired in a rotation")
+                && left.refusals.get(0).contains("current conf/cluster.secret"), left.refusals.get(0));
     }
 }
