@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
         subcommands = {LoginCommand.class, LogoutCommand.class, StatusCommand.class, NodesCommand.class,
                 DeployCommand.class, UndeployCommand.class, HistoryCommand.class, RollbackCommand.class,
                 RolloutCommand.class, ConfigCommand.class, UsersCommand.class, LoadBalancerCommand.class,
-                BackupCommand.class, RestoreCommand.class},
+                BackupCommand.class, RestoreCommand.class, CertCommand.class},
         footer = {"", "The manager: --url or CARBIDE_URL, else the saved log-in's, else the one of --base (default: this "
                 + "installation). Log in once with 'carbide login'; CARBIDE_PASSWORD serves one command instead.",
                 "Exit codes: 0 ok, 1 failed, 2 bad usage, 3 not authenticated."})

@@ -38,6 +38,7 @@ class SecretRotationTest {
     private static final Duration CONVERGE = Duration.ofSeconds(60);
     private static final String OLD = "the secret this fleet was installed with, long and random\n";
     private static final String NEW = "the secret the fleet rotates to this quarter, long and random\n";
+    private static final String THIRD = "the secret of the quarter after that, long and random as well\n";
 
     @TempDir
     Path temp;
@@ -118,6 +119,45 @@ class SecretRotationTest {
                     clients.requests(), views.samples());
         }
 
+        // a second rotation, the way a tired operator does it: a worker killed (kill -9) and started again while only
+        // it and the manager hold the next secret, and the manager's next secret moved into place before w2 has it
+        try (AvailabilityProbe clients = new AvailabilityProbe().watch(w2, "/hello-site/").start()) {
+            Files.writeString(manager.base().resolve("conf/cluster.secret.next"), THIRD);
+            Files.writeString(w1.base().resolve("conf/cluster.secret.next"), THIRD);
+            Thread.sleep(3_000);
+            w1.kill();
+            assertEquals(0, w1.start().exitCode());
+            w1.awaitReady();
+            awaitMembers(fleet, 3, "w1 back in the view, sealing with whatever w2 can read");
+            Files.move(manager.base().resolve("conf/cluster.secret.next"), manager.base().resolve("conf/cluster.secret"),
+                    StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            JsonObject waiting = manager.awaitStatus(s -> secretOf(s).has("retiringWhenAllHoldNext"), CONVERGE,
+                    "the manager waiting to retire the secret w2 still needs");
+            assertEquals(List.of("w2"), List.of(secretOf(waiting).getAsJsonArray("membersWithoutNext").get(0)
+                    .getAsString()), waiting.toString());
+            clients.runFor(Duration.ofSeconds(4));
+            awaitMembers(fleet, 3, "nobody cut off by the early move");
+            Files.writeString(w2.base().resolve("conf/cluster.secret.next"), THIRD);
+            String third = manager.awaitStatus(s -> !secretOf(s).has("nextKeyId"), CONVERGE,
+                    "the manager retiring the old secret once w2 holds the new one").getAsJsonObject("cluster")
+                    .getAsJsonObject("secret").get("keyId").getAsString();
+            for (NodeProcess worker : List.of(w1, w2)) {
+                Files.move(worker.base().resolve("conf/cluster.secret.next"), worker.base().resolve("conf/cluster.secret"),
+                        StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            }
+            for (NodeProcess node : fleet) {
+                node.awaitStatus(s -> third.equals(secretOf(s).get("keyId").getAsString())
+                        && !secretOf(s).has("nextKeyId"), CONVERGE, node.name() + " holding only the third secret");
+            }
+            Artifacts.dropText("greeting=again\n", manager.deployDir(), "rotation2.cfg");
+            for (NodeProcess worker : List.of(w1, w2)) {
+                worker.awaitStatus(s -> s.getAsJsonObject("deployment").get("artifacts").toString()
+                        .contains("\"rotation2.cfg\""), CONVERGE, "rotation2.cfg on " + worker.name());
+            }
+            assertEquals(List.of(), clients.failures(), "w2 served throughout the second rotation");
+            awaitMembers(fleet, 3, "all three after the second rotation");
+        }
+
         // after the window, a node that still holds only the old secret is refused, and told it was retired
         NodeProcess late = node("late", "worker", OLD, wellKnown);
         assertEquals(0, late.start().exitCode());
@@ -130,6 +170,12 @@ class SecretRotationTest {
         assertTrue(manager.logContains("sealed with a cluster secret this node retired in a rotation"), manager.logTail());
         for (NodeProcess node : fleet) {
             assertFalse(node.logContains("long and random"), "a secret never reaches a log");
+        }
+    }
+
+    private static void awaitMembers(List<NodeProcess> fleet, int count, String what) {
+        for (NodeProcess node : fleet) {
+            node.awaitStatus(s -> NodeProcess.memberNames(s).size() == count, CONVERGE, what);
         }
     }
 

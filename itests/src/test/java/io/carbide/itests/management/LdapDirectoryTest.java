@@ -9,6 +9,7 @@ import io.carbide.itests.support.LdapServer;
 import io.carbide.itests.support.ManagementClient;
 import io.carbide.itests.support.NodeProcess;
 import io.carbide.itests.support.StartedNodes;
+import io.carbide.itests.support.TestCertificates;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -114,7 +115,7 @@ class LdapDirectoryTest {
             assertEquals(0, manager.stop().exitCode());
 
             // a manager that trusts another CA refuses the directory's certificate
-            Path otherCa = LdapServer.certificateAuthority(temp.resolve("other-ca"), "other", "not-the-directory-ca");
+            Path otherCa = TestCertificates.certificateAuthority(temp.resolve("other-ca"), "other", "not-the-directory-ca");
             NodeProcess distrustful = manager("mgr-other-ca", ldap, otherCa);
             ManagementClient.Response untrusted = new ManagementClient(distrustful, "alice", "alice-password")
                     .get("/api/artifacts");

@@ -48,12 +48,8 @@ public final class LdapServer implements AutoCloseable {
     /** Makes the CA, the server's certificate, the configuration and the seeded data, and starts slapd. */
     public static LdapServer start(Path folder) throws IOException, InterruptedException {
         Files.createDirectories(folder.resolve("data"));
-        certificateAuthority(folder, "ca", "carbide-test-ca");
-        run(folder, "openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
-                "-subj", "/CN=127.0.0.1");
-        Files.writeString(folder.resolve("server.ext"), "subjectAltName=IP:127.0.0.1\n");
-        run(folder, "openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-                "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "server.ext");
+        TestCertificates.certificateAuthority(folder, "ca", "carbide-test-ca");
+        TestCertificates.serverCertificate(folder, "ca", "server");
         Files.writeString(folder.resolve("slapd.conf"), """
                 include /etc/ldap/schema/core.schema
                 include /etc/ldap/schema/cosine.schema
@@ -123,15 +119,6 @@ public final class LdapServer implements AutoCloseable {
         LdapServer server = new LdapServer(folder, freePort(), freePort());
         server.resume();
         return server;
-    }
-
-    /** A CA of its own ({@code NAME.pem}, {@code NAME.key}) in the folder: trusting it instead proves a wrong certificate is refused. */
-    public static Path certificateAuthority(Path folder, String name, String commonName) throws IOException,
-            InterruptedException {
-        Files.createDirectories(folder);
-        run(folder, "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", name + ".key", "-out",
-                name + ".pem", "-days", "2", "-subj", "/CN=" + commonName);
-        return folder.resolve(name + ".pem");
     }
 
     /** Starts slapd (again, after {@link #stop}) and waits until it answers. */
@@ -204,11 +191,6 @@ public final class LdapServer implements AutoCloseable {
     }
 
     private static void run(Path folder, String... command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).directory(folder.toFile()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(folder.resolve("setup.log").toFile())).start();
-        if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
-            process.destroyForcibly();
-            throw new IOException(String.join(" ", command) + " failed: " + Files.readString(folder.resolve("setup.log")));
-        }
+        TestCertificates.run(folder, command);
     }
 }

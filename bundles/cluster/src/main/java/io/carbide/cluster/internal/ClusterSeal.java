@@ -86,8 +86,8 @@ public class ClusterSeal extends Protocol {
     record Keying(String channel, java.util.function.Supplier<KeySet> keys) {
     }
 
-    /** The key this node seals with now, and its own sender key under it (two HMACs, so kept). */
-    private record Sealing(SecretKey channelKey, SecretKey ownKey) {
+    /** The key this node seals with now, its id, and its own sender key under it (two HMACs, so kept). */
+    private record Sealing(SecretKey channelKey, String keyId, SecretKey ownKey) {
     }
 
     /** A sender that authenticated: the channel key it sealed under and its own key derived from that. */
@@ -96,8 +96,9 @@ public class ClusterSeal extends Protocol {
 
     private final byte[] salt = new byte[SealHeader.SALT_BYTES];
     private final AtomicLong counter = new AtomicLong();
-    /** The counters of the last messages sent: a refusal must name one of them. */
+    /** The counters of the last messages sent, and the keys they were sealed with: a refusal must name one of them. */
     private final long[] recent = new long[RECENT];
+    private final String[] recentKeys = new String[RECENT];
     private final Map<String, SenderKey> senderKeys = new ConcurrentHashMap<>();
     private final ReplayWindow replays = new ReplayWindow();
     private volatile ReplyGate replies = new ReplyGate(this::reachableWithoutConnecting);
@@ -132,10 +133,11 @@ public class ClusterSeal extends Protocol {
 
     /** The key to seal with now; a rotation may have moved it since the last message. */
     private Sealing sealing() {
-        SecretKey channelKey = keying.keys().get().sealing().sealKey(keying.channel());
+        ClusterKeys keys = keying.keys().get().sealing();
+        SecretKey channelKey = keys.sealKey(keying.channel());
         Sealing now = sealing;
         if (now == null || now.channelKey() != channelKey) {
-            now = new Sealing(channelKey, ClusterKeys.senderKey(channelKey, salt));
+            now = new Sealing(channelKey, keys.id(), ClusterKeys.senderKey(channelKey, salt));
             sealing = now;
         }
         return now;
@@ -145,7 +147,7 @@ public class ClusterSeal extends Protocol {
      * What a refusal says: whether it is about the wire format (else the secret), and the other
      * node's words, quoted: they come from a node that could not authenticate this one.
      */
-    record Refusal(boolean wireFormat, String said) {
+    record Refusal(boolean wireFormat, String said, String keyId) {
     }
 
     /** Told when a node answers one of this node's messages with a refusal. */
@@ -184,13 +186,15 @@ public class ClusterSeal extends Protocol {
             message.setSrc(local_addr);
         }
         SealHeader header = new SealHeader(FORMAT, SealHeader.SEALED, salt, counter.incrementAndGet());
+        Sealing with = sealing();
         synchronized (recent) {
             recent[(int) (header.counter() % RECENT)] = header.counter();
+            recentKeys[(int) (header.counter() % RECENT)] = with.keyId();
         }
         Message sealed;
         try {
             ByteArray plain = Util.messageToBuffer(message);
-            Cipher cipher = cipher(Cipher.ENCRYPT_MODE, sealing().ownKey(), header);
+            Cipher cipher = cipher(Cipher.ENCRYPT_MODE, with.ownKey(), header);
             sealed = new BytesMessage(message.getDest(), cipher.doFinal(plain.getArray(), plain.getOffset(),
                     plain.getLength())).putHeader(id, header);
         } catch (Exception e) {
@@ -344,9 +348,11 @@ public class ClusterSeal extends Protocol {
     /** A refusal counts only when it names a message this node sent lately; it is then only a reason. */
     private void refused(Message message, SealHeader header, Address sender) {
         boolean ours = java.util.Arrays.equals(header.salt(), salt);
+        String keyId = null;
         if (ours) {
             synchronized (recent) {
                 ours = header.counter() > 0 && recent[(int) (header.counter() % RECENT)] == header.counter();
+                keyId = recentKeys[(int) (header.counter() % RECENT)];
             }
         }
         if (!ours || !message.hasArray()) {
@@ -356,7 +362,7 @@ public class ClusterSeal extends Protocol {
         String said = new String(message.getArray(), message.getOffset(), Math.min(message.getLength(), MAX_REASON),
                 StandardCharsets.UTF_8).replaceAll("[\\p{Cntrl}\"]", "?");
         // the text comes from a node that could not authenticate this one: quoted, never taken for advice
-        refusalListener.accept(new Refusal(said.contains("wire format"), "a node answered \"" + said + "\""));
+        refusalListener.accept(new Refusal(said.contains("wire format"), "a node answered \"" + said + "\"", keyId));
     }
 
     // ---- the earlier wire format

@@ -44,8 +44,13 @@ final class ClusterSecret {
         if (fromEnvironment != null && !fromEnvironment.isBlank()) {
             String next = System.getenv(ENVIRONMENT_VARIABLE + "_NEXT");
             String nextSource = "environment variable " + ENVIRONMENT_VARIABLE + "_NEXT";
-            return new Held(checked(fromEnvironment.strip(), "environment variable " + ENVIRONMENT_VARIABLE, allowWeak),
-                    next == null || next.isBlank() ? null : checked(next.strip(), nextSource, allowWeak), nextSource);
+            byte[] current = checked(fromEnvironment.strip(), "environment variable " + ENVIRONMENT_VARIABLE, allowWeak);
+            try {
+                return new Held(current, next == null || next.isBlank() ? null : checked(next.strip(), nextSource,
+                        allowWeak), nextSource);
+            } catch (IOException unusable) {
+                return new Held(current, null, nextSource, unusable.getMessage());
+            }
         }
         Path own = node.base().resolve("conf").resolve(FILE_NAME);
         if (Files.isRegularFile(own)) {
@@ -72,13 +77,26 @@ final class ClusterSecret {
     private static Held held(Path file, Path own, boolean allowWeak) throws IOException {
         byte[] current = checked(read(file, own), file.toString(), allowWeak);
         Path nextFile = file.resolveSibling(NEXT_FILE_NAME);
-        byte[] next = Files.isRegularFile(nextFile) ? checked(read(nextFile, own.resolveSibling(NEXT_FILE_NAME)),
-                nextFile.toString(), allowWeak) : null;
-        return new Held(current, next, nextFile.toString());
+        if (!Files.isRegularFile(nextFile)) {
+            return new Held(current, null, nextFile.toString(), null);
+        }
+        try {
+            return new Held(current, checked(read(nextFile, own.resolveSibling(NEXT_FILE_NAME)), nextFile.toString(),
+                    allowWeak), nextFile.toString(), null);
+        } catch (IOException unusable) {
+            // a bad next secret must not cost the node its current one
+            return new Held(current, null, nextFile.toString(), unusable.getMessage());
+        }
     }
 
-    /** A node's secrets as read: the current one, and the next one or null, with where the next one is looked for. */
-    record Held(byte[] current, byte[] next, String nextSource) {
+    /**
+     * A node's secrets as read: the current one, and the next one or null, with where the next one
+     * is looked for and, when it is there but cannot be used, why.
+     */
+    record Held(byte[] current, byte[] next, String nextSource, String nextProblem) {
+        Held(byte[] current, byte[] next, String nextSource) {
+            this(current, next, nextSource, null);
+        }
     }
 
     /** The secret in the file, or an error that says whose file it is and where a copy may go instead. */

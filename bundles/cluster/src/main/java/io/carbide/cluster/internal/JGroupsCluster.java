@@ -105,8 +105,9 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
     private volatile String refusal;
     private volatile long refusedAt;
     private final SecretRotation secrets;
-    /** The current secret's keys when this node last joined: a refused node joins again once they change. */
-    private volatile ClusterKeys joinedWith;
+    private final org.osgi.framework.ServiceRegistration<SecretRotation> secretsRegistration;
+    /** How many secrets unrelated to the one held the node had taken when it last joined: a refused node joins again once it takes another. */
+    private volatile int joinedWith;
     private Thread joiner;
     private final Runnable keysChanged = () -> {
         if (!events.isShutdown()) {
@@ -120,10 +121,13 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
     }
 
     @Activate
-    public JGroupsCluster(@Reference NodeIdentity node, @Reference SecretRotation secrets, BundleContext context) {
+    public JGroupsCluster(@Reference NodeIdentity node, BundleContext context) {
         this.node = node;
-        this.secrets = secrets;
         this.settings = ClusterSettings.from(context, node);
+        this.secrets = new SecretRotation(node, settings);
+        // the managers' channel follows the same rotation; a service of this bundle's own, not a component of its
+        // own, so that this component starts as early as it always did (its handlers bind to it as it starts)
+        this.secretsRegistration = context.registerService(SecretRotation.class, secrets, null);
         this.self = new ClusterMember(node.name(), SubDomain.of(node.roles()), node.profile(),
                 "http://" + settings.bindAddress() + ":" + node.clientPort(),
                 node.managementUrl(), node.version(),
@@ -186,14 +190,16 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
     private boolean joinOnce() {
         long started = System.nanoTime();
         try {
-            joinedWith = secrets.joining().accepted().get(0);
+            secrets.joining();
+            joinedWith = secrets.replacements();
         } catch (java.io.IOException e) {
             fail(JoinState.FAILED, "cannot use the cluster secret: " + e.getMessage());
             return false;
         }
         JChannel created = null;
         try {
-            ClusterSeal.KEYS.set(new ClusterSeal.Keying("cluster", secrets::keys));
+            ClusterSeal.KEYS.set(new ClusterSeal.Keying(SecretRotation.CLUSTER,
+                    () -> secrets.keys(SecretRotation.CLUSTER)));
             try {
                 created = new JChannel(new ByteArrayInputStream(StackFile.read(settings)));
             } finally {
@@ -209,7 +215,7 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
                         + " auth_class=\"" + SharedSecretToken.class.getName() + "\"/>; nodes must prove they hold the "
                         + "cluster secret, and names must be unique");
             }
-            token.configure(secrets::keys, settings.domain());
+            token.configure(() -> secrets.keys(SecretRotation.CLUSTER), settings.domain());
             refusal = null;
             seal.onRefusal(this::refused);
             this.seal = seal;
@@ -230,6 +236,7 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
             }
             state = JoinState.JOINED;
             problem = "";
+            events.execute(this::announceKeys); // what it said while connecting may not have gone out
             LOG.info("Node {} joined cluster domain {} on {}:{} in {} ms (stack set up in {} ms)", node.name(),
                     settings.domain(), settings.bindAddress(), settings.port(), (System.nanoTime() - connecting) / 1_000_000,
                     (connecting - started) / 1_000_000);
@@ -262,8 +269,9 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
         if (!why.equals(this.refusal)) {
             LOG.error("Node {} was {}; it keeps serving what it has and tries again", node.name(), why);
         }
-        if (!refusal.wireFormat()) {
-            secrets.refusedWhileAlone(); // during a rotation: the other side of the window may hold the other secret
+        if (!refusal.wireFormat() && refusal.keyId() != null) {
+            // during a rotation: the other side of the window may hold the other secret
+            secrets.refused(SecretRotation.CLUSTER, refusal.keyId());
         }
         this.refusal = why;
         refusedAt = System.nanoTime();
@@ -276,8 +284,7 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
     }
 
     private boolean secretChanged() {
-        KeySet now = secrets.keys();
-        return now != null && !now.accepted().get(0).sameAs(joinedWith);
+        return secrets.replacements() != joinedWith;
     }
 
     private void fail(JoinState failed, String why) {
@@ -293,6 +300,12 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
     void leave() {
         leaving = true;
         secrets.forget(keysChanged);
+        secrets.stop();
+        try {
+            secretsRegistration.unregister();
+        } catch (IllegalStateException alreadyGone) {
+            // the bundle is stopping: the framework took it back
+        }
         synchronized (joinLock) {
             joinLock.notifyAll();
         }
@@ -390,7 +403,13 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
         LOG.info(ViewDescriptions.logLine(next));
         JChannel current = channel;
         Address own = current == null ? null : current.getAddress();
-        secrets.viewIs(members.keySet().stream().filter(address -> !address.equals(own)).collect(Collectors.toSet()));
+        Map<Address, String> others = new LinkedHashMap<>();
+        members.forEach((address, member) -> {
+            if (!address.equals(own)) {
+                others.put(address, member.name());
+            }
+        });
+        secrets.clusterView(others);
         if (members.size() > 1) {
             events.execute(this::announceKeys); // newcomers learn what this node holds; it learns theirs in turn
         }
@@ -483,7 +502,7 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
     private void dispatch(ClusterMember from, Address source, Envelope envelope) {
         ClusterMessage incoming = envelope.message();
         if (incoming.type().equals(SecretRotation.MESSAGE_TYPE)) {
-            secrets.heard(source, incoming);
+            secrets.heard(from.name(), source, incoming);
             return;
         }
         List<MessageHandler> takers = handlers.getOrDefault(incoming.type(), List.of());
@@ -630,11 +649,7 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
         status.put("wireFormat", (int) ClusterSeal.FORMAT);
         // messages dropped because they did not authenticate (another secret, tampering) or were of the earlier format
         status.put("rejectedMessages", current == null ? 0 : current.rejected());
-        Map<Address, ClusterMember> members = byAddress;
-        status.put("secret", secrets.status(address -> {
-            ClusterMember member = members.get(address);
-            return member == null ? String.valueOf(address) : member.name();
-        }));
+        status.put("secret", secrets.status());
         return status;
     }
 

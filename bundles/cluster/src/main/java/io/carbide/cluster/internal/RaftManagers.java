@@ -255,11 +255,20 @@ public class RaftManagers implements ManagerConsensus, NodeStatusContributor, Me
             if (recovering) {
                 identity.markRecovered();
             }
-            secrets.loaded(); // the cluster's own channel may not have read them yet
-            created = new ManagersChannel(node, settings, cluster.view(), log, secrets::keys,
+            secrets.loaded(SecretRotation.MANAGERS); // the cluster's own channel may not have read them yet
+            created = new ManagersChannel(node, settings, cluster.view(), log,
+                    () -> secrets.keys(SecretRotation.MANAGERS),
                     this::currentMembers, new org.jgroups.Receiver() {
                         @Override
                         public void viewAccepted(org.jgroups.View view) {
+                            java.util.Set<String> others = new java.util.HashSet<>();
+                            for (org.jgroups.Address member : view.getMembers()) {
+                                String name = org.jgroups.util.NameCache.get(member);
+                                if (name != null && !name.equals(node.name())) {
+                                    others.add(name);
+                                }
+                            }
+                            secrets.channelView(SecretRotation.MANAGERS, others);
                             later(RaftManagers.this::notifyIfChanged);
                         }
                     });

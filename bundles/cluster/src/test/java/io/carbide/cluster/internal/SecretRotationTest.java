@@ -2,12 +2,15 @@ package io.carbide.cluster.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.carbide.cluster.ClusterMessage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jgroups.Address;
@@ -23,8 +26,8 @@ class SecretRotationTest {
 
     private final AtomicReference<ClusterSecret.Held> files = new AtomicReference<>(held(OLD, null));
     private final SecretRotation rotation = new SecretRotation("w1", "carbide", mayGenerate -> files.get(), false);
-    private final Address worker = UUID.randomUUID();
-    private final Address manager = UUID.randomUUID();
+    private final Address workerAddress = UUID.randomUUID();
+    private final Address managerAddress = UUID.randomUUID();
 
     private static ClusterSecret.Held held(String current, String next) {
         return new ClusterSecret.Held(current.getBytes(StandardCharsets.UTF_8),
@@ -36,7 +39,11 @@ class SecretRotationTest {
     }
 
     private String sealingWith() {
-        return rotation.keys().sealing().id();
+        return rotation.keys(SecretRotation.CLUSTER).sealing().id();
+    }
+
+    private List<String> accepted() {
+        return rotation.keys(SecretRotation.CLUSTER).accepted().stream().map(ClusterKeys::id).toList();
     }
 
     private static ClusterMessage holding(String... secrets) {
@@ -45,82 +52,156 @@ class SecretRotationTest {
                 ("format=1\nheld=" + String.join(",", ids) + "\nlaterField=x\n").getBytes(StandardCharsets.UTF_8));
     }
 
-    @Test
-    void theNodeSealsWithTheNextSecretOnlyOnceEveryOtherMemberHoldsIt() throws IOException {
-        rotation.joining();
-        rotation.viewIs(Set.of(worker, manager));
+    private void inViewWith(Map<Address, String> others) {
+        rotation.clusterView(others);
+    }
+
+    private Map<Address, String> workerAndManager() {
+        Map<Address, String> others = new LinkedHashMap<>();
+        others.put(workerAddress, "w2");
+        others.put(managerAddress, "mgr");
+        return others;
+    }
+
+    private void rotateToNext() {
         files.set(held(OLD, NEW));
         rotation.check();
-        assertEquals(List.of(id(OLD), id(NEW)), rotation.keys().accepted().stream().map(ClusterKeys::id).toList());
-        assertEquals(id(OLD), sealingWith(), "nobody else is known to hold the next secret yet");
+        rotation.heard("w2", workerAddress, holding(OLD, NEW));
+        rotation.heard("mgr", managerAddress, holding(OLD, NEW));
+    }
 
-        rotation.heard(worker, holding(OLD, NEW));
-        assertEquals(id(OLD), sealingWith(), "the manager has not said it holds it");
-        rotation.heard(manager, holding(NEW));
+    @Test
+    void theNodeSealsWithTheNextSecretOnceEveryOtherMemberSaidSoAndGoesBackOnlyWhenOneSaysItLacksIt()
+            throws IOException {
+        rotation.joining();
+        inViewWith(workerAndManager());
+        files.set(held(OLD, NEW));
+        rotation.check();
+        assertEquals(List.of(id(OLD), id(NEW)), accepted());
+        assertEquals(id(OLD), sealingWith(), "nobody else said it holds the next secret yet");
+        rotation.heard("w2", workerAddress, holding(OLD, NEW));
+        assertEquals(id(OLD), sealingWith(), "the manager has not said so");
+        rotation.heard("mgr", managerAddress, holding(NEW));
         assertEquals(id(NEW), sealingWith());
-        assertEquals("next", rotation.status(String::valueOf).get("sealingWith"));
+        assertEquals("next", rotation.status().get("sealingWith"));
 
+        Map<Address, String> withNewcomer = new LinkedHashMap<>(workerAndManager());
         Address newcomer = UUID.randomUUID();
-        rotation.viewIs(Set.of(worker, manager, newcomer));
-        assertEquals(id(OLD), sealingWith(), "a member that has not said what it holds may hold only the old secret");
-        assertEquals(List.of(String.valueOf(newcomer)), rotation.status(String::valueOf).get("membersWithoutNext"));
-        rotation.heard(newcomer, holding(OLD, NEW));
-        assertEquals(id(NEW), sealingWith());
+        withNewcomer.put(newcomer, "w3");
+        inViewWith(withNewcomer);
+        assertEquals(id(NEW), sealingWith(), "a member that has said nothing yet does not turn the fleet back");
+        assertEquals(List.of("w3"), rotation.status().get("membersWithoutNext"));
+        rotation.heard("w3", newcomer, holding(OLD));
+        assertEquals(id(OLD), sealingWith(), "one that says it holds only the old secret does");
         assertTrue(new String(rotation.announcement().payload(), StandardCharsets.UTF_8)
                 .contains("held=" + id(OLD) + "," + id(NEW)), "it tells the others both ids, never a key");
     }
 
     @Test
-    void movingTheNextSecretIntoPlaceRetiresTheOldOne() throws IOException {
+    void movingTheNextSecretIntoPlaceRetiresTheOldOneOnceEveryMemberHoldsTheNew() throws IOException {
         rotation.joining();
-        rotation.viewIs(Set.of(worker));
+        inViewWith(workerAndManager());
         files.set(held(OLD, NEW));
         rotation.check();
+        rotation.heard("w2", workerAddress, holding(OLD, NEW));
         files.set(held(NEW, null));
         rotation.check();
-        KeySet keys = rotation.keys();
-        assertEquals(List.of(id(NEW)), keys.accepted().stream().map(ClusterKeys::id).toList());
+        assertEquals(List.of(id(OLD), id(NEW)), accepted(), "the manager has not said it holds the new secret: "
+                + "retiring the old one now would cut it off");
+        assertEquals(true, rotation.status().get("retiringWhenAllHoldNext"));
+        rotation.heard("mgr", managerAddress, holding(OLD, NEW));
+        KeySet keys = rotation.keys(SecretRotation.CLUSTER);
+        assertEquals(List.of(id(NEW)), accepted());
         assertEquals(id(NEW), keys.sealing().id());
         assertEquals(List.of(id(OLD)), keys.retired().stream().map(ClusterKeys::id).toList(),
                 "kept only to tell a node still holding it why it is refused");
     }
 
     @Test
+    void aPromotionReadHalfWayIsStillOneAndANextSecretGoneForOneReadStays() throws IOException {
+        rotation.joining();
+        inViewWith(workerAndManager());
+        rotateToNext();
+        files.set(held(OLD, null)); // the next file moved, cluster.secret not yet replaced when read
+        rotation.check();
+        assertEquals(List.of(id(OLD), id(NEW)), accepted(), "one read without the next file changes nothing");
+        files.set(held(NEW, null));
+        rotation.check();
+        assertEquals(List.of(id(NEW)), accepted(), "the new cluster.secret is the promotion of the next secret");
+
+        SecretRotation aborted = new SecretRotation("w1", "carbide", mayGenerate -> files.get(), false);
+        files.set(held(OLD, NEW));
+        aborted.joining();
+        aborted.clusterView(workerAndManager());
+        files.set(held(OLD, null));
+        aborted.check();
+        aborted.check();
+        assertEquals(List.of(id(OLD)), aborted.keys(SecretRotation.CLUSTER).accepted().stream().map(ClusterKeys::id)
+                .toList(), "gone for two reads: the operator took it away");
+    }
+
+    @Test
     void aSecretTypedOverTheCurrentOneIsIgnoredInAViewAndTakenAlone() throws IOException {
         rotation.joining();
-        rotation.viewIs(Set.of(worker));
+        inViewWith(workerAndManager());
         files.set(held(OTHER, null));
         rotation.check();
         assertEquals(id(OLD), sealingWith(), "sealing with it would cut the node off from its peers");
-        rotation.viewIs(Set.of());
+        assertEquals(0, rotation.replacements());
+        inViewWith(Map.of());
         rotation.check();
         assertEquals(id(OTHER), sealingWith(), "alone (refused), the node takes the secret the operator fixed");
-        assertTrue(rotation.keys().retired().isEmpty(), "only a rotation retires a secret");
+        assertEquals(1, rotation.replacements(), "so its cluster channel joins again with it");
+        assertTrue(rotation.keys(SecretRotation.CLUSTER).retired().isEmpty(), "only a rotation retires a secret");
     }
 
     @Test
-    void aNodeAloneTriesTheNextSecretFirstAndTheOtherAfterARefusal() throws IOException {
+    void aNodeAloneTriesTheNextSecretThenTheOtherAfterARefusalOfTheOneItTriesOrAFewSeconds() throws IOException {
         files.set(held(OLD, NEW));
         rotation.joining();
         assertEquals(id(NEW), sealingWith(), "new joins use the new secret");
-        rotation.refusedWhileAlone();
-        assertEquals(id(OLD), sealingWith(), "a domain still on the old secret refused it: try that one");
-        rotation.refusedWhileAlone();
+        rotation.refused(SecretRotation.CLUSTER, id(OLD));
+        assertEquals(id(NEW), sealingWith(), "a refusal of a message sealed with the other key says nothing of this one");
+        rotation.refused(SecretRotation.CLUSTER, id(NEW));
+        assertEquals(id(OLD), sealingWith(), "a domain still on the old secret refused the new one: try that one");
+        rotation.check();
+        rotation.check();
+        assertEquals(id(NEW), sealingWith(), "with no refusal at all (nobody can answer) it still takes turns");
+
+        rotation.clusterView(workerAndManager());
+        rotation.heard("w2", workerAddress, holding(OLD, NEW));
+        rotation.heard("mgr", managerAddress, holding(OLD, NEW));
         assertEquals(id(NEW), sealingWith());
+        rotation.clusterView(Map.of());
+        assertEquals(id(NEW), sealingWith(), "alone again, it starts with the key it used among the others");
     }
 
     @Test
-    void anUnreadableFileKeepsTheKeysHeldAndAGarbledAnnouncementIsHarmless() throws IOException {
+    void theManagersChannelDecidesByItsOwnMembers() throws IOException {
         rotation.joining();
-        SecretRotation.SecretSource broken = mayGenerate -> {
+        inViewWith(workerAndManager());
+        rotateToNext();
+        assertEquals(id(NEW), sealingWith());
+        rotation.channelView(SecretRotation.MANAGERS, Set.of("mgr", "mgr-2"));
+        assertEquals(id(OLD), rotation.keys(SecretRotation.MANAGERS).sealing().id(),
+                "mgr-2 is no member of the cluster view this node has, and has said nothing");
+        assertNotNull(rotation.loaded(SecretRotation.MANAGERS));
+    }
+
+    @Test
+    void aNextSecretThatCannotBeUsedCostsNothingAndAGarbledAnnouncementIsHarmless() throws IOException {
+        files.set(new ClusterSecret.Held(OLD.getBytes(StandardCharsets.UTF_8), null, "conf/cluster.secret.next",
+                "conf/cluster.secret.next is 5 characters long"));
+        rotation.joining();
+        assertEquals(List.of(id(OLD)), accepted());
+        SecretRotation unread = new SecretRotation("w1", "carbide", mayGenerate -> {
             throw new IOException("cannot read conf/cluster.secret");
-        };
-        SecretRotation failing = new SecretRotation("w1", "carbide", broken, false);
-        failing.check(); // nothing read yet, nothing thrown
-        assertEquals(null, failing.keys());
-        rotation.viewIs(Set.of(worker));
-        rotation.heard(worker, new ClusterMessage(SecretRotation.MESSAGE_TYPE, 1, new byte[] {(byte) 0xff, 0, '\\', 'u'}));
-        assertNotNull(rotation.keys());
+        }, false);
+        unread.check(); // nothing read yet: nothing to keep, nothing thrown
+        assertNull(unread.keys(SecretRotation.CLUSTER));
+        inViewWith(workerAndManager());
+        rotation.heard("w2", workerAddress, new ClusterMessage(SecretRotation.MESSAGE_TYPE, 1,
+                new byte[] {(byte) 0xff, 0, '\\', 'u'}));
         assertEquals(id(OLD), sealingWith());
     }
 }

@@ -154,6 +154,8 @@ public class AuditTrail {
             case "POST managers" -> "manager-add";
             case "DELETE managers" -> "manager-remove";
             case "POST cluster" -> "cluster-" + rest;
+            case "POST certificate" -> "certificate-" + rest;
+            case "PUT certificate" -> "certificate-install";
             default -> method.toLowerCase(java.util.Locale.ROOT) + " " + path;
         };
         boolean named = List.of("artifacts", "config", "users", "managers").contains(resource);

@@ -2,6 +2,8 @@ package io.carbide.management.internal.tls;
 
 import io.carbide.management.internal.auth.PasswordHash;
 import io.carbide.node.AtomicFile;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -11,6 +13,9 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.Signature;
+import java.security.UnrecoverableKeyException;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
@@ -18,17 +23,22 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The management port's TLS key: {@code conf/security/management.p12} (PKCS#12), its password in
- * {@code management.p12.password}, and the certificate as PEM in {@code management.crt} for
- * clients ({@code curl --cacert}), all in the node's own base. Generated on the first start of a
- * node that has none, so none ships in the distribution, and each manager's key is its own (like
- * its repository, and unlike the cluster secret, which the nodes must share). To use a
- * certificate from your own CA, replace the .p12 and its password file.
+ * {@code management.p12.password}, and the certificate chain as PEM in {@code management.crt} for
+ * clients ({@code curl --cacert}, {@code bin/carbide}), all in the node's own base. Generated on
+ * the first start of a node that has none, so none ships in the distribution, and each manager's
+ * key is its own (like its repository, and unlike the cluster secret, which the nodes must share).
+ *
+ * <p>A renewal ({@link #renew}) makes a new key and self-signed certificate for the same names; an
+ * installation ({@link #install}) takes a key and chain issued by the operator's CA. Either writes
+ * the key store under its existing password, in one atomic rename, so the password file never
+ * disagrees with the key store, and {@link LiveCertificate} hands it to the running port.
  */
 public final class ManagementKeyStore {
 
@@ -36,11 +46,13 @@ public final class ManagementKeyStore {
     private static final Duration VALIDITY = Duration.ofDays(3650);
     private static final Logger LOG = LoggerFactory.getLogger(ManagementKeyStore.class);
 
+    private final Path folder;
     private final Path keyStore;
     private final String password;
 
-    private ManagementKeyStore(Path keyStore, String password) {
-        this.keyStore = keyStore;
+    private ManagementKeyStore(Path folder, String password) {
+        this.folder = folder;
+        this.keyStore = folder.resolve("management.p12");
         this.password = password;
     }
 
@@ -52,7 +64,11 @@ public final class ManagementKeyStore {
         return password;
     }
 
-    /** The key store in the node's {@code conf/security/}, made there on its first start. */
+    /** The PEM file clients trust the port by. */
+    public Path certificateFile() {
+        return folder.resolve("management.crt");
+    }
+
     /**
      * The node's key store, made on first use; {@code alsoNamed}: further host names the
      * certificate must carry (the management host name a load balancer routes by).
@@ -60,19 +76,110 @@ public final class ManagementKeyStore {
     public static ManagementKeyStore findOrCreate(Path base, String nodeName, String host, String... alsoNamed)
             throws IOException {
         Path folder = base.resolve("conf/security");
-        Path file = folder.resolve("management.p12");
-        if (Files.exists(file)) {
-            return new ManagementKeyStore(file, Files.readString(folder.resolve("management.p12.password"),
-                    StandardCharsets.UTF_8).strip());
+        if (Files.exists(folder.resolve("management.p12"))) {
+            return existing(folder);
         }
-        return create(folder, nodeName, host, alsoNamed);
-    }
-
-    private static ManagementKeyStore create(Path folder, String nodeName, String host, String... alsoNamed)
-            throws IOException {
         long started = System.nanoTime();
         Files.createDirectories(folder);
-        String password = PasswordHash.generate(32);
+        ManagementKeyStore created = new ManagementKeyStore(folder, PasswordHash.generate(32));
+        // the password first: a key store is never on disk without the password that opens it
+        AtomicFile.writePrivate(folder.resolve("management.p12.password"),
+                (created.password + "\n").getBytes(StandardCharsets.US_ASCII));
+        created.writeSelfSigned(nodeName, host, alsoNamed);
+        LOG.info("Generated the management port's TLS key and self-signed certificate in {} ({} ms); clients can "
+                + "trust {}", folder, (System.nanoTime() - started) / 1_000_000, created.certificateFile());
+        return created;
+    }
+
+    /** The key store as it is on disk, with the password in its password file. */
+    static ManagementKeyStore existing(Path folder) throws IOException {
+        return new ManagementKeyStore(folder, Files.readString(folder.resolve("management.p12.password"),
+                StandardCharsets.UTF_8).strip());
+    }
+
+    /** A new key and self-signed certificate for the node's names, in place of the current ones. */
+    public X509Certificate renew(String nodeName, String host, String... alsoNamed) throws IOException {
+        return writeSelfSigned(nodeName, host, alsoNamed);
+    }
+
+    /**
+     * Takes a key and its certificate chain from an operator's PKCS#12 file (e.g. from a CA's
+     * {@code openssl pkcs12 -export}) in place of the current ones, once it has checked them.
+     *
+     * @throws IllegalArgumentException saying in one line what is wrong with the file
+     */
+    public X509Certificate install(byte[] pkcs12, char[] filePassword, Instant now) throws IOException {
+        KeyStore offered;
+        try {
+            offered = KeyStore.getInstance("PKCS12");
+            offered.load(new ByteArrayInputStream(pkcs12), filePassword);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(e.getCause() instanceof UnrecoverableKeyException
+                    || String.valueOf(e.getMessage()).contains("password")
+                    ? "the PKCS#12 file's password is wrong" : "not a PKCS#12 file (" + e.getMessage() + "); export the "
+                            + "key and chain with: openssl pkcs12 -export -inkey KEY -in CERT -certfile CHAIN -out FILE");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("not a usable PKCS#12 file: " + e.getMessage());
+        }
+        try {
+            List<String> keys = new ArrayList<>();
+            for (String alias : Collections.list(offered.aliases())) {
+                if (offered.isKeyEntry(alias)) {
+                    keys.add(alias);
+                }
+            }
+            if (keys.size() != 1) {
+                throw new IllegalArgumentException("the PKCS#12 file holds " + keys.size() + " private keys; give it the "
+                        + "management port's key alone, with its certificate chain");
+            }
+            PrivateKey key = (PrivateKey) offered.getKey(keys.get(0), filePassword);
+            Certificate[] chain = offered.getCertificateChain(keys.get(0));
+            if (key == null || chain == null || chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {
+                throw new IllegalArgumentException("the PKCS#12 file's key has no X.509 certificate with it");
+            }
+            if (leaf.getNotAfter().toInstant().isBefore(now)) {
+                throw new IllegalArgumentException("the certificate expired on " + leaf.getNotAfter().toInstant()
+                        + "; have the CA issue a new one");
+            }
+            if (leaf.getNotBefore().toInstant().isAfter(now.plus(Duration.ofDays(1)))) {
+                throw new IllegalArgumentException("the certificate is valid only from " + leaf.getNotBefore().toInstant()
+                        + "; install it then, or check this node's clock");
+            }
+            if (!matches(key, leaf)) {
+                throw new IllegalArgumentException("the private key does not belong to the certificate "
+                        + leaf.getSubjectX500Principal().getName());
+            }
+            write(key, chain);
+            return leaf;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("cannot read the key from the PKCS#12 file: " + e.getMessage());
+        }
+    }
+
+    /** The certificate the key store holds now (the first of its chain). */
+    public X509Certificate certificate() throws IOException {
+        return (X509Certificate) chain()[0];
+    }
+
+    /** The chain the key store holds now, checked to open with its password. */
+    Certificate[] chain() throws IOException {
+        try {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(new ByteArrayInputStream(Files.readAllBytes(keyStore)), password.toCharArray());
+            for (String alias : Collections.list(store.aliases())) {
+                if (store.isKeyEntry(alias) && store.getKey(alias, password.toCharArray()) != null
+                        && store.getCertificateChain(alias) != null) {
+                    return store.getCertificateChain(alias);
+                }
+            }
+            throw new IOException(keyStore + " holds no key with a certificate");
+        } catch (GeneralSecurityException e) {
+            throw new IOException(keyStore + " cannot be opened with " + folder.resolve("management.p12.password") + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private X509Certificate writeSelfSigned(String nodeName, String host, String... alsoNamed) throws IOException {
         try {
             KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
             generator.initialize(new ECGenParameterSpec("secp256r1"));
@@ -95,26 +202,52 @@ public final class ManagementKeyStore {
             Instant now = Instant.now();
             X509Certificate certificate = SelfSignedCertificate.create(keys, "Carbide management " + nodeName,
                     dnsNames, addresses, now.minus(Duration.ofDays(1)), now.plus(VALIDITY));
-            KeyStore store = KeyStore.getInstance("PKCS12");
-            store.load(null, null);
-            store.setKeyEntry(ALIAS, keys.getPrivate(), password.toCharArray(), new Certificate[] {certificate});
-            Path file = folder.resolve("management.p12");
-            AtomicFile.writePrivate(folder.resolve("management.p12.password"),
-                    (password + "\n").getBytes(StandardCharsets.US_ASCII));
-            java.io.ByteArrayOutputStream keyStore = new java.io.ByteArrayOutputStream();
-            store.store(keyStore, password.toCharArray());
-            AtomicFile.writePrivate(file, keyStore.toByteArray());
-            String pem = "-----BEGIN CERTIFICATE-----\n"
-                    + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-                            .encodeToString(certificate.getEncoded())
-                    + "\n-----END CERTIFICATE-----\n";
-            Path certificateFile = folder.resolve("management.crt");
-            AtomicFile.write(certificateFile, pem.getBytes(StandardCharsets.US_ASCII)); // public: clients need it
-            LOG.info("Generated the management port's TLS key and self-signed certificate in {} ({} ms); clients can "
-                    + "trust {}", folder, (System.nanoTime() - started) / 1_000_000, folder.resolve("management.crt"));
-            return new ManagementKeyStore(file, password);
+            write(keys.getPrivate(), new Certificate[] {certificate});
+            return certificate;
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot generate the management TLS key: " + e, e);
+        }
+    }
+
+    /** The key store, then the PEM clients trust: each replaced in one rename, the key store under its password. */
+    private void write(PrivateKey key, Certificate[] chain) throws IOException, GeneralSecurityException {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        store.setKeyEntry(ALIAS, key, password.toCharArray(), chain);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        store.store(bytes, password.toCharArray());
+        AtomicFile.writePrivate(keyStore, bytes.toByteArray());
+        StringBuilder pem = new StringBuilder();
+        for (Certificate certificate : chain) {
+            pem.append("-----BEGIN CERTIFICATE-----\n")
+                    .append(Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                            .encodeToString(certificate.getEncoded()))
+                    .append("\n-----END CERTIFICATE-----\n");
+        }
+        AtomicFile.write(certificateFile(), pem.toString().getBytes(StandardCharsets.US_ASCII)); // public: clients need it
+    }
+
+    /** Whether the key signs what the certificate's public key verifies. */
+    private static boolean matches(PrivateKey key, X509Certificate certificate) throws GeneralSecurityException {
+        String algorithm = switch (key.getAlgorithm()) {
+            case "EC" -> "SHA256withECDSA";
+            case "RSA" -> "SHA256withRSA";
+            case "Ed25519", "EdDSA" -> "Ed25519";
+            default -> throw new IllegalArgumentException("the key's algorithm " + key.getAlgorithm()
+                    + " is not one the management port serves (EC, RSA or Ed25519)");
+        };
+        byte[] challenge = "carbide management key check".getBytes(StandardCharsets.US_ASCII);
+        Signature signer = Signature.getInstance(algorithm);
+        signer.initSign(key);
+        signer.update(challenge);
+        byte[] signature = signer.sign();
+        try {
+            Signature verifier = Signature.getInstance(algorithm);
+            verifier.initVerify(certificate.getPublicKey());
+            verifier.update(challenge);
+            return verifier.verify(signature);
+        } catch (java.security.InvalidKeyException otherAlgorithm) {
+            return false; // e.g. an RSA certificate with an EC key
         }
     }
 }

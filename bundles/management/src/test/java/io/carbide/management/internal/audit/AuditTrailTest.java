@@ -13,6 +13,8 @@ class AuditTrailTest {
         assertArrayEquals(new String[] {"upload", "hello.jar"}, AuditTrail.kindOf("PUT", "/api/artifacts/hello.jar"));
         assertArrayEquals(new String[] {"undeploy", "hello.jar"}, AuditTrail.kindOf("DELETE", "/api/artifacts/hello.jar"));
         assertArrayEquals(new String[] {"config-set", "hello"}, AuditTrail.kindOf("PUT", "/api/config/hello"));
+        assertArrayEquals(new String[] {"certificate-renew", ""}, AuditTrail.kindOf("POST", "/api/certificate/renew"));
+        assertArrayEquals(new String[] {"certificate-install", ""}, AuditTrail.kindOf("PUT", "/api/certificate"));
         assertArrayEquals(new String[] {"rollout-abort", ""}, AuditTrail.kindOf("POST", "/api/rollout/abort"));
         assertArrayEquals(new String[] {"login", ""}, AuditTrail.kindOf("POST", "/api/login"));
         assertArrayEquals(new String[] {"user-set", "dan"}, AuditTrail.kindOf("PUT", "/api/users/dan"));

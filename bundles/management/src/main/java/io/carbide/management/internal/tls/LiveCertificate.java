@@ -1,0 +1,320 @@
+package io.carbide.management.internal.tls;
+
+import io.carbide.management.internal.lb.LoadBalancerSettings;
+import io.carbide.node.NodeIdentity;
+import io.carbide.node.NodeStatusContributor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.felix.http.jetty.ConnectorFactory;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Gives the running management port a new key without a restart: after {@code bin/carbide cert
+ * renew} or {@code cert install}, and when an operator (or a script such as an ACME client's hook)
+ * replaces {@code conf/security/management.p12} by hand, which it looks for every
+ * {@value #WATCH_SECONDS} s. New TLS connections get the new certificate; open ones keep theirs.
+ * It also renews a self-signed certificate {@code carbide.management.certificateRenewDays} (30)
+ * days before it expires, and warns daily about a CA-issued one that close to its end.
+ *
+ * <p>Felix's Jetty has no setting that reloads a key store, and changing its configuration
+ * restarts the whole port. So this registers a Felix {@link ConnectorFactory}, which is handed the
+ * {@link Server} of every Felix Jetty instance once it has started: in the management instance it
+ * finds the TLS connector on the management port and keeps Jetty's {@link SslContextFactory},
+ * whose {@code reload} swaps the key for new connections. A factory must return a connector; it
+ * returns an {@link InertConnector}, which listens nowhere.
+ */
+@Component(immediate = true, service = {ConnectorFactory.class, LiveCertificate.class, NodeStatusContributor.class},
+        property = NodeStatusContributor.SECTION_PROPERTY + "=certificate")
+public final class LiveCertificate implements ConnectorFactory, NodeStatusContributor {
+
+    static final int WATCH_SECONDS = 5;
+    private static final Duration EXPIRY_CHECK = Duration.ofHours(1);
+    private static final Logger LOG = LoggerFactory.getLogger(LiveCertificate.class);
+
+    private final NodeIdentity node;
+    private final Path folder;
+    private final Duration renewBefore;
+    private final ScheduledExecutorService watcher = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "carbide-management-certificate");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private volatile SslContextFactory.Server live;
+    /** The certificate handed to the port last, for the status (read once, not at every status write). */
+    private volatile X509Certificate serving;
+    /** The key store and password files as last handed to the port (or found at start), and at the last look. */
+    private String applied = "";
+    private String seen = "";
+    private String lastProblem = "";
+    private Instant lastExpiryCheck = Instant.EPOCH;
+    private Instant lastExpiryWarning = Instant.EPOCH;
+
+    @Activate
+    public LiveCertificate(@Reference NodeIdentity node, BundleContext context) {
+        this.node = node;
+        this.folder = node.base().resolve("conf/security");
+        String days = context.getProperty("carbide.management.certificateRenewDays");
+        int renewDays = 30;
+        try {
+            renewDays = days == null || days.isBlank() ? 30 : Integer.parseInt(days.strip());
+        } catch (NumberFormatException e) {
+            LOG.error("carbide.management.certificateRenewDays={} is not a number of days; renewing 30 days ahead", days);
+        }
+        this.renewBefore = Duration.ofDays(Math.max(1, renewDays));
+        applied = stamp();
+        seen = applied;
+        if (node.managementSecure()) {
+            watcher.scheduleWithFixedDelay(this::tend, WATCH_SECONDS, WATCH_SECONDS, TimeUnit.SECONDS);
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        watcher.shutdownNow();
+    }
+
+    // ---- Felix's Jetty hands over its servers
+
+    @Override
+    public Connector createConnector(Server server) {
+        for (Connector connector : server.getConnectors()) {
+            SslConnectionFactory tls = connector instanceof ServerConnector listening
+                    && listening.getPort() == node.managementPort()
+                    ? listening.getConnectionFactory(SslConnectionFactory.class) : null;
+            if (tls != null && tls.getSslContextFactory() != null) {
+                live = tls.getSslContextFactory();
+                LOG.debug("The management port's TLS context is live-reloadable");
+            }
+        }
+        return new InertConnector(server, node.managementHost(), node.managementPort());
+    }
+
+    /**
+     * What this factory must give back: a connector that opens nothing and accepts nothing. It is
+     * a {@link ServerConnector} because Felix lists every connector of a server as one (its
+     * endpoints), and it names the management port's own host and port, so that list stays true.
+     */
+    static final class InertConnector extends ServerConnector {
+        InertConnector(Server server, String host, int port) {
+            super(server, 1, 1);
+            setHost(host);
+            setPort(port);
+            setName("carbide-certificate-handle");
+        }
+
+        @Override
+        public void open() {
+            // no socket: the management port's real connector is Felix's
+        }
+
+        @Override
+        protected void doStart() {
+            // nothing to accept or select
+        }
+
+        @Override
+        protected void doStop() {
+            // nothing was started
+        }
+    }
+
+    // ---- what the API and the CLI do
+
+    /** A new self-signed key and certificate for this node's names, live at once. */
+    public synchronized X509Certificate renew() throws IOException {
+        ManagementKeyStore store = ManagementKeyStore.existing(folder);
+        X509Certificate renewed = store.renew(node.name(), node.managementHost(),
+                System.getProperty(LoadBalancerSettings.MANAGEMENT_HOST));
+        apply(store);
+        LOG.info("Renewed the management port's self-signed certificate: valid until {}, sha-256 {}",
+                renewed.getNotAfter().toInstant(), fingerprint(renewed));
+        return renewed;
+    }
+
+    /**
+     * An operator's key and CA-issued chain, live at once.
+     *
+     * @throws IllegalArgumentException saying what is wrong with the file
+     */
+    public synchronized X509Certificate install(byte[] pkcs12, char[] password) throws IOException {
+        ManagementKeyStore store = ManagementKeyStore.existing(folder);
+        X509Certificate installed = store.install(pkcs12, password, Instant.now());
+        apply(store);
+        LOG.info("Installed a management certificate for {} issued by {}: valid until {}, sha-256 {}",
+                installed.getSubjectX500Principal().getName(), installed.getIssuerX500Principal().getName(),
+                installed.getNotAfter().toInstant(), fingerprint(installed));
+        return installed;
+    }
+
+    /** The certificate the port serves now, for the API and the status. */
+    public Map<String, Object> describe() throws IOException {
+        X509Certificate certificate = ManagementKeyStore.existing(folder).certificate();
+        serving = certificate;
+        return describe(certificate, live != null);
+    }
+
+    static Map<String, Object> describe(X509Certificate certificate, boolean liveReload) {
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("subject", certificate.getSubjectX500Principal().getName());
+        info.put("issuer", certificate.getIssuerX500Principal().getName());
+        info.put("selfSigned", selfSigned(certificate));
+        info.put("notBefore", certificate.getNotBefore().toInstant().toString());
+        info.put("notAfter", certificate.getNotAfter().toInstant().toString());
+        info.put("daysLeft", Duration.between(Instant.now(), certificate.getNotAfter().toInstant()).toDays());
+        info.put("sha256", fingerprint(certificate));
+        info.put("liveReload", liveReload);
+        return info;
+    }
+
+    // ---- the watch
+
+    /** Hands the key store on disk to the port; called with this object's lock held. */
+    private void apply(ManagementKeyStore store) throws IOException {
+        // opens with its password, or says why: a reload that fails would leave the port without a key
+        X509Certificate certificate = (X509Certificate) store.chain()[0];
+        SslContextFactory.Server tls = live;
+        if (tls != null) {
+            try {
+                tls.reload(factory -> {
+                    factory.setKeyStorePassword(store.password());
+                    factory.setKeyManagerPassword(store.password());
+                });
+            } catch (Exception e) {
+                throw new IOException("the management port could not load " + store.path() + ": " + e.getMessage(), e);
+            }
+        }
+        applied = stamp();
+        seen = applied;
+        serving = certificate;
+        lastProblem = "";
+    }
+
+    private synchronized void tend() {
+        try {
+            String now = stamp();
+            boolean settled = now.equals(seen); // a hand copy of two files: wait until neither moved for one look
+            seen = now;
+            if (!now.equals(applied) && settled) {
+                if (applied.contains("-;")) {
+                    applied = now; // made at the port's first opening, which read it
+                } else {
+                    ManagementKeyStore store = ManagementKeyStore.existing(folder);
+                    apply(store);
+                    LOG.info("The management port serves the key store replaced in {}: {} issued by {}, valid until {}",
+                            folder, serving.getSubjectX500Principal().getName(),
+                            serving.getIssuerX500Principal().getName(), serving.getNotAfter().toInstant());
+                }
+            }
+            if (Duration.between(lastExpiryCheck, Instant.now()).compareTo(EXPIRY_CHECK) >= 0) {
+                lastExpiryCheck = Instant.now();
+                checkExpiry();
+            }
+        } catch (IOException | RuntimeException e) {
+            String problem = String.valueOf(e.getMessage());
+            if (!problem.equals(lastProblem)) {
+                LOG.error("The management port keeps its current key: {}; put a key store that opens with "
+                        + "management.p12.password there, or run bin/carbide cert renew", problem);
+            }
+            lastProblem = problem;
+        }
+    }
+
+    private void checkExpiry() throws IOException {
+        X509Certificate certificate = ManagementKeyStore.existing(folder).certificate();
+        Instant expires = certificate.getNotAfter().toInstant();
+        if (!due(certificate, Instant.now(), renewBefore)) {
+            return;
+        }
+        if (selfSigned(certificate)) {
+            LOG.info("The management port's self-signed certificate expires on {} (within {} days): renewing it", expires,
+                    renewBefore.toDays());
+            renew();
+        } else if (Duration.between(lastExpiryWarning, Instant.now()).toHours() >= 24) {
+            lastExpiryWarning = Instant.now();
+            LOG.warn("The management port's certificate for {} issued by {} expires on {}: install the CA's renewed "
+                    + "certificate with bin/carbide cert install FILE.p12", certificate.getSubjectX500Principal().getName(),
+                    certificate.getIssuerX500Principal().getName(), expires);
+        }
+    }
+
+    /** Whether a certificate is within {@code renewBefore} of its end (or past it). */
+    static boolean due(X509Certificate certificate, Instant now, Duration renewBefore) {
+        return !certificate.getNotAfter().toInstant().isAfter(now.plus(renewBefore));
+    }
+
+    static boolean selfSigned(X509Certificate certificate) {
+        return certificate.getSubjectX500Principal().equals(certificate.getIssuerX500Principal());
+    }
+
+    /** What the key store and its password file are on disk: a change of either is a replacement. */
+    private String stamp() {
+        StringBuilder stamp = new StringBuilder();
+        for (String name : new String[] {"management.p12", "management.p12.password"}) {
+            try {
+                BasicFileAttributes attributes = Files.readAttributes(folder.resolve(name), BasicFileAttributes.class);
+                stamp.append(attributes.lastModifiedTime().toMillis()).append('/').append(attributes.size())
+                        .append('/').append(attributes.fileKey()).append(';');
+            } catch (IOException missing) {
+                stamp.append("-;");
+            }
+        }
+        return stamp.toString();
+    }
+
+    static String fingerprint(X509Certificate certificate) {
+        try {
+            return HexFormat.ofDelimiter(":").withUpperCase()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(certificate.getEncoded()));
+        } catch (NoSuchAlgorithmException | CertificateEncodingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    // ---- status
+
+    @Override
+    public String section() {
+        return "certificate";
+    }
+
+    @Override
+    public Object status() {
+        if (!node.managementSecure()) {
+            return Map.of("state", "off: the management port is plain HTTP (carbide.management.secure=false)");
+        }
+        X509Certificate certificate = serving;
+        if (certificate == null) {
+            try {
+                return describe();
+            } catch (IOException e) {
+                return Map.of("state", "unreadable", "problem", String.valueOf(e.getMessage()));
+            }
+        }
+        return describe(certificate, live != null);
+    }
+}
