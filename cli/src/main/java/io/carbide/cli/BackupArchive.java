@@ -48,10 +48,25 @@ final class BackupArchive {
         boolean hasUsers() {
             return files.containsKey(USERS_RECORD);
         }
+
+        boolean hasKeys() {
+            return files.containsKey(SealedKeys.ENTRY);
+        }
     }
 
     record Entry(String sha256, long size) {
     }
+
+    /** What a restore put in place: the repository's generation, and the files of the keys (none unless asked). */
+    record Restored(long generation, List<String> keys) {
+    }
+
+    /** The sealed files a restore writes, and where under the base. */
+    private static final Map<String, String> KEY_FILES = Map.of(
+            "cluster.secret", "conf/cluster.secret",
+            "cluster.secret.next", "conf/cluster.secret.next",
+            "management.p12", "conf/security/management.p12",
+            "management.p12.password", "conf/security/management.p12.password");
 
     private BackupArchive() {
     }
@@ -144,12 +159,22 @@ final class BackupArchive {
      * generation the fleet may have seen since the backup (a recovery, an earlier restore) and the
      * workers take its state.
      *
-     * @return the generation the restored repository starts from
+     * With a {@code passphrase}, the keys sealed in the archive go in too (the cluster secret and
+     * the management key store), opened before anything is written, so a wrong passphrase writes
+     * nothing.
      */
-    static long restore(Path archive, Manifest manifest, Path base) throws IOException {
+    static Restored restore(Path archive, Manifest manifest, Path base, char[] passphrase) throws IOException {
         Path data = base.resolve("data");
         Path users = base.resolve("conf/users.properties");
-        for (Path held : new Path[] {data, base.resolve("deploy"), users}) {
+        List<Path> mustBeNew = new java.util.ArrayList<>(List.of(data, base.resolve("deploy"), users));
+        if (passphrase != null) {
+            if (!manifest.hasKeys()) {
+                throw CommandFailure.failed(archive + " holds no keys (it was taken without --with-keys); restore "
+                        + "without --with-keys and copy conf/cluster.secret from another node");
+            }
+            KEY_FILES.values().forEach(file -> mustBeNew.add(base.resolve(file)));
+        }
+        for (Path held : mustBeNew) {
             if (Files.exists(held) && (!Files.isDirectory(held) || !isEmpty(held))) {
                 throw CommandFailure.failed(base + " is not a new, empty base (" + held + " exists); restore into a "
                         + "new one, so nothing there mixes with the backup");
@@ -173,6 +198,13 @@ final class BackupArchive {
                 Entry listed = manifest.files().get(name);
                 if (listed == null) {
                     continue; // not listed, not checked: never written
+                }
+                if (name.equals(SealedKeys.ENTRY)) {
+                    if (passphrase != null) {
+                        writeKeys(archive, SealedKeys.open(verified(zip, entry, listed, archive), passphrase),
+                                staging.resolve("keys"));
+                    }
+                    continue;
                 }
                 Path target = name.equals(USERS_RECORD) ? staging.resolve("users.properties")
                         : name.startsWith("repository/blobs/") && name.substring(17).matches("[0-9a-f]{64}")
@@ -204,8 +236,81 @@ final class BackupArchive {
             Files.move(staging.resolve("users.properties"), users, StandardCopyOption.ATOMIC_MOVE);
             force(users.getParent());
         }
+        List<String> keys = new java.util.ArrayList<>();
+        if (Files.isDirectory(staging.resolve("keys"))) {
+            try (var written = Files.list(staging.resolve("keys"))) {
+                for (Path key : written.sorted().toList()) {
+                    Path target = base.resolve(KEY_FILES.getOrDefault(key.getFileName().toString(),
+                            "conf/security/" + key.getFileName()));
+                    Files.createDirectories(target.getParent());
+                    owned(target.getParent(), "rwx------");
+                    Files.move(key, target, StandardCopyOption.ATOMIC_MOVE);
+                    force(target.getParent());
+                    keys.add(base.relativize(target).toString());
+                }
+            }
+        }
         deleteTree(staging);
-        return generation;
+        return new Restored(generation, keys);
+    }
+
+    /** An entry's bytes, checked against the manifest (small entries only: the sealed keys). */
+    private static byte[] verified(ZipFile zip, ZipEntry entry, Entry listed, Path archive) throws IOException {
+        if (listed.size() > 1 << 20) {
+            throw damaged(archive, entry.getName() + " is " + listed.size() + " bytes, too big for sealed keys");
+        }
+        byte[] bytes;
+        try (InputStream in = zip.getInputStream(entry)) {
+            bytes = in.readNBytes((int) listed.size() + 1);
+        }
+        if (bytes.length != listed.size() || !HexFormat.of().formatHex(sha256().digest(bytes)).equals(listed.sha256())) {
+            throw damaged(archive, entry.getName() + " does not match its digest");
+        }
+        return bytes;
+    }
+
+    /**
+     * The opened keys as owner-only files, and {@code management.crt} (public: clients trust the port
+     * by it) from the key store's chain.
+     */
+    private static void writeKeys(Path archive, Map<String, byte[]> files, Path folder) throws IOException {
+        Files.createDirectories(folder);
+        owned(folder, "rwx------");
+        for (Map.Entry<String, byte[]> file : files.entrySet()) {
+            if (!KEY_FILES.containsKey(file.getKey())) {
+                continue; // a later version's: not this one's to place
+            }
+            Path target = folder.resolve(file.getKey());
+            try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(target,
+                    java.util.Set.of(java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE),
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
+                channel.write(java.nio.ByteBuffer.wrap(file.getValue()));
+                channel.force(true);
+            }
+        }
+        if (files.containsKey("management.p12") && files.containsKey("management.p12.password")) {
+            try {
+                java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+                char[] password = new String(files.get("management.p12.password"), StandardCharsets.UTF_8).strip()
+                        .toCharArray();
+                store.load(new java.io.ByteArrayInputStream(files.get("management.p12")), password);
+                StringBuilder pem = new StringBuilder();
+                for (String alias : java.util.Collections.list(store.aliases())) {
+                    java.security.cert.Certificate[] chain = store.getCertificateChain(alias);
+                    for (java.security.cert.Certificate certificate : chain == null
+                            ? new java.security.cert.Certificate[0] : chain) {
+                        pem.append("-----BEGIN CERTIFICATE-----\n").append(java.util.Base64.getMimeEncoder(64,
+                                new byte[] {'\n'}).encodeToString(certificate.getEncoded()))
+                                .append("\n-----END CERTIFICATE-----\n");
+                    }
+                }
+                Files.writeString(folder.resolve("management.crt"), pem, StandardCharsets.US_ASCII);
+                Files.setPosixFilePermissions(folder.resolve("management.crt"), PosixFilePermissions.fromString("rw-r--r--"));
+            } catch (java.security.GeneralSecurityException e) {
+                throw damaged(archive, "its management key store does not open with its password (" + e.getMessage()
+                        + ")");
+            }
+        }
     }
 
     /** Copies one entry to an owner-only file, checking its digest and size, and forces it to disk. */

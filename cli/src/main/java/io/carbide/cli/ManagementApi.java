@@ -93,6 +93,11 @@ final class ManagementApi {
         return send("GET", path, null, null, into);
     }
 
+    /** The same as {@link #download}, for a POST with a JSON body. */
+    Answer download(String path, JsonElement body, Path into) {
+        return send("POST", path, body.toString().getBytes(StandardCharsets.UTF_8), null, into);
+    }
+
     /**
      * The call; a 401 or a refused connection ends the command here with its one line. Other
      * statuses are the caller's to read, with {@link #failure} for the usual message.

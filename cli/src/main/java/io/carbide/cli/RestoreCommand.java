@@ -23,15 +23,20 @@ final class RestoreCommand implements Callable<Integer> {
     @Option(names = "--base", required = true, paramLabel = "DIR", description = "The new manager's base.")
     Path base;
 
+    @Option(names = "--with-keys", description = "Also the keys the backup sealed (backup --with-keys): the cluster "
+            + "secret and the management key, opened with the passphrase (CARBIDE_BACKUP_PASSPHRASE, else asked).")
+    boolean withKeys;
+
     @Mixin
     Output output;
 
     @Override
     public Integer call() {
         BackupArchive.Manifest manifest = BackupArchive.verify(file);
-        long generation;
+        BackupArchive.Restored restored;
         try {
-            generation = BackupArchive.restore(file, manifest, base);
+            restored = BackupArchive.restore(file, manifest, base, withKeys && manifest.hasKeys()
+                    ? Passphrase.ask("Passphrase of the keys in " + file, false) : withKeys ? new char[0] : null);
         } catch (IOException e) {
             throw CommandFailure.failed("could not restore " + file + " into " + base + ": " + e.getMessage()
                     + "; no repository was put in place there, so fix that and run restore again");
@@ -39,7 +44,13 @@ final class RestoreCommand implements Callable<Integer> {
         output.line("Restored repository " + manifest.repositoryId() + " at revision " + manifest.revision() + " ("
                 + manifest.contents() + " contents, " + Output.size(manifest.bytes())
                 + (manifest.hasUsers() ? ", the management users" : "") + ") into " + base + " as generation "
-                + generation);
+                + restored.generation());
+        if (!restored.keys().isEmpty()) {
+            output.line("Restored the keys: " + String.join(", ", restored.keys()));
+        } else if (manifest.hasKeys()) {
+            output.line("The archive also holds sealed keys (the cluster secret, the management key): restore with "
+                    + "--with-keys to put them in place, or copy conf/cluster.secret from another node");
+        }
         output.line("Start a manager on it: bin/start.sh -Dprofile=manager -Dcarbide.base=" + base
                 + " (with the node name and port offset workers know, for them to follow it without redeploying)");
         return ExitCode.OK;

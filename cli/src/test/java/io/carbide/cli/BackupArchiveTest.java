@@ -63,12 +63,14 @@ class BackupArchiveTest {
         assertEquals("repo-1", manifest.repositoryId());
         assertEquals(1, manifest.contents());
         Path base = dir.resolve("base");
-        assertTrue(BackupArchive.restore(archive, manifest, base) > 1, "a later generation than the backup's");
+        assertTrue(BackupArchive.restore(archive, manifest, base, null).generation() > 1,
+                "a later generation than the backup's");
         assertTrue(Files.readString(base.resolve("data/repository/revisions.log")).contains("hello.cfg"));
         assertTrue(Files.readString(base.resolve("conf/users.properties")).contains("admin = x"));
         assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
                 Files.getPosixFilePermissions(base.resolve("conf/users.properties"))));
-        CommandFailure again = assertThrows(CommandFailure.class, () -> BackupArchive.restore(archive, manifest, base));
+        CommandFailure again = assertThrows(CommandFailure.class,
+                () -> BackupArchive.restore(archive, manifest, base, null));
         assertTrue(again.getMessage().contains("is not a new, empty base"), again.getMessage());
     }
 

@@ -8,6 +8,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.carbide.itests.support.Artifacts;
 import io.carbide.itests.support.CarbideCli;
+import io.carbide.itests.support.Distribution;
 import io.carbide.itests.support.CarbideCli.Run;
 import io.carbide.itests.support.ManagementClient;
 import io.carbide.itests.support.NodeProcess;
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 class BackupRestoreTest {
 
     private static final String PASSWORD = "backup-test-password";
+    private static final String PASSPHRASE = "a passphrase the operators keep apart";
     private static final Duration CONVERGE = Duration.ofSeconds(60);
 
     @TempDir
@@ -46,6 +48,11 @@ class BackupRestoreTest {
 
     private Run carbide(String... args) throws IOException, InterruptedException {
         return CarbideCli.run(temp, Map.of("CARBIDE_PASSWORD", PASSWORD), args);
+    }
+
+    /** With the passphrase that seals (and opens) the keys of a backup. */
+    private Run carbideWithPassphrase(String passphrase, String... args) throws IOException, InterruptedException {
+        return CarbideCli.run(temp, Map.of("CARBIDE_PASSWORD", PASSWORD, "CARBIDE_BACKUP_PASSPHRASE", passphrase), args);
     }
 
     @Test
@@ -85,12 +92,18 @@ class BackupRestoreTest {
         }
         String base = "--base=" + manager.base();
         assertEquals(0, carbide("login", base).exitCode());
-        Run backup = carbide("backup", archive.toString());
+        Run backup = carbideWithPassphrase(PASSPHRASE, "backup", archive.toString(), "--with-keys");
         uploading.set(false);
         uploads.join();
         assertEquals(0, backup.exitCode(), backup.all());
-        assertTrue(backup.out().contains("Backed up repository") && backup.out().contains("the management users"),
-                backup.out());
+        assertTrue(backup.out().contains("Backed up repository") && backup.out().contains("the management users")
+                && backup.out().contains("the keys (sealed)"), backup.out());
+        String clusterSecret = Files.readString(Distribution.home().resolve("conf/cluster.secret")).strip();
+        String keyStorePassword = Files.readString(manager.base().resolve("conf/security/management.p12.password"))
+                .strip();
+        String archiveBytes = new String(Files.readAllBytes(archive), java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertFalse(archiveBytes.contains(clusterSecret) || archiveBytes.contains(keyStorePassword),
+                "the keys are in the archive sealed, never in clear");
         assertFalse(Files.readString(manager.base().resolve("conf/users.properties")).isEmpty());
         long revision = Long.parseLong(backup.out().replaceAll("(?s).*at revision (\\d+).*", "$1"));
         assertTrue(uploaded.get() >= 3 && revision >= 5, "a backup taken while uploads ran: " + backup.out());
@@ -107,11 +120,28 @@ class BackupRestoreTest {
                 refused.err());
         assertFalse(Files.exists(refusedBase), "nothing written for a refused archive");
 
-        // restore into a fresh base; the new manager takes the old one's name and ports
+        // the wrong passphrase opens nothing and writes nothing
+        Path wrongBase = temp.resolve("wrong-passphrase");
+        Run wrong = carbideWithPassphrase("not the passphrase at all", "restore", archive.toString(),
+                "--base=" + wrongBase, "--with-keys");
+        assertEquals(1, wrong.exitCode(), wrong.all());
+        assertEquals(1, wrong.err().lines().count(), wrong.err());
+        assertTrue(wrong.err().contains("passphrase does not open"), wrong.err());
+        assertFalse(Files.exists(wrongBase.resolve("data")) || Files.exists(wrongBase.resolve("conf")),
+                "nothing written with the wrong passphrase");
+
+        // restore into a fresh base, keys included; the new manager takes the old one's name and ports
         Path restoredBase = temp.resolve("mgr-restored");
-        Run restore = carbide("restore", archive.toString(), "--base=" + restoredBase);
+        Run restore = carbideWithPassphrase(PASSPHRASE, "restore", archive.toString(), "--base=" + restoredBase,
+                "--with-keys");
         assertEquals(0, restore.exitCode(), restore.all());
-        assertTrue(restore.out().contains("at revision " + revision), restore.out());
+        assertTrue(restore.out().contains("at revision " + revision) && restore.out().contains("conf/cluster.secret")
+                && restore.out().contains("conf/security/management.p12"), restore.out());
+        assertEquals(clusterSecret, Files.readString(restoredBase.resolve("conf/cluster.secret")).strip());
+        assertTrue(java.util.Arrays.equals(Files.readAllBytes(manager.base().resolve("conf/security/management.p12")),
+                Files.readAllBytes(restoredBase.resolve("conf/security/management.p12"))), "the same management key");
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(restoredBase.resolve("conf/cluster.secret"))));
         Map<String, String> artifactsAtBackup = artifacts(api, revision);
         String repository = manager.statusJson().getAsJsonObject("repository").get("id").getAsString();
         List<String> deployedBefore = deployLines(workers, artifactsAtBackup.keySet());
@@ -132,6 +162,8 @@ class BackupRestoreTest {
                 history(restoredApi.get("/api/history?limit=1000").json()),
                 "the same history");
         assertEquals(200, restoredApi.as("ops", "ops-password-1").get("/api/artifacts").status(), "and the same users");
+        assertEquals(certificate(manager.base()), certificate(restoredBase),
+                "the restored manager serves the old one's certificate, which its clients already trust");
 
         for (NodeProcess worker : workers) {
             worker.awaitStatus(s -> s.getAsJsonObject("deployment").get("repositoryId").getAsString().equals(repository)
@@ -152,6 +184,13 @@ class BackupRestoreTest {
         for (NodeProcess worker : workers) {
             worker.awaitStatus(s -> s.getAsJsonObject("deployment").get("revision").getAsLong() == revision + 1, CONVERGE,
                     "the restored manager's next change on every worker");
+        }
+    }
+
+    /** The certificate a manager base's management.crt names first. */
+    private static java.security.cert.Certificate certificate(Path base) throws Exception {
+        try (java.io.InputStream in = Files.newInputStream(base.resolve("conf/security/management.crt"))) {
+            return java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in);
         }
     }
 

@@ -808,7 +808,7 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
     // ---- backups
 
     @Override
-    public RepositoryBackup.Summary write(java.io.OutputStream out) throws IOException {
+    public RepositoryBackup.Summary write(java.io.OutputStream out, Map<String, byte[]> alongside) throws IOException {
         List<String> pinned = new ArrayList<>();
         RevisionStateMachine.BackupView view = machine.backupView(shas -> {
             pinned.addAll(shas);
@@ -821,7 +821,7 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
             if (view.rolloutActive()) {
                 throw new IOException("a staged rollout is running; back up once it has ended (bin/carbide rollout status)");
             }
-            RepositoryBackup.Summary summary = RepositoryArchive.write(view, blobs, node.name(), out);
+            RepositoryBackup.Summary summary = RepositoryArchive.write(view, blobs, node.name(), out, alongside);
             LOG.info("Backed up repository {} at revision {}: {} artifacts, {} contents, {} bytes", summary.repositoryId(),
                     summary.revision(), summary.artifacts(), summary.contents(), summary.bytes());
             return summary;

@@ -44,7 +44,12 @@ final class RepositoryArchive {
     }
 
     static RepositoryBackup.Summary write(RevisionStateMachine.BackupView view, BlobStore blobs, String manager,
-            OutputStream out) throws IOException {
+            OutputStream out, Map<String, byte[]> alongside) throws IOException {
+        for (String name : alongside.keySet()) {
+            if (name.startsWith("repository/") || name.startsWith("records/") || name.equals(MANIFEST)) {
+                throw new IllegalArgumentException(name + " is a name of the archive's own");
+            }
+        }
         StringBuilder manifest = new StringBuilder("carbide backup format " + FORMAT + "\n");
         manifest.append("repository ").append(view.repositoryId()).append('\n')
                 .append("generation ").append(view.generation()).append('\n')
@@ -55,15 +60,15 @@ final class RepositoryArchive {
         long bytes;
         try (ZipOutputStream zip = new ZipOutputStream(new NonClosing(out))) { // its deflater freed, the caller's stream open
             zip.setLevel(1);
-            bytes = entries(view, blobs, manifest, zip);
+            bytes = entries(view, blobs, alongside, manifest, zip);
         }
         long artifacts = view.history().stream().map(c -> c.artifact().name()).distinct().count();
         return new RepositoryBackup.Summary(view.repositoryId(), view.revision(), view.generation(), (int) artifacts,
                 view.content().size(), bytes);
     }
 
-    private static long entries(RevisionStateMachine.BackupView view, BlobStore blobs, StringBuilder manifest,
-            ZipOutputStream zip) throws IOException {
+    private static long entries(RevisionStateMachine.BackupView view, BlobStore blobs, Map<String, byte[]> alongside,
+            StringBuilder manifest, ZipOutputStream zip) throws IOException {
         long bytes = 0;
         entry(zip, manifest, "repository/repository.id", ("" + view.repositoryId() + "\ngeneration "
                 + view.generation() + "\nretainedFrom " + view.retainedFrom() + "\n").getBytes(StandardCharsets.US_ASCII));
@@ -76,6 +81,9 @@ final class RepositoryArchive {
         }
         for (Map.Entry<String, ManagerRecords.Versioned> record : view.records().entrySet()) {
             entry(zip, manifest, "records/" + record.getKey(), record.getValue().value());
+        }
+        for (Map.Entry<String, byte[]> extra : alongside.entrySet()) {
+            entry(zip, manifest, extra.getKey(), extra.getValue());
         }
         ZipEntry last = new ZipEntry(MANIFEST);
         zip.putNextEntry(last);

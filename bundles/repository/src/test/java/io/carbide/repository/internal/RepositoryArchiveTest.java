@@ -44,7 +44,7 @@ class RepositoryArchiveTest {
         apply(machine, RevisionCommands.record("management.users", 0, "admin = x\n".getBytes(StandardCharsets.UTF_8)));
 
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        RepositoryBackup.Summary summary = RepositoryArchive.write(machine.backupView(shas -> { }), blobs, "mgr-1", bytes);
+        RepositoryBackup.Summary summary = RepositoryArchive.write(machine.backupView(shas -> { }), blobs, "mgr-1", bytes, java.util.Map.of());
         assertEquals(new RepositoryBackup.Summary("repo-1", 1, 1, 1, 1, stored.size()), summary);
 
         Map<String, byte[]> entries = new LinkedHashMap<>();
@@ -79,7 +79,8 @@ class RepositoryArchiveTest {
         apply(machine, RevisionCommands.init("repo-1", 1));
         apply(machine, RevisionCommands.put("a.cfg", ArtifactType.CONFIGURATION, stored.sha256(), stored.size(), "ops", 2));
         IOException refused = assertThrows(IOException.class,
-                () -> RepositoryArchive.write(machine.backupView(shas -> { }), blobs, "mgr-1", new ByteArrayOutputStream()));
+                () -> RepositoryArchive.write(machine.backupView(shas -> { }), blobs, "mgr-1", new ByteArrayOutputStream(),
+                        java.util.Map.of()));
         assertTrue(refused.getMessage().contains("is damaged"), refused.getMessage());
     }
 }

@@ -156,6 +156,7 @@ public class AuditTrail {
             case "POST cluster" -> "cluster-" + rest;
             case "POST certificate" -> "certificate-" + rest;
             case "PUT certificate" -> "certificate-install";
+            case "POST backup" -> "backup-with-keys";
             default -> method.toLowerCase(java.util.Locale.ROOT) + " " + path;
         };
         boolean named = List.of("artifacts", "config", "users", "managers").contains(resource);
