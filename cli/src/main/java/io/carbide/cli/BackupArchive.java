@@ -164,6 +164,16 @@ final class BackupArchive {
      * nothing.
      */
     static Restored restore(Path archive, Manifest manifest, Path base, char[] passphrase) throws IOException {
+        Path staging = base.resolve(".restoring");
+        try {
+            return restoreInto(archive, manifest, base, passphrase, staging);
+        } finally {
+            deleteTree(staging); // nothing half-written stays, the opened keys above all
+        }
+    }
+
+    private static Restored restoreInto(Path archive, Manifest manifest, Path base, char[] passphrase, Path staging)
+            throws IOException {
         Path data = base.resolve("data");
         Path users = base.resolve("conf/users.properties");
         List<Path> mustBeNew = new java.util.ArrayList<>(List.of(data, base.resolve("deploy"), users));
@@ -180,14 +190,23 @@ final class BackupArchive {
                         + "new one, so nothing there mixes with the backup");
             }
         }
-        Path staging = base.resolve(".restoring");
         deleteTree(staging);
         Files.createDirectories(staging.resolve("repository/blobs"));
         owned(base, "rwx------");
         owned(staging, "rwx------");
         long generation = Math.max(manifest.generation() + 1, System.currentTimeMillis() / 1000);
         java.util.Set<String> seen = new java.util.HashSet<>();
+        boolean restored = false;
         try (ZipFile zip = new ZipFile(archive.toFile())) {
+            if (passphrase != null) {
+                // first: a wrong passphrase is known before a single blob is copied
+                ZipEntry sealed = zip.getEntry(SealedKeys.ENTRY);
+                if (sealed == null) {
+                    throw damaged(archive, SealedKeys.ENTRY + " is missing");
+                }
+                writeKeys(archive, SealedKeys.open(verified(zip, sealed, manifest.files().get(SealedKeys.ENTRY), archive),
+                        passphrase), staging.resolve("keys"));
+            }
             Enumeration<? extends ZipEntry> entries = zip.entries();
             while (entries.hasMoreElements()) {
                 ZipEntry entry = entries.nextElement();
@@ -200,11 +219,7 @@ final class BackupArchive {
                     continue; // not listed, not checked: never written
                 }
                 if (name.equals(SealedKeys.ENTRY)) {
-                    if (passphrase != null) {
-                        writeKeys(archive, SealedKeys.open(verified(zip, entry, listed, archive), passphrase),
-                                staging.resolve("keys"));
-                    }
-                    continue;
+                    continue; // opened above, when asked
                 }
                 Path target = name.equals(USERS_RECORD) ? staging.resolve("users.properties")
                         : name.startsWith("repository/blobs/") && name.substring(17).matches("[0-9a-f]{64}")
@@ -306,9 +321,10 @@ final class BackupArchive {
                 }
                 Files.writeString(folder.resolve("management.crt"), pem, StandardCharsets.US_ASCII);
                 Files.setPosixFilePermissions(folder.resolve("management.crt"), PosixFilePermissions.fromString("rw-r--r--"));
-            } catch (java.security.GeneralSecurityException e) {
-                throw damaged(archive, "its management key store does not open with its password (" + e.getMessage()
-                        + ")");
+            } catch (java.security.GeneralSecurityException | IOException e) {
+                throw CommandFailure.failed(archive + ": the management key store it holds does not open with the "
+                        + "password sealed with it (" + e.getMessage() + "); restore without --with-keys (the repository "
+                        + "and users are fine) and copy conf/cluster.secret by hand");
             }
         }
     }

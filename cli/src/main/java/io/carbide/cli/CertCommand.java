@@ -58,6 +58,10 @@ final class CertCommand {
                 description = "A file holding the PKCS#12 file's password (else CARBIDE_PKCS12_PASSWORD, else asked).")
         Path passwordFile;
 
+        @Option(names = "--force", description = "Install it even if it does not name where clients reach the manager "
+                + "(then reach it with --url https://NAME:PORT).")
+        boolean force;
+
         @Override
         public Integer call() throws IOException {
             byte[] pkcs12;
@@ -72,7 +76,8 @@ final class CertCommand {
             JsonObject body = new JsonObject();
             body.addProperty("pkcs12", Base64.getEncoder().encodeToString(pkcs12));
             body.addProperty("password", password());
-            return done(target.api().put("api/certificate", body), output, "not installed");
+            return done(target.api().put("api/certificate" + (force ? "?force=true" : ""), body), output,
+                    "not installed");
         }
 
         private String password() throws IOException {

@@ -36,6 +36,9 @@ final class SealedKeys {
         }
         byte[] header = Arrays.copyOf(sealed, end + 2);
         String[] lines = new String(header, StandardCharsets.US_ASCII).split("\n");
+        if (lines.length < 3) {
+            throw CommandFailure.failed("the archive's sealed keys have no header; take a new backup with --with-keys");
+        }
         String[] kdf = lines.length > 1 ? lines[1].split(" ") : new String[0];
         String[] cipherLine = lines.length > 2 ? lines[2].split(" ") : new String[0];
         if (!lines[0].equals("carbide secrets format 1") || kdf.length != 4 || !kdf[1].equals("pbkdf2-hmac-sha256")

@@ -12,6 +12,7 @@ import java.util.Map;
  * {@code bin/carbide restore} brings it into a fresh manager base (README, "Backup and
  * restore"); the format is in docs/design.md.
  */
+@org.osgi.annotation.versioning.ProviderType
 public interface RepositoryBackup {
 
     /** What an archive holds. */

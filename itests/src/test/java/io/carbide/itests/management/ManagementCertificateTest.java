@@ -107,10 +107,17 @@ class ManagementCertificateTest {
                     "--password-file", wrongPassword.toString(), base);
             assertEquals(1, notAKeyStore.exitCode(), notAKeyStore.all());
             assertTrue(notAKeyStore.err().contains("not a PKCS#12 file"), notAKeyStore.err());
+            TestCertificates.serverCertificate(certificates, "ops-ca", "elsewhere", "DNS:mgr.example.org");
+            Path elsewhere = TestCertificates.pkcs12(certificates, "ops-ca", "elsewhere", EXPORT_PASSWORD);
+            Path exportPassword = Files.writeString(temp.resolve("export.pass"), EXPORT_PASSWORD + "\n");
+            Run otherName = carbide("cert", "install", elsewhere.toString(), "--password-file", exportPassword.toString(),
+                    base);
+            assertEquals(1, otherName.exitCode(), otherName.all());
+            assertTrue(otherName.err().contains("[mgr.example.org] but not [127.0.0.1]")
+                    && otherName.err().contains("--force"), otherName.err());
             assertEquals(renewed, probe.latest());
 
             // the CA's certificate: clients that trust only that CA (and check the host name) connect
-            Path exportPassword = Files.writeString(temp.resolve("export.pass"), EXPORT_PASSWORD + "\n");
             Run install = carbide("cert", "install", pkcs12.toString(), "--password-file", exportPassword.toString(), base);
             assertEquals(0, install.exitCode(), install.all());
             assertTrue(install.out().contains("issued by CN=ops-ca"), install.out());

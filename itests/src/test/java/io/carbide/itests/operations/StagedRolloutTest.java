@@ -96,7 +96,7 @@ class StagedRolloutTest {
             assertTrue(watcher.firstSeen("w1", "rollout.broken") > 0, "the canary did install it (the watcher can see it)");
 
             // pause, resume, abort
-            ManagementClient.Response third = api.putFile("/api/artifacts/third.jar?canary=1&waves=100%25&settle=3",
+            ManagementClient.Response third = api.putFile("/api/artifacts/third.jar?canary=1&waves=50%25,100%25&settle=3",
                     Artifacts.bundle(temp.resolve("third.jar"), Map.of("Bundle-SymbolicName", "rollout.third",
                             "Bundle-Version", "1.0.0")));
             assertEquals(202, third.status(), third.body());
@@ -111,12 +111,15 @@ class StagedRolloutTest {
                     "only the rollout changes the repository");
             assertEquals(409, api.postJson("/api/rollback", "{\"revision\": 1}").status());
             assertEquals(409, api.postJson("/api/rollout/pause", "{}").status(), "already paused");
+            assertEquals(-1, watcher.firstSeen("w2", "rollout.third"), "paused: the next wave never started");
             assertEquals(200, api.postJson("/api/rollout/resume", "{}").status());
+            watcher.await(workers.get(1), "rollout.third", CONVERGE); // resumed: the next wave (50%: w1, w2) gets it
             ManagementClient.Response aborted = api.postJson("/api/rollout/abort", "{}");
             assertEquals(200, aborted.status(), aborted.body());
             assertEquals("aborted", state(aborted.json()));
             watcher.awaitGone(workers.get(0), "rollout.third", CONVERGE);
-            for (NodeProcess worker : workers.subList(1, 4)) {
+            watcher.awaitGone(workers.get(1), "rollout.third", CONVERGE);
+            for (NodeProcess worker : workers.subList(2, 4)) {
                 assertEquals(-1, watcher.firstSeen(worker.name(), "rollout.third"), worker.name() + " installed it");
             }
             assertEquals(409, api.postJson("/api/rollout/abort", "{}").status(), "nothing left to abort");

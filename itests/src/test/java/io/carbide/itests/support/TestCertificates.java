@@ -26,9 +26,16 @@ public final class TestCertificates {
 
     /** {@code NAME.key} and {@code NAME.pem}, signed by the CA {@code ca} in the folder, for 127.0.0.1 (and localhost). */
     public static Path serverCertificate(Path folder, String ca, String name) throws IOException, InterruptedException {
+        return serverCertificate(folder, ca, name, "IP:127.0.0.1,DNS:localhost");
+    }
+
+    /** The same for the names given, as openssl's subjectAltName takes them ({@code DNS:mgr.example.org}). */
+    public static Path serverCertificate(Path folder, String ca, String name, String subjectAltNames)
+            throws IOException, InterruptedException {
         run(folder, "openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", name + ".key", "-out", name + ".csr",
-                "-subj", "/CN=127.0.0.1");
-        Files.writeString(folder.resolve(name + ".ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+                "-subj", "/CN=" + name);
+        Files.writeString(folder.resolve(name + ".ext"), "subjectAltName=" + subjectAltNames
+                + "\nextendedKeyUsage=serverAuth\n");
         run(folder, "openssl", "x509", "-req", "-in", name + ".csr", "-CA", ca + ".pem", "-CAkey", ca + ".key",
                 "-CAcreateserial", "-out", name + ".pem", "-days", "2", "-extfile", name + ".ext");
         return folder.resolve(name + ".pem");

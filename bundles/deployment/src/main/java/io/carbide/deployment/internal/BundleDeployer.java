@@ -134,11 +134,17 @@ final class BundleDeployer {
             if (bundle.getState() != Bundle.ACTIVE) {
                 bundle.start();
             }
-            return bundle.getState() == Bundle.ACTIVE ? Deployer.state(artifact, ArtifactState.ACTIVE)
-                    : Deployer.state(artifact, ArtifactState.INSTALLED);
+            // a bundle started with a lazy activation policy waits in STARTING for its first class load: it runs
+            return bundle.getState() == Bundle.ACTIVE || bundle.getState() == Bundle.STARTING && lazy(bundle)
+                    ? Deployer.state(artifact, ArtifactState.ACTIVE) : Deployer.state(artifact, ArtifactState.INSTALLED);
         } catch (BundleException | IllegalStateException | SecurityException e) {
             return Deployer.failed(artifact, e.getMessage());
         }
+    }
+
+    private static boolean lazy(Bundle bundle) {
+        String policy = bundle.getHeaders("").get(Constants.BUNDLE_ACTIVATIONPOLICY);
+        return policy != null && policy.strip().startsWith(Constants.ACTIVATION_LAZY);
     }
 
     /** Bundles still wired to a revision that was updated or uninstalled: none once every batch has settled. */

@@ -54,6 +54,10 @@ final class BackupSecrets {
                 ? node.base().resolve("conf/cluster.secret") : node.home().resolve("conf/cluster.secret");
         if (fromEnvironment != null && !fromEnvironment.isBlank()) {
             add(payload, "cluster.secret", fromEnvironment.strip().getBytes(StandardCharsets.UTF_8));
+            String next = System.getenv("CARBIDE_CLUSTER_SECRET_NEXT");
+            if (next != null && !next.isBlank()) {
+                add(payload, "cluster.secret.next", next.strip().getBytes(StandardCharsets.UTF_8));
+            }
         } else {
             add(payload, "cluster.secret", read(secretFile));
             Path next = secretFile.resolveSibling("cluster.secret.next");

@@ -25,8 +25,9 @@ import org.osgi.service.component.annotations.Reference;
  * <li>{@code GET /api/certificate}: subject, issuer, validity, sha-256;</li>
  * <li>{@code POST /api/certificate/renew} (admins): a new key and self-signed certificate, served
  * to new connections at once; a CA-issued certificate is replaced only with {@code ?force=true};</li>
- * <li>{@code PUT /api/certificate} (admins), {@code {"pkcs12": BASE64, "password": "..."}}: the
- * operator's key and CA-issued chain, checked, then served the same way.</li>
+ * <li>{@code PUT /api/certificate[?force=true]} (admins), {@code {"pkcs12": BASE64, "password": "..."}}:
+ * the operator's key and CA-issued chain, checked (with {@code force}, even if it does not name
+ * where clients reach this manager), then served the same way.</li>
  * </ul>
  * The password is used to open the file and is never stored, logged or audited.
  */
@@ -64,7 +65,12 @@ public class CertificateApiServlet extends ManagementServlet {
         if (refusedAsPlain(response) || unknownPath(request, response, "renew")) {
             return;
         }
-        Map<String, Object> current = certificate.describe();
+        Map<String, Object> current;
+        try {
+            current = certificate.describe();
+        } catch (IOException unreadable) {
+            current = Map.of("selfSigned", true); // a key store that does not open: renewing is the way out
+        }
         if (!Boolean.TRUE.equals(current.get("selfSigned")) && !"true".equals(request.getParameter("force"))) {
             Json.error(response, 409, "the management certificate of " + node.name() + " was issued by "
                     + current.get("issuer") + "; renewing would replace it with a self-signed one that clients trusting "
@@ -72,7 +78,13 @@ public class CertificateApiServlet extends ManagementServlet {
                     + "renew with --force");
             return;
         }
-        X509Certificate renewed = certificate.renew();
+        X509Certificate renewed;
+        try {
+            renewed = certificate.renew();
+        } catch (IllegalStateException | IOException notSwapped) {
+            Json.error(response, 503, "certificate not renewed: " + notSwapped.getMessage());
+            return;
+        }
         Json.write(response, 200, answer("Renewed the management certificate of " + node.name() + ": self-signed, "
                 + "valid until " + renewed.getNotAfter().toInstant() + "; clients trust it by "
                 + "conf/security/management.crt"));
@@ -105,12 +117,14 @@ public class CertificateApiServlet extends ManagementServlet {
         }
         char[] password = body.get("password").getAsString().toCharArray();
         try {
-            X509Certificate installed = certificate.install(pkcs12, password);
+            X509Certificate installed = certificate.install(pkcs12, password, "true".equals(request.getParameter("force")));
             Json.write(response, 200, answer("Installed the management certificate of " + node.name() + " for "
                     + installed.getSubjectX500Principal().getName() + ", issued by "
                     + installed.getIssuerX500Principal().getName() + ", valid until " + installed.getNotAfter().toInstant()));
         } catch (IllegalArgumentException refused) {
             Json.error(response, 400, "certificate not installed: " + refused.getMessage());
+        } catch (IllegalStateException | IOException notSwapped) {
+            Json.error(response, 503, "certificate not installed: " + notSwapped.getMessage());
         } finally {
             Arrays.fill(password, '\0');
         }

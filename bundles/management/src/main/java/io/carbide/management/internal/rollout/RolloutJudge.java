@@ -130,10 +130,13 @@ final class RolloutJudge {
         return new Verdict(Kind.HALT, reason);
     }
 
-    /** Applied: the node is at the change's revision or later, and the artifact runs. */
+    /**
+     * Applied: the node is at the change's revision or later, and the artifact runs (a bundle
+     * ACTIVE, or started lazily; a web application published; a configuration in ConfigAdmin). A
+     * bundle stored but not started is not applied, so its wave does not settle.
+     */
     static boolean applied(Rollout rollout, Seen node) {
-        return node.revision() >= rollout.toRevision() && (ArtifactState.ACTIVE.equals(node.artifactState())
-                || ArtifactState.INSTALLED.equals(node.artifactState()));
+        return node.revision() >= rollout.toRevision() && ArtifactState.ACTIVE.equals(node.artifactState());
     }
 
     private static boolean failed(Rollout rollout, Seen node) {

@@ -7,12 +7,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.security.KeyStore;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -65,6 +68,10 @@ public final class LiveCertificate implements ConnectorFactory, NodeStatusContri
         return thread;
     });
     private volatile SslContextFactory.Server live;
+    /** The Jetty server {@link #live} belongs to: when Felix stops it, the context goes with it. */
+    private volatile Server liveServer;
+    /** The key store Jetty serves now, once this has handed it one: what a failed swap goes back to. */
+    private KeyStore inUse;
     /** The certificate handed to the port last, for the status (read once, not at every status write). */
     private volatile X509Certificate serving;
     /** The key store and password files as last handed to the port (or found at start), and at the last look. */
@@ -102,34 +109,57 @@ public final class LiveCertificate implements ConnectorFactory, NodeStatusContri
 
     @Override
     public Connector createConnector(Server server) {
+        ServerConnector model = null;
         for (Connector connector : server.getConnectors()) {
-            SslConnectionFactory tls = connector instanceof ServerConnector listening
-                    && listening.getPort() == node.managementPort()
-                    ? listening.getConnectionFactory(SslConnectionFactory.class) : null;
-            if (tls != null && tls.getSslContextFactory() != null) {
-                live = tls.getSslContextFactory();
-                LOG.debug("The management port's TLS context is live-reloadable");
+            if (connector instanceof ServerConnector listening) {
+                model = model == null ? listening : model;
+                SslConnectionFactory tls = listening.getPort() == node.managementPort()
+                        ? listening.getConnectionFactory(SslConnectionFactory.class) : null;
+                if (tls != null && tls.getSslContextFactory() != null) {
+                    synchronized (this) {
+                        live = tls.getSslContextFactory();
+                        liveServer = server;
+                        inUse = null; // what this server loaded from the file
+                    }
+                    LOG.debug("The management port's TLS context is live-reloadable");
+                }
             }
         }
-        return new InertConnector(server, node.managementHost(), node.managementPort());
+        return new InertConnector(server, model, () -> forget(server));
+    }
+
+    private synchronized void forget(Server stopped) {
+        if (liveServer == stopped) {
+            live = null;
+            liveServer = null;
+            inUse = null;
+        }
     }
 
     /**
-     * What this factory must give back: a connector that opens nothing and accepts nothing. It is
-     * a {@link ServerConnector} because Felix lists every connector of a server as one (its
-     * endpoints), and it names the management port's own host and port, so that list stays true.
+     * What this factory must give back: a connector that opens nothing and accepts nothing. Felix
+     * lists every connector of a server as an endpoint, so it has the host, port and protocols of
+     * the server's own connector (sharing its connection factories, which it neither starts nor
+     * stops): the list names the same endpoint twice, never a wrong one. When Felix stops the
+     * server it stops this connector first, and the TLS context kept from that server is let go.
      */
     static final class InertConnector extends ServerConnector {
-        InertConnector(Server server, String host, int port) {
-            super(server, 1, 1);
-            setHost(host);
-            setPort(port);
+        private final Runnable stopped;
+
+        InertConnector(Server server, ServerConnector model, Runnable stopped) {
+            super(server, 1, 1, model == null ? new org.eclipse.jetty.server.ConnectionFactory[0]
+                    : model.getConnectionFactories().toArray(new org.eclipse.jetty.server.ConnectionFactory[0]));
+            this.stopped = stopped;
+            if (model != null) {
+                setHost(model.getHost());
+                setPort(model.getPort());
+            }
             setName("carbide-certificate-handle");
         }
 
         @Override
         public void open() {
-            // no socket: the management port's real connector is Felix's
+            // no socket: the server's real connector is Felix's
         }
 
         @Override
@@ -139,7 +169,7 @@ public final class LiveCertificate implements ConnectorFactory, NodeStatusContri
 
         @Override
         protected void doStop() {
-            // nothing was started
+            stopped.run();
         }
     }
 
@@ -148,34 +178,103 @@ public final class LiveCertificate implements ConnectorFactory, NodeStatusContri
     /** A new self-signed key and certificate for this node's names, live at once. */
     public synchronized X509Certificate renew() throws IOException {
         ManagementKeyStore store = ManagementKeyStore.existing(folder);
-        X509Certificate renewed = store.renew(node.name(), node.managementHost(),
+        ManagementKeyStore.Prepared renewed = store.prepareRenewal(node.name(), node.managementHost(),
                 System.getProperty(LoadBalancerSettings.MANAGEMENT_HOST));
-        apply(store);
+        replace(store, renewed);
         LOG.info("Renewed the management port's self-signed certificate: valid until {}, sha-256 {}",
-                renewed.getNotAfter().toInstant(), fingerprint(renewed));
-        return renewed;
+                renewed.certificate().getNotAfter().toInstant(), fingerprint(renewed.certificate()));
+        return renewed.certificate();
     }
 
     /**
      * An operator's key and CA-issued chain, live at once.
      *
+     * @param anyNames take it even if it does not name where clients reach this manager
      * @throws IllegalArgumentException saying what is wrong with the file
      */
-    public synchronized X509Certificate install(byte[] pkcs12, char[] password) throws IOException {
+    public synchronized X509Certificate install(byte[] pkcs12, char[] password, boolean anyNames) throws IOException {
         ManagementKeyStore store = ManagementKeyStore.existing(folder);
-        X509Certificate installed = store.install(pkcs12, password, Instant.now());
-        apply(store);
+        ManagementKeyStore.Prepared installed = store.prepareInstall(pkcs12, password, Instant.now(), reachedAs(),
+                anyNames);
+        replace(store, installed);
+        X509Certificate certificate = installed.certificate();
         LOG.info("Installed a management certificate for {} issued by {}: valid until {}, sha-256 {}",
-                installed.getSubjectX500Principal().getName(), installed.getIssuerX500Principal().getName(),
-                installed.getNotAfter().toInstant(), fingerprint(installed));
-        return installed;
+                certificate.getSubjectX500Principal().getName(), certificate.getIssuerX500Principal().getName(),
+                certificate.getNotAfter().toInstant(), fingerprint(certificate));
+        return certificate;
+    }
+
+    /** The names clients reach this manager's port by: its host (127.0.0.1 when it listens everywhere), and the balancer's. */
+    private List<String> reachedAs() {
+        List<String> names = new ArrayList<>();
+        String host = node.managementHost();
+        names.add(host == null || host.isBlank() || host.equals("0.0.0.0") ? "127.0.0.1" : host);
+        String balanced = System.getProperty(LoadBalancerSettings.MANAGEMENT_HOST);
+        if (balanced != null && !balanced.isBlank()) {
+            names.add(balanced.strip());
+        }
+        return names;
+    }
+
+    /**
+     * Writes a new key store and hands it to the port; if the port cannot take it, the previous
+     * one goes back, on disk and in the port, so the two never disagree.
+     */
+    private void replace(ManagementKeyStore store, ManagementKeyStore.Prepared next) throws IOException {
+        if (live == null) {
+            throw new IllegalStateException("the management port of " + node.name() + " has no TLS context this node "
+                    + "can swap (see the log); nothing was changed: restart the node to take a new key");
+        }
+        ManagementKeyStore.Prepared previous = store.onDisk();
+        store.commit(next);
+        try {
+            swap(store, next);
+        } catch (IOException failed) {
+            store.commit(previous);
+            throw failed;
+        }
+        applied = stamp();
+        seen = applied;
+    }
+
+    /**
+     * Hands a key store to the running port, from memory (Jetty reads no file, so nothing can change
+     * in between); if Jetty cannot load it, it gets the one it had back.
+     */
+    private void swap(ManagementKeyStore store, ManagementKeyStore.Prepared next) throws IOException {
+        SslContextFactory.Server tls = live;
+        if (tls == null) {
+            serving = next.certificate(); // plain HTTP, or the port not open yet: it reads the file when it opens
+            return;
+        }
+        KeyStore previous = inUse != null ? inUse : store.onDisk().keyStore();
+        try {
+            tls.reload(factory -> use(factory, next.keyStore(), store.password()));
+        } catch (Exception e) {
+            try {
+                tls.reload(factory -> use(factory, previous, store.password()));
+            } catch (Exception again) {
+                LOG.error("The management port could not take its previous key back either: {}", again.toString());
+            }
+            throw new IOException("the management port could not load the new key (" + e.getMessage()
+                    + "); it keeps the previous one", e);
+        }
+        inUse = next.keyStore();
+        serving = next.certificate();
+        lastProblem = "";
+    }
+
+    private static void use(SslContextFactory factory, KeyStore keyStore, String password) {
+        factory.setKeyStore(keyStore);
+        factory.setKeyStorePassword(password);
+        factory.setKeyManagerPassword(password);
     }
 
     /** The certificate the port serves now, for the API and the status. */
     public Map<String, Object> describe() throws IOException {
-        X509Certificate certificate = ManagementKeyStore.existing(folder).certificate();
-        serving = certificate;
-        return describe(certificate, live != null);
+        X509Certificate certificate = serving;
+        return describe(certificate != null ? certificate : ManagementKeyStore.existing(folder).certificate(),
+                live != null);
     }
 
     static Map<String, Object> describe(X509Certificate certificate, boolean liveReload) {
@@ -193,27 +292,6 @@ public final class LiveCertificate implements ConnectorFactory, NodeStatusContri
 
     // ---- the watch
 
-    /** Hands the key store on disk to the port; called with this object's lock held. */
-    private void apply(ManagementKeyStore store) throws IOException {
-        // opens with its password, or says why: a reload that fails would leave the port without a key
-        X509Certificate certificate = (X509Certificate) store.chain()[0];
-        SslContextFactory.Server tls = live;
-        if (tls != null) {
-            try {
-                tls.reload(factory -> {
-                    factory.setKeyStorePassword(store.password());
-                    factory.setKeyManagerPassword(store.password());
-                });
-            } catch (Exception e) {
-                throw new IOException("the management port could not load " + store.path() + ": " + e.getMessage(), e);
-            }
-        }
-        applied = stamp();
-        seen = applied;
-        serving = certificate;
-        lastProblem = "";
-    }
-
     private synchronized void tend() {
         try {
             String now = stamp();
@@ -224,7 +302,8 @@ public final class LiveCertificate implements ConnectorFactory, NodeStatusContri
                     applied = now; // made at the port's first opening, which read it
                 } else {
                     ManagementKeyStore store = ManagementKeyStore.existing(folder);
-                    apply(store);
+                    swap(store, store.onDisk()); // opens with its password, or says why and changes nothing
+                    applied = now;
                     LOG.info("The management port serves the key store replaced in {}: {} issued by {}, valid until {}",
                             folder, serving.getSubjectX500Principal().getName(),
                             serving.getIssuerX500Principal().getName(), serving.getNotAfter().toInstant());
@@ -250,11 +329,11 @@ public final class LiveCertificate implements ConnectorFactory, NodeStatusContri
         if (!due(certificate, Instant.now(), renewBefore)) {
             return;
         }
-        if (selfSigned(certificate)) {
+        if (selfSigned(certificate) && certificate.getSubjectX500Principal().getName().contains("CN=Carbide management")) {
             LOG.info("The management port's self-signed certificate expires on {} (within {} days): renewing it", expires,
                     renewBefore.toDays());
             renew();
-        } else if (Duration.between(lastExpiryWarning, Instant.now()).toHours() >= 24) {
+        } else if (Duration.between(lastExpiryWarning, Instant.now()).toHours() >= 24) { // not ours to replace
             lastExpiryWarning = Instant.now();
             LOG.warn("The management port's certificate for {} issued by {} expires on {}: install the CA's renewed "
                     + "certificate with bin/carbide cert install FILE.p12", certificate.getSubjectX500Principal().getName(),
@@ -267,8 +346,17 @@ public final class LiveCertificate implements ConnectorFactory, NodeStatusContri
         return !certificate.getNotAfter().toInstant().isAfter(now.plus(renewBefore));
     }
 
+    /** Signed by its own key: what a renewal may replace without being told to. */
     static boolean selfSigned(X509Certificate certificate) {
-        return certificate.getSubjectX500Principal().equals(certificate.getIssuerX500Principal());
+        if (!certificate.getSubjectX500Principal().equals(certificate.getIssuerX500Principal())) {
+            return false;
+        }
+        try {
+            certificate.verify(certificate.getPublicKey());
+            return true;
+        } catch (java.security.GeneralSecurityException notByItself) {
+            return false;
+        }
     }
 
     /** What the key store and its password file are on disk: a change of either is a replacement. */

@@ -85,7 +85,7 @@ public final class ManagementKeyStore {
         // the password first: a key store is never on disk without the password that opens it
         AtomicFile.writePrivate(folder.resolve("management.p12.password"),
                 (created.password + "\n").getBytes(StandardCharsets.US_ASCII));
-        created.writeSelfSigned(nodeName, host, alsoNamed);
+        created.commit(created.prepareRenewal(nodeName, host, alsoNamed));
         LOG.info("Generated the management port's TLS key and self-signed certificate in {} ({} ms); clients can "
                 + "trust {}", folder, (System.nanoTime() - started) / 1_000_000, created.certificateFile());
         return created;
@@ -97,18 +97,31 @@ public final class ManagementKeyStore {
                 StandardCharsets.UTF_8).strip());
     }
 
-    /** A new key and self-signed certificate for the node's names, in place of the current ones. */
-    public X509Certificate renew(String nodeName, String host, String... alsoNamed) throws IOException {
-        return writeSelfSigned(nodeName, host, alsoNamed);
+    /**
+     * A key store ready to be served and written: the key and chain under this key store's
+     * password, in memory, and as the bytes of the file.
+     */
+    public record Prepared(KeyStore keyStore, byte[] bytes, Certificate[] chain) {
+        public X509Certificate certificate() {
+            return (X509Certificate) chain[0];
+        }
+    }
+
+    /** A new key and self-signed certificate for the node's names, not yet served nor written. */
+    public Prepared prepareRenewal(String nodeName, String host, String... alsoNamed) throws IOException {
+        return selfSigned(nodeName, host, alsoNamed);
     }
 
     /**
-     * Takes a key and its certificate chain from an operator's PKCS#12 file (e.g. from a CA's
-     * {@code openssl pkcs12 -export}) in place of the current ones, once it has checked them.
+     * A key and its certificate chain from an operator's PKCS#12 file (e.g. from a CA's {@code
+     * openssl pkcs12 -export}), checked: the password opens it, it holds one key, the key is EC or
+     * RSA and matches a certificate valid now, which is no CA's, may serve TLS, and names every
+     * one of {@code names} (where clients reach the port) unless {@code anyNames}.
      *
      * @throws IllegalArgumentException saying in one line what is wrong with the file
      */
-    public X509Certificate install(byte[] pkcs12, char[] filePassword, Instant now) throws IOException {
+    public Prepared prepareInstall(byte[] pkcs12, char[] filePassword, Instant now, List<String> names,
+            boolean anyNames) throws IOException {
         KeyStore offered;
         try {
             offered = KeyStore.getInstance("PKCS12");
@@ -137,6 +150,10 @@ public final class ManagementKeyStore {
             if (key == null || chain == null || chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {
                 throw new IllegalArgumentException("the PKCS#12 file's key has no X.509 certificate with it");
             }
+            if (!key.getAlgorithm().equals("EC") && !key.getAlgorithm().equals("RSA")) {
+                throw new IllegalArgumentException("the key is " + key.getAlgorithm() + "; the management port serves EC "
+                        + "or RSA keys, which every browser and client takes");
+            }
             if (leaf.getNotAfter().toInstant().isBefore(now)) {
                 throw new IllegalArgumentException("the certificate expired on " + leaf.getNotAfter().toInstant()
                         + "; have the CA issue a new one");
@@ -149,27 +166,39 @@ public final class ManagementKeyStore {
                 throw new IllegalArgumentException("the private key does not belong to the certificate "
                         + leaf.getSubjectX500Principal().getName());
             }
-            write(key, chain);
-            return leaf;
+            if (leaf.getBasicConstraints() >= 0) {
+                throw new IllegalArgumentException("the certificate " + leaf.getSubjectX500Principal().getName()
+                        + " is a CA's; give the server certificate the CA issued, with the CA's key kept off this node");
+            }
+            List<String> usages = leaf.getExtendedKeyUsage();
+            if (usages != null && !usages.contains("1.3.6.1.5.5.7.3.1") && !usages.contains("2.5.29.37.0")) {
+                throw new IllegalArgumentException("the certificate may not serve TLS (its extended key usage lacks "
+                        + "serverAuth); have the CA issue a server certificate");
+            }
+            List<String> missing = names.stream().filter(name -> !names(leaf).contains(name.toLowerCase(
+                    java.util.Locale.ROOT)) && !wildcardCovers(leaf, name)).toList();
+            if (!missing.isEmpty() && !anyNames) {
+                throw new IllegalArgumentException("the certificate names " + names(leaf) + " but not " + missing
+                        + ", where bin/carbide, the console and load balancers reach this manager; have it issued for "
+                        + "those names, set carbide.management.host to a name it carries, or install it with --force "
+                        + "and reach the manager with --url https://NAME:PORT");
+            }
+            return prepared(key, chain);
         } catch (GeneralSecurityException e) {
             throw new IllegalArgumentException("cannot read the key from the PKCS#12 file: " + e.getMessage());
         }
     }
 
-    /** The certificate the key store holds now (the first of its chain). */
-    public X509Certificate certificate() throws IOException {
-        return (X509Certificate) chain()[0];
-    }
-
-    /** The chain the key store holds now, checked to open with its password. */
-    Certificate[] chain() throws IOException {
+    /** The key store on disk, opened with its password file: what a hand copy put there. */
+    public Prepared onDisk() throws IOException {
         try {
             KeyStore store = KeyStore.getInstance("PKCS12");
-            store.load(new ByteArrayInputStream(Files.readAllBytes(keyStore)), password.toCharArray());
+            byte[] bytes = Files.readAllBytes(keyStore);
+            store.load(new ByteArrayInputStream(bytes), password.toCharArray());
             for (String alias : Collections.list(store.aliases())) {
                 if (store.isKeyEntry(alias) && store.getKey(alias, password.toCharArray()) != null
                         && store.getCertificateChain(alias) != null) {
-                    return store.getCertificateChain(alias);
+                    return new Prepared(store, bytes, store.getCertificateChain(alias));
                 }
             }
             throw new IOException(keyStore + " holds no key with a certificate");
@@ -179,7 +208,29 @@ public final class ManagementKeyStore {
         }
     }
 
-    private X509Certificate writeSelfSigned(String nodeName, String host, String... alsoNamed) throws IOException {
+    /** Writes a prepared key store, then the PEM clients trust: each replaced in one rename, the key store under its password. */
+    public void commit(Prepared prepared) throws IOException {
+        AtomicFile.writePrivate(keyStore, prepared.bytes());
+        StringBuilder pem = new StringBuilder();
+        try {
+            for (Certificate certificate : prepared.chain()) {
+                pem.append("-----BEGIN CERTIFICATE-----\n")
+                        .append(Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                                .encodeToString(certificate.getEncoded()))
+                        .append("\n-----END CERTIFICATE-----\n");
+            }
+        } catch (java.security.cert.CertificateEncodingException e) {
+            throw new IOException("cannot write the certificate: " + e.getMessage(), e);
+        }
+        AtomicFile.write(certificateFile(), pem.toString().getBytes(StandardCharsets.US_ASCII)); // public: clients need it
+    }
+
+    /** The certificate the key store on disk holds (the first of its chain). */
+    public X509Certificate certificate() throws IOException {
+        return onDisk().certificate();
+    }
+
+    private Prepared selfSigned(String nodeName, String host, String... alsoNamed) throws IOException {
         try {
             KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
             generator.initialize(new ECGenParameterSpec("secp256r1"));
@@ -202,29 +253,43 @@ public final class ManagementKeyStore {
             Instant now = Instant.now();
             X509Certificate certificate = SelfSignedCertificate.create(keys, "Carbide management " + nodeName,
                     dnsNames, addresses, now.minus(Duration.ofDays(1)), now.plus(VALIDITY));
-            write(keys.getPrivate(), new Certificate[] {certificate});
-            return certificate;
+            return prepared(keys.getPrivate(), new Certificate[] {certificate});
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot generate the management TLS key: " + e, e);
         }
     }
 
-    /** The key store, then the PEM clients trust: each replaced in one rename, the key store under its password. */
-    private void write(PrivateKey key, Certificate[] chain) throws IOException, GeneralSecurityException {
+    private Prepared prepared(PrivateKey key, Certificate[] chain) throws IOException, GeneralSecurityException {
         KeyStore store = KeyStore.getInstance("PKCS12");
         store.load(null, null);
         store.setKeyEntry(ALIAS, key, password.toCharArray(), chain);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         store.store(bytes, password.toCharArray());
-        AtomicFile.writePrivate(keyStore, bytes.toByteArray());
-        StringBuilder pem = new StringBuilder();
-        for (Certificate certificate : chain) {
-            pem.append("-----BEGIN CERTIFICATE-----\n")
-                    .append(Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-                            .encodeToString(certificate.getEncoded()))
-                    .append("\n-----END CERTIFICATE-----\n");
+        return new Prepared(store, bytes.toByteArray(), chain);
+    }
+
+    /** The DNS names and IP addresses a certificate carries, lower case. */
+    static List<String> names(X509Certificate certificate) {
+        List<String> names = new ArrayList<>();
+        try {
+            if (certificate.getSubjectAlternativeNames() != null) {
+                for (List<?> name : certificate.getSubjectAlternativeNames()) {
+                    Object type = name.get(0);
+                    if (Integer.valueOf(2).equals(type) || Integer.valueOf(7).equals(type)) {
+                        names.add(String.valueOf(name.get(1)).toLowerCase(java.util.Locale.ROOT));
+                    }
+                }
+            }
+        } catch (java.security.cert.CertificateParsingException unreadable) {
+            // no names it can be reached by
         }
-        AtomicFile.write(certificateFile(), pem.toString().getBytes(StandardCharsets.US_ASCII)); // public: clients need it
+        return names;
+    }
+
+    private static boolean wildcardCovers(X509Certificate certificate, String host) {
+        int dot = host.indexOf('.');
+        return dot > 0 && !Character.isDigit(host.charAt(0))
+                && names(certificate).contains("*" + host.substring(dot).toLowerCase(java.util.Locale.ROOT));
     }
 
     /** Whether the key signs what the certificate's public key verifies. */

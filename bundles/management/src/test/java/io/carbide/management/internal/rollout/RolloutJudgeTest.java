@@ -43,6 +43,14 @@ class RolloutJudgeTest {
     }
 
     @Test
+    void aBundleStoredButNotStartedIsNotApplied() {
+        Rollout canary = rollout(1, Rollout.State.RUNNING);
+        RolloutJudge.Seen stored = new RolloutJudge.Seen("w1", true, 5, "installed", "", true, "", 0, 0);
+        assertEquals(false, RolloutJudge.applied(canary, stored));
+        assertEquals(true, RolloutJudge.applied(canary, applied("w1")));
+    }
+
+    @Test
     void aFailedArtifactALastingUnhealthyNodeOrTooManyErrorsHalt() {
         Rollout second = rollout(2, Rollout.State.RUNNING);
         RolloutJudge.Seen failed = new RolloutJudge.Seen("w2", true, 5, "failed", "activator threw", true, "", 0, 0);

@@ -53,7 +53,10 @@ class ManagementKeyStoreTest {
         ManagementKeyStore store = ManagementKeyStore.findOrCreate(base, "m1", "127.0.0.1", "mgr.internal");
         X509Certificate first = store.certificate();
         String password = Files.readString(base.resolve("conf/security/management.p12.password"));
-        X509Certificate renewed = store.renew("m1", "127.0.0.1", "mgr.internal");
+        ManagementKeyStore.Prepared prepared = store.prepareRenewal("m1", "127.0.0.1", "mgr.internal");
+        assertEquals(first, store.certificate(), "prepared, not yet written");
+        store.commit(prepared);
+        X509Certificate renewed = prepared.certificate();
         assertFalse(first.getPublicKey().equals(renewed.getPublicKey()), "a new key, not only a new date");
         assertEquals(List.copyOf(first.getSubjectAlternativeNames()), List.copyOf(renewed.getSubjectAlternativeNames()));
         assertEquals(password, Files.readString(base.resolve("conf/security/management.p12.password")),
@@ -68,8 +71,10 @@ class ManagementKeyStoreTest {
         Instant now = Instant.now();
         KeyPair key = keyPair();
         X509Certificate issued = certificate(key, now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(90)));
-        X509Certificate installed = store.install(pkcs12("export-pass", key, issued), "export-pass".toCharArray(), now);
-        assertEquals(issued, installed);
+        ManagementKeyStore.Prepared installed = store.prepareInstall(pkcs12("export-pass", key, issued),
+                "export-pass".toCharArray(), now, List.of("127.0.0.1", "mgr.example.org"), false);
+        assertEquals(issued, installed.certificate());
+        store.commit(installed);
         assertEquals(issued, store.certificate(), "kept under the node's own password, not the file's");
     }
 
@@ -82,14 +87,22 @@ class ManagementKeyStoreTest {
         X509Certificate good = certificate(key, now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(90)));
         byte[] file = pkcs12("export-pass", key, good);
 
-        assertRefused("password is wrong", () -> store.install(file, "guess".toCharArray(), now));
-        assertRefused("not a PKCS#12 file", () -> store.install("-----BEGIN CERTIFICATE-----".getBytes(),
-                "export-pass".toCharArray(), now));
+        List<String> names = List.of("127.0.0.1");
+        assertRefused("password is wrong", () -> store.prepareInstall(file, "guess".toCharArray(), now, names, false));
+        assertRefused("not a PKCS#12 file", () -> store.prepareInstall("-----BEGIN CERTIFICATE-----".getBytes(),
+                "export-pass".toCharArray(), now, names, false));
         X509Certificate expired = certificate(key, now.minus(Duration.ofDays(400)), now.minus(Duration.ofDays(10)));
-        assertRefused("expired on", () -> store.install(pkcs12("p", key, expired), "p".toCharArray(), now));
-        assertRefused("valid only from", () -> store.install(pkcs12("p", key,
-                certificate(key, now.plus(Duration.ofDays(30)), now.plus(Duration.ofDays(90)))), "p".toCharArray(), now));
-        assertRefused("does not belong", () -> store.install(pkcs12("p", keyPair(), good), "p".toCharArray(), now));
+        assertRefused("expired on", () -> store.prepareInstall(pkcs12("p", key, expired), "p".toCharArray(), now,
+                names, false));
+        assertRefused("valid only from", () -> store.prepareInstall(pkcs12("p", key,
+                certificate(key, now.plus(Duration.ofDays(30)), now.plus(Duration.ofDays(90)))), "p".toCharArray(), now,
+                names, false));
+        assertRefused("does not belong", () -> store.prepareInstall(pkcs12("p", keyPair(), good), "p".toCharArray(),
+                now, names, false));
+        assertRefused("but not [mgr.internal]", () -> store.prepareInstall(file, "export-pass".toCharArray(), now,
+                List.of("127.0.0.1", "mgr.internal"), false));
+        assertEquals(good, store.prepareInstall(file, "export-pass".toCharArray(), now, List.of("mgr.internal"), true)
+                .certificate(), "told to, it takes a certificate for other names");
         assertEquals(before, store.certificate(), "nothing was written");
     }
 
