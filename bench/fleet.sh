@@ -20,20 +20,20 @@ javac -nowarn -d "$classes" -cp "$classpath" \
 cat > "$classes/logback.xml" <<'XML'
 <configuration><appender name="err" class="ch.qos.logback.core.ConsoleAppender"><target>System.err</target>
 <encoder><pattern>  %level %logger{20} - %msg%n</pattern></encoder></appender>
-<root level="ERROR"><appender-ref ref="err"/></root></configuration>
+<logger name="org.jgroups.protocols.FD_ALL3" level="${FLEET_FD_LOG:-ERROR}"/><root level="ERROR"><appender-ref ref="err"/></root></configuration>
 XML
-# a mesh of N members holds about 2 * N * (N - 1) sockets in this one process (both ends of each connection)
-need=$(( members * members * 3 + 4096 ))
+# a mesh of N members is N * (N - 1) / 2 connections, both ends of each in this one process: N * (N - 1) sockets
+need=$(( members * members * 2 + 4096 ))
 ulimit -Hn "$need" 2>/dev/null || true # root may raise the hard limit; others get what it allows
 ulimit -n "$need" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $(( members * (members - 1) * 2 + 1024 )) ]; then
-  echo "bench: $members members need about $(( members * (members - 1) * 2 )) open files and this shell allows $(ulimit -n);" \
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $(( members * (members - 1) + 2048 )) ]; then
+  echo "bench: $members members need about $(( members * (members - 1) + 2048 )) open files and this shell allows $(ulimit -n);" \
     "raise it (ulimit -Hn as root) or simulate fewer" >&2
   exit 2
 fi
 record fleet.open_file_limit "$(ulimit -n)"
 progress "Simulating $members cluster members in one JVM (this takes a minute or two)..."
-out=$(java -Xmx2g -XX:+UseSerialGC -Djava.net.preferIPv4Stack=true -cp "$classes:$classpath" \
+out=$(java -Xmx8g -XX:+UseParallelGC ${FLEET_JAVA_OPTS:-} -Djava.net.preferIPv4Stack=true -cp "$classes:$classpath" \
   io.carbide.cluster.internal.FleetSimulation "$members" "$BENCH_DIST/conf/cluster/tcp.xml" 23000)
 echo "$out" | while read -r key values; do record "$key $values"; done
 echo "$out"

@@ -75,13 +75,31 @@ public final class FleetSimulation {
         }
     }
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        try {
+            simulate(args);
+            System.exit(0);
+        } catch (Exception | Error e) {
+            System.err.println("fleet simulation: " + e.getMessage());
+            System.exit(1); // JGroups' threads would keep the JVM, and its ports, alive
+        }
+    }
+
+    private static void simulate(String[] args) throws Exception {
         int members = args.length > 0 ? Integer.parseInt(args[0]) : 100;
         Path stackFile = Path.of(args.length > 1 ? args[1] : "conf/cluster/tcp.xml");
         int basePort = args.length > 2 ? Integer.parseInt(args[2]) : 23000;
+        String detection = System.getProperty("fleet.detection", "");
+        String join = System.getProperty("fleet.join", "");
         String template = Files.readString(stackFile)
-                .replace("<TCP ", "<TCP_NIO2 ")
+                .replace("<TCP ", "<TCP_NIO2 max_send_buffers=\"" + System.getProperty("fleet.sendBuffers", "10") + "\" ")
+                .replace("<FD_ALL3 timeout=\"8s\" interval=\"2s\"/>", detection.isEmpty()
+                        ? "<FD_ALL3 timeout=\"8s\" interval=\"2s\"/>"
+                        : "<FD_ALL3 timeout=\"" + detection.split(",")[0] + "\" interval=\"" + detection.split(",")[1] + "\"/>")
                 .replace("<FD_SOCK2 ", "<FD_SOCK2 offset=\"1000\" ")
+                .replace("join_timeout=\"500ms\" max_join_attempts=\"2\"", join.isEmpty()
+                        ? "join_timeout=\"500ms\" max_join_attempts=\"2\""
+                        : "join_timeout=\"" + join.split(",")[0] + "\" max_join_attempts=\"" + join.split(",")[1] + "\"")
                 .replace("thread_pool.max_threads=\"32\"", "thread_pool.max_threads=\"8\"");
         KeySet keys = KeySet.of(ClusterKeys.derive(SECRET, DOMAIN));
         List<Member> fleet = new ArrayList<>();
@@ -159,7 +177,6 @@ public final class FleetSimulation {
         for (Member member : fleet) {
             member.channel.close();
         }
-        System.exit(0);
     }
 
     private static Member join(String template, int basePort, int index, KeySet keys) throws Exception {
@@ -186,7 +203,14 @@ public final class FleetSimulation {
     /** The moment the last member saw a view of {@code size}. */
     private static long awaitViews(List<Member> fleet, int size, long timeoutMillis) throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMillis;
+        long nextReport = System.currentTimeMillis() + 15_000;
         while (true) {
+            if (System.currentTimeMillis() > nextReport) {
+                nextReport += 15_000;
+                Map<Integer, Integer> sizes = new java.util.TreeMap<>();
+                fleet.forEach(member -> sizes.merge(member.channel.getView().size(), 1, Integer::sum));
+                System.err.println("  waiting for views of " + size + "; members by view size: " + sizes);
+            }
             long last = 0;
             boolean all = true;
             for (Member member : fleet) {
@@ -201,8 +225,10 @@ public final class FleetSimulation {
                 return last;
             }
             if (System.currentTimeMillis() > deadline) {
+                Map<Integer, Integer> sizes = new java.util.TreeMap<>();
+                fleet.forEach(member -> sizes.merge(member.channel.getView().size(), 1, Integer::sum));
                 throw new IllegalStateException("not every member installed a view of " + size + " within "
-                        + timeoutMillis + " ms");
+                        + timeoutMillis + " ms; members by the size of the view they have: " + sizes);
             }
             Thread.sleep(5);
         }
