@@ -35,7 +35,7 @@ final class ClusterSecret {
     /**
      * The secrets this node holds now: the current one and, during a rotation, the next one beside
      * it (the environment variable {@code CARBIDE_CLUSTER_SECRET_NEXT}, or {@code cluster.secret.next}
-     * in the folder the current one came from). Read afresh at every join attempt and every few
+     * in the base's {@code conf/}, else in the folder the current one came from). Read afresh at every join attempt and every few
      * seconds while joined ({@link SecretRotation}), so a secret the operator fixed or rotated is
      * taken without a restart; only a join attempt may generate a first secret.
      */
@@ -73,10 +73,15 @@ final class ClusterSecret {
         return held(shared, own, allowWeak);
     }
 
-    /** The secret in {@code file} and, when there is one, the next secret beside it. */
+    /**
+     * The secret in {@code file} and, when there is one, the next secret: in the node's own
+     * {@code conf/} (where an operator rotating node by node puts it, even when the current one is
+     * the installation's), else beside the current one.
+     */
     private static Held held(Path file, Path own, boolean allowWeak) throws IOException {
         byte[] current = checked(read(file, own), file.toString(), allowWeak);
-        Path nextFile = file.resolveSibling(NEXT_FILE_NAME);
+        Path nextFile = Files.isRegularFile(own.resolveSibling(NEXT_FILE_NAME)) ? own.resolveSibling(NEXT_FILE_NAME)
+                : file.resolveSibling(NEXT_FILE_NAME);
         if (!Files.isRegularFile(nextFile)) {
             return new Held(current, null, nextFile.toString(), null);
         }

@@ -60,7 +60,8 @@ final class BackupSecrets {
             }
         } else {
             add(payload, "cluster.secret", read(secretFile));
-            Path next = secretFile.resolveSibling("cluster.secret.next");
+            Path next = Files.isRegularFile(node.base().resolve("conf/cluster.secret.next"))
+                    ? node.base().resolve("conf/cluster.secret.next") : secretFile.resolveSibling("cluster.secret.next");
             if (Files.isRegularFile(next)) {
                 add(payload, "cluster.secret.next", read(next));
             }
