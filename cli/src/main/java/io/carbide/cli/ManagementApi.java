@@ -187,7 +187,9 @@ final class ManagementApi {
 
     /** A command's usual ending for an answer it did not expect: exit 1 with the API's own line. */
     static CommandFailure failure(Answer answer, String what) {
-        return CommandFailure.failed(what + ": " + errorOf(answer, "the manager answered " + answer.status()));
+        String error = errorOf(answer, "the manager answered " + answer.status());
+        // the manager often says what failed itself ("no backup: ..."): once is enough
+        return CommandFailure.failed(error.startsWith(what + ":") ? error : what + ": " + error);
     }
 
     private static SSLContext trusting(Path cacert) {

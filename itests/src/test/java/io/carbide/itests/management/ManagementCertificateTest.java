@@ -140,10 +140,22 @@ class ManagementCertificateTest {
             probe.awaitServing(renewed, CONVERGE);
             assertTrue(manager.logContains("The management port serves the key store replaced in"), manager.logTail());
 
+            // a damaged key store on disk: the port keeps its key, and a renewal (what the log advises) mends it
+            Files.write(security.resolve("management.p12"), new byte[] {0x30, (byte) 0x82, 0x65, 0x65, 1, 2, 3});
+            long deadline = System.nanoTime() + CONVERGE.toNanos();
+            while (!manager.logContains("The management port keeps its current key") && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            assertTrue(manager.logContains("The management port keeps its current key"), manager.logTail());
+            assertEquals(renewed, probe.latest());
+            Run mended = carbide("cert", "renew", base);
+            assertEquals(0, mended.exitCode(), mended.all());
+            probe.awaitServing(fingerprint(Files.readString(security.resolve("management.crt"))), CONVERGE);
+
             probe.runFor(Duration.ofSeconds(1));
-            assertEquals(List.of(), probe.failures(), "every request answered across three swaps");
+            assertEquals(List.of(), probe.failures(), "every request answered across four swaps");
             assertTrue(probe.requests() > 100, "the probe kept connecting: " + probe.requests());
-            System.out.printf("management certificate: %d TLS connections and requests, 0 failed, across 3 swaps%n",
+            System.out.printf("management certificate: %d TLS connections and requests, 0 failed, across 4 swaps%n",
                     probe.requests());
         }
         assertEquals(pid, manager.pid(), "no restart");

@@ -225,12 +225,14 @@ public final class LiveCertificate implements ConnectorFactory, NodeStatusContri
             throw new IllegalStateException("the management port of " + node.name() + " has no TLS context this node "
                     + "can swap (see the log); nothing was changed: restart the node to take a new key");
         }
-        ManagementKeyStore.Prepared previous = store.onDisk();
+        ManagementKeyStore.Prepared previous = readable(store); // none when the file was damaged: renewing is the way out
         store.commit(next);
         try {
             swap(store, next);
         } catch (IOException failed) {
-            store.commit(previous);
+            if (previous != null) {
+                store.commit(previous);
+            }
             throw failed;
         }
         applied = stamp();
@@ -247,12 +249,15 @@ public final class LiveCertificate implements ConnectorFactory, NodeStatusContri
             serving = next.certificate(); // plain HTTP, or the port not open yet: it reads the file when it opens
             return;
         }
-        KeyStore previous = inUse != null ? inUse : store.onDisk().keyStore();
+        ManagementKeyStore.Prepared onDisk = inUse == null ? readable(store) : null;
+        KeyStore previous = inUse != null ? inUse : onDisk == null ? null : onDisk.keyStore();
         try {
             tls.reload(factory -> use(factory, next.keyStore(), store.password()));
         } catch (Exception e) {
             try {
-                tls.reload(factory -> use(factory, previous, store.password()));
+                if (previous != null) {
+                    tls.reload(factory -> use(factory, previous, store.password()));
+                }
             } catch (Exception again) {
                 LOG.error("The management port could not take its previous key back either: {}", again.toString());
             }
@@ -262,6 +267,15 @@ public final class LiveCertificate implements ConnectorFactory, NodeStatusContri
         inUse = next.keyStore();
         serving = next.certificate();
         lastProblem = "";
+    }
+
+    /** The key store on disk, or null when it does not open (damaged, or replaced by hand with another password). */
+    private static ManagementKeyStore.Prepared readable(ManagementKeyStore store) {
+        try {
+            return store.onDisk();
+        } catch (IOException damaged) {
+            return null;
+        }
     }
 
     private static void use(SslContextFactory factory, KeyStore keyStore, String password) {
@@ -302,7 +316,9 @@ public final class LiveCertificate implements ConnectorFactory, NodeStatusContri
                     applied = now; // made at the port's first opening, which read it
                 } else {
                     ManagementKeyStore store = ManagementKeyStore.existing(folder);
-                    swap(store, store.onDisk()); // opens with its password, or says why and changes nothing
+                    ManagementKeyStore.Prepared copied = store.onDisk(); // opens with its password, or says why
+                    swap(store, copied);
+                    store.writeCertificate(copied.chain()); // clients trust the port by it: it must name this key
                     applied = now;
                     LOG.info("The management port serves the key store replaced in {}: {} issued by {}, valid until {}",
                             folder, serving.getSubjectX500Principal().getName(),

@@ -211,9 +211,14 @@ public final class ManagementKeyStore {
     /** Writes a prepared key store, then the PEM clients trust: each replaced in one rename, the key store under its password. */
     public void commit(Prepared prepared) throws IOException {
         AtomicFile.writePrivate(keyStore, prepared.bytes());
+        writeCertificate(prepared.chain());
+    }
+
+    /** The PEM clients trust the port by ({@code management.crt}), from a chain. */
+    public void writeCertificate(Certificate[] chain) throws IOException {
         StringBuilder pem = new StringBuilder();
         try {
-            for (Certificate certificate : prepared.chain()) {
+            for (Certificate certificate : chain) {
                 pem.append("-----BEGIN CERTIFICATE-----\n")
                         .append(Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
                                 .encodeToString(certificate.getEncoded()))
