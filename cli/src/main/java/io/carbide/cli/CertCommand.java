@@ -66,8 +66,9 @@ final class CertCommand {
         public Integer call() throws IOException {
             byte[] pkcs12;
             try {
-                if (Files.size(file) > MAX_PKCS12_BYTES) {
-                    throw CommandFailure.usage(file + " is " + Output.size(Files.size(file)) + ", not a PKCS#12 key file");
+                long size = Files.size(file);
+                if (size > MAX_PKCS12_BYTES) {
+                    throw CommandFailure.usage(file + " is " + Output.size(size) + ", not a PKCS#12 key file");
                 }
                 pkcs12 = Files.readAllBytes(file);
             } catch (NoSuchFileException e) {

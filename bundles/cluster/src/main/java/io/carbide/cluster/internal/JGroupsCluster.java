@@ -299,8 +299,7 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
     @Deactivate
     void leave() {
         leaving = true;
-        secrets.forget(keysChanged);
-        secrets.stop();
+        secrets.stop(); // its own: nothing else listens to it or reads its files
         try {
             secretsRegistration.unregister();
         } catch (IllegalStateException alreadyGone) {

@@ -147,10 +147,6 @@ public final class SecretRotation {
         listeners.add(listener);
     }
 
-    void forget(Runnable listener) {
-        listeners.remove(listener);
-    }
-
     /** A join attempt of the cluster channel: alone, it reads its secrets (a first one may be generated). */
     synchronized KeySet joining() throws IOException {
         channel(CLUSTER).others = Set.of();
@@ -384,13 +380,19 @@ public final class SecretRotation {
      * false, a member that has said nothing yet does not count against it.
      */
     private boolean everyOtherSays(Channel channel, ClusterKeys keys, boolean heardOnly) {
+        return lacking(channel, keys, heardOnly).isEmpty();
+    }
+
+    /** The other members of the channel not known to hold {@code keys} (with {@code heardOnly}, the silent ones too). */
+    private List<String> lacking(Channel channel, ClusterKeys keys, boolean heardOnly) {
+        List<String> lacking = new ArrayList<>();
         for (String member : channel.others) {
             Said said = saidByMember.get(member);
             if (said == null ? heardOnly : !said.ids().contains(keys.id())) {
-                return false;
+                lacking.add(member);
             }
         }
-        return true;
+        return lacking;
     }
 
     private void retire(ClusterKeys old) {
@@ -419,13 +421,7 @@ public final class SecretRotation {
             if (promotionWaits) {
                 status.put("retiringWhenAllHoldNext", true);
             }
-            List<String> without = new ArrayList<>();
-            for (String member : channel(CLUSTER).others) {
-                Said said = saidByMember.get(member);
-                if (said == null || !said.ids().contains(next.id())) {
-                    without.add(member);
-                }
-            }
+            List<String> without = lacking(channel(CLUSTER), next, true);
             without.sort(null);
             status.put("membersWithoutNext", without);
         }
