@@ -4,6 +4,7 @@ import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.osgi.service.component.annotations.Component;
 
@@ -19,6 +20,8 @@ public class Sessions {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+    /** Sessions changing their own user's password: they go on through the change the others end with. */
+    private final Set<String> spared = ConcurrentHashMap.newKeySet();
 
     private record Session(String user, long lastSeen) {
     }
@@ -48,8 +51,32 @@ public class Sessions {
         }
     }
 
-    /** After a password change or removal, the user's other sessions end. */
+    /** After a password change or removal, the user's sessions end, but for one {@link #spare spared}. */
     public void closeAll(String user) {
-        sessions.values().removeIf(s -> s.user().equals(user));
+        sessions.entrySet().removeIf(e -> e.getValue().user().equals(user) && !spared.contains(e.getKey()));
+    }
+
+    /**
+     * Keeps the session open through what {@code change} does to its user: the console that changes
+     * its own password stays logged in, with the same token, so the requests it has in flight with
+     * that token meanwhile are not refused (a new token in a cookie would race them).
+     */
+    public <T extends Exception> void spare(String token, Change<T> change) throws T {
+        if (token == null) {
+            change.run();
+            return;
+        }
+        spared.add(token);
+        try {
+            change.run();
+        } finally {
+            spared.remove(token);
+        }
+    }
+
+    /** What a spared session goes through. */
+    @FunctionalInterface
+    public interface Change<T extends Exception> {
+        void run() throws T;
     }
 }

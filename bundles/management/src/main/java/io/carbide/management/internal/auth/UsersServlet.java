@@ -80,14 +80,10 @@ public class UsersServlet extends ManagementServlet {
                 AuditTrail.note(request, "role", role.label());
             }
             AuditTrail.note(request, "password", password == null ? "kept" : "changed"); // never the password itself
-            users.set(name, password, role, actor(request));
-            if (password != null) {
-                // whoever knew the old password was logged out by the change; the session that changed it goes on
-                if (name.equals(request.getAttribute(ManagementSecurity.USER_ATTRIBUTE))
-                        && Authenticator.sessionToken(request) != null) {
-                    response.addHeader("Set-Cookie", LoginServlet.cookie(request, sessions.open(name), -1));
-                }
-            }
+            // whoever knew the old password is logged out by the change; the session that changed it goes on
+            boolean ownPassword = password != null && name.equals(request.getAttribute(ManagementSecurity.USER_ATTRIBUTE));
+            sessions.spare(ownPassword ? Authenticator.sessionToken(request) : null,
+                    () -> users.set(name, password, role, actor(request)));
             Json.write(response, existed ? 200 : 201, Map.of("user", name, "created", !existed,
                     "role", users.role(name).map(UserRole::label).orElse("")));
         } catch (Json.BadRequest | IllegalArgumentException e) {
