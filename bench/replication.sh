@@ -9,6 +9,7 @@
 #     throughput and the workers' peak used heap (sampled with jstat), bytes checked on both.
 #   bench/replication.sh [runs]      (default 5 runs of 2-4, 20 drops per worker count)
 #   bench/replication.sh --quick     (1 run, 5 drops, bulk 100, late join of 100, 64 MB)
+#   PARTS="large" bench/replication.sh 3   (only some of: latency bulk late large)
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_require_dist
@@ -67,12 +68,16 @@ await_revision() {  # $1 = revision; every worker port in worker_ports
   done
 }
 
+parts=" ${PARTS:-latency bulk late large} "
+part() { [[ "$parts" == *" $1 "* ]]; }
+
 echo "Replication ($(machine_line)); $runs runs, $drops drops per worker count" >&2
 largest_bulk=${bulk_sizes[-1]}
 [ "$late" -gt "$largest_bulk" ] && largest_bulk=$late
 java "$BENCH_ROOT/bench/MakeArtifacts.java" "$work/sites" site "$drops"
 java "$BENCH_ROOT/bench/MakeArtifacts.java" "$work/bulk" bulk "$largest_bulk"
 
+if part latency; then
 echo
 echo "Drop a small web app into the manager's deploy/ until HTTP 200 on every worker ($drops drops)"
 printf '%-8s %8s %8s %8s %8s\n' workers "p50 ms" "p99 ms" "min ms" "max ms"
@@ -94,7 +99,9 @@ for n in "${worker_counts[@]}"; do
   printf '%-8s %8s %8s %8s %8s\n' "$n" "$p50" "$p99" "$lo" "$hi"
   record "latency.$n" "$p50" "$p99" "$lo" "$hi"
 done
+fi
 
+if part bulk; then
 echo
 printf '%-58s %22s\n' "bulk drop, converged on 4 workers" "median / min / max ms"
 for size in "${bulk_sizes[@]}"; do
@@ -112,7 +119,9 @@ for size in "${bulk_sizes[@]}"; do
   printf '%-58s %22s\n' "$size web apps" "$a / $b / $c"
   record "bulk.$size" "$a" "$b" "$c"
 done
+fi
 
+if part late; then
 progress "late join: a manager holding $late artifacts"
 start_manager
 for i in $(seq 1 "$late"); do drop "$work/bulk/bulk-$i.zip" "bulk-$i.zip"; done
@@ -132,7 +141,9 @@ stop_cluster
 read -r a b c <<< "$(stats "${times[@]}")"
 printf '%-58s %22s\n' "late joiner catching up $late artifacts (start.sh to ready)" "$a / $b / $c"
 record "late.$late" "$a" "$b" "$c"
+fi
 
+if part large; then
 java "$BENCH_ROOT/bench/MakeArtifacts.java" "$work/large" large 1 --megabytes "$big_mb"
 size_mb=$(( $(stat -c %s "$work/large/large.zip") / 1048576 ))
 want=$(unzip -p "$work/large/large.zip" data.bin | sha256sum | cut -c1-64)
@@ -169,3 +180,4 @@ record "large.ms" "$a" "$b" "$c"
 record "large.mb" "$size_mb"
 record "large.mbps" "$mbps"
 record "large.heap" "$h" "$hl" "$hh"
+fi

@@ -96,7 +96,7 @@ public final class FleetSimulation {
                 .replace("<FD_ALL3 timeout=\"8s\" interval=\"2s\"/>", detection.isEmpty()
                         ? "<FD_ALL3 timeout=\"8s\" interval=\"2s\"/>"
                         : "<FD_ALL3 timeout=\"" + detection.split(",")[0] + "\" interval=\"" + detection.split(",")[1] + "\"/>")
-                .replace("<FD_SOCK2 ", "<FD_SOCK2 offset=\"1000\" ")
+                .replace("<io.carbide.cluster.internal.GuardedFdSock2 ", "<io.carbide.cluster.internal.GuardedFdSock2 offset=\"1000\" ")
                 .replace("join_timeout=\"500ms\" max_join_attempts=\"2\"", join.isEmpty()
                         ? "join_timeout=\"500ms\" max_join_attempts=\"2\""
                         : "join_timeout=\"" + join.split(",")[0] + "\" max_join_attempts=\"" + join.split(",")[1] + "\"")

@@ -14,9 +14,11 @@ import java.util.Set;
  * @param startedAt when it started, in epoch milliseconds
  * @param managersAddress {@code host:port} of its managers' channel (the consensus among managers),
  *     or empty on a node without the manager role
+ * @param contentAddress {@code host:port} of its content port ({@link ContentChannel}), or empty
+ *     when it has none (its port was taken, or it runs an older build)
  */
 public record ClusterMember(String name, Set<SubDomain> subDomains, String profile, String clientUrl,
-        String managementUrl, String version, long startedAt, String managersAddress) {
+        String managementUrl, String version, long startedAt, String managersAddress, String contentAddress) {
 
     public boolean isIn(SubDomain subDomain) {
         return subDomains.contains(subDomain);

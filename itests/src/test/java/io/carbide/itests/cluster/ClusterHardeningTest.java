@@ -83,7 +83,7 @@ class ClusterHardeningTest {
         // every socket listens where it is configured: all on 127.0.0.1 but the client port, for the load balancer
         Map<Integer, String> sockets = listening(manager.pid());
         int offset = manager.portOffset();
-        for (int port : List.of(4000 + offset, 4100 + offset, 4500 + offset, 4600 + offset, 9443 + offset)) {
+        for (int port : List.of(4000 + offset, 4100 + offset, 4200 + offset, 4500 + offset, 4600 + offset, 9443 + offset)) {
             assertEquals("127.0.0.1", sockets.get(port), port + " in " + sockets);
         }
         assertEquals("0.0.0.0", sockets.get(manager.clientPort()), "the client port serves every interface: " + sockets);
@@ -117,15 +117,19 @@ class ClusterHardeningTest {
         // a thousand garbage connections to the cluster ports: nobody leaves, the log barely grows
         Path log = manager.base().resolve("logs/carbide.log");
         long before = Files.size(log);
-        List<Integer> ports = List.of(manager.clusterPort(), manager.clusterPort() + 100, 4500 + offset, 4600 + offset);
+        List<Integer> ports = List.of(manager.clusterPort(), manager.clusterPort() + 100, manager.clusterPort() + 200,
+                4500 + offset, 4600 + offset);
         int refusedConnections = flood(ports, 1000);
         Thread.sleep(2_000);
         long grown = Files.size(log) - before;
         assertTrue(grown < 50_000, "the log grew " + grown + " bytes for 1000 garbage connections");
         assertTrue(manager.logContains("io.carbide.badtraffic - Refused traffic on a cluster port from 127.0.0.1"),
                 manager.logTail());
-        assertEquals(Set.of("mgr", "early", "stranger"), NodeProcess.memberNames(manager.statusJson()),
-                "every member stayed in the view (" + refusedConnections + " connections refused outright)");
+        assertTrue(manager.logContains("refused a connection from 127.0.0.1: not a content request"), manager.logTail());
+        JsonObject afterFlood = manager.statusJson();
+        assertEquals(Set.of("mgr", "early", "stranger"), NodeProcess.memberNames(afterFlood),
+                "every member stayed in the view (" + refusedConnections + " connections refused outright): "
+                        + afterFlood + "\n" + manager.logTail());
         assertEquals(200, early.get(early.clientPort(), "/health").statusCode());
         assertEquals("ready", manager.statusJson().get("state").getAsString());
     }

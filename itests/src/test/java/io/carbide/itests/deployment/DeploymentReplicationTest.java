@@ -209,24 +209,35 @@ class DeploymentReplicationTest {
                 "<p>big</p>".getBytes(StandardCharsets.UTF_8)), true);
         Artifacts.drop(zip, manager.deployDir(), "big.zip");
 
+        // killed once a few megabytes are on its disk: the content port moves them fast, so look often
         Path blobs = worker.base().resolve("data/deployment/blobs");
-        worker.awaitStatus(s -> partialTransferIn(blobs), CONVERGE, "a transfer under way");
+        long deadline = System.nanoTime() + CONVERGE.toNanos();
+        while (partialBytesIn(blobs) < 4 << 20) {
+            assertTrue(System.nanoTime() < deadline, "no transfer under way: " + worker.logTail());
+            Thread.sleep(2);
+        }
         worker.kill();
-        assertTrue(partialTransferIn(blobs), "killed mid-transfer");
+        long kept = partialBytesIn(blobs);
+        assertTrue(kept > 0 && kept < big.length, "killed mid-transfer, with " + kept + " bytes");
 
         assertEquals(0, worker.start().exitCode());
         worker.awaitHttp("/big/", 200, "big", CONVERGE);
+        assertTrue(worker.logContains("Resuming big.zip at byte "), "the restarted worker resumed: " + worker.logTail());
         java.net.http.HttpResponse<byte[]> data = java.net.http.HttpClient.newHttpClient().send(
                 java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + worker.clientPort()
                         + "/big/data.bin")).build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
         assertEquals(200, data.statusCode());
         assertTrue(java.util.Arrays.equals(big, data.body()), "the served bytes are exactly the deployed bytes");
         assertFalse(partialTransferIn(blobs), "no partial transfer is left behind");
+        assertTrue(worker.statusJson().getAsJsonObject("cluster").getAsJsonObject("content").get("bytesReceived")
+                .getAsLong() > 0, "the bytes came over the manager's content port");
     }
 
+    /** The dual-mode node here has no content port, as a node of an older build: content goes over the cluster channel. */
     @Test
     void dualModeNodeRunsWhatIsDroppedIntoItAndReplicatesItToWorkers() throws Exception {
-        NodeProcess dual = new NodeProcess(temp.resolve("dual"), "default", "-Dnode=dual");
+        NodeProcess dual = new NodeProcess(temp.resolve("dual"), "default", "-Dnode=dual",
+                "-Dcarbide.cluster.contentPort=off");
         started.add(dual);
         start(dual);
         NodeProcess worker = worker("w", dual);
@@ -235,12 +246,25 @@ class DeploymentReplicationTest {
         Artifacts.drop(Artifacts.helloSite(), dual.deployDir(), "hello-site.zip");
         dual.awaitHttp("/hello-site/", 200, "Hello from a Carbide worker", CONVERGE);
         worker.awaitHttp("/hello-site/", 200, "Hello from a Carbide worker", CONVERGE);
+        assertEquals("", dual.statusJson().getAsJsonObject("cluster").getAsJsonObject("content").get("address")
+                .getAsString());
+        assertEquals(0, worker.statusJson().getAsJsonObject("cluster").getAsJsonObject("content").get("bytesReceived")
+                .getAsLong(), "nothing came over a content port");
         dual.awaitStatus(s -> s.getAsJsonObject("deployment").get("revision").getAsLong() == 1
                 && !s.get("readOnly").getAsBoolean(), CONVERGE, "the dual-mode node applied revision 1");
 
         Files.delete(dual.deployDir().resolve("hello-site.zip"));
         dual.awaitHttp("/hello-site/", 404, null, CONVERGE);
         worker.awaitHttp("/hello-site/", 404, null, CONVERGE);
+    }
+
+    private static long partialBytesIn(Path blobs) {
+        try (var files = Files.list(blobs)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".part")).mapToLong(f -> f.toFile().length())
+                    .sum();
+        } catch (java.io.IOException e) {
+            return 0;
+        }
     }
 
     private static boolean partialTransferIn(Path blobs) {

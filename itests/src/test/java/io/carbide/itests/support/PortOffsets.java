@@ -11,8 +11,8 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class PortOffsets {
 
-    /** Client, management, cluster (and its failure detection), managers' channel (and its failure detection). */
-    private static final int[] BASE_PORTS = {9763, 9443, 4000, 4100, 4500, 4600};
+    /** Client, management, cluster (its failure detection, its content port), managers' channel (and its failure detection). */
+    private static final int[] BASE_PORTS = {9763, 9443, 4000, 4100, 4200, 4500, 4600};
 
     private PortOffsets() {
     }
@@ -37,7 +37,7 @@ public final class PortOffsets {
 
     /**
      * Several free offsets at once, for nodes that must know each other's ports before any starts;
-     * never 100, 400, 500 or 600 apart, where one node's 4000/4100/4500/4600 + offset would be another's.
+     * never 100 to 600 apart by hundreds, where one node's 4000/4100/4200/4500/4600 + offset would be another's.
      */
     public static int[] free(int count) {
         int[] offsets = new int[count];
@@ -54,7 +54,7 @@ public final class PortOffsets {
     private static boolean clashes(int[] taken, int count, int candidate) {
         for (int i = 0; i < count; i++) {
             int distance = Math.abs(taken[i] - candidate);
-            if (distance == 0 || distance == 100 || distance == 400 || distance == 500 || distance == 600) {
+            if (distance <= 600 && distance % 100 == 0) {
                 return true;
             }
         }

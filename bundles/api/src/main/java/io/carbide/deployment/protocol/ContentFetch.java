@@ -2,6 +2,7 @@ package io.carbide.deployment.protocol;
 
 import io.carbide.cluster.Cluster;
 import io.carbide.cluster.ClusterMessage;
+import io.carbide.cluster.ContentChannel;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Duration;
@@ -13,7 +14,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Fetches content by digest from another member, over the cluster, in chunks of {@value #CHUNK}
+ * Fetches content by digest from another member: over its content port ({@link ContentChannel})
+ * when it has one, else over the cluster, in chunks of {@value #CHUNK}
  * bytes with {@value #IN_FLIGHT} requests under way, so the next chunks travel while one is
  * written and no artifact, however large, is ever held whole in memory. Workers fetch from
  * managers, and managers from each other; any holder serves any content, since it is addressed by
@@ -35,10 +37,17 @@ public final class ContentFetch {
      */
     public static void fetch(Cluster cluster, String member, String sha256, long size, OutputStream out,
             Runnable progress) throws IOException {
+        fetch(cluster, member, sha256, 0, size, out, progress);
+    }
+
+    /** Writes bytes {@code from} to {@code to} of the content, as {@link #fetch(Cluster, String, String, long, OutputStream, Runnable)}. */
+    public static void fetch(Cluster cluster, String member, String sha256, long from, long to, OutputStream out,
+            Runnable progress) throws IOException {
         Deque<CompletableFuture<ClusterMessage>> inFlight = new ArrayDeque<>();
         Deque<Integer> lengths = new ArrayDeque<>();
-        long requested = 0;
-        long written = 0;
+        long requested = from;
+        long written = from;
+        long size = to;
         while (written < size) {
             while (inFlight.size() < IN_FLIGHT && requested < size) {
                 int length = (int) Math.min(CHUNK, size - requested);
@@ -57,6 +66,49 @@ public final class ContentFetch {
             written += chunk.length;
             progress.run();
         }
+    }
+
+    /** Streams broken part way on a content port that are resumed there before the cluster channel is tried. */
+    public static final int RESUMES = 3;
+
+    /**
+     * Writes bytes {@code from} to {@code size} of the content {@code sha256} held by {@code member}
+     * into {@code out}: over the member's content port when it has one (resumed where a broken
+     * stream stopped), else, or once that keeps failing, the rest over the cluster channel.
+     * {@code note} is told, in one line, of each resumption and fallback.
+     *
+     * @throws ContentChannel.ContentMissingException when the member said it lacks that content
+     */
+    public static void fetch(Cluster cluster, ContentChannel channel, String member, String sha256, long from,
+            long size, OutputStream out, Runnable progress, java.util.function.Consumer<String> note)
+            throws IOException {
+        long[] position = {from};
+        OutputStream counted = new java.io.FilterOutputStream(out) {
+            @Override
+            public void write(byte[] bytes, int offset, int length) throws IOException {
+                out.write(bytes, offset, length);
+                position[0] += length;
+            }
+        };
+        for (int attempt = 0; channel.reaches(member); attempt++) {
+            long before = position[0];
+            try {
+                channel.fetch(member, sha256, before, size - before, counted, n -> progress.run());
+                return;
+            } catch (ContentChannel.ContentMissingException e) {
+                throw e;
+            } catch (IOException e) {
+                if (position[0] > before && attempt < RESUMES) {
+                    note.accept("fetching " + sha256.substring(0, 12) + " from " + member + " stopped at byte "
+                            + position[0] + " of " + size + " (" + e.getMessage() + "); resuming there");
+                    continue;
+                }
+                note.accept("the content port of " + member + " failed at byte " + position[0] + " of " + size + " of "
+                        + sha256.substring(0, 12) + " (" + e.getMessage() + "); fetching the rest over the cluster channel");
+                break;
+            }
+        }
+        fetch(cluster, member, sha256, position[0], size, counted, progress);
     }
 
     /** Waits for a reply, turning the ways a request fails into one IOException with a sentence. */

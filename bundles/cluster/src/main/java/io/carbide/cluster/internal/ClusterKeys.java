@@ -28,11 +28,13 @@ final class ClusterKeys {
     /** Derived once each: a seal asks for its key with every message it sends. */
     private final Map<String, SecretKey> sealKeys = new ConcurrentHashMap<>();
     private final byte[] joinKey;
+    private final byte[] contentKey;
     private final String id;
 
     private ClusterKeys(byte[] pseudoRandomKey) {
         this.pseudoRandomKey = pseudoRandomKey;
         this.joinKey = expand(pseudoRandomKey, info("join"), 32);
+        this.contentKey = expand(pseudoRandomKey, info("content"), 32);
         this.id = HexFormat.of().formatHex(expand(pseudoRandomKey, info("key id"), 6));
     }
 
@@ -50,6 +52,11 @@ final class ClusterKeys {
     /** The HMAC key of join proofs ({@link SharedSecretToken}). */
     byte[] joinKey() {
         return joinKey.clone();
+    }
+
+    /** The key of the content port ({@link ContentWire}): its requests' proofs and, mixed with nonces, its streams. */
+    byte[] contentKey() {
+        return contentKey;
     }
 
     /**

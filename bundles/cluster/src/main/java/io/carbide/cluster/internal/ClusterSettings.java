@@ -20,11 +20,19 @@ import org.osgi.framework.BundleContext;
  * <li>{@code carbide.cluster.enabled}: {@code false} keeps the node out of any cluster</li>
  * <li>{@code carbide.cluster.allowWeakSecret}: {@code true} accepts a cluster secret shorter than
  *     32 characters (refused otherwise: a short secret can be guessed from captured traffic)</li>
+ * <li>{@code carbide.cluster.contentPort}: the port artifact content travels on between members
+ *     ({@link ContentPort}), bound like the cluster port; default 4200 + offset, {@code 0} for any
+ *     free port (announced to the others in the node's member description), {@code off} for none
+ *     (content then travels over the cluster channel, slower)</li>
  * </ul>
  * The port is the node's cluster port, 4000 + offset.
  */
 record ClusterSettings(boolean enabled, String domain, String stack, Path stackFile, String bindAddress, int port,
-        String wellKnownMembers, boolean allowWeakSecret) {
+        String wellKnownMembers, boolean allowWeakSecret, int contentPort) {
+
+    /** {@link #contentPort} when the node has none. */
+    static final int NO_CONTENT_PORT = -1;
+    private static final int CONTENT_PORT_BASE = 4200;
 
     private static final Pattern WELL_KNOWN = Pattern.compile("[^\\s,\\[\\]]+\\[\\d{1,5}\\](\\s*,\\s*[^\\s,\\[\\]]+\\[\\d{1,5}\\])*");
 
@@ -40,7 +48,25 @@ record ClusterSettings(boolean enabled, String domain, String stack, Path stackF
         return new ClusterSettings(Boolean.parseBoolean(property(context, "carbide.cluster.enabled", "true")),
                 property(context, "carbide.cluster.domain", "carbide"), stack, stackFile(node, stack), bind,
                 node.clusterPort(), wellKnown,
-                Boolean.parseBoolean(property(context, "carbide.cluster.allowWeakSecret", "false")));
+                Boolean.parseBoolean(property(context, "carbide.cluster.allowWeakSecret", "false")),
+                contentPort(property(context, "carbide.cluster.contentPort",
+                        String.valueOf(CONTENT_PORT_BASE + node.portOffset()))));
+    }
+
+    private static int contentPort(String value) {
+        if ("off".equalsIgnoreCase(value)) {
+            return NO_CONTENT_PORT;
+        }
+        try {
+            int port = Integer.parseInt(value);
+            if (port >= 0 && port <= 65535) {
+                return port;
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new IllegalArgumentException("carbide.cluster.contentPort '" + value + "' is not a port number, 0 (any "
+                + "free port) or off");
     }
 
     /** How this node finds the others, for messages: {@code well-known members 127.0.0.1[4001]}. */

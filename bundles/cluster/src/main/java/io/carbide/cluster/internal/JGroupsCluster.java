@@ -106,6 +106,9 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
     private volatile long refusedAt;
     private final SecretRotation secrets;
     private final org.osgi.framework.ServiceRegistration<SecretRotation> secretsRegistration;
+    /** Bulk content beside the cluster channel, under the same keys; announced in this node's member description. */
+    private final ContentPort content;
+    private final org.osgi.framework.ServiceRegistration<io.carbide.cluster.ContentChannel> contentRegistration;
     /** How many secrets unrelated to the one held the node had taken when it last joined: a refused node joins again once it takes another. */
     private volatile int joinedWith;
     private Thread joiner;
@@ -128,11 +131,16 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
         // the managers' channel follows the same rotation; a service of this bundle's own, not a component of its
         // own, so that this component starts as early as it always did (its handlers bind to it as it starts)
         this.secretsRegistration = context.registerService(SecretRotation.class, secrets, null);
+        this.content = new ContentPort(node.name(), settings.bindAddress(),
+                settings.enabled() ? settings.contentPort() : ClusterSettings.NO_CONTENT_PORT,
+                () -> secrets.keys(SecretRotation.CLUSTER), () -> view);
+        this.contentRegistration = context.registerService(io.carbide.cluster.ContentChannel.class, content, null);
         this.self = new ClusterMember(node.name(), SubDomain.of(node.roles()), node.profile(),
                 "http://" + settings.bindAddress() + ":" + node.clientPort(),
                 node.managementUrl(), node.version(),
                 System.currentTimeMillis(), node.hasRole(io.carbide.node.Role.MANAGER)
-                        ? settings.bindAddress() + ":" + ManagersSettings.port(context, node) : "");
+                        ? settings.bindAddress() + ":" + ManagersSettings.port(context, node) : "",
+                content.address());
         this.view = new ClusterView(settings.domain(), 0, List.of(self), self, false);
         secrets.onChange(keysChanged);
         if (!settings.enabled()) {
@@ -300,11 +308,14 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
     void leave() {
         leaving = true;
         secrets.stop(); // its own: nothing else listens to it or reads its files
-        try {
-            secretsRegistration.unregister();
-        } catch (IllegalStateException alreadyGone) {
-            // the bundle is stopping: the framework took it back
+        for (org.osgi.framework.ServiceRegistration<?> registration : List.of(secretsRegistration, contentRegistration)) {
+            try {
+                registration.unregister();
+            } catch (IllegalStateException alreadyGone) {
+                // the bundle is stopping: the framework took it back
+            }
         }
+        content.close();
         synchronized (joinLock) {
             joinLock.notifyAll();
         }
@@ -448,7 +459,7 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
                         address, e.getMessage());
             }
         }
-        return new ClusterMember(String.valueOf(address), java.util.Set.of(), "unknown", "", "", "unknown", 0, "");
+        return new ClusterMember(String.valueOf(address), java.util.Set.of(), "unknown", "", "", "unknown", 0, "", "");
     }
 
     private void notify(MembershipListener listener, ClusterView current) {
@@ -649,6 +660,7 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
         // messages dropped because they did not authenticate (another secret, tampering) or were of the earlier format
         status.put("rejectedMessages", current == null ? 0 : current.rejected());
         status.put("secret", secrets.status());
+        status.put("content", content.status());
         return status;
     }
 

@@ -73,7 +73,7 @@ final class ManagersChannel implements AutoCloseable {
                     + "{\"add\": \"" + name + "\"})");
             Files.createDirectories(settings.dataDir());
             ClusterMember self = new ClusterMember(node.name(), Set.of(SubDomain.MGT), node.profile(), "", "",
-                    node.version(), System.currentTimeMillis(), "");
+                    node.version(), System.currentTimeMillis(), "", "");
             created.name(node.name());
             created.addAddressGenerator(() -> ExtendedUUID.randomUUID(node.name())
                     .put(MemberCodec.ADDRESS_KEY, MemberCodec.encode(self)));

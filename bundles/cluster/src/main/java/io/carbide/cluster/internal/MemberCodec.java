@@ -14,13 +14,14 @@ import java.util.EnumSet;
  * Encodes a member's self-description into the bytes it carries in its JGroups address, so every
  * member knows every other's sub-domains and URLs from the view alone, with no extra round trip.
  * Version 1: name, sub-domain bits, profile, client URL, management URL, version, start time;
- * version 2 appends the address of the managers' channel. Any version from 1 up is read: fields
+ * version 2 appends the address of the managers' channel, version 3 that of the content port. Any
+ * version from 1 up is read: fields
  * are only appended, and a reader skips those it does not know.
  */
 final class MemberCodec {
 
     static final String ADDRESS_KEY = "carbide";
-    private static final int VERSION = 2;
+    private static final int VERSION = 3;
 
     private MemberCodec() {
     }
@@ -41,6 +42,7 @@ final class MemberCodec {
             out.writeUTF(member.version());
             out.writeLong(member.startedAt());
             out.writeUTF(member.managersAddress());
+            out.writeUTF(member.contentAddress());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -68,8 +70,9 @@ final class MemberCodec {
             String nodeVersion = in.readUTF();
             long startedAt = in.readLong();
             String managersAddress = in.available() > 0 ? in.readUTF() : "";
+            String contentAddress = in.available() > 0 ? in.readUTF() : "";
             return new ClusterMember(name, subDomains, profile, clientUrl, managementUrl, nodeVersion, startedAt,
-                    managersAddress);
+                    managersAddress, contentAddress);
         }
     }
 }

@@ -52,10 +52,15 @@ class EnvelopeTest {
     @Test
     void memberDescriptionRoundTrips() throws Exception {
         ClusterMember member = new ClusterMember("w-1", EnumSet.of(SubDomain.WORKER, SubDomain.MGT), "default",
-                "http://127.0.0.1:9763", "http://127.0.0.1:9443", "0.1.0", 1234L, "127.0.0.1:4500");
+                "http://127.0.0.1:9763", "http://127.0.0.1:9443", "0.1.0", 1234L, "127.0.0.1:4500", "127.0.0.1:4200");
         assertEquals(member, MemberCodec.decode(MemberCodec.encode(member)));
-        // a version 1 description (no managers' address) reads with that field empty
-        byte[] version2 = MemberCodec.encode(member);
+        // a version 2 description (no content port) and a version 1 (no managers' address either) read with those empty
+        byte[] version3 = MemberCodec.encode(member);
+        byte[] version2 = java.util.Arrays.copyOf(version3, version3.length - 2 - "127.0.0.1:4200".length());
+        version2[0] = 2;
+        ClusterMember older = MemberCodec.decode(version2);
+        assertEquals("", older.contentAddress());
+        assertEquals("127.0.0.1:4500", older.managersAddress());
         byte[] version1 = java.util.Arrays.copyOf(version2, version2.length - 2 - "127.0.0.1:4500".length());
         version1[0] = 1;
         ClusterMember read = MemberCodec.decode(version1);

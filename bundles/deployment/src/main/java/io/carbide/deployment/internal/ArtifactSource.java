@@ -13,6 +13,9 @@ interface ArtifactSource {
 
     ReplicationProtocol.Changes sync(String repositoryId, long revision) throws IOException;
 
-    /** Streams the content of {@code artifact} into {@code out}. */
-    void fetch(Artifact artifact, OutputStream out) throws IOException;
+    /**
+     * Streams the content of {@code artifact} from byte {@code from} on into {@code out}: a
+     * transfer cut short (even by kill -9) resumes where it stopped.
+     */
+    void fetch(Artifact artifact, long from, OutputStream out) throws IOException;
 }

@@ -101,6 +101,8 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
     private ScheduledFuture<?> retry;
     private long retryWait;
     private long nextSyncAt;
+    /** Where artifact bytes come from, beside the cluster channel. */
+    private final io.carbide.cluster.ContentChannel content;
     /** Artifact content received from managers since start (the metrics' bytes fetched). */
     private final LongAdder fetchedBytes = new LongAdder();
     /** Managers that have this node's report since they appeared in the view. */
@@ -134,9 +136,11 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
 
     @Activate
     public DeploymentAgent(@Reference NodeIdentity node, @Reference Cluster cluster,
-            @Reference ConfigurationAdmin configAdmin, BundleContext context) throws IOException {
+            @Reference io.carbide.cluster.ContentChannel content, @Reference ConfigurationAdmin configAdmin,
+            BundleContext context) throws IOException {
         this.node = node;
         this.cluster = cluster;
+        this.content = content;
         Path dir = node.base().resolve("data/deployment");
         this.offers = new ManagerOffers(node.name());
         this.freshness = new Freshness(seconds(context, "carbide.health.startGraceSeconds", 10),
@@ -289,7 +293,8 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
         }
         List<String> managers = sources(want).stream().map(ManagerOffers.Offer::manager).toList();
         return managers.isEmpty() ? Optional.empty()
-                : Optional.of(new RemoteSource(cluster, managers, freshness::progressed, fetchedBytes::add));
+                : Optional.of(new RemoteSource(cluster, content, managers, freshness::progressed,
+                        fetchedBytes::add));
     }
 
     /** The managers this node may follow for {@code want}: its own generation and term, or later ones. */

@@ -114,18 +114,35 @@ final class LocalCopy {
 
     private void fetchAndDeploy(Artifact artifact, ArtifactSource source) {
         Path content;
+        long start = System.nanoTime();
         try {
-            content = blobs.receive(artifact.sha256(), artifact.size(), out -> source.fetch(artifact, out));
+            content = blobs.receive(artifact.sha256(), artifact.size(), (out, from) -> {
+                if (from > 0) {
+                    LOG.info("Resuming {} at byte {} of {}: an earlier transfer of it stopped there", artifact.name(),
+                            from, artifact.size());
+                }
+                source.fetch(artifact, from, out);
+            });
         } catch (IOException e) {
             missing.add(artifact.name());
             record(Deployer.failed(artifact, "content not fetched from " + source.name() + ": " + e.getMessage()));
             return;
         }
+        long fetched = System.nanoTime();
         missing.remove(artifact.name());
         deploy(artifact, content);
+        if (artifact.size() >= LARGE) { // where the time of a large one went; small ones would flood the log
+            long fetchMillis = (fetched - start) / 1_000_000;
+            LOG.info("Took in {} ({} MB): fetched from {}, verified and on disk in {} ms ({} MB/s), deployed in {} ms",
+                    artifact.name(), artifact.size() >> 20, source.name(), fetchMillis,
+                    (artifact.size() >> 20) * 1000 / Math.max(1, fetchMillis), (System.nanoTime() - fetched) / 1_000_000);
+        }
     }
 
     /** Puts one artifact whose content is here to work: a bundle is staged, the others deployed at once. */
+    /** Artifacts of this size or more have the time they took logged. */
+    private static final long LARGE = 8L << 20;
+
     private void deploy(Artifact artifact, Path content) {
         if (artifact.type() == ArtifactType.BUNDLE) {
             ArtifactState refused = bundles.stage(artifact, content);
@@ -274,7 +291,7 @@ final class LocalCopy {
             return;
         }
         try {
-            blobs.receive(artifact.sha256(), artifact.size(), out -> source.fetch(artifact, out));
+            blobs.receive(artifact.sha256(), artifact.size(), (out, from) -> source.fetch(artifact, from, out));
         } catch (IOException e) {
             missing.add(artifact.name());
             LOG.warn("Node {} could not fetch {} again from {}: {}", nodeName, artifact.name(), source.name(),

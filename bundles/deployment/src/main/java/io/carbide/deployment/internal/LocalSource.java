@@ -34,9 +34,12 @@ final class LocalSource implements ArtifactSource {
     }
 
     @Override
-    public void fetch(Artifact artifact, OutputStream out) throws IOException {
+    public void fetch(Artifact artifact, long from, OutputStream out) throws IOException {
         Path blob = repository.content(artifact.sha256())
                 .orElseThrow(() -> new IOException("content of " + artifact.name() + " is missing from the repository"));
-        Files.copy(blob, out);
+        try (java.io.InputStream in = Files.newInputStream(blob)) {
+            in.skipNBytes(from);
+            in.transferTo(out);
+        }
     }
 }

@@ -17,16 +17,21 @@ import java.util.stream.Stream;
 
 /**
  * This node's copy of artifact content, in {@code data/deployment/blobs/<sha256>}. Content arrives
- * through {@link #receive}: written to a temporary file as it streams in, its digest checked
+ * through {@link #receive}: written to {@code <sha256>.part} as it streams in, its digest checked
  * against the one the authority announced, forced to disk, then renamed into place. So only
- * whole, verified content is ever installed, whatever happens mid-transfer.
+ * whole, verified content is ever installed, whatever happens mid-transfer; and a transfer cut
+ * short, even by kill -9, resumes from what its part file holds (the digest at the end covers the
+ * resumed bytes as well as the new ones: a part file damaged meanwhile is thrown away).
  */
 final class VerifiedBlobs {
 
-    /** Writes an artifact's content into the stream it is given, in pieces. */
+    /** Writes an artifact's content, from byte {@code from} on, into the stream it is given, in pieces. */
     interface Transfer {
-        void to(OutputStream out) throws IOException;
+        void to(OutputStream out, long from) throws IOException;
     }
+
+    private static final String PART = ".part";
+    private static final java.util.regex.Pattern RESUMABLE = java.util.regex.Pattern.compile("[0-9a-f]{64}\\.part");
 
     private final Path dir;
     /** Size and modification time of each blob when it last checked out: a cheap look tells whether it changed since. */
@@ -35,8 +40,10 @@ final class VerifiedBlobs {
     VerifiedBlobs(Path dir) throws IOException {
         this.dir = Files.createDirectories(dir);
         try (Stream<Path> files = Files.list(dir)) {
-            for (Path leftover : (Iterable<Path>) files.filter(p -> p.toString().endsWith(".part"))::iterator) {
-                Files.deleteIfExists(leftover); // a transfer cut short by a crash
+            for (Path leftover : (Iterable<Path>) files.filter(p -> p.toString().endsWith(PART))::iterator) {
+                if (!RESUMABLE.matcher(leftover.getFileName().toString()).matches()) {
+                    Files.deleteIfExists(leftover); // of an earlier build, which did not resume
+                }
             }
         }
     }
@@ -88,22 +95,30 @@ final class VerifiedBlobs {
         return new long[] {Files.size(blob), Files.getLastModifiedTime(blob).toMillis()};
     }
 
-    /** The content with this digest: the copy here if it still checks out, else fetched through {@code transfer}. */
-    Path receive(String sha256, long size, Transfer transfer) throws IOException {
+    /**
+     * The content with this digest: the copy here if it still checks out, else fetched through
+     * {@code transfer}, from where an earlier transfer of it stopped. A transfer that fails keeps
+     * its part file for the next attempt; content that arrived whole but does not match is thrown
+     * away, part file and all.
+     */
+    synchronized Path receive(String sha256, long size, Transfer transfer) throws IOException {
         if (intact(sha256, size)) {
             return dir.resolve(sha256);
         }
-        Path part = Files.createTempFile(dir, sha256.substring(0, 12) + "-", ".part");
+        Path part = dir.resolve(sha256 + PART);
+        MessageDigest digest = sha256();
+        long from = resumable(part, size, digest);
+        try (OutputStream out = new DigestOutputStream(Files.newOutputStream(part, StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE, StandardOpenOption.APPEND), digest)) {
+            transfer.to(out, from);
+        }
         try {
-            MessageDigest digest = sha256();
-            try (OutputStream out = new DigestOutputStream(Files.newOutputStream(part), digest)) {
-                transfer.to(out);
-            }
             String actual = HexFormat.of().formatHex(digest.digest());
             long received = Files.size(part);
             if (!actual.equals(sha256) || received != size) {
+                Files.deleteIfExists(part); // all of it again next time: which bytes are wrong is not known
                 throw new IOException("content does not match: expected sha256 " + sha256 + " (" + size + " bytes), got "
-                        + actual + " (" + received + " bytes)");
+                        + actual + " (" + received + " bytes)" + (from > 0 ? ", " + from + " of them resumed" : ""));
             }
             try (FileChannel channel = FileChannel.open(part, StandardOpenOption.WRITE)) {
                 channel.force(true);
@@ -113,16 +128,32 @@ final class VerifiedBlobs {
             io.carbide.node.AtomicFile.forceFolder(dir); // the rename too survives a power cut
             checked.put(sha256, stamp(blob));
             return blob;
-        } finally {
+        } catch (IOException e) {
             Files.deleteIfExists(part);
+            throw e;
+        }
+    }
+
+    /** How many bytes of the part file a transfer can keep (read into {@code digest}); 0 when there is none. */
+    private static long resumable(Path part, long size, MessageDigest digest) throws IOException {
+        if (!Files.isRegularFile(part)) {
+            return 0;
+        }
+        if (Files.size(part) > size) {
+            Files.delete(part);
+            return 0;
+        }
+        try (java.io.InputStream in = new java.security.DigestInputStream(Files.newInputStream(part), digest)) {
+            return in.transferTo(OutputStream.nullOutputStream());
         }
     }
 
     /** Drops content no artifact refers to any more. */
-    void keepOnly(Set<String> digests) throws IOException {
+    synchronized void keepOnly(Set<String> digests) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             for (Path blob : (Iterable<Path>) files::iterator) {
-                if (!digests.contains(blob.getFileName().toString())) {
+                String name = blob.getFileName().toString();
+                if (!digests.contains(name.endsWith(PART) ? name.substring(0, name.length() - PART.length()) : name)) {
                     checked.remove(blob.getFileName().toString());
                     Files.deleteIfExists(blob);
                 }

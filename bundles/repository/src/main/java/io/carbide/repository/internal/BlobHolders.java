@@ -1,6 +1,7 @@
 package io.carbide.repository.internal;
 
 import io.carbide.cluster.Cluster;
+import io.carbide.cluster.ContentChannel;
 import io.carbide.cluster.ClusterMember;
 import io.carbide.cluster.ClusterMessage;
 import io.carbide.cluster.ConsensusState;
@@ -48,15 +49,19 @@ final class BlobHolders {
     private final BlobStore blobs;
     private final Supplier<ConsensusState> consensus;
     private final Map<String, Long> missing = new ConcurrentHashMap<>();
+    /** Managers copy content among themselves on their content ports, as workers fetch it. */
+    private final ContentChannel content;
     private final ExecutorService fetcher = Executors.newSingleThreadExecutor(r -> {
         Thread thread = new Thread(r, "carbide-blob-keeper");
         thread.setDaemon(true);
         return thread;
     });
 
-    BlobHolders(String self, Cluster cluster, BlobStore blobs, Supplier<ConsensusState> consensus) {
+    BlobHolders(String self, Cluster cluster, ContentChannel content, BlobStore blobs,
+            Supplier<ConsensusState> consensus) {
         this.self = self;
         this.cluster = cluster;
+        this.content = content;
         this.blobs = blobs;
         this.consensus = consensus;
     }
@@ -113,9 +118,13 @@ final class BlobHolders {
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(message.payload()));
         String sha256 = in.readUTF();
         long size = in.readLong();
-        blobs.receive(sha256, size, out -> ContentFetch.fetch(cluster, from.name(), sha256, size, out, () -> { }));
+        blobs.receive(sha256, size, out -> fetch(from.name(), sha256, size, out));
         missing.remove(sha256);
         return null;
+    }
+
+    private void fetch(String manager, String sha256, long size, java.io.OutputStream out) throws IOException {
+        ContentFetch.fetch(cluster, content, manager, sha256, 0, size, out, () -> { }, LOG::info);
     }
 
     /** After a change was applied here: fetch its content from the others if this manager lacks it. */
@@ -137,7 +146,7 @@ final class BlobHolders {
                 continue;
             }
             try {
-                blobs.receive(sha256, size, out -> ContentFetch.fetch(cluster, manager, sha256, size, out, () -> { }));
+                blobs.receive(sha256, size, out -> fetch(manager, sha256, size, out));
                 missing.remove(sha256);
                 LOG.info("Fetched the content of {} ({}) from {}", name, sha256.substring(0, 12), manager);
                 return;

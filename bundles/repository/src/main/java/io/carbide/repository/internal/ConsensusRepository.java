@@ -146,7 +146,7 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
     @Activate
     public ConsensusRepository(@Reference NodeIdentity node, @Reference RevisionStateMachine machine,
             @Reference ManagerConsensus consensus, @Reference Cluster cluster, @Reference RevisionExport export,
-            BundleContext context) throws IOException {
+            @Reference io.carbide.cluster.ContentChannel content, BundleContext context) throws IOException {
         this.node = node;
         this.machine = machine;
         this.consensus = consensus;
@@ -155,7 +155,7 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
         Path dir = node.base().resolve("data/repository");
         this.blobs = new BlobStore(dir.resolve("blobs"));
         blobs.removeIncomplete();
-        this.holders = new BlobHolders(node.name(), cluster, blobs, consensus::state);
+        this.holders = new BlobHolders(node.name(), cluster, content, blobs, consensus::state);
         this.cluster = cluster;
         this.retention = RetentionPolicy.from(context::getProperty);
         String[] problem = new String[1];

@@ -1,6 +1,7 @@
 package io.carbide.repository.internal;
 
 import io.carbide.cluster.Cluster;
+import io.carbide.cluster.ContentChannel;
 import io.carbide.cluster.ClusterMember;
 import io.carbide.cluster.ClusterMessage;
 import io.carbide.cluster.ClusterView;
@@ -68,6 +69,8 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
     private final StagedRollouts rollouts;
     private final Cluster cluster;
     private final FleetLineage lineage;
+    /** The repository's content, served on the content port: where workers fetch artifact bytes. */
+    private final AutoCloseable serving;
     /** What the last announcement said of this manager being the authority; null before the first. */
     private volatile Boolean announcedAuthority;
     private final ScheduledExecutorService announcer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -83,7 +86,8 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
 
     @Activate
     public Replicator(@Reference NodeIdentity node, @Reference ArtifactRepository repository,
-            @Reference StagedRollouts rollouts, @Reference Cluster cluster, @Reference ManagerConsensus consensus) {
+            @Reference StagedRollouts rollouts, @Reference Cluster cluster, @Reference ManagerConsensus consensus,
+            @Reference ContentChannel content) {
         this.node = node;
         this.repository = repository;
         this.rollouts = rollouts;
@@ -91,10 +95,12 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
         this.lineage = new FleetLineage(node, cluster, repository, consensus::state, () -> local);
         announcer.scheduleWithFixedDelay(this::announceNow, ANNOUNCE_EVERY_MILLIS, ANNOUNCE_EVERY_MILLIS,
                 TimeUnit.MILLISECONDS);
+        this.serving = content.serve(repository::content);
     }
 
     @Deactivate
-    void deactivate() {
+    void deactivate() throws Exception {
+        serving.close();
         announcer.shutdownNow();
     }
 

@@ -17,11 +17,11 @@ import org.junit.jupiter.api.Test;
 class LoadBalancerConfigTest {
 
     private static final ClusterMember MANAGER = new ClusterMember("mgr", Set.of(SubDomain.MGT), "manager",
-            "http://127.0.0.1:9764", "https://127.0.0.1:9444", "0.1.0", 0, null);
+            "http://127.0.0.1:9764", "https://127.0.0.1:9444", "0.1.0", 0, null, "");
     private static final ClusterMember W2 = new ClusterMember("w-2", Set.of(SubDomain.WORKER), "worker",
-            "http://127.0.0.1:9766", null, "0.1.0", 0, null);
+            "http://127.0.0.1:9766", null, "0.1.0", 0, null, "");
     private static final ClusterMember W1 = new ClusterMember("w-1", Set.of(SubDomain.WORKER), "worker",
-            "http://127.0.0.1:9765", null, "0.1.0", 0, null);
+            "http://127.0.0.1:9765", null, "0.1.0", 0, null, "");
 
     private static LoadBalancerSettings settings(Map<String, String> properties) {
         return LoadBalancerSettings.from(properties::get).orElseThrow();

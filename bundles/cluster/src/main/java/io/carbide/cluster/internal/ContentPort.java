@@ -1,0 +1,350 @@
+package io.carbide.cluster.internal;
+
+import io.carbide.cluster.ClusterMember;
+import io.carbide.cluster.ClusterView;
+import io.carbide.cluster.ContentChannel;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
+import java.util.function.Supplier;
+import javax.crypto.SecretKey;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's content port: it serves the content its stores hold to the other members, and
+ * fetches content from theirs, in the {@link ContentWire} format. Bytes go from the file to the
+ * socket in frames of a megabyte, so a transfer runs at the speed of the disk and the network,
+ * not of the cluster channel's messages, and holds about two frames of memory at each end.
+ *
+ * <p>A port that cannot be bound (taken, or no permission) is logged and left out: the node still
+ * runs, its member description announces no content port, and the others fetch from it over the
+ * cluster channel, as they do from a node of an older build.
+ */
+final class ContentPort implements ContentChannel {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ContentPort.class);
+    /** Streams served at once; more wait for a BUSY answer and try again. */
+    static final int MAX_STREAMS = 8;
+    private static final int CONNECT_MILLIS = 3_000;
+    private static final int READ_MILLIS = 30_000;
+    /** A connection that does not send its request this soon is dropped: it holds one of the few stream threads. */
+    private static final int REQUEST_MILLIS = 5_000;
+
+    private final String self;
+    private final Supplier<KeySet> keys;
+    private final Supplier<ClusterView> view;
+    private final List<ContentStore> stores = new CopyOnWriteArrayList<>();
+    private final BadTrafficLog badTraffic = new BadTrafficLog(LOG, 60_000);
+    private final AtomicLong bytesSent = new AtomicLong();
+    private final AtomicLong bytesReceived = new AtomicLong();
+    private final AtomicLong streamsServed = new AtomicLong();
+    private final ServerSocket server;
+    private final ThreadPoolExecutor streams;
+    private final Thread acceptor;
+    private final String address;
+
+    /**
+     * @param port the port to listen on, 0 for any free one, {@link ClusterSettings#NO_CONTENT_PORT} for none
+     * @param keys the keys of the cluster channel now (a rotation may change them between streams)
+     * @param view the cluster's view now, where the other members' content ports are
+     */
+    ContentPort(String self, String bindAddress, int port, Supplier<KeySet> keys, Supplier<ClusterView> view) {
+        this.self = self;
+        this.keys = keys;
+        this.view = view;
+        this.server = port == ClusterSettings.NO_CONTENT_PORT ? null : bind(bindAddress, port);
+        this.address = server == null ? "" : bindAddress + ":" + server.getLocalPort();
+        this.streams = new ThreadPoolExecutor(0, MAX_STREAMS, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                r -> daemon(r, "carbide-content-stream"));
+        if (server != null) {
+            acceptor = daemon(this::accept, "carbide-content-port");
+            acceptor.start();
+        } else {
+            acceptor = null;
+        }
+    }
+
+    private static ServerSocket bind(String bindAddress, int port) {
+        try {
+            ServerSocket socket = new ServerSocket();
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(InetAddress.getByName(bindAddress), port), 64);
+            return socket;
+        } catch (IOException e) {
+            LOG.warn("Content port {}:{} could not be bound ({}); other members fetch this node's content over the "
+                    + "cluster channel, more slowly. Free that port or set carbide.cluster.contentPort (0 for any free "
+                    + "port)", bindAddress, port, e.getMessage());
+            return null;
+        }
+    }
+
+    /** {@code host:port} for the member description; empty when the node has no content port. */
+    String address() {
+        return address;
+    }
+
+    void close() {
+        if (server != null) {
+            try {
+                server.close();
+            } catch (IOException e) {
+                LOG.debug("Closing the content port: {}", e.toString());
+            }
+        }
+        streams.shutdownNow();
+    }
+
+    /** For {@code status.sh --json}: where the port listens and what went through it. */
+    Map<String, Object> status() {
+        Map<String, Object> status = new LinkedHashMap<>();
+        status.put("address", address);
+        status.put("bytesSent", bytesSent.get());
+        status.put("bytesReceived", bytesReceived.get());
+        status.put("streamsServed", streamsServed.get());
+        return status;
+    }
+
+    // ---- serving
+
+    @Override
+    public AutoCloseable serve(ContentStore store) {
+        stores.add(store);
+        return () -> stores.remove(store);
+    }
+
+    private void accept() {
+        while (!server.isClosed()) {
+            Socket socket;
+            try {
+                socket = server.accept();
+            } catch (IOException e) {
+                if (!server.isClosed()) {
+                    LOG.warn("Content port {}: {}", address, e.toString());
+                }
+                continue;
+            }
+            try {
+                streams.execute(() -> serve(socket));
+            } catch (RejectedExecutionException busy) {
+                try (socket) {
+                    socket.setSoTimeout(1_000);
+                    socket.getOutputStream().write(ContentWire.refusal(ContentWire.Status.BUSY));
+                } catch (IOException e) {
+                    // it will try again, or fetch over the cluster channel
+                }
+            }
+        }
+    }
+
+    private void serve(Socket socket) {
+        // by host: a flood from one host is one source, whatever ports its connections come from
+        String peer = socket.getInetAddress().getHostAddress();
+        try (socket) {
+            socket.setSoTimeout(REQUEST_MILLIS);
+            socket.setTcpNoDelay(true);
+            DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
+            OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
+            KeySet now = keys.get();
+            ContentWire.Request request;
+            try {
+                request = ContentWire.readRequest(in, id -> keysById(now, id));
+            } catch (ContentWire.Rejected e) {
+                badTraffic.report(peer, "Content port " + address + " refused a connection from " + peer + ": "
+                        + e.getMessage());
+                out.write(ContentWire.refusal(e.status));
+                out.flush();
+                return;
+            }
+            socket.setSoTimeout(READ_MILLIS);
+            ClusterKeys requestKeys = keysById(now, request.keyId());
+            byte[] serverNonce = ContentWire.nonce();
+            Optional<Path> blob = find(request.sha256());
+            long size = blob.isPresent() ? java.nio.file.Files.size(blob.get()) : -1;
+            if (blob.isEmpty() || request.offset() > size) {
+                out.write(ContentWire.answer(requestKeys, request, ContentWire.Status.MISSING, serverNonce, 0));
+                out.flush();
+                return;
+            }
+            long length = Math.min(request.length(), size - request.offset());
+            out.write(ContentWire.answer(requestKeys, request, ContentWire.Status.OK, serverNonce, length));
+            send(blob.get(), request.offset(), length, out,
+                    new ContentWire.Sealer(ContentWire.streamKey(requestKeys, request.clientNonce(), serverNonce)));
+            out.flush();
+            streamsServed.incrementAndGet();
+        } catch (IOException e) {
+            // the fetching node went away, or timed out: it resumes from what it has
+            LOG.debug("Content stream to {} ended: {}", peer, e.toString());
+        }
+    }
+
+    private Optional<Path> find(String sha256) throws IOException {
+        for (ContentStore store : stores) {
+            Optional<Path> blob = store.content(sha256);
+            if (blob.isPresent()) {
+                return blob;
+            }
+        }
+        return Optional.empty();
+    }
+
+    private void send(Path blob, long offset, long length, OutputStream out, ContentWire.Sealer sealer)
+            throws IOException {
+        byte[] plain = new byte[ContentWire.FRAME];
+        byte[] sealed = new byte[ContentWire.FRAME + ContentWire.TAG_BYTES];
+        try (FileChannel file = FileChannel.open(blob, StandardOpenOption.READ)) {
+            long position = offset;
+            long end = offset + length;
+            while (position < end) {
+                ByteBuffer buffer = ByteBuffer.wrap(plain, 0, (int) Math.min(plain.length, end - position));
+                while (buffer.hasRemaining()) {
+                    if (file.read(buffer, position + buffer.position()) < 0) {
+                        throw new IOException(blob + " is shorter than it was a moment ago");
+                    }
+                }
+                sealer.write(out, plain, buffer.position(), sealed);
+                position += buffer.position();
+                bytesSent.addAndGet(buffer.position());
+            }
+        }
+    }
+
+    private static ClusterKeys keysById(KeySet keys, String id) {
+        if (keys == null) {
+            return null;
+        }
+        for (ClusterKeys accepted : keys.accepted()) {
+            if (accepted.id().equals(id)) {
+                return accepted;
+            }
+        }
+        return null;
+    }
+
+    // ---- fetching
+
+    @Override
+    public boolean reaches(String member) {
+        return contentAddress(member).isPresent();
+    }
+
+    private Optional<InetSocketAddress> contentAddress(String member) {
+        for (ClusterMember m : view.get().members()) {
+            if (m.name().equals(member) && !m.name().equals(self) && m.contentAddress() != null
+                    && !m.contentAddress().isEmpty()) {
+                String hostPort = m.contentAddress();
+                int colon = hostPort.lastIndexOf(':');
+                try {
+                    return Optional.of(new InetSocketAddress(hostPort.substring(0, colon),
+                            Integer.parseInt(hostPort.substring(colon + 1))));
+                } catch (RuntimeException e) {
+                    return Optional.empty(); // a description this node cannot read: fetch over the cluster instead
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public void fetch(String member, String sha256, long offset, long length, OutputStream out, LongConsumer progress)
+            throws IOException {
+        InetSocketAddress target = contentAddress(member)
+                .orElseThrow(() -> new IOException(member + " announced no content port"));
+        KeySet now = keys.get();
+        if (now == null) {
+            throw new IOException("this node has not read its cluster secret yet");
+        }
+        // the key it seals with first; during a rotation the member may hold only the other
+        List<ClusterKeys> tried = new ArrayList<>();
+        tried.add(now.sealing());
+        now.accepted().stream().filter(k -> !k.sameAs(now.sealing())).forEach(tried::add);
+        IOException refused = null;
+        for (ClusterKeys key : tried) {
+            try {
+                stream(member, target, key, sha256, offset, length, out, progress);
+                return;
+            } catch (Refused e) {
+                refused = e;
+            }
+        }
+        throw refused;
+    }
+
+    /** The member refused this node's key: worth trying the other key of a rotation, nothing else. */
+    private static final class Refused extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        Refused(String message) {
+            super(message);
+        }
+    }
+
+    private void stream(String member, InetSocketAddress target, ClusterKeys key, String sha256, long offset,
+            long length, OutputStream out, LongConsumer progress) throws IOException {
+        byte[] clientNonce = ContentWire.nonce();
+        byte[] request = ContentWire.request(key, clientNonce, sha256, offset, length);
+        try (Socket socket = new Socket()) {
+            socket.connect(target, CONNECT_MILLIS);
+            socket.setSoTimeout(READ_MILLIS);
+            socket.setTcpNoDelay(true);
+            socket.getOutputStream().write(request);
+            DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 64 * 1024));
+            ContentWire.Answer answer = ContentWire.readAnswer(in, key, request);
+            switch (answer.status()) {
+                case OK -> { }
+                case MISSING -> throw new ContentMissingException(member + " holds no content with sha256 " + sha256);
+                case REFUSED -> throw new Refused(member + "'s content port refused this node's cluster key "
+                        + key.id());
+                case BUSY -> throw new IOException(member + "'s content port is busy with " + MAX_STREAMS + " streams");
+                default -> throw new IOException(member + "'s content port answered " + answer.status()
+                        + " to a request of version " + ContentWire.VERSION);
+            }
+            if (answer.length() != length) {
+                throw new IOException(member + " offers " + answer.length() + " bytes of " + sha256 + " from offset "
+                        + offset + " where " + length + " were asked for");
+            }
+            SecretKey streamKey = ContentWire.streamKey(key, clientNonce, answer.serverNonce());
+            ContentWire.Opener opener = new ContentWire.Opener(streamKey);
+            byte[] plain = new byte[ContentWire.FRAME];
+            long remaining = length;
+            while (remaining > 0) {
+                int n = opener.read(in, plain, remaining);
+                out.write(plain, 0, n);
+                remaining -= n;
+                bytesReceived.addAndGet(n);
+                progress.accept(n);
+            }
+        } catch (SocketException e) {
+            throw new IOException(member + "'s content port " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Thread daemon(Runnable runnable, String name) {
+        Thread thread = new Thread(runnable, name);
+        thread.setDaemon(true);
+        return thread;
+    }
+}

@@ -1,0 +1,188 @@
+package io.carbide.cluster.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.carbide.cluster.ClusterMember;
+import io.carbide.cluster.ClusterView;
+import io.carbide.cluster.ContentChannel;
+import io.carbide.cluster.SubDomain;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Two content ports in one JVM, as a manager and a worker would use them. */
+class ContentPortTest {
+
+    private static final ClusterKeys KEYS = ClusterKeys.derive("a-secret-of-at-least-thirty-two-characters".getBytes(
+            StandardCharsets.UTF_8), "carbide");
+    private static final ClusterKeys OTHER = ClusterKeys.derive("another-secret-of-thirty-two-characters!".getBytes(
+            StandardCharsets.UTF_8), "carbide");
+
+    @TempDir
+    Path temp;
+    private final AtomicReference<KeySet> managerKeys = new AtomicReference<>(KeySet.of(KEYS));
+    private final AtomicReference<KeySet> workerKeys = new AtomicReference<>(KeySet.of(KEYS));
+    private final AtomicReference<ClusterView> view = new AtomicReference<>();
+    private ContentPort manager;
+    private ContentPort worker;
+
+    private void start() {
+        manager = new ContentPort("mgr", "127.0.0.1", 0, managerKeys::get, view::get);
+        worker = new ContentPort("w-1", "127.0.0.1", 0, workerKeys::get, view::get);
+        ClusterMember m = member("mgr", manager.address());
+        ClusterMember w = member("w-1", worker.address());
+        view.set(new ClusterView("carbide", 2, List.of(m, w), w, false));
+    }
+
+    private static ClusterMember member(String name, String contentAddress) {
+        return new ClusterMember(name, Set.of(SubDomain.WORKER), "worker", "", "", "0.1.0", 0, "", contentAddress);
+    }
+
+    @AfterEach
+    void stop() {
+        for (ContentPort port : new ContentPort[] {manager, worker}) {
+            if (port != null) {
+                port.close();
+            }
+        }
+    }
+
+    /** A blob of {@code size} bytes in the manager's store; returns its digest. */
+    private String hold(byte[] bytes) throws Exception {
+        String sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        Path blob = Files.write(temp.resolve(sha256), bytes);
+        manager.serve(digest -> digest.equals(sha256) ? Optional.of(blob) : Optional.empty());
+        return sha256;
+    }
+
+    private static byte[] random(int size) {
+        byte[] bytes = new byte[size];
+        new Random(size).nextBytes(bytes);
+        return bytes;
+    }
+
+    @Test
+    void aWorkerFetchesWholeContentAndAnyRangeOfIt() throws Exception {
+        start();
+        byte[] bytes = random(3 * ContentWire.FRAME + 12345);
+        String sha256 = hold(bytes);
+        assertTrue(worker.reaches("mgr"));
+
+        ByteArrayOutputStream whole = new ByteArrayOutputStream();
+        AtomicLong progress = new AtomicLong();
+        worker.fetch("mgr", sha256, 0, bytes.length, whole, progress::addAndGet);
+        assertArrayEquals(bytes, whole.toByteArray());
+        assertEquals(bytes.length, progress.get());
+
+        // a transfer resumed part way: the rest, from where the first stopped
+        ByteArrayOutputStream rest = new ByteArrayOutputStream();
+        worker.fetch("mgr", sha256, 1_500_000, bytes.length - 1_500_000, rest, n -> { });
+        assertArrayEquals(java.util.Arrays.copyOfRange(bytes, 1_500_000, bytes.length), rest.toByteArray());
+        assertEquals((long) bytes.length * 2 - 1_500_000, ((Number) manager.status().get("bytesSent")).longValue());
+    }
+
+    @Test
+    void contentTheMemberLacksIsSaidSoBeforeAnyByte() throws Exception {
+        start();
+        hold(random(100));
+        assertThrows(ContentChannel.ContentMissingException.class, () -> worker.fetch("mgr", "ab".repeat(32), 0, 10,
+                OutputStream.nullOutputStream(), n -> { }));
+    }
+
+    @Test
+    void aNodeWithAnotherSecretGetsNothingAndTheServerStaysUp() throws Exception {
+        start();
+        byte[] bytes = random(5000);
+        String sha256 = hold(bytes);
+        workerKeys.set(KeySet.of(OTHER));
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        IOException refused = assertThrows(IOException.class, () -> worker.fetch("mgr", sha256, 0, bytes.length, got,
+                n -> { }));
+        assertTrue(refused.getMessage().contains("refused this node's cluster key"), refused.getMessage());
+        assertEquals(0, got.size());
+
+        // garbage on the port: refused, and the next honest request is served
+        try (Socket garbage = new Socket("127.0.0.1", port(manager))) {
+            garbage.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".repeat(20).getBytes(StandardCharsets.UTF_8));
+            garbage.getInputStream().readAllBytes();
+        }
+        workerKeys.set(KeySet.of(KEYS));
+        worker.fetch("mgr", sha256, 0, bytes.length, got, n -> { });
+        assertArrayEquals(bytes, got.toByteArray());
+    }
+
+    @Test
+    void duringARotationAWorkerSealingWithTheNextSecretStillFetchesFromAManagerHoldingOnlyTheCurrent() throws Exception {
+        start();
+        byte[] bytes = random(70_000);
+        String sha256 = hold(bytes);
+        workerKeys.set(new KeySet(OTHER, List.of(KEYS, OTHER), List.of()));
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        worker.fetch("mgr", sha256, 0, bytes.length, got, n -> { });
+        assertArrayEquals(bytes, got.toByteArray());
+    }
+
+    @Test
+    void aMemberWithoutAContentPortIsNotReached() throws Exception {
+        manager = new ContentPort("mgr", "127.0.0.1", ClusterSettings.NO_CONTENT_PORT, managerKeys::get, view::get);
+        worker = new ContentPort("w-1", "127.0.0.1", 0, workerKeys::get, view::get);
+        assertEquals("", manager.address());
+        view.set(new ClusterView("carbide", 2, List.of(member("mgr", ""), member("w-1", worker.address())),
+                member("w-1", worker.address()), false));
+        assertEquals(false, worker.reaches("mgr"));
+        assertEquals(false, worker.reaches("nobody"));
+    }
+
+    @Test
+    void aPortAlreadyTakenLeavesTheNodeWithoutOneInsteadOfFailingIt() {
+        start();
+        ContentPort second = new ContentPort("w-2", "127.0.0.1", port(manager), managerKeys::get, view::get);
+        try {
+            assertEquals("", second.address());
+        } finally {
+            second.close();
+        }
+    }
+
+    @Test
+    void framesThatWereTamperedWithOrReorderedDoNotOpen() throws Exception {
+        javax.crypto.SecretKey key = ContentWire.streamKey(KEYS, ContentWire.nonce(), ContentWire.nonce());
+        ContentWire.Sealer sealer = new ContentWire.Sealer(key);
+        ByteArrayOutputStream wire = new ByteArrayOutputStream();
+        byte[] sealed = new byte[ContentWire.FRAME + ContentWire.TAG_BYTES];
+        sealer.write(wire, "first".getBytes(StandardCharsets.UTF_8), 5, sealed);
+        sealer.write(wire, "second".getBytes(StandardCharsets.UTF_8), 6, sealed);
+        byte[] frames = wire.toByteArray();
+        byte[] secondOnly = java.util.Arrays.copyOfRange(frames, 4 + 5 + 16, frames.length);
+        byte[] plain = new byte[ContentWire.FRAME];
+        IOException reordered = assertThrows(IOException.class, () -> new ContentWire.Opener(key).read(
+                new java.io.DataInputStream(new java.io.ByteArrayInputStream(secondOnly)), plain, 100));
+        assertTrue(reordered.getMessage().contains("does not open"), reordered.getMessage());
+        frames[6] ^= 1;
+        assertThrows(IOException.class, () -> new ContentWire.Opener(key).read(
+                new java.io.DataInputStream(new java.io.ByteArrayInputStream(frames)), plain, 100));
+    }
+
+    private static int port(ContentPort port) {
+        String address = port.address();
+        return Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+    }
+}
