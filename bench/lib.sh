@@ -112,3 +112,10 @@ sample_peak_heap() {
   done
   echo "$peak"
 }
+
+# Epoch milliseconds of the last log line of node base $1 that contains $2 (0 when there is none).
+log_ms() {
+  local line
+  line=$(grep -hF "$2" "$1/logs/carbide.log" 2>/dev/null | tail -1 | cut -c1-23)
+  if [ -z "$line" ]; then echo 0; else date -d "$line" +%s%3N; fi
+}

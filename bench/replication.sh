@@ -6,10 +6,14 @@
 #     them all (a fresh cluster for each run);
 #  3. late join: a worker started once the manager holds 500 artifacts, until it is ready;
 #  4. large: one 256 MB web app to 2 workers whose heap is capped at 256 MB (-Xmx256m): time,
-#     throughput and the workers' peak used heap (sampled with jstat), bytes checked on both.
+#     throughput and the workers' peak used heap (sampled with jstat), bytes checked on both; where
+#     the time went (the manager's "Stored", each worker's "Took in" line), and beside it the disk's
+#     own speed: the same file copied with cp + sync, and with dd conv=fsync;
+#  5. egress: one 64 MB web app to 1, 2, 4 and 8 workers: what the manager sent on its content port
+#     (from status.sh --json), as a multiple of the artifact's size, and the time until all serve it.
 #   bench/replication.sh [runs]      (default 5 runs of 2-4, 20 drops per worker count)
 #   bench/replication.sh --quick     (1 run, 5 drops, bulk 100, late join of 100, 64 MB)
-#   PARTS="large" bench/replication.sh 3   (only some of: latency bulk late large)
+#   PARTS="large" bench/replication.sh 3   (only some of: latency bulk late large egress)
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_require_dist
@@ -68,7 +72,7 @@ await_revision() {  # $1 = revision; every worker port in worker_ports
   done
 }
 
-parts=" ${PARTS:-latency bulk late large} "
+parts=" ${PARTS:-latency bulk late large egress} "
 part() { [[ "$parts" == *" $1 "* ]]; }
 
 echo "Replication ($(machine_line)); $runs runs, $drops drops per worker count" >&2
@@ -84,20 +88,37 @@ printf '%-8s %8s %8s %8s %8s\n' workers "p50 ms" "p99 ms" "min ms" "max ms"
 for n in "${worker_counts[@]}"; do
   progress "latency with $n worker(s): starting the cluster"
   start_cluster "$n"
-  times=()
+  times=(); starts=()
   for i in $(seq 1 "$drops"); do
     t0=$(now_ms)
     drop "$work/sites/site-$i.zip" "site-$i.zip"
     for port in "${worker_ports[@]}"; do
       until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/site-$i/")" = 200 ]; do sleep 0.005; done
     done
-    times+=($(( $(now_ms) - t0 )))
+    times+=($(( $(now_ms) - t0 ))); starts+=("$t0")
+  done
+  # where the time went, from the nodes' own log lines: the drop until the manager stored it (detect,
+  # validate, hash, commit), then until the last worker deployed it (announce, sync, fetch, write,
+  # deploy), then until the first 200 this script saw
+  stores=(); replications=(); serves=()
+  for i in $(seq 1 "$drops"); do
+    stored=$(log_ms "$mgr_base" "Stored site-$i.zip")
+    deployed=0
+    for w in $(seq 1 "$n"); do
+      at=$(log_ms "$work/w-$w" "Deployed site-$i.zip")
+      [ "$at" -gt "$deployed" ] && deployed=$at
+    done
+    t0=${starts[$((i - 1))]}
+    stores+=($(( stored - t0 ))); replications+=($(( deployed - stored ))); serves+=($(( t0 + ${times[$((i - 1))]} - deployed )))
   done
   stop_cluster
   p50=$(percentile 50 "${times[@]}"); p99=$(percentile 99 "${times[@]}")
   lo=$(percentile 0 "${times[@]}"); hi=$(percentile 100 "${times[@]}")
-  printf '%-8s %8s %8s %8s %8s\n' "$n" "$p50" "$p99" "$lo" "$hi"
+  printf '%-8s %8s %8s %8s %8s' "$n" "$p50" "$p99" "$lo" "$hi"
+  phases="$(percentile 50 "${stores[@]}") $(percentile 50 "${replications[@]}") $(percentile 50 "${serves[@]}")"
+  printf '   p50 of: stored %s, on every worker +%s, first 200 +%s ms\n' $phases
   record "latency.$n" "$p50" "$p99" "$lo" "$hi"
+  record "phases.$n" $phases
 done
 fi
 
@@ -147,8 +168,14 @@ if part large; then
 java "$BENCH_ROOT/bench/MakeArtifacts.java" "$work/large" large 1 --megabytes "$big_mb"
 size_mb=$(( $(stat -c %s "$work/large/large.zip") / 1048576 ))
 want=$(unzip -p "$work/large/large.zip" data.bin | sha256sum | cut -c1-64)
-times=(); heaps=()
+times=(); heaps=(); stored=(); fetches=(); deploys=(); copies=(); dds=()
 for r in $(seq 1 "$runs"); do
+  progress "large: the disk's own speed, cp + sync and dd conv=fsync of the same file, run $r/$runs"
+  sync
+  c0=$(now_ms); cp "$work/large/large.zip" "$work/copy.zip" && sync "$work/copy.zip"; copies+=($(( $(now_ms) - c0 )))
+  rm -f "$work/copy.zip"; sync
+  c0=$(now_ms); dd if="$work/large/large.zip" of="$work/copy.zip" bs=1M conv=fsync status=none; dds+=($(( $(now_ms) - c0 )))
+  rm -f "$work/copy.zip"; sync
   progress "large: one $size_mb MB web app to 2 workers with -Xmx256m, run $r/$runs"
   start_manager
   WORKER_JAVA_OPTS="-Xmx256m" start_workers 2
@@ -164,6 +191,13 @@ for r in $(seq 1 "$runs"); do
   times+=($(( $(now_ms) - t0 )))
   touch "$work/heap.stop"; wait
   heaps+=("$(cat "$work/heap-1")" "$(cat "$work/heap-2")")
+  # where the time went: the drop until the manager stored it, then each worker's fetch and deploy
+  stored+=($(( $(log_ms "$mgr_base" "Stored large.zip") - t0 )))
+  for w in 1 2; do
+    line=$(grep -h "Took in large.zip" "$work/w-$w/logs/carbide.log" | tail -1)
+    fetches+=("$(sed -n 's/.*disk in \([0-9]*\) ms.*/\1/p' <<< "$line")")
+    deploys+=("$(sed -n 's/.*deployed in \([0-9]*\) ms.*/\1/p' <<< "$line")")
+  done
   for port in "${worker_ports[@]}"; do
     got=$(curl -s "http://127.0.0.1:$port/large/data.bin" | sha256sum | cut -c1-64)
     [ "$got" = "$want" ] || { echo "bench: worker on port $port served different bytes for large.zip" >&2; exit 1; }
@@ -176,8 +210,50 @@ mbps=$(( size_mb * 1000 / (a > 0 ? a : 1) ))
 printf '%-58s %22s\n' "$size_mb MB web app served by 2 workers, ms" "$a / $b / $c"
 printf '%-58s %22s\n' "  throughput per worker, MB/s (median run)" "$mbps"
 printf '%-58s %22s\n' "  peak used heap of a worker (-Xmx256m), MiB" "$h / $hl / $hh"
+read -r s sl sh <<< "$(stats "${stored[@]}")"
+read -r f fl fh <<< "$(stats "${fetches[@]}")"
+read -r d dl dh <<< "$(stats "${deploys[@]}")"
+read -r cp cpl cph <<< "$(stats "${copies[@]}")"
+read -r dd ddl ddh <<< "$(stats "${dds[@]}")"
+printf '%-58s %22s\n' "  drop until stored by the manager, ms" "$s / $sl / $sh"
+printf '%-58s %22s\n' "  a worker's fetch, verify and fsync, ms" "$f / $fl / $fh"
+printf '%-58s %22s\n' "  ... MB/s per worker (median)" "$(( size_mb * 1000 / (f > 0 ? f : 1) ))"
+printf '%-58s %22s\n' "  a worker's deploy (unpack), ms" "$d / $dl / $dh"
+printf '%-58s %22s\n' "  reference: cp + sync of the same file, ms" "$cp / $cpl / $cph"
+printf '%-58s %22s\n' "  ... MB/s (median)" "$(( size_mb * 1000 / (cp > 0 ? cp : 1) ))"
+printf '%-58s %22s\n' "  reference: dd conv=fsync of the same file, ms" "$dd / $ddl / $ddh"
+record "large.stored" "$s" "$sl" "$sh"
+record "large.fetch" "$f" "$fl" "$fh"
+record "large.fetchmbps" "$(( size_mb * 1000 / (f > 0 ? f : 1) ))"
+record "large.deploy" "$d" "$dl" "$dh"
+record "large.cp" "$cp" "$cpl" "$cph"
+record "large.cpmbps" "$(( size_mb * 1000 / (cp > 0 ? cp : 1) ))"
+record "large.dd" "$dd" "$ddl" "$ddh"
 record "large.ms" "$a" "$b" "$c"
 record "large.mb" "$size_mb"
 record "large.mbps" "$mbps"
 record "large.heap" "$h" "$hl" "$hh"
+fi
+
+if part egress; then
+echo
+printf '%-58s %22s\n' "one 64 MB web app to N workers" "sent/size, all served ms"
+java "$BENCH_ROOT/bench/MakeArtifacts.java" "$work/egress" egress 1 --megabytes 64
+size=$(stat -c %s "$work/egress/egress.zip")
+for n in "${worker_counts[@]}"; do
+  progress "egress: one 64 MB web app to $n worker(s)"
+  start_cluster "$n"
+  t0=$(now_ms)
+  drop "$work/egress/egress.zip" egress.zip
+  for port in "${worker_ports[@]}"; do
+    until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/egress/")" = 200 ]; do sleep 0.02; done
+  done
+  ms=$(( $(now_ms) - t0 ))
+  sleep 1.2 # the status file is written every second
+  sent=$(grep -o '"bytesSent" *: *[0-9]*' "$mgr_base/data/status.json" | grep -o '[0-9]*$' | head -1)
+  stop_cluster
+  ratio=$(awk -v s="${sent:-0}" -v z="$size" 'BEGIN { printf "%.2f", s / z }')
+  printf '%-58s %22s\n' "$n worker(s)" "${ratio}x, $ms"
+  record "egress.$n" "$ratio" "$ms"
+done
 fi

@@ -36,7 +36,8 @@ final class PortCheck {
             } catch (IOException inUse) {
                 throw new LaunchException("Port " + port.getValue() + " (" + port.getKey() + ", 9763/9443/4000/4500 + offset "
                         + options.portOffset() + ") is already in use, probably by another node with -DportOffset="
-                        + options.portOffset() + "; give this node another -DportOffset=N");
+                        + options.portOffset() + " or one 100 to 600 apart (a node also listens on 4100, 4200 and 4600 "
+                        + "+ its offset); give this node another -DportOffset=N");
             }
         }
     }

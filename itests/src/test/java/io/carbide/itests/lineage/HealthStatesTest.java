@@ -84,7 +84,8 @@ class HealthStatesTest {
             Artifacts.drop(zip, manager.deployDir(), "big.zip");
             w1.awaitHttp("/big/", 200, "big", CONVERGE);
             w2.awaitHttp("/big/", 200, "big", CONVERGE);
-            good.runFor(Duration.ofSeconds(1));
+            // the transfer takes under a second on the content port: watch on a while after it, the refused too
+            good.runFor(Duration.ofSeconds(3));
             assertEquals(List.of(), good.failures(), "the good workers left the ready state during the transfer, of "
                     + good.requests() + " requests");
             assertEquals(List.of(), bad.successes(), "an unwelcome node answered 200, of " + bad.requests());

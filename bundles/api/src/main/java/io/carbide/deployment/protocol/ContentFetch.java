@@ -96,6 +96,10 @@ public final class ContentFetch {
                 channel.fetch(member, sha256, before, size - before, counted, n -> progress.run());
                 return;
             } catch (ContentChannel.ContentMissingException e) {
+                if (position[0] > from) { // it had the content a moment ago: worth trying again later, from here
+                    throw new IOException(e.getMessage() + " any more, after sending " + (position[0] - from)
+                            + " bytes of it", e);
+                }
                 throw e;
             } catch (IOException e) {
                 if (position[0] > before && attempt < RESUMES) {

@@ -56,7 +56,7 @@ final class ClusterKeys {
 
     /** The key of the content port ({@link ContentWire}): its requests' proofs and, mixed with nonces, its streams. */
     byte[] contentKey() {
-        return contentKey;
+        return contentKey.clone();
     }
 
     /**

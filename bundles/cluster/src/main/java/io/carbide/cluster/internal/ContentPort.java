@@ -47,12 +47,15 @@ import org.slf4j.LoggerFactory;
 final class ContentPort implements ContentChannel {
 
     private static final Logger LOG = LoggerFactory.getLogger(ContentPort.class);
-    /** Streams served at once; more wait for a BUSY answer and try again. */
+    /** Streams served at once; more are answered BUSY, and their clients try again shortly. */
     static final int MAX_STREAMS = 8;
     private static final int CONNECT_MILLIS = 3_000;
-    private static final int READ_MILLIS = 30_000;
-    /** A connection that does not send its request this soon is dropped: it holds one of the few stream threads. */
-    private static final int REQUEST_MILLIS = 5_000;
+    /** A stream that moves no byte for this long, either way, is closed: it holds one of the few stream threads. */
+    static final int STALL_MILLIS = 30_000;
+    /** A connection whose whole request has not arrived this soon after it opened is closed, for the same reason. */
+    static final int REQUEST_MILLIS = 5_000;
+    /** How long a client keeps trying a member whose port is busy before it takes the cluster channel. */
+    private static final long BUSY_PATIENCE_MILLIS = 60_000;
 
     private final String self;
     private final Supplier<KeySet> keys;
@@ -66,6 +69,9 @@ final class ContentPort implements ContentChannel {
     private final ThreadPoolExecutor streams;
     private final Thread acceptor;
     private final String address;
+    /** Open connections being served, with when each last moved a byte: the watchdog closes stalled ones. */
+    private final Map<Socket, AtomicLong> open = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.ScheduledExecutorService watchdog;
 
     /**
      * @param port the port to listen on, 0 for any free one, {@link ClusterSettings#NO_CONTENT_PORT} for none
@@ -81,9 +87,13 @@ final class ContentPort implements ContentChannel {
         this.streams = new ThreadPoolExecutor(0, MAX_STREAMS, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 r -> daemon(r, "carbide-content-stream"));
         if (server != null) {
+            watchdog = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                    r -> daemon(r, "carbide-content-watchdog"));
+            watchdog.scheduleWithFixedDelay(this::closeStalled, 1, 1, TimeUnit.SECONDS);
             acceptor = daemon(this::accept, "carbide-content-port");
             acceptor.start();
         } else {
+            watchdog = null;
             acceptor = null;
         }
     }
@@ -114,8 +124,30 @@ final class ContentPort implements ContentChannel {
             } catch (IOException e) {
                 LOG.debug("Closing the content port: {}", e.toString());
             }
+            watchdog.shutdownNow();
         }
         streams.shutdownNow();
+        open.keySet().forEach(ContentPort::closeQuietly); // a thread blocked writing to a socket wakes only so
+    }
+
+    /** Closes the connections that sent no request in time, or moved no byte for {@link #STALL_MILLIS}. */
+    private void closeStalled() {
+        long now = System.nanoTime();
+        open.forEach((socket, lastMoved) -> {
+            if (now - lastMoved.get() > TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS)) {
+                LOG.info("Content port {}: closed the stream to {}, which moved no byte for {} s", address,
+                        socket.getInetAddress().getHostAddress(), STALL_MILLIS / 1000);
+                closeQuietly(socket);
+            }
+        });
+    }
+
+    private static void closeQuietly(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
     }
 
     /** For {@code status.sh --json}: where the port listens and what went through it. */
@@ -137,13 +169,22 @@ final class ContentPort implements ContentChannel {
     }
 
     private void accept() {
+        long backoff = 0;
         while (!server.isClosed()) {
             Socket socket;
             try {
                 socket = server.accept();
+                backoff = 0;
             } catch (IOException e) {
                 if (!server.isClosed()) {
-                    LOG.warn("Content port {}: {}", address, e.toString());
+                    // e.g. out of file descriptors: wait before the next try, and say so once a minute
+                    badTraffic.report("accept", "Content port " + address + " cannot accept connections: " + e);
+                    backoff = Math.min(1_000, Math.max(100, backoff * 2));
+                    try {
+                        Thread.sleep(backoff);
+                    } catch (InterruptedException stopping) {
+                        return;
+                    }
                 }
                 continue;
             }
@@ -163,15 +204,26 @@ final class ContentPort implements ContentChannel {
     private void serve(Socket socket) {
         // by host: a flood from one host is one source, whatever ports its connections come from
         String peer = socket.getInetAddress().getHostAddress();
+        // the request must arrive whole within REQUEST_MILLIS of the connection, however slowly it trickles
+        AtomicLong lastMoved = new AtomicLong(System.nanoTime()
+                - TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS - REQUEST_MILLIS));
+        open.put(socket, lastMoved);
         try (socket) {
             socket.setSoTimeout(REQUEST_MILLIS);
             socket.setTcpNoDelay(true);
             DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
-            OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
+            OutputStream out = new BufferedOutputStream(new java.io.FilterOutputStream(socket.getOutputStream()) {
+                @Override
+                public void write(byte[] bytes, int offset, int length) throws IOException {
+                    this.out.write(bytes, offset, length);
+                    lastMoved.set(System.nanoTime());
+                }
+            }, 64 * 1024);
             KeySet now = keys.get();
             ContentWire.Request request;
             try {
                 request = ContentWire.readRequest(in, id -> keysById(now, id));
+                lastMoved.set(System.nanoTime());
             } catch (ContentWire.Rejected e) {
                 badTraffic.report(peer, "Content port " + address + " refused a connection from " + peer + ": "
                         + e.getMessage());
@@ -179,7 +231,7 @@ final class ContentPort implements ContentChannel {
                 out.flush();
                 return;
             }
-            socket.setSoTimeout(READ_MILLIS);
+            socket.setSoTimeout(STALL_MILLIS);
             ClusterKeys requestKeys = keysById(now, request.keyId());
             byte[] serverNonce = ContentWire.nonce();
             Optional<Path> blob = find(request.sha256());
@@ -198,6 +250,8 @@ final class ContentPort implements ContentChannel {
         } catch (IOException e) {
             // the fetching node went away, or timed out: it resumes from what it has
             LOG.debug("Content stream to {} ended: {}", peer, e.toString());
+        } finally {
+            open.remove(socket);
         }
     }
 
@@ -282,15 +336,43 @@ final class ContentPort implements ContentChannel {
         tried.add(now.sealing());
         now.accepted().stream().filter(k -> !k.sameAs(now.sealing())).forEach(tried::add);
         IOException refused = null;
-        for (ClusterKeys key : tried) {
+        long patience = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BUSY_PATIENCE_MILLIS);
+        long wait = 50;
+        for (int i = 0; i < tried.size(); i++) {
             try {
-                stream(member, target, key, sha256, offset, length, out, progress);
+                stream(member, target, tried.get(i), sha256, offset, length, out, progress);
                 return;
             } catch (Refused e) {
                 refused = e;
+            } catch (Busy e) {
+                // a slot frees as soon as one of the streams under way ends: streams are short
+                if (System.nanoTime() > patience) {
+                    throw e;
+                }
+                sleep(wait + java.util.concurrent.ThreadLocalRandom.current().nextLong(wait));
+                wait = Math.min(1_000, wait * 2);
+                i--;
             }
         }
         throw refused;
+    }
+
+    private static void sleep(long millis) throws IOException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for a busy content port", e);
+        }
+    }
+
+    /** The member's port serves {@link #MAX_STREAMS} streams already. */
+    private static final class Busy extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        Busy(String message) {
+            super(message);
+        }
     }
 
     /** The member refused this node's key: worth trying the other key of a rotation, nothing else. */
@@ -308,7 +390,7 @@ final class ContentPort implements ContentChannel {
         byte[] request = ContentWire.request(key, clientNonce, sha256, offset, length);
         try (Socket socket = new Socket()) {
             socket.connect(target, CONNECT_MILLIS);
-            socket.setSoTimeout(READ_MILLIS);
+            socket.setSoTimeout(STALL_MILLIS);
             socket.setTcpNoDelay(true);
             socket.getOutputStream().write(request);
             DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 64 * 1024));
@@ -318,7 +400,8 @@ final class ContentPort implements ContentChannel {
                 case MISSING -> throw new ContentMissingException(member + " holds no content with sha256 " + sha256);
                 case REFUSED -> throw new Refused(member + "'s content port refused this node's cluster key "
                         + key.id());
-                case BUSY -> throw new IOException(member + "'s content port is busy with " + MAX_STREAMS + " streams");
+                case BUSY -> throw new Busy(member + "'s content port stayed busy for " + BUSY_PATIENCE_MILLIS / 1000
+                        + " s");
                 default -> throw new IOException(member + "'s content port answered " + answer.status()
                         + " to a request of version " + ContentWire.VERSION);
             }

@@ -131,17 +131,16 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
         // the managers' channel follows the same rotation; a service of this bundle's own, not a component of its
         // own, so that this component starts as early as it always did (its handlers bind to it as it starts)
         this.secretsRegistration = context.registerService(SecretRotation.class, secrets, null);
+        String managersAddress = node.hasRole(io.carbide.node.Role.MANAGER)
+                ? settings.bindAddress() + ":" + ManagersSettings.port(context, node) : "";
         this.content = new ContentPort(node.name(), settings.bindAddress(),
                 settings.enabled() ? settings.contentPort() : ClusterSettings.NO_CONTENT_PORT,
                 () -> secrets.keys(SecretRotation.CLUSTER), () -> view);
-        this.contentRegistration = context.registerService(io.carbide.cluster.ContentChannel.class, content, null);
         this.self = new ClusterMember(node.name(), SubDomain.of(node.roles()), node.profile(),
                 "http://" + settings.bindAddress() + ":" + node.clientPort(),
-                node.managementUrl(), node.version(),
-                System.currentTimeMillis(), node.hasRole(io.carbide.node.Role.MANAGER)
-                        ? settings.bindAddress() + ":" + ManagersSettings.port(context, node) : "",
-                content.address());
+                node.managementUrl(), node.version(), System.currentTimeMillis(), managersAddress, content.address());
         this.view = new ClusterView(settings.domain(), 0, List.of(self), self, false);
+        this.contentRegistration = context.registerService(io.carbide.cluster.ContentChannel.class, content, null);
         secrets.onChange(keysChanged);
         if (!settings.enabled()) {
             state = JoinState.DISABLED;

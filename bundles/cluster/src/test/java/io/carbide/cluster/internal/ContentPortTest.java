@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -125,6 +126,38 @@ class ContentPortTest {
             garbage.getInputStream().readAllBytes();
         }
         workerKeys.set(KeySet.of(KEYS));
+        worker.fetch("mgr", sha256, 0, bytes.length, got, n -> { });
+        assertArrayEquals(bytes, got.toByteArray());
+    }
+
+    @Test
+    void aRequestTricklingInByteByByteIsCutOffAtItsDeadlineNotKeptForever() throws Exception {
+        start();
+        byte[] bytes = random(1000);
+        String sha256 = hold(bytes);
+        long opened = System.nanoTime();
+        try (Socket slow = new Socket("127.0.0.1", port(manager))) {
+            slow.setSoTimeout(20_000);
+            byte[] request = ContentWire.request(KEYS, ContentWire.nonce(), sha256, 0, bytes.length);
+            try {
+                for (byte b : request) { // one byte every 200 ms: each read is quick, the whole is not
+                    slow.getOutputStream().write(b);
+                    Thread.sleep(200);
+                }
+            } catch (IOException closed) {
+                // what the server does to it
+            }
+            int answer;
+            try {
+                answer = slow.getInputStream().read();
+            } catch (IOException reset) {
+                answer = -1;
+            }
+            assertEquals(-1, answer, "closed without an answer");
+        }
+        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - opened);
+        assertTrue(seconds <= ContentPort.REQUEST_MILLIS / 1000 + 3, "held for " + seconds + " s");
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
         worker.fetch("mgr", sha256, 0, bytes.length, got, n -> { });
         assertArrayEquals(bytes, got.toByteArray());
     }

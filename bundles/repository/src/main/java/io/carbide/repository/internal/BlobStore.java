@@ -104,7 +104,7 @@ final class BlobStore {
             long size;
             try (InputStream in = Files.newInputStream(source);
                  OutputStream out = new DigestOutputStream(Files.newOutputStream(temp), digest)) {
-                size = in.transferTo(out);
+                size = io.carbide.node.LargeCopy.copy(in, out);
             }
             String sha = HexFormat.of().formatHex(digest.digest());
             Path target = dir.resolve(sha);
@@ -196,7 +196,7 @@ final class BlobStore {
     static String digest(Path file) throws IOException {
         MessageDigest digest = sha256();
         try (InputStream in = new java.security.DigestInputStream(Files.newInputStream(file), digest)) {
-            in.transferTo(OutputStream.nullOutputStream());
+            io.carbide.node.LargeCopy.copy(in, OutputStream.nullOutputStream());
         }
         return HexFormat.of().formatHex(digest.digest());
     }
