@@ -205,6 +205,8 @@ public class Report {
         peersSection();
         memorySection();
         clusterSection();
+        // bench/fleet.sh runs on its own (minutes per size, up to 8 GB of heap): its figures are kept by hand
+        appendNotes(file.resolveSibling("benchmarks-fleet.md"));
         replicationSection();
         servingSection();
         loadBalancerSection();
