@@ -65,10 +65,17 @@ drop() {  # $1 = zip, $2 = name: copy beside, then rename, as a careful user doe
   mv "$mgr_base/deploy/.$2.part" "$mgr_base/deploy/$2"
 }
 
-await_revision() {  # $1 = revision; every worker port in worker_ports
-  local port
+await_revision() {  # $1 = revision; every worker port in worker_ports; gives up after 5 minutes
+  local port deadline=$(( $(now_ms) + 300000 ))
   for port in "${worker_ports[@]}"; do
-    until [ "$(health_field "$port" revision)" = "$1" ]; do sleep 0.05; done
+    until [ "$(health_field "$port" revision)" = "$1" ]; do
+      if [ "$(now_ms)" -gt "$deadline" ]; then
+        echo "bench: the worker on port $port is at revision $(health_field "$port" revision), not $1, after 5 minutes;" \
+          "the manager is at $(health_field $((9763 + moff)) repositoryRevision)" >&2
+        exit 1
+      fi
+      sleep 0.05
+    done
   done
 }
 
