@@ -26,4 +26,11 @@ public final class LargeCopy {
         }
         return copied;
     }
+
+    /** Reads the whole file into {@code digest}; returns how many bytes it held. */
+    public static long digest(java.nio.file.Path file, java.security.MessageDigest digest) throws IOException {
+        try (InputStream in = java.nio.file.Files.newInputStream(file)) {
+            return copy(new java.security.DigestInputStream(in, digest), OutputStream.nullOutputStream());
+        }
+    }
 }

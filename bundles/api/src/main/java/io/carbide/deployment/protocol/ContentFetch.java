@@ -69,7 +69,7 @@ public final class ContentFetch {
     }
 
     /** Streams broken part way on a content port that are resumed there before the cluster channel is tried. */
-    public static final int RESUMES = 3;
+    private static final int RESUMES = 3;
 
     /**
      * Writes bytes {@code from} to {@code size} of the content {@code sha256} held by {@code member}

@@ -85,12 +85,12 @@ final class ContentPort implements ContentChannel {
         this.server = port == ClusterSettings.NO_CONTENT_PORT ? null : bind(bindAddress, port);
         this.address = server == null ? "" : bindAddress + ":" + server.getLocalPort();
         this.streams = new ThreadPoolExecutor(0, MAX_STREAMS, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
-                r -> daemon(r, "carbide-content-stream"));
+                r -> JGroupsCluster.daemon(r, "carbide-content-stream"));
         if (server != null) {
             watchdog = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
-                    r -> daemon(r, "carbide-content-watchdog"));
+                    r -> JGroupsCluster.daemon(r, "carbide-content-watchdog"));
             watchdog.scheduleWithFixedDelay(this::closeStalled, 1, 1, TimeUnit.SECONDS);
-            acceptor = daemon(this::accept, "carbide-content-port");
+            acceptor = JGroupsCluster.daemon(this::accept, "carbide-content-port");
             acceptor.start();
         } else {
             watchdog = null;
@@ -135,8 +135,9 @@ final class ContentPort implements ContentChannel {
         long now = System.nanoTime();
         open.forEach((socket, lastMoved) -> {
             if (now - lastMoved.get() > TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS)) {
-                LOG.info("Content port {}: closed the stream to {}, which moved no byte for {} s", address,
-                        socket.getInetAddress().getHostAddress(), STALL_MILLIS / 1000);
+                String host = socket.getInetAddress().getHostAddress();
+                badTraffic.report(host, "Content port " + address + " closed a connection from " + host + " that sent no "
+                        + "request within " + REQUEST_MILLIS / 1000 + " s or moved no byte for " + STALL_MILLIS / 1000 + " s");
                 closeQuietly(socket);
             }
         });
@@ -231,7 +232,6 @@ final class ContentPort implements ContentChannel {
                 out.flush();
                 return;
             }
-            socket.setSoTimeout(STALL_MILLIS);
             ClusterKeys requestKeys = keysById(now, request.keyId());
             byte[] serverNonce = ContentWire.nonce();
             Optional<Path> blob = find(request.sha256());
@@ -423,11 +423,5 @@ final class ContentPort implements ContentChannel {
         } catch (SocketException e) {
             throw new IOException(member + "'s content port " + target + ": " + e.getMessage(), e);
         }
-    }
-
-    private static Thread daemon(Runnable runnable, String name) {
-        Thread thread = new Thread(runnable, name);
-        thread.setDaemon(true);
-        return thread;
     }
 }

@@ -687,7 +687,8 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
         };
     }
 
-    private static Thread daemon(Runnable task, String name) {
+    /** A daemon thread of this bundle's, not started. */
+    static Thread daemon(Runnable task, String name) {
         Thread thread = new Thread(task, name);
         thread.setDaemon(true);
         return thread;

@@ -30,6 +30,8 @@ import org.slf4j.LoggerFactory;
 final class LocalCopy {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalCopy.class);
+    /** Artifacts of this size or more have the time they took logged. */
+    private static final long LARGE = 8L << 20;
 
     private final String nodeName;
     private final LocalState store;
@@ -140,9 +142,6 @@ final class LocalCopy {
     }
 
     /** Puts one artifact whose content is here to work: a bundle is staged, the others deployed at once. */
-    /** Artifacts of this size or more have the time they took logged. */
-    private static final long LARGE = 8L << 20;
-
     private void deploy(Artifact artifact, Path content) {
         if (artifact.type() == ArtifactType.BUNDLE) {
             ArtifactState refused = bundles.stage(artifact, content);

@@ -64,10 +64,7 @@ final class VerifiedBlobs {
             return blob;
         }
         MessageDigest digest = sha256();
-        long read;
-        try (java.io.InputStream in = new java.security.DigestInputStream(Files.newInputStream(blob.get()), digest)) {
-            read = io.carbide.node.LargeCopy.copy(in, OutputStream.nullOutputStream());
-        }
+        long read = io.carbide.node.LargeCopy.digest(blob.get(), digest);
         if (read == size && HexFormat.of().formatHex(digest.digest()).equals(sha256)) {
             checked.put(sha256, stamp(blob.get()));
             return blob;
@@ -116,7 +113,7 @@ final class VerifiedBlobs {
             String actual = HexFormat.of().formatHex(digest.digest());
             long received = Files.size(part);
             if (!actual.equals(sha256) || received != size) {
-                Files.deleteIfExists(part); // all of it again next time: which bytes are wrong is not known
+                // deleted below: all of it again next time, since which bytes are wrong is not known
                 throw new IOException("content does not match: expected sha256 " + sha256 + " (" + size + " bytes), got "
                         + actual + " (" + received + " bytes)" + (from > 0 ? ", " + from + " of them resumed" : ""));
             }
@@ -143,9 +140,7 @@ final class VerifiedBlobs {
             Files.delete(part);
             return 0;
         }
-        try (java.io.InputStream in = new java.security.DigestInputStream(Files.newInputStream(part), digest)) {
-            return io.carbide.node.LargeCopy.copy(in, OutputStream.nullOutputStream());
-        }
+        return io.carbide.node.LargeCopy.digest(part, digest);
     }
 
     /** Drops content no artifact refers to any more. */

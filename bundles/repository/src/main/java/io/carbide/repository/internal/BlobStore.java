@@ -195,9 +195,7 @@ final class BlobStore {
     /** The SHA-256 of a file, in hex. */
     static String digest(Path file) throws IOException {
         MessageDigest digest = sha256();
-        try (InputStream in = new java.security.DigestInputStream(Files.newInputStream(file), digest)) {
-            io.carbide.node.LargeCopy.copy(in, OutputStream.nullOutputStream());
-        }
+        io.carbide.node.LargeCopy.digest(file, digest);
         return HexFormat.of().formatHex(digest.digest());
     }
 

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -69,6 +70,12 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
     private final Object recording = new Object();
     /** When File Install last reported a file: while it works through a backlog, the sweep leaves the folder to it. */
     private volatile long lastReported;
+    /**
+     * Files the sweep handed over, with their size and modification time: one that is refused, and
+     * whose refusal has since dropped off the repository's short list, is not handed over again
+     * every pass, only once it changes. Touched by the sweep's thread only.
+     */
+    private final Map<String, String> swept = new HashMap<>();
     /** How long the view waits for a committed change's content to arrive before it gives up on that file. */
     private static final int CONTENT_ATTEMPTS = 240;
 
@@ -103,11 +110,6 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
         worker.scheduleWithFixedDelay(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
     }
 
-    /** Whether the file was refused (invalid, or not this manager's to record) since it last changed: once is enough. */
-    private boolean refusedSince(String name, long modified) {
-        return repository.refusals().stream().anyMatch(r -> r.name().equals(name) && r.at() >= modified);
-    }
-
     /**
      * Records what File Install did not report. In one run of 1,000 files dropped at once, 76
      * dropped together were never reported to this installer, with nothing logged (found by
@@ -122,18 +124,29 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
             return; // the folder is brought in line at start first; and File Install is still at work
         }
         List<String> unreported = new ArrayList<>();
+        Map<String, Long> refusedAt = new HashMap<>(); // one look at the refusals per pass, not one per file
+        repository.refusals().forEach(r -> refusedAt.merge(r.name(), r.at(), Math::max));
+        Map<String, String> seen = new HashMap<>();
         try (var files = Files.list(folder)) {
             for (Path path : (Iterable<Path>) files::iterator) {
                 File file = path.toFile();
                 String name = file.getName();
+                String stamp = file.length() + "@" + file.lastModified();
+                seen.put(name, stamp);
                 if (isScratch(file) || !file.isFile() || file.lastModified() > settled || waiting.containsKey(name)
-                        || viewOwns(name, path) || refusedSince(name, file.lastModified())
-                        || repository.isStored(name, path)) {
+                        || stamp.equals(swept.get(name)) // handed over already, and unchanged since
+                        || viewOwns(name, path) || refusedAt.getOrDefault(name, -1L) >= file.lastModified()) {
+                    continue;
+                }
+                if (repository.isStored(name, path)) { // recorded, but not in the ledger: so it is not hashed again
+                    ledger.committed(name, machine.latest(name).orElseThrow().sha256(), path);
                     continue;
                 }
                 unreported.add(name);
+                swept.put(name, stamp);
                 store(file);
             }
+            swept.keySet().retainAll(seen.keySet());
             if (!unreported.isEmpty()) {
                 LOG.warn("Recorded {} file(s) in {} that File Install did not report: {}", unreported.size(), folder,
                         unreported.size() <= 10 ? unreported : unreported.subList(0, 10) + " and " + (unreported.size() - 10)
