@@ -48,6 +48,9 @@ class HaproxyTopologyTest {
     /** The manager that drives the load balancer: stopped first, so it starts no new one meanwhile. */
     private NodeProcess driver;
 
+    /** The load balancer's own error log, shown when a request through it fails. */
+    private Path balancerLog;
+
     @AfterEach
     void stopTheBalancer() throws IOException {
         if (driver != null) {
@@ -133,6 +136,7 @@ class HaproxyTopologyTest {
                 exec nginx -c "$conf"
                 """.formatted(nginx));
         balancerPids = nginx.resolve("nginx.pid");
+        balancerLog = nginx.resolve("error.log");
         Fleet fleet = startFleet(servicePort, managementPort, "sh " + nginx.resolve("reload.sh"));
         NodeProcess manager = fleet.manager();
         NodeProcess w2 = fleet.w2();
@@ -157,13 +161,37 @@ class HaproxyTopologyTest {
      * (its certificate carries that name); the nodes' metrics are not shown through it. Returns the
      * manager's answer.
      */
-    private static String assertRouted(int servicePort, int managementPort, NodeProcess manager) throws Exception {
+    private String assertRouted(int servicePort, int managementPort, NodeProcess manager) throws Exception {
         assertEquals(Set.of("w1", "w2"), awaitServedBy(servicePort, "/hello-site/", Set.of("w1", "w2")));
-        assertEquals(404, get(servicePort, "elsewhere.test", "/hello-site/").status(), "an unknown host goes nowhere");
-        assertEquals(404, get(servicePort, SERVICE, "/metrics").status(), "a node's metrics are not for its clients");
+        assertEquals(404, get(servicePort, "elsewhere.test", "/hello-site/").status(),
+                () -> "an unknown host goes nowhere" + diagnosis(manager));
+        assertEquals(404, get(servicePort, SERVICE, "/metrics").status(),
+                () -> "a node's metrics are not for its clients" + diagnosis(manager));
         String answer = managementRequest(managementPort, manager, PASSWORD, "/api/node");
         assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
         return answer;
+    }
+
+    /** What the manager last gave the load balancer, what it logged, and the balancer's own errors. */
+    private String diagnosis(NodeProcess manager) {
+        StringBuilder out = new StringBuilder();
+        for (Path file : List.of(temp.resolve("mgr/lb/nginx-http.conf"), temp.resolve("mgr/lb/haproxy.cfg"))) {
+            try {
+                out.append("\n--- ").append(file.getFileName()).append(":\n").append(Files.readString(file));
+            } catch (IOException e) {
+                out.append("\n--- ").append(file.getFileName()).append(": ").append(e);
+            }
+        }
+        if (balancerLog != null && Files.exists(balancerLog)) {
+            try {
+                List<String> lines = Files.readAllLines(balancerLog);
+                out.append("\n--- balancer log:\n")
+                        .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size())));
+            } catch (IOException e) {
+                out.append("\n--- balancer log: ").append(e);
+            }
+        }
+        return out.append("\n--- manager:\n").append(manager.logTail()).toString();
     }
 
     /** The manager driving the load balancer and two workers serving the example site. */

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps the load balancer's configuration in step with the cluster: once a second it asks every
  * node that serves clients for its {@code /health}, renders HAProxy's and nginx's files from the
- * nodes that answer ready into the manager's {@code lb/} folder, and when one changed, runs the
+ * nodes that answer ready ({@link ReadyList} weighs the answers) into the manager's {@code lb/} folder, and when one changed, runs the
  * reload command ({@link LoadBalancerSettings#RELOAD_COMMAND}), so nobody edits or restarts
  * anything by hand as nodes come and go.
  *
@@ -74,6 +74,8 @@ public class LoadBalancerFeed {
     });
     /** What each file holds, as this manager last wrote or found it: no file is read back every second. */
     private final Map<String, String> written = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Touched only on the ticker's thread. */
+    private final ReadyList readyList = new ReadyList();
     private volatile boolean reloadPending;
     private long nextReloadAttempt;
     private String lastFailure = "";
@@ -148,19 +150,17 @@ public class LoadBalancerFeed {
         }
     }
 
-    /** The servers whose {@code /health} answers 200 now, all asked at once, so a hung node costs one timeout. */
+    /**
+     * The servers to list: every one asked for its {@code /health} at once, so a hung node costs one
+     * timeout, and the answers weighed by {@link ReadyList}.
+     */
     private List<Backends.Server> ready(List<Backends.Server> servers) {
-        List<CompletableFuture<Boolean>> answers = servers.stream().map(server -> http.sendAsync(
+        List<CompletableFuture<ReadyList.Probe>> answers = servers.stream().map(server -> http.sendAsync(
                 HttpRequest.newBuilder(URI.create("http://" + server.host() + ":" + server.port() + "/health"))
                         .timeout(Duration.ofMillis(800)).build(), HttpResponse.BodyHandlers.discarding())
-                .thenApply(answer -> answer.statusCode() == 200).exceptionally(failure -> false)).toList();
-        List<Backends.Server> ready = new ArrayList<>();
-        for (int i = 0; i < servers.size(); i++) {
-            if (answers.get(i).join()) {
-                ready.add(servers.get(i));
-            }
-        }
-        return ready;
+                .thenApply(answer -> answer.statusCode() == 200 ? ReadyList.Probe.READY : ReadyList.Probe.NOT_READY)
+                .exceptionally(failure -> ReadyList.Probe.SILENT)).toList();
+        return readyList.update(servers, answers.stream().map(CompletableFuture::join).toList());
     }
 
     private boolean write(String name, String content) throws IOException {

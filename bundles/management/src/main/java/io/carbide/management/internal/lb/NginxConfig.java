@@ -6,7 +6,7 @@ package io.carbide.management.internal.lb;
  * module, Debian's {@code libnginx-mod-stream}) to the managers' TLS port. nginx without a
  * commercial licence checks nothing by itself: it only notices a dead node when a request to it
  * fails, and then tries the next one ({@code proxy_next_upstream}). So the file lists only the
- * nodes whose {@code /health} answered 200 when the manager last asked, and is rewritten (and
+ * nodes the manager's {@code /health} probes find ready ({@link ReadyList}), and is rewritten (and
  * nginx reloaded) when that changes.
  */
 final class NginxConfig {
