@@ -163,6 +163,23 @@ class DeploymentReplicationTest {
         late.awaitHttp("/hello", 200, "Second greeting", CONVERGE);
         assertEquals(Set.of("hello-servlet.jar", "hello.cfg"), deployed(late));
         assertEquals(404, late.get(late.clientPort(), "/hello-site/").statusCode());
+
+        // a burst: 600 web apps moved into the folder at once, as `mv staging/* deploy/` does. File
+        // Install's file-system watcher, its default, reported none of such a burst; every file must
+        // be reported by File Install itself, not left to the manager's sweep
+        Path staging = Files.createDirectories(temp.resolve("staging"));
+        int burst = 600;
+        for (int i = 1; i <= burst; i++) {
+            Artifacts.zip(staging.resolve("burst-" + i + ".zip"),
+                    Map.of("index.html", ("<p>burst " + i + "</p>").getBytes(StandardCharsets.UTF_8)), false);
+        }
+        for (int i = 1; i <= burst; i++) {
+            Files.move(staging.resolve("burst-" + i + ".zip"), manager.deployDir().resolve("burst-" + i + ".zip"));
+        }
+        manager.awaitStatus(s -> repositoryRevision(manager) == before + burst, CONVERGE,
+                "the " + burst + " files of the burst stored");
+        assertFalse(manager.logContains("File Install did not report"), manager.logTail());
+        late.awaitHttp("/burst-" + burst + "/", 200, "burst " + burst, CONVERGE);
     }
 
     @Test

@@ -113,8 +113,9 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
     /**
      * Records what File Install did not report. In one run of 1,000 files dropped at once, 76
      * dropped together were never reported to this installer, with nothing logged (found by
-     * bench/replication.sh; the cause is inside File Install and not known yet). A drop must never
-     * be lost, so every few seconds, once File Install has reported nothing for a while (it may be
+     * bench/replication.sh). The cause was File Install's file-system watcher, which loses bursts
+     * of events and which the launcher turns off; this stays as the net under anything else that
+     * goes unreported. A drop must never be lost, so every few seconds, once File Install has reported nothing for a while (it may be
      * working through a backlog), the folder is looked over: a file that is neither the view's own
      * nor stored under its name, and has sat still for a while, is recorded, with a warning.
      */
