@@ -84,14 +84,18 @@ final class LocalCopy {
      * @param applied told after each change, for progress
      */
     void apply(List<Artifact> changes, ArtifactSource source, java.util.function.Consumer<Artifact> applied) {
-        for (Artifact change : inRevisionOrder(changes)) {
-            applyOne(change, source);
-            applied.accept(change);
+        List<Artifact> ordered = inRevisionOrder(changes);
+        try (FetchAhead ahead = new FetchAhead(ordered, blobs, artifact -> receive(artifact, source))) {
+            for (int i = 0; i < ordered.size(); i++) {
+                int index = i;
+                applyOne(ordered.get(i), source, artifact -> ahead.content(index, artifact));
+                applied.accept(ordered.get(i));
+            }
         }
         settleBundles();
     }
 
-    private void applyOne(Artifact change, ArtifactSource source) {
+    private void applyOne(Artifact change, ArtifactSource source, FetchAhead.Fetch content) {
         Artifact current = held.get(change.name());
         if (change.deleted()) {
             if (current != null) {
@@ -111,20 +115,29 @@ final class LocalCopy {
             undeployContent(current);
         }
         held.put(change.name(), change);
-        fetchAndDeploy(change, source);
+        fetchAndDeploy(change, source, content);
+    }
+
+    /** The artifact's content, here already or fetched from the source and verified. */
+    private Path receive(Artifact artifact, ArtifactSource source) throws IOException {
+        return blobs.receive(artifact.sha256(), artifact.size(), (out, from) -> {
+            if (from > 0) {
+                LOG.info("Resuming {} at byte {} of {}: an earlier transfer of it stopped there", artifact.name(),
+                        from, artifact.size());
+            }
+            source.fetch(artifact, from, out);
+        });
     }
 
     private void fetchAndDeploy(Artifact artifact, ArtifactSource source) {
+        fetchAndDeploy(artifact, source, a -> receive(a, source));
+    }
+
+    private void fetchAndDeploy(Artifact artifact, ArtifactSource source, FetchAhead.Fetch fetch) {
         Path content;
         long start = System.nanoTime();
         try {
-            content = blobs.receive(artifact.sha256(), artifact.size(), (out, from) -> {
-                if (from > 0) {
-                    LOG.info("Resuming {} at byte {} of {}: an earlier transfer of it stopped there", artifact.name(),
-                            from, artifact.size());
-                }
-                source.fetch(artifact, from, out);
-            });
+            content = fetch.fetch(artifact);
         } catch (IOException e) {
             missing.add(artifact.name());
             record(Deployer.failed(artifact, "content not fetched from " + source.name() + ": " + e.getMessage()));

@@ -36,6 +36,8 @@ final class VerifiedBlobs {
     private final Path dir;
     /** Size and modification time of each blob when it last checked out: a cheap look tells whether it changed since. */
     private final java.util.Map<String, long[]> checked = new java.util.concurrent.ConcurrentHashMap<>();
+    /** One lock per digest received, so two receivers never write one part file; dropped with the content. */
+    private final java.util.Map<String, Object> receiving = new java.util.concurrent.ConcurrentHashMap<>();
 
     VerifiedBlobs(Path dir) throws IOException {
         this.dir = Files.createDirectories(dir);
@@ -98,7 +100,14 @@ final class VerifiedBlobs {
      * its part file for the next attempt; content that arrived whole but does not match is thrown
      * away, part file and all.
      */
-    synchronized Path receive(String sha256, long size, Transfer transfer) throws IOException {
+    Path receive(String sha256, long size, Transfer transfer) throws IOException {
+        // several digests arrive at once (FetchAhead), each into its own part file, one receiver each
+        synchronized (receiving.computeIfAbsent(sha256, k -> new Object())) {
+            return receiveAlone(sha256, size, transfer);
+        }
+    }
+
+    private Path receiveAlone(String sha256, long size, Transfer transfer) throws IOException {
         if (intact(sha256, size)) {
             return dir.resolve(sha256);
         }
@@ -143,8 +152,9 @@ final class VerifiedBlobs {
         return io.carbide.node.LargeCopy.digest(part, digest);
     }
 
-    /** Drops content no artifact refers to any more. */
-    synchronized void keepOnly(Set<String> digests) throws IOException {
+    /** Drops content no artifact refers to any more; called only while nothing is being received. */
+    void keepOnly(Set<String> digests) throws IOException {
+        receiving.keySet().retainAll(digests);
         try (Stream<Path> files = Files.list(dir)) {
             for (Path blob : (Iterable<Path>) files::iterator) {
                 String name = blob.getFileName().toString();
