@@ -2,7 +2,7 @@
 # Replication figures on 127.0.0.1 with real nodes started from the distribution:
 #  1. latency: drop one small web app into the manager's deploy/, time until it answers 200 on
 #     every worker, for 1, 2, 4 and 8 workers (p50 and p99 over the drops);
-#  2. bulk: 100, 500 and 1000 web apps dropped at once, until every one of 4 workers has applied
+#  2. bulk: 100, 500 and 1000 web apps moved into deploy/ with one mv, until every one of 4 workers has applied
 #     them all (a fresh cluster for each run);
 #  3. late join: a worker started once the manager holds 500 artifacts, until it is ready;
 #  4. large: one 256 MB web app to 2 workers whose heap is capped at 256 MB (-Xmx256m): time,
@@ -65,6 +65,13 @@ drop() {  # $1 = zip, $2 = name: copy beside, then rename, as a careful user doe
   mv "$mgr_base/deploy/.$2.part" "$mgr_base/deploy/$2"
 }
 
+drop_many() {  # $1 = how many of the bulk web apps: staged beside deploy/, then moved in with one mv
+  rm -rf "$mgr_base/staging"; mkdir -p "$mgr_base/staging"
+  cp "${bulk_files[@]:0:$1}" "$mgr_base/staging/"
+  t0=$(now_ms)
+  mv "$mgr_base/staging/"* "$mgr_base/deploy/"
+}
+
 await_revision() {  # $1 = revision; every worker port in worker_ports; gives up after 5 minutes
   local port deadline=$(( $(now_ms) + 300000 ))
   for port in "${worker_ports[@]}"; do
@@ -87,6 +94,7 @@ largest_bulk=${bulk_sizes[-1]}
 [ "$late" -gt "$largest_bulk" ] && largest_bulk=$late
 java "$BENCH_ROOT/bench/MakeArtifacts.java" "$work/sites" site "$drops"
 java "$BENCH_ROOT/bench/MakeArtifacts.java" "$work/bulk" bulk "$largest_bulk"
+bulk_files=(); for i in $(seq 1 "$largest_bulk"); do bulk_files+=("$work/bulk/bulk-$i.zip"); done
 
 if part latency; then
 echo
@@ -137,8 +145,7 @@ for size in "${bulk_sizes[@]}"; do
   for r in $(seq 1 "$runs"); do
     progress "bulk: $size web apps at once on 4 workers, run $r/$runs"
     start_cluster 4
-    t0=$(now_ms)
-    for i in $(seq 1 "$size"); do drop "$work/bulk/bulk-$i.zip" "bulk-$i.zip"; done
+    drop_many "$size" # sets t0 just before the mv
     await_revision "$size"
     times+=($(( $(now_ms) - t0 )))
     stop_cluster
@@ -152,8 +159,8 @@ fi
 if part late; then
 progress "late join: a manager holding $late artifacts"
 start_manager
-for i in $(seq 1 "$late"); do drop "$work/bulk/bulk-$i.zip" "bulk-$i.zip"; done
 await_ready $((9763 + moff))
+drop_many "$late"
 until [ "$(health_field $((9763 + moff)) repositoryRevision)" = "$late" ]; do sleep 0.1; done
 times=()
 for r in $(seq 1 "$runs"); do
