@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Replication figures on 127.0.0.1 with real nodes started from the distribution:
-#  1. latency: drop one small web app into the manager's deploy/, time until it answers 200 on
-#     every worker, for 1, 2, 4 and 8 workers (p50 and p99 over the drops);
+#  1. latency: drop one small web app into the manager's deploy/, or upload it through the API,
+#     time until it answers 200 on every worker, for 1, 2, 4 and 8 workers (p50 and p99 over the
+#     drops, timed and polled from one process: bench/DropLatency.java);
 #  2. bulk: 100, 500 and 1000 web apps moved into deploy/ with one mv, until every one of 4 workers has applied
 #     them all (a fresh cluster for each run);
 #  3. late join: a worker started once the manager holds 500 artifacts, until it is ready;
@@ -96,44 +97,66 @@ java "$BENCH_ROOT/bench/MakeArtifacts.java" "$work/sites" site "$drops"
 java "$BENCH_ROOT/bench/MakeArtifacts.java" "$work/bulk" bulk "$largest_bulk"
 bulk_files=(); for i in $(seq 1 "$largest_bulk"); do bulk_files+=("$work/bulk/bulk-$i.zip"); done
 
-if part latency; then
-echo
-echo "Drop a small web app into the manager's deploy/ until HTTP 200 on every worker ($drops drops)"
-printf '%-8s %8s %8s %8s %8s\n' workers "p50 ms" "p99 ms" "min ms" "max ms"
-for n in "${worker_counts[@]}"; do
-  progress "latency with $n worker(s): starting the cluster"
-  start_cluster "$n"
+# Drop-to-served, from one process (bench/DropLatency.java): prints "start_ms total_ms" per drop.
+# $1 = folder or api, $2 = site prefix; sets times and starts.
+timed_drops() {
+  local lines line s t
+  if [ "$1" = api ]; then
+    readarray -t lines < <(java "$BENCH_ROOT/bench/DropLatency.java" api "https://127.0.0.1:$((9443 + moff))" \
+      "$mgr_base/conf/security/management.crt" "$work/sites" "$2" "$drops" "${worker_ports[@]}")
+  else
+    readarray -t lines < <(java "$BENCH_ROOT/bench/DropLatency.java" folder "$mgr_base/deploy" "$work/sites" "$2" \
+      "$drops" "${worker_ports[@]}")
+  fi
   times=(); starts=()
+  for line in "${lines[@]}"; do read -r s t <<< "$line"; starts+=("$s"); times+=("$t"); done
+  [ "${#times[@]}" -eq "$drops" ] || { echo "bench: $1 drops did not all complete" >&2; exit 1; }
+}
+
+# One row: the figures of the drops in times/starts, and where their time went, from the nodes' own
+# log lines: the drop until the manager stored it (detect, validate, hash, commit), then until the
+# last worker deployed it (announce, sync, fetch, write, deploy), then until the first 200 the bench
+# saw. $1 = record key, $2 = site prefix, $3 = worker count.
+latency_row() {
+  local key=$1 prefix=$2 n=$3 i w at stored deployed t0 stores=() replications=() serves=()
   for i in $(seq 1 "$drops"); do
-    t0=$(now_ms)
-    drop "$work/sites/site-$i.zip" "site-$i.zip"
-    for port in "${worker_ports[@]}"; do
-      until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/site-$i/")" = 200 ]; do sleep 0.005; done
-    done
-    times+=($(( $(now_ms) - t0 ))); starts+=("$t0")
-  done
-  # where the time went, from the nodes' own log lines: the drop until the manager stored it (detect,
-  # validate, hash, commit), then until the last worker deployed it (announce, sync, fetch, write,
-  # deploy), then until the first 200 this script saw
-  stores=(); replications=(); serves=()
-  for i in $(seq 1 "$drops"); do
-    stored=$(log_ms "$mgr_base" "Stored site-$i.zip")
+    stored=$(log_ms "$mgr_base" "Stored $prefix-$i.zip")
     deployed=0
     for w in $(seq 1 "$n"); do
-      at=$(log_ms "$work/w-$w" "Deployed site-$i.zip")
+      at=$(log_ms "$work/w-$w" "Deployed $prefix-$i.zip")
       [ "$at" -gt "$deployed" ] && deployed=$at
     done
     t0=${starts[$((i - 1))]}
     stores+=($(( stored - t0 ))); replications+=($(( deployed - stored ))); serves+=($(( t0 + ${times[$((i - 1))]} - deployed )))
   done
-  stop_cluster
+  local p50 p99 lo hi phases
   p50=$(percentile 50 "${times[@]}"); p99=$(percentile 99 "${times[@]}")
   lo=$(percentile 0 "${times[@]}"); hi=$(percentile 100 "${times[@]}")
-  printf '%-8s %8s %8s %8s %8s' "$n" "$p50" "$p99" "$lo" "$hi"
+  printf '%-8s %-7s %8s %8s %8s %8s' "$n" "$([ "$key" = latency ] && echo folder || echo api)" "$p50" "$p99" "$lo" "$hi"
   phases="$(percentile 50 "${stores[@]}") $(percentile 50 "${replications[@]}") $(percentile 50 "${serves[@]}")"
   printf '   p50 of: stored %s, on every worker +%s, first 200 +%s ms\n' $phases
-  record "latency.$n" "$p50" "$p99" "$lo" "$hi"
-  record "phases.$n" $phases
+  record "$key.$n" "$p50" "$p99" "$lo" "$hi"
+  record "${key/latency/phases}.$n" $phases
+}
+
+if part latency; then
+java "$BENCH_ROOT/bench/MakeArtifacts.java" "$work/sites" api "$drops"
+echo
+echo "A small web app put in until HTTP 200 on every worker ($drops of each): dropped into the manager's"
+echo "deploy/ (folder), or uploaded with PUT /api/artifacts (api)"
+printf '%-8s %-7s %8s %8s %8s %8s\n' workers path "p50 ms" "p99 ms" "min ms" "max ms"
+for n in "${worker_counts[@]}"; do
+  progress "latency with $n worker(s): starting the cluster"
+  start_cluster "$n"
+  timed_drops folder site
+  folder_times=("${times[@]}"); folder_starts=("${starts[@]}")
+  timed_drops api api
+  api_times=("${times[@]}"); api_starts=("${starts[@]}")
+  times=("${folder_times[@]}"); starts=("${folder_starts[@]}")
+  latency_row latency site "$n"
+  times=("${api_times[@]}"); starts=("${api_starts[@]}")
+  latency_row latency-api api "$n"
+  stop_cluster
 done
 fi
 

@@ -17,7 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The messages of replication, version 2. Every node that runs artifacts follows one
+ * The messages of replication, version 3. Every node that runs artifacts follows one
  * <em>lineage</em>: the id of the repository it applied its artifacts from. It only ever applies
  * announcements, changes and full states of that repository, whoever offers them.
  *
@@ -27,7 +27,8 @@ import java.util.List;
  *     other than these are held at revision H" (appended in version 2 of the message).</li>
  * <li>{@value #SYNC} (node to a manager, request): "I applied revision R of repository I"; the
  *     reply {@value #CHANGES} lists the latest record of every artifact changed since, tombstones
- *     included, or the full state for a node that follows no repository yet.</li>
+ *     included, or the full state for a node that follows no repository yet; since version 3 it
+ *     also carries the content of small artifacts, so a batch of them costs no fetch each.</li>
  * <li>{@value #FETCH} (node to a manager, request): a chunk of an artifact's content by digest,
  *     offset and length; the reply is the bytes. Large artifacts travel chunk by chunk.</li>
  * <li>{@value #REPORT} (node to every manager, one-way): the lineage the node follows, its
@@ -50,10 +51,16 @@ public final class ReplicationProtocol {
     public static final String CHUNK = "deployment.chunk";
     public static final String REPORT = "deployment.report";
     public static final String ADOPT = "deployment.adopt";
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
 
     /** Largest chunk a fetch may ask for. */
     public static final int MAX_CHUNK = 4 * 1024 * 1024;
+
+    /** Largest artifact whose content a {@link Changes} may carry. */
+    public static final int MAX_INLINE = 64 * 1024;
+
+    /** Most content, in bytes, one {@link Changes} carries: the rest is fetched as usual. */
+    public static final int INLINE_BUDGET = 1024 * 1024;
 
     /**
      * @param authority whether the sender considers itself the authority of the fleet
@@ -88,9 +95,25 @@ public final class ReplicationProtocol {
     /**
      * @param full true when {@code artifacts} is the whole live state and anything else must go
      * @param generation as in {@link Announce}
+     * @param inline the content of some small artifacts, by sha-256 (appended in version 3; checked
+     *     against its digest like any content, and empty from an older sender)
      */
     public record Changes(String repositoryId, long revision, boolean full, List<Artifact> artifacts, long term,
-            long generation) {
+            long generation, java.util.Map<String, byte[]> inline) {
+
+        public Changes {
+            inline = java.util.Map.copyOf(inline);
+        }
+
+        public Changes(String repositoryId, long revision, boolean full, List<Artifact> artifacts, long term,
+                long generation) {
+            this(repositoryId, revision, full, artifacts, term, generation, java.util.Map.of());
+        }
+
+        /** The same changes carrying this content. */
+        public Changes withInline(java.util.Map<String, byte[]> content) {
+            return new Changes(repositoryId, revision, full, artifacts, term, generation, content);
+        }
     }
 
     public record Fetch(String sha256, long offset, int length) {
@@ -152,6 +175,12 @@ public final class ReplicationProtocol {
             }
             out.writeLong(changes.term());
             out.writeLong(changes.generation());
+            out.writeInt(changes.inline().size());
+            for (java.util.Map.Entry<String, byte[]> content : changes.inline().entrySet()) {
+                out.writeUTF(content.getKey());
+                out.writeInt(content.getValue().length);
+                out.write(content.getValue());
+            }
         });
     }
 
@@ -238,7 +267,17 @@ public final class ReplicationProtocol {
         }
         long term = in.available() >= Long.BYTES ? in.readLong() : 0;
         long generation = in.available() >= Long.BYTES ? in.readLong() : 0;
-        return new Changes(id, revision, full, artifacts, term, generation);
+        java.util.Map<String, byte[]> inline = new java.util.HashMap<>();
+        int contents = in.available() >= Integer.BYTES ? count(in) : 0;
+        for (int i = 0; i < contents; i++) {
+            String sha256 = in.readUTF();
+            int length = in.readInt();
+            if (length < 0 || length > MAX_INLINE || length > in.available()) {
+                throw new IOException("content of " + length + " bytes for sha256 " + sha256 + " is out of bounds");
+            }
+            inline.put(sha256, in.readNBytes(length));
+        }
+        return new Changes(id, revision, full, artifacts, term, generation, inline);
     }
 
     public static Fetch fetch(ClusterMessage message) throws IOException {

@@ -38,6 +38,36 @@ class ReplicationProtocolTest {
     }
 
     @Test
+    void changesCarryTheContentOfSmallArtifactsAndAVersion2SenderNone() throws IOException {
+        List<Artifact> artifacts = List.of(new Artifact("a.zip", ArtifactType.WEBAPP, 3, "ab".repeat(32), 3, false));
+        ReplicationProtocol.Changes changes = new ReplicationProtocol.Changes("repo", 3, false, artifacts, 1, 1)
+                .withInline(java.util.Map.of("ab".repeat(32), new byte[] {1, 2, 3}));
+        ReplicationProtocol.Changes read = ReplicationProtocol.changes(ReplicationProtocol.encode(changes));
+        assertEquals(artifacts, read.artifacts());
+        assertEquals(1, read.generation());
+        assertTrue(java.util.Arrays.equals(new byte[] {1, 2, 3}, read.inline().get("ab".repeat(32))));
+
+        // what a manager of the previous version sends: no content, all of it fetched as before
+        ClusterMessage version2 = new ClusterMessage(ReplicationProtocol.CHANGES, 2, java.util.Arrays.copyOf(
+                ReplicationProtocol.encode(changes).payload(), ReplicationProtocol.encode(changes).payload().length
+                        - (Integer.BYTES + 2 + 64 + Integer.BYTES + 3)));
+        ReplicationProtocol.Changes old = ReplicationProtocol.changes(version2);
+        assertEquals(artifacts, old.artifacts());
+        assertTrue(old.inline().isEmpty());
+
+        // content claiming to be larger than any a manager inlines is refused, not allocated
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.write(version2.payload());
+            out.writeInt(1);
+            out.writeUTF("ab".repeat(32));
+            out.writeInt(Integer.MAX_VALUE);
+        }
+        assertThrows(IOException.class, () -> ReplicationProtocol.changes(
+                new ClusterMessage(ReplicationProtocol.CHANGES, 3, bytes.toByteArray())));
+    }
+
+    @Test
     void version1MessagesAreReadWithDefaultsForTheFieldsTheyLack() throws IOException {
         // what a node of the first release sends: an announcement was only ever the authority's
         ClusterMessage announce = version1(ReplicationProtocol.ANNOUNCE, out -> {

@@ -9,6 +9,7 @@ import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.List;
+import java.util.Map;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * when there is one); content, being addressed by its digest, may come from any of them, so a
  * manager that does not hold a blob yet sends the node on to the next. Content travels on the
  * managers' content ports ({@link ContentChannel}); a manager without one (an older build, or its
- * port taken) sends it over the cluster channel instead, more slowly.
+ * port taken) sends it over the cluster channel instead, more slowly. The content of small
+ * artifacts comes with the sync's answer itself, and is taken from there.
  */
 final class RemoteSource implements ArtifactSource {
 
@@ -29,6 +31,8 @@ final class RemoteSource implements ArtifactSource {
     private final List<String> managers;
     private final Runnable progress;
     private final LongConsumer fetched;
+    /** Content the last sync's answer carried, by sha-256; checked like any other when it is received. */
+    private volatile Map<String, byte[]> inline = Map.of();
 
     /**
      * @param managers the managers offering this node's lineage, the one to sync from first
@@ -51,8 +55,11 @@ final class RemoteSource implements ArtifactSource {
 
     @Override
     public ReplicationProtocol.Changes sync(String repositoryId, long revision) throws IOException {
-        return ReplicationProtocol.changes(ContentFetch.await(name(), cluster.request(name(), ReplicationProtocol.encode(
-                new ReplicationProtocol.Sync(repositoryId, revision)), ContentFetch.TIMEOUT).toCompletableFuture()));
+        ReplicationProtocol.Changes changes = ReplicationProtocol.changes(ContentFetch.await(name(), cluster.request(
+                name(), ReplicationProtocol.encode(new ReplicationProtocol.Sync(repositoryId, revision)),
+                ContentFetch.TIMEOUT).toCompletableFuture()));
+        inline = changes.inline();
+        return changes;
     }
 
     /**
@@ -61,6 +68,12 @@ final class RemoteSource implements ArtifactSource {
      */
     @Override
     public void fetch(Artifact artifact, long from, OutputStream out) throws IOException {
+        byte[] carried = inline.get(artifact.sha256());
+        if (carried != null && carried.length == artifact.size() && from <= carried.length) {
+            out.write(carried, (int) from, carried.length - (int) from);
+            fetched.accept(carried.length - from);
+            return;
+        }
         OutputStream counted = new FilterOutputStream(out) {
             @Override
             public void write(byte[] bytes, int offset, int length) throws IOException {

@@ -177,7 +177,8 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
                     throw new IOException("node " + from.name() + " follows repository " + sync.repositoryId()
                             + "; " + node.name() + " holds repository " + repository.id());
                 }
-                return ReplicationProtocol.encode(repository.changesFor(sync.repositoryId(), sync.revision(), from.name()));
+                return ReplicationProtocol.encode(withSmallContent(
+                        repository.changesFor(sync.repositoryId(), sync.revision(), from.name())));
             }
             case ReplicationProtocol.FETCH -> {
                 return chunk(ReplicationProtocol.fetch(message));
@@ -190,6 +191,31 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
             }
             default -> throw new IOException("unexpected message " + message.type());
         }
+    }
+
+    /**
+     * The changes with the content of their small artifacts, up to {@link ReplicationProtocol#INLINE_BUDGET}
+     * bytes: a batch of a thousand small web applications then costs one answer, not a thousand
+     * fetches. Content this manager does not hold (yet) is left out and fetched as usual.
+     */
+    private ReplicationProtocol.Changes withSmallContent(ReplicationProtocol.Changes changes) throws IOException {
+        Map<String, byte[]> inline = new LinkedHashMap<>();
+        long budget = ReplicationProtocol.INLINE_BUDGET;
+        for (io.carbide.deployment.Artifact artifact : changes.artifacts()) {
+            if (artifact.deleted() || artifact.size() > ReplicationProtocol.MAX_INLINE || artifact.size() > budget
+                    || inline.containsKey(artifact.sha256())) {
+                continue;
+            }
+            Optional<Path> blob = repository.content(artifact.sha256());
+            if (blob.isPresent()) {
+                byte[] content = java.nio.file.Files.readAllBytes(blob.get());
+                if (content.length == artifact.size()) {
+                    inline.put(artifact.sha256(), content);
+                    budget -= content.length;
+                }
+            }
+        }
+        return inline.isEmpty() ? changes : changes.withInline(inline);
     }
 
     /** Content is addressed by digest, so any holder may serve it to anyone in the cluster. */
