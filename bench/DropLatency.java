@@ -49,7 +49,14 @@ public class DropLatency {
                 .connectTimeout(Duration.ofSeconds(2)).build() : null;
         String authorization = "Basic " + Base64.getEncoder().encodeToString(
                 ("admin:" + System.getenv("BENCH_ADMIN_PASSWORD")).getBytes(StandardCharsets.UTF_8));
-        ExecutorService pollers = Executors.newFixedThreadPool(workers.size());
+        if (workers.isEmpty()) {
+            throw new IllegalArgumentException("no worker port given");
+        }
+        ExecutorService pollers = Executors.newFixedThreadPool(workers.size(), r -> {
+            Thread thread = new Thread(r, "poller");
+            thread.setDaemon(true);
+            return thread;
+        });
         try {
             for (int i = 1; i <= count; i++) {
                 String name = prefix + "-" + i;
@@ -90,6 +97,9 @@ public class DropLatency {
                 if (client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
                     return;
                 }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             } catch (Exception e) {
                 // the worker is busy or restarting: ask again
             }

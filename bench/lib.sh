@@ -12,7 +12,7 @@ record() { if [ -n "$BENCH_RESULTS" ]; then echo "$*" >> "$BENCH_RESULTS"; fi; }
 progress() { printf '  %s\n' "$*" >&2; }
 
 # Managers started by the benchmarks get this admin password, so scripts can use the API.
-BENCH_ADMIN_PASSWORD="${BENCH_ADMIN_PASSWORD:-carbide-bench-admin}"
+export BENCH_ADMIN_PASSWORD="${BENCH_ADMIN_PASSWORD:-carbide-bench-admin}"
 export CARBIDE_ADMIN_PASSWORD="$BENCH_ADMIN_PASSWORD"
 
 # GET on a manager's management API: mgmt_get BASE OFFSET PATH (trusting that manager's own certificate).

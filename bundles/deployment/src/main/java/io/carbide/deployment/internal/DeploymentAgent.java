@@ -66,7 +66,8 @@ import org.slf4j.LoggerFactory;
  * moving to another one is an operator's explicit action (an {@value ReplicationProtocol#ADOPT}
  * message from a manager, or {@code -Dcarbide.lineage.adopt=ID|any} at start).
  *
- * <p>All of that runs on one thread, so changes apply strictly in order.
+ * <p>All of that runs on one thread, so changes apply strictly in order; only the content of a
+ * batch's next changes is fetched ahead on others ({@link FetchAhead}).
  */
 @Component(service = {NodeStatusContributor.class, MembershipListener.class, MessageHandler.class,
         RepositoryListener.class, DeployedArtifacts.class, DeploymentProgress.class}, immediate = true,

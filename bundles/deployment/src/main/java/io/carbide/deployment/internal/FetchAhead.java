@@ -15,8 +15,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Fetches the content of a batch's next changes while the current one deploys, so a batch of many
  * small artifacts does not wait for one round trip and one disk flush after another. At most
- * {@link #AHEAD} fetches run at once (a content port serves a few streams at a time to the whole
- * fleet), content is fetched once per digest, and what is already here is not fetched at all.
+ * {@link #AHEAD} fetches run at once on this node (a content port serves a few streams at a time to
+ * the whole fleet; the content of small artifacts mostly arrives with the sync's answer and costs
+ * no stream), content is fetched once per digest, and what is already here is not fetched at all.
  * Deploying stays in revision order on the caller's thread; only the bytes come early.
  */
 final class FetchAhead implements AutoCloseable {
@@ -98,7 +99,14 @@ final class FetchAhead implements AutoCloseable {
         try {
             fetchers.awaitTermination(1, TimeUnit.HOURS); // a fetch that stalls is ended by its own watchdog
         } catch (InterruptedException e) {
+            // the node is stopping: the fetches are asked to stop, and still waited for a while,
+            // so no part file is written after the batch is over
             fetchers.shutdownNow();
+            try {
+                fetchers.awaitTermination(30, TimeUnit.SECONDS);
+            } catch (InterruptedException again) {
+                // give up waiting; the threads are daemons
+            }
             Thread.currentThread().interrupt();
         }
     }

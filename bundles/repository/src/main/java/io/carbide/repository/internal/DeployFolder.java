@@ -111,7 +111,7 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
     }
 
     /**
-     * Records what File Install did not report. In one run of 1,000 files dropped at once, 76
+     * Records what File Install did not report. In one run of 1,000 files dropped in a burst, 76
      * dropped together were never reported to this installer, with nothing logged (found by
      * bench/replication.sh). The cause was File Install's file-system watcher, which loses bursts
      * of events and which the launcher turns off; this stays as the net under anything else that

@@ -83,6 +83,12 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile DeployedArtifacts local;
+    /**
+     * Answers that carry content, being built at once: each holds up to a megabyte, so a whole
+     * fleet syncing after one announcement costs a few megabytes of heap, not one per node; other
+     * answers go without, and their nodes fetch on the content port as before.
+     */
+    private final java.util.concurrent.Semaphore inlining = new java.util.concurrent.Semaphore(4);
 
     @Activate
     public Replicator(@Reference NodeIdentity node, @Reference ArtifactRepository repository,
@@ -177,8 +183,17 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
                     throw new IOException("node " + from.name() + " follows repository " + sync.repositoryId()
                             + "; " + node.name() + " holds repository " + repository.id());
                 }
-                return ReplicationProtocol.encode(withSmallContent(
-                        repository.changesFor(sync.repositoryId(), sync.revision(), from.name())));
+                ReplicationProtocol.Changes changes = repository.changesFor(sync.repositoryId(), sync.revision(),
+                        from.name());
+                // a node of version 2 would skip the content and fetch it anyway
+                if (message.version() < 3 || !inlining.tryAcquire()) {
+                    return ReplicationProtocol.encode(changes);
+                }
+                try {
+                    return ReplicationProtocol.encode(withSmallContent(changes));
+                } finally {
+                    inlining.release();
+                }
             }
             case ReplicationProtocol.FETCH -> {
                 return chunk(ReplicationProtocol.fetch(message));
@@ -198,7 +213,7 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
      * bytes: a batch of a thousand small web applications then costs one answer, not a thousand
      * fetches. Content this manager does not hold (yet) is left out and fetched as usual.
      */
-    private ReplicationProtocol.Changes withSmallContent(ReplicationProtocol.Changes changes) throws IOException {
+    private ReplicationProtocol.Changes withSmallContent(ReplicationProtocol.Changes changes) {
         Map<String, byte[]> inline = new LinkedHashMap<>();
         long budget = ReplicationProtocol.INLINE_BUDGET;
         for (io.carbide.deployment.Artifact artifact : changes.artifacts()) {
@@ -208,10 +223,14 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
             }
             Optional<Path> blob = repository.content(artifact.sha256());
             if (blob.isPresent()) {
-                byte[] content = java.nio.file.Files.readAllBytes(blob.get());
-                if (content.length == artifact.size()) {
-                    inline.put(artifact.sha256(), content);
-                    budget -= content.length;
+                try {
+                    byte[] content = java.nio.file.Files.readAllBytes(blob.get());
+                    if (content.length == artifact.size()) {
+                        inline.put(artifact.sha256(), content);
+                        budget -= content.length;
+                    }
+                } catch (IOException unreadable) {
+                    // gone or unreadable since it was checked: the node fetches it, and hears why from there
                 }
             }
         }

@@ -9,8 +9,8 @@ import java.util.Set;
 
 /**
  * Which nodes the load balancer is given, from one round of {@code /health} probes after another.
- * A node that answers anything but 200 (starting, catching up, draining) leaves the list at once:
- * it said so itself. A node that does not answer in time leaves it only after {@link #MISSES}
+ * A node that answers anything but 200 (starting, catching up, draining), or on whose port
+ * nothing listens, leaves the list at once: that is definite. A node that does not answer in time leaves it only after {@link #MISSES}
  * rounds in a row, because one round of silence from every node at once is far more often the
  * manager itself stalled (a GC pause, a busy machine) than the whole fleet dead, and emptying the
  * list on it would turn every client request into a 502. A node that is really gone also leaves
@@ -25,9 +25,9 @@ final class ReadyList {
     enum Probe {
         /** {@code /health} answered 200. */
         READY,
-        /** {@code /health} answered, with another status. */
+        /** {@code /health} answered, with another status; or nothing listens on the node's port. */
         NOT_READY,
-        /** No answer in time, or no connection. */
+        /** No answer in time. */
         SILENT
     }
 
