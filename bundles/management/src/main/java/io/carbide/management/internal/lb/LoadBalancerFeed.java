@@ -159,21 +159,8 @@ public class LoadBalancerFeed {
                 HttpRequest.newBuilder(URI.create("http://" + server.host() + ":" + server.port() + "/health"))
                         .timeout(Duration.ofMillis(800)).build(), HttpResponse.BodyHandlers.discarding())
                 .thenApply(answer -> answer.statusCode() == 200 ? ReadyList.Probe.READY : ReadyList.Probe.NOT_READY)
-                .exceptionally(LoadBalancerFeed::noAnswer)).toList();
+                .exceptionally(ReadyList.Probe::failed)).toList();
         return readyList.update(servers, answers.stream().map(CompletableFuture::join).toList());
-    }
-
-    /** Nothing listens on the node's port: as definite as a 503. Anything else may be a stall on either side. */
-    private static ReadyList.Probe noAnswer(Throwable failure) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof java.net.http.HttpTimeoutException) {
-                return ReadyList.Probe.SILENT; // a connect that timed out carries a ConnectException as its cause
-            }
-            if (cause instanceof java.net.ConnectException) {
-                return ReadyList.Probe.NOT_READY;
-            }
-        }
-        return ReadyList.Probe.SILENT;
     }
 
     private boolean write(String name, String content) throws IOException {

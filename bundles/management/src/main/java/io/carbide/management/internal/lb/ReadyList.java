@@ -28,7 +28,20 @@ final class ReadyList {
         /** {@code /health} answered, with another status; or nothing listens on the node's port. */
         NOT_READY,
         /** No answer in time. */
-        SILENT
+        SILENT;
+
+        /** What a probe that got no answer found: nothing listening is definite, anything else may be a stall. */
+        static Probe failed(Throwable failure) {
+            for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+                if (cause instanceof java.net.http.HttpTimeoutException) {
+                    return SILENT; // a connect that timed out carries a ConnectException as its cause
+                }
+                if (cause instanceof java.net.ConnectException) {
+                    return NOT_READY;
+                }
+            }
+            return SILENT;
+        }
     }
 
     private final Set<Backends.Server> listed = new HashSet<>();

@@ -33,6 +33,18 @@ class ReadyListTest {
     }
 
     @Test
+    void nothingListeningIsDefiniteAndATimeoutIsSilence() {
+        assertEquals(NOT_READY, ReadyList.Probe.failed(
+                new java.util.concurrent.CompletionException(new java.net.ConnectException("Connection refused"))));
+        java.net.http.HttpConnectTimeoutException connectTimeout =
+                new java.net.http.HttpConnectTimeoutException("HTTP connect timed out");
+        connectTimeout.initCause(new java.net.ConnectException("HTTP connect timed out"));
+        assertEquals(SILENT, ReadyList.Probe.failed(new java.util.concurrent.CompletionException(connectTimeout)));
+        assertEquals(SILENT, ReadyList.Probe.failed(new java.net.http.HttpTimeoutException("request timed out")));
+        assertEquals(SILENT, ReadyList.Probe.failed(new java.io.IOException("connection reset")));
+    }
+
+    @Test
     void aNodeNeverSeenReadyIsNotListedWhileSilent() {
         ReadyList list = new ReadyList();
         assertEquals(List.of(W2), list.update(BOTH, List.of(SILENT, READY)));
