@@ -85,11 +85,10 @@ public final class FrameworkProperties {
         props.putIfAbsent("felix.fileinstall.tmpdir", options.dataDir().resolve("tmp").toString());
         props.putIfAbsent("felix.fileinstall.poll", "100");
         props.putIfAbsent("felix.fileinstall.noInitialDelay", "true");
-        // File Install's file-system watcher (NIO2, inotify here) loses files dropped in bursts: of
-        // 1,000 files moved into deploy/ at once it reported none, and of 1,000 copied in one after
-        // another, blocks of 76 and 80 were never reported, with nothing logged. Its plain scanner,
-        // which lists the folder every poll, reported all 1,000 in every run (docs/reliability.md)
-        props.putIfAbsent("felix.fileinstall.disableNio2", "true");
+        // File Install follows the folder through the JDK's file-system watcher (its default), which
+        // loses events in a burst of changes; the manager's DeployFolder sweep records what it
+        // misses. Its other scanner (felix.fileinstall.disableNio2) misses nothing, but lists the
+        // folder every poll: 9% of a core on an idle manager holding 1,000 files, against under 1%
         props.putIfAbsent("felix.fileinstall.bundles.new.start", "true");
         return props;
     }
