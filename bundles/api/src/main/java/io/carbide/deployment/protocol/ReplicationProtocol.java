@@ -14,7 +14,9 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The messages of replication, version 3. Every node that runs artifacts follows one
@@ -99,19 +101,19 @@ public final class ReplicationProtocol {
      *     against its digest like any content, and empty from an older sender)
      */
     public record Changes(String repositoryId, long revision, boolean full, List<Artifact> artifacts, long term,
-            long generation, java.util.Map<String, byte[]> inline) {
+            long generation, Map<String, byte[]> inline) {
 
         public Changes {
-            inline = java.util.Map.copyOf(inline);
+            inline = Map.copyOf(inline);
         }
 
         public Changes(String repositoryId, long revision, boolean full, List<Artifact> artifacts, long term,
                 long generation) {
-            this(repositoryId, revision, full, artifacts, term, generation, java.util.Map.of());
+            this(repositoryId, revision, full, artifacts, term, generation, Map.of());
         }
 
         /** The same changes carrying this content. */
-        public Changes withInline(java.util.Map<String, byte[]> content) {
+        public Changes withInline(Map<String, byte[]> content) {
             return new Changes(repositoryId, revision, full, artifacts, term, generation, content);
         }
     }
@@ -176,7 +178,7 @@ public final class ReplicationProtocol {
             out.writeLong(changes.term());
             out.writeLong(changes.generation());
             out.writeInt(changes.inline().size());
-            for (java.util.Map.Entry<String, byte[]> content : changes.inline().entrySet()) {
+            for (Map.Entry<String, byte[]> content : changes.inline().entrySet()) {
                 out.writeUTF(content.getKey());
                 out.writeInt(content.getValue().length);
                 out.write(content.getValue());
@@ -267,7 +269,7 @@ public final class ReplicationProtocol {
         }
         long term = in.available() >= Long.BYTES ? in.readLong() : 0;
         long generation = in.available() >= Long.BYTES ? in.readLong() : 0;
-        java.util.Map<String, byte[]> inline = new java.util.HashMap<>();
+        Map<String, byte[]> inline = new HashMap<>();
         int contents = in.available() >= Integer.BYTES ? count(in) : 0;
         for (int i = 0; i < contents; i++) {
             String sha256 = in.readUTF();

@@ -129,10 +129,6 @@ final class LocalCopy {
         });
     }
 
-    private void fetchAndDeploy(Artifact artifact, ArtifactSource source) {
-        fetchAndDeploy(artifact, source, a -> receive(a, source));
-    }
-
     private void fetchAndDeploy(Artifact artifact, ArtifactSource source, FetchAhead.Fetch fetch) {
         Path content;
         long start = System.nanoTime();
@@ -190,7 +186,7 @@ final class LocalCopy {
             if (artifact == null) {
                 missing.remove(name);
             } else if (source != null) {
-                fetchAndDeploy(artifact, source);
+                fetchAndDeploy(artifact, source, a -> receive(a, source));
             }
         }
         settleBundles();

@@ -11,6 +11,7 @@ import io.carbide.cluster.ManagerConsensus;
 import io.carbide.cluster.MembershipListener;
 import io.carbide.cluster.MessageHandler;
 import io.carbide.cluster.SubDomain;
+import io.carbide.deployment.Artifact;
 import io.carbide.deployment.ArtifactRepository;
 import io.carbide.deployment.ArtifactState;
 import io.carbide.deployment.DeployedArtifacts;
@@ -26,6 +27,7 @@ import io.carbide.node.NodeStatusContributor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
@@ -37,6 +39,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -88,7 +91,7 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
      * fleet syncing after one announcement costs a few megabytes of heap, not one per node; other
      * answers go without, and their nodes fetch on the content port as before.
      */
-    private final java.util.concurrent.Semaphore inlining = new java.util.concurrent.Semaphore(4);
+    private final Semaphore inlining = new Semaphore(4);
 
     @Activate
     public Replicator(@Reference NodeIdentity node, @Reference ArtifactRepository repository,
@@ -216,7 +219,7 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
     private ReplicationProtocol.Changes withSmallContent(ReplicationProtocol.Changes changes) {
         Map<String, byte[]> inline = new LinkedHashMap<>();
         long budget = ReplicationProtocol.INLINE_BUDGET;
-        for (io.carbide.deployment.Artifact artifact : changes.artifacts()) {
+        for (Artifact artifact : changes.artifacts()) {
             if (artifact.deleted() || artifact.size() > ReplicationProtocol.MAX_INLINE || artifact.size() > budget
                     || inline.containsKey(artifact.sha256())) {
                 continue;
@@ -224,7 +227,7 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
             Optional<Path> blob = repository.content(artifact.sha256());
             if (blob.isPresent()) {
                 try {
-                    byte[] content = java.nio.file.Files.readAllBytes(blob.get());
+                    byte[] content = Files.readAllBytes(blob.get());
                     if (content.length == artifact.size()) {
                         inline.put(artifact.sha256(), content);
                         budget -= content.length;
