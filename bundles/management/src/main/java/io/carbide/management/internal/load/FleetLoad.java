@@ -157,9 +157,13 @@ public class FleetLoad implements MessageHandler {
     public record Traffic(double requests, double serverErrors, double seconds) {
     }
 
-    /** What {@code node} served over the last {@code windowSeconds}; empty while it has sent too little. */
-    public Optional<Traffic> traffic(String node, int windowSeconds) {
-        return rate(node, windowSeconds, System.currentTimeMillis()).map(rate -> new Traffic(
+    /**
+     * What {@code node} served over the last {@code windowSeconds}, counting only from samples
+     * received at or after {@code sinceMillis} (e.g. since it applied a change, so errors it served
+     * before do not count against the change); empty while it has sent too little since.
+     */
+    public Optional<Traffic> traffic(String node, int windowSeconds, long sinceMillis) {
+        return rate(node, windowSeconds, System.currentTimeMillis(), sinceMillis).map(rate -> new Traffic(
                 rate.requestsPerSecond() * rate.seconds(), rate.serverErrorsPerSecond() * rate.seconds(), rate.seconds()));
     }
 
@@ -177,7 +181,7 @@ public class FleetLoad implements MessageHandler {
         List<NodeFigures> nodes = new ArrayList<>();
         List<LoadMath.Rate> rates = new ArrayList<>();
         for (ClusterMember member : members) {
-            LoadMath.Rate rate = rate(member.name(), windowSeconds, now).orElse(null);
+            LoadMath.Rate rate = rate(member.name(), windowSeconds, now, Long.MIN_VALUE).orElse(null);
             nodes.add(new NodeFigures(member.name(), rate));
             if (rate != null) {
                 rates.add(rate);
@@ -191,7 +195,7 @@ public class FleetLoad implements MessageHandler {
      * older (or its oldest of the same run, when it has sent for less time); empty for a node that
      * sent nothing lately.
      */
-    private Optional<LoadMath.Rate> rate(String node, int windowSeconds, long now) {
+    private Optional<LoadMath.Rate> rate(String node, int windowSeconds, long now, long notBefore) {
         Deque<Received> kept = samples.get(node);
         if (kept == null) {
             return Optional.empty();
@@ -206,7 +210,7 @@ public class FleetLoad implements MessageHandler {
             descending.next();
             while (descending.hasNext()) {
                 Received candidate = descending.next();
-                if (candidate.sample().startedAt() != newest.sample().startedAt()) {
+                if (candidate.sample().startedAt() != newest.sample().startedAt() || candidate.at() < notBefore) {
                     break;
                 }
                 older = candidate;

@@ -9,6 +9,7 @@ import io.carbide.deployment.Rollout;
 import io.carbide.deployment.StagedRollouts;
 import io.carbide.management.internal.FleetView;
 import io.carbide.management.internal.load.FleetLoad;
+import io.carbide.metrics.LoadProtocol;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -59,6 +60,9 @@ public class RolloutDriver {
         thread.setDaemon(true);
         return thread;
     });
+
+    /** When the driver first saw each node admitted to the current rollout, by "toRevision/node". */
+    private final Map<String, Long> admittedAt = new java.util.concurrent.ConcurrentHashMap<>();
 
     @Activate
     public RolloutDriver(@Reference FleetView fleet, @Reference StagedRollouts rollouts, @Reference FleetLoad load,
@@ -134,12 +138,26 @@ public class RolloutDriver {
                     .filter(a -> a.name().equals(rollout.artifact()) && a.revision() == rollout.toRevision())
                     .findFirst().orElse(null);
             String[] answer = health.get(node).join();
-            FleetLoad.Traffic traffic = load.traffic(node, window).orElse(new FleetLoad.Traffic(0, 0, 0));
+            FleetLoad.Traffic traffic = load.traffic(node, window, countedFrom(rollout, node))
+                    .orElse(new FleetLoad.Traffic(0, 0, 0));
             seen.put(node, new RolloutJudge.Seen(node, view.member(node).isPresent(), revision,
                     state == null ? "" : state.state(), state == null || state.reason() == null ? "" : state.reason(),
                     "ready".equals(answer[0]), answer[1], traffic.requests(), traffic.serverErrors()));
         }
         return seen;
+    }
+
+    /**
+     * From when a node's load samples count towards its error rate: from the sample before the
+     * driver first saw it admitted to this rollout. The errors of what it served earlier (e.g. a
+     * release a halted rollout took back a moment ago) are not this change's; the one sample
+     * before is kept so that a burst of requests just after the change applied, before the node's
+     * next sample, still counts.
+     */
+    private long countedFrom(Rollout rollout, String node) {
+        admittedAt.keySet().removeIf(k -> !k.startsWith(rollout.toRevision() + "/"));
+        return admittedAt.computeIfAbsent(rollout.toRevision() + "/" + node, k -> System.currentTimeMillis())
+                - LoadProtocol.INTERVAL_SECONDS * 1000L - 500;
     }
 
     /** The node's {@code /health} state and reason ("" and why, when it does not answer). */
