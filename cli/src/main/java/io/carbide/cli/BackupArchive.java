@@ -57,8 +57,11 @@ final class BackupArchive {
     record Entry(String sha256, long size) {
     }
 
-    /** What a restore put in place: the repository's generation, and the files of the keys (none unless asked). */
-    record Restored(long generation, List<String> keys) {
+    /**
+     * What a restore put in place: the repository's generation, and the files of the keys (none
+     * unless asked); and the managers' records of kinds this build does not know, which it left out.
+     */
+    record Restored(long generation, List<String> keys, List<String> unknownRecords) {
     }
 
     /** The sealed files a restore writes, and where under the base. */
@@ -196,6 +199,7 @@ final class BackupArchive {
         owned(staging, "rwx------");
         long generation = Math.max(manifest.generation() + 1, System.currentTimeMillis() / 1000);
         java.util.Set<String> seen = new java.util.HashSet<>();
+        List<String> unknownRecords = new java.util.ArrayList<>();
         boolean restored = false;
         try (ZipFile zip = new ZipFile(archive.toFile())) {
             if (passphrase != null) {
@@ -228,6 +232,8 @@ final class BackupArchive {
                                         ? staging.resolve(name) : null;
                 if (target != null) {
                     write(zip, entry, target, listed, archive);
+                } else if (name.startsWith("records/")) {
+                    unknownRecords.add(name); // of a later build: not put in place, so neither read nor checked
                 }
             }
         }
@@ -266,7 +272,7 @@ final class BackupArchive {
             }
         }
         deleteTree(staging);
-        return new Restored(generation, keys);
+        return new Restored(generation, keys, List.copyOf(unknownRecords));
     }
 
     /** An entry's bytes, checked against the manifest (small entries only: the sealed keys). */

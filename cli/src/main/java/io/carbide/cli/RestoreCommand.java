@@ -45,6 +45,11 @@ final class RestoreCommand implements Callable<Integer> {
                 + manifest.contents() + " contents, " + Output.size(manifest.bytes())
                 + (manifest.hasUsers() ? ", the management users" : "") + ") into " + base + " as generation "
                 + restored.generation());
+        if (!restored.unknownRecords().isEmpty()) {
+            output.line("Not restored, being of kinds this build does not know: "
+                    + String.join(", ", restored.unknownRecords()) + "; restore with the build that took the backup to "
+                    + "keep them");
+        }
         if (!restored.keys().isEmpty()) {
             output.line("Restored the keys: " + String.join(", ", restored.keys()));
         } else if (manifest.hasKeys()) {

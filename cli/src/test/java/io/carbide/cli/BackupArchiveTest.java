@@ -37,6 +37,7 @@ class BackupArchiveTest {
                 .getBytes(StandardCharsets.UTF_8));
         entries.put("repository/blobs/" + sha256(content), content);
         entries.put("records/management.users", "# carbide management users, format 1\nadmin = x\n".getBytes());
+        entries.put("records/management.later", "a kind of record a later build keeps\n".getBytes());
         StringBuilder manifest = new StringBuilder("carbide backup format 1\nrepository repo-1\ngeneration 1\n"
                 + "revision 1\nmanager mgr-1\nsomething-new later versions add\n");
         Path file = dir.resolve(name);
@@ -63,8 +64,10 @@ class BackupArchiveTest {
         assertEquals("repo-1", manifest.repositoryId());
         assertEquals(1, manifest.contents());
         Path base = dir.resolve("base");
-        assertTrue(BackupArchive.restore(archive, manifest, base, null).generation() > 1,
-                "a later generation than the backup's");
+        BackupArchive.Restored restored = BackupArchive.restore(archive, manifest, base, null);
+        assertTrue(restored.generation() > 1, "a later generation than the backup's");
+        assertEquals(java.util.List.of("records/management.later"), restored.unknownRecords(),
+                "a record this build does not know is named, not dropped in silence");
         assertTrue(Files.readString(base.resolve("data/repository/revisions.log")).contains("hello.cfg"));
         assertTrue(Files.readString(base.resolve("conf/users.properties")).contains("admin = x"));
         assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(

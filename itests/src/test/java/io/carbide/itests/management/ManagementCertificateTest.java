@@ -167,6 +167,30 @@ class ManagementCertificateTest {
         assertFalse(Files.readString(manager.base().resolve("logs/carbide.log")).contains(EXPORT_PASSWORD));
     }
 
+    /**
+     * A self-signed certificate within its renewal window is renewed by the manager itself, in
+     * place: here the window (4,000 days) is longer than the certificate's life (3,650), so the
+     * first look after the start finds it due.
+     */
+    @Test
+    void aSelfSignedCertificateDueForRenewalIsRenewedByTheManagerItselfWithoutARestart() throws Exception {
+        NodeProcess manager = started.startReady(new NodeProcess(temp.resolve("due"), "manager", "-Dnode=due",
+                "-Dcarbide.management.certificateRenewDays=4000").withEnvironment("CARBIDE_ADMIN_PASSWORD", PASSWORD));
+        long pid = manager.pid();
+        long deadline = System.nanoTime() + CONVERGE.toNanos();
+        while (!manager.logContains("Renewed the management port's self-signed certificate")) {
+            assertTrue(System.nanoTime() < deadline, "no renewal within " + CONVERGE + ": " + manager.logTail());
+            Thread.sleep(200);
+        }
+        assertTrue(manager.logContains("within 4000 days): renewing it"), manager.logTail());
+        String renewed = fingerprint(Files.readString(manager.base().resolve("conf/security/management.crt")));
+        try (TlsProbe probe = new TlsProbe(manager.managementPort(), "admin", PASSWORD)) {
+            probe.awaitServing(renewed, CONVERGE);
+            assertEquals(List.of(), probe.failures());
+        }
+        assertEquals(pid, manager.pid(), "no restart");
+    }
+
     private static String fingerprint(String pem) throws Exception {
         Certificate certificate = CertificateFactory.getInstance("X.509").generateCertificate(
                 new java.io.ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
