@@ -134,6 +134,11 @@ public class Report {
         target("Manager egress for one 64 MB artifact to 8 workers at most 2x its size",
                 has("egress.8") ? String.format(Locale.ROOT, "%.2fx", egress) : "?", egress >= 0 && egress <= 2,
                 egress >= 0);
+        double peersMs = num("egress.8", 1);
+        double directMs = num("egress-direct.8", 1);
+        target("... and 8 workers served no later than when they all fetch from the manager",
+                has("egress-direct.8") ? fmt(peersMs) + " ms (from the manager alone: " + fmt(directMs) + " ms)" : "?",
+                peersMs >= 0 && directMs >= 0 && peersMs <= directMs, peersMs >= 0 && directMs >= 0);
         double failover = median("failover.write");
         target("Leader kill -9 until a new leader takes a write, under 5 s (median of 10)", fmt(failover) + " ms",
                 failover >= 0 && failover < 5_000, failover >= 0);
@@ -338,11 +343,16 @@ public class Report {
             md.append("![transfer](bench-transfer.png)\n\n");
             md.append("One 64 MB web app dropped into the manager, until every worker serves it; what the manager ")
                     .append("sent on its content port (its `status.sh --json`: `cluster.content.bytesSent`), as a ")
-                    .append("multiple of the artifact's size.\n\n| workers | manager sent / size | all served, ms |\n")
-                    .append("| --- | --- | --- |\n");
+                    .append("multiple of the artifact's size. Workers fetch from their peers as shipped; beside it, ")
+                    .append("with `-Dcarbide.replication.peerFanout=0` on the manager, every worker fetches from the ")
+                    .append("manager alone.\n\n| workers | manager sent / size | all served, ms | from the manager ")
+                    .append("alone: sent / size | all served, ms |\n| --- | --- | --- | --- | --- |\n");
             for (int n : WORKER_COUNTS) {
                 if (has("egress." + n)) {
-                    row(n, text("egress." + n).split(" ")[0] + "x | " + text("egress." + n).split(" ")[1]);
+                    String direct = has("egress-direct." + n) ? text("egress-direct." + n).split(" ")[0] + "x | "
+                            + text("egress-direct." + n).split(" ")[1] : "? | ?";
+                    row(n, text("egress." + n).split(" ")[0] + "x | " + text("egress." + n).split(" ")[1] + " | "
+                            + direct);
                 }
             }
             md.append('\n');
@@ -573,28 +583,42 @@ public class Report {
         }
     }
 
-    /** What the manager sent per byte of the artifact, against the number of workers. */
+    /** What the manager sent per byte of the artifact, against the number of workers: with peers, and without. */
     private void egress(Graphics2D g, int x, int y, int w, int h) {
         double max = 3;
         for (int n : WORKER_COUNTS) {
-            max = Math.max(max, num("egress." + n, 0) * 1.15);
+            max = Math.max(max, Math.max(num("egress." + n, 0), num("egress-direct." + n, 0)) * 1.15);
         }
         axes(g, x, y, w, h, max, "x size", "workers");
         dashed(g, x, y, w, h, max, 2, "target: at most 2x", SECOND);
+        for (int i = 0; i < WORKER_COUNTS.length; i++) {
+            g.setColor(INK);
+            g.drawString(Integer.toString(WORKER_COUNTS[i]), x + (int) ((i + 0.5) * w / WORKER_COUNTS.length) - 4,
+                    y + h + 18);
+        }
+        egressLine(g, x, y, w, h, max, "egress-direct.", PEER);
+        egressLine(g, x, y, w, h, max, "egress.", OURS);
+        g.setColor(INK);
+        g.drawString("manager bytes sent / artifact size", x, y - 8);
         g.setColor(OURS);
+        g.drawString("workers fetch from peers", x + w - 170, y + 14);
+        g.setColor(PEER);
+        g.drawString("from the manager alone", x + w - 170, y + 30);
+        g.setColor(INK);
+    }
+
+    private void egressLine(Graphics2D g, int x, int y, int w, int h, double max, String key, Color color) {
+        g.setColor(color);
         g.setStroke(new BasicStroke(2.5f));
         int px = -1;
         int py = -1;
         for (int i = 0; i < WORKER_COUNTS.length; i++) {
-            double value = num("egress." + WORKER_COUNTS[i], 0);
-            int cx = x + (int) ((i + 0.5) * w / WORKER_COUNTS.length);
-            g.setColor(INK);
-            g.drawString(Integer.toString(WORKER_COUNTS[i]), cx - 4, y + h + 18);
+            double value = num(key + WORKER_COUNTS[i], 0);
             if (value < 0) {
                 continue;
             }
+            int cx = x + (int) ((i + 0.5) * w / WORKER_COUNTS.length);
             int cy = y + h - (int) (value / max * h);
-            g.setColor(OURS);
             if (px >= 0) {
                 g.drawLine(px, py, cx, cy);
             }
@@ -604,8 +628,6 @@ public class Report {
             py = cy;
         }
         g.setStroke(new BasicStroke(1f));
-        g.setColor(INK);
-        g.drawString("manager bytes sent / artifact size", x, y - 8);
     }
 
     /** p50 and p99 against the number of workers, with the targets as dashed lines. */

@@ -11,15 +11,19 @@
 #     the time went (the manager's "Stored", each worker's "Took in" line), and beside it the disk's
 #     own speed: the same file copied with cp + sync, and with dd conv=fsync;
 #  5. egress: one 64 MB web app to 1, 2, 4 and 8 workers: what the manager sent on its content port
-#     (from status.sh --json), as a multiple of the artifact's size, and the time until all serve it.
+#     (from status.sh --json), as a multiple of the artifact's size, and the time until all serve it,
+#     with workers fetching from their peers (as shipped) and, beside it, from the manager alone.
 #   bench/replication.sh [runs]      (default 5 runs of 2-4, 20 drops per worker count)
 #   bench/replication.sh --quick     (1 run, 5 drops, bulk 100, late join of 100, 64 MB)
 #   PARTS="large" bench/replication.sh 3   (only some of: latency bulk late large egress)
+#   WORKERS="8" PARTS="egress" bench/replication.sh 1   (only some worker counts)
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_require_dist
 
-runs="${1:-5}"; drops=20; bulk_sizes=(100 500 1000); late=500; big_mb=256; worker_counts=(1 2 4 8)
+runs="${1:-5}"; drops=20; bulk_sizes=(100 500 1000); late=500; big_mb=256
+# WORKERS="8" for one worker count only (latency and egress)
+read -r -a worker_counts <<< "${WORKERS:-1 2 4 8}"
 if [ "${1:-}" = "--quick" ]; then runs=1; drops=5; bulk_sizes=(100); late=100; big_mb=64; fi
 work="$BENCH_WORK/replication"
 rm -rf "$work"; mkdir -p "$work"
@@ -30,9 +34,9 @@ started=()
 cleanup() { for b in "${started[@]}"; do stop_node "$b"; done; }
 trap cleanup EXIT
 
-start_manager() {
+start_manager() {  # extra start.sh options for the manager
   rm -rf "$mgr_base"
-  start_node -Dprofile=manager -DportOffset=$moff -Dcarbide.base="$mgr_base" -Dnode=bench-mgr
+  start_node -Dprofile=manager -DportOffset=$moff -Dcarbide.base="$mgr_base" -Dnode=bench-mgr "$@"
   started+=("$mgr_base")
 }
 
@@ -48,12 +52,13 @@ start_workers() {  # $1 = how many, then extra start.sh options; sets worker_por
   done
 }
 
-start_cluster() {  # $1 = number of workers
-  start_manager
-  start_workers "$1"
+start_cluster() {  # $1 = number of workers, then extra start.sh options for the manager
+  local n=$1; shift
+  start_manager "$@"
+  start_workers "$n"
   await_ready $((9763 + moff)) "${worker_ports[@]}"
   # every worker is in the view once the manager has a report from each
-  until [ "$(grep -c '"behind"' "$mgr_base/data/status.json" 2>/dev/null || true)" -ge "$1" ]; do sleep 0.1; done
+  until [ "$(grep -c '"behind"' "$mgr_base/data/status.json" 2>/dev/null || true)" -ge "$n" ]; do sleep 0.1; done
 }
 
 stop_cluster() {
@@ -277,20 +282,23 @@ echo
 printf '%-58s %22s\n' "one 64 MB web app to N workers" "sent/size, all served ms"
 java "$BENCH_ROOT/bench/MakeArtifacts.java" "$work/egress" egress 1 --megabytes 64
 size=$(stat -c %s "$work/egress/egress.zip")
+# side by side: workers fetching from their peers (as shipped), and from the manager alone (fan-out 0)
 for n in "${worker_counts[@]}"; do
-  progress "egress: one 64 MB web app to $n worker(s)"
-  start_cluster "$n"
-  t0=$(now_ms)
-  drop "$work/egress/egress.zip" egress.zip
-  for port in "${worker_ports[@]}"; do
-    until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/egress/")" = 200 ]; do sleep 0.02; done
+  for mode in ${EGRESS_MODES:-peers manager}; do
+    progress "egress: one 64 MB web app to $n worker(s), fetched from the $mode"
+    if [ "$mode" = peers ]; then start_cluster "$n"; else start_cluster "$n" -Dcarbide.replication.peerFanout=0; fi
+    t0=$(now_ms)
+    drop "$work/egress/egress.zip" egress.zip
+    for port in "${worker_ports[@]}"; do
+      until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/egress/")" = 200 ]; do sleep 0.02; done
+    done
+    ms=$(( $(now_ms) - t0 ))
+    sleep 1.2 # the status file is written every second
+    sent=$(grep -o '"bytesSent" *: *[0-9]*' "$mgr_base/data/status.json" | grep -o '[0-9]*$' | head -1)
+    stop_cluster
+    ratio=$(awk -v s="${sent:-0}" -v z="$size" 'BEGIN { printf "%.2f", s / z }')
+    printf '%-58s %22s\n' "$n worker(s), from the $mode" "${ratio}x, $ms"
+    if [ "$mode" = peers ]; then record "egress.$n" "$ratio" "$ms"; else record "egress-direct.$n" "$ratio" "$ms"; fi
   done
-  ms=$(( $(now_ms) - t0 ))
-  sleep 1.2 # the status file is written every second
-  sent=$(grep -o '"bytesSent" *: *[0-9]*' "$mgr_base/data/status.json" | grep -o '[0-9]*$' | head -1)
-  stop_cluster
-  ratio=$(awk -v s="${sent:-0}" -v z="$size" 'BEGIN { printf "%.2f", s / z }')
-  printf '%-58s %22s\n' "$n worker(s)" "${ratio}x, $ms"
-  record "egress.$n" "$ratio" "$ms"
 done
 fi

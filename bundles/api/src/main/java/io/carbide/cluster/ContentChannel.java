@@ -15,11 +15,21 @@ import java.util.Optional;
  */
 public interface ContentChannel {
 
-    /** Where this node looks for the content it is asked for: e.g. a manager's blob store. */
+    /** Where this node looks for the content it is asked for: e.g. a manager's blob store, a worker's verified copies. */
     @FunctionalInterface
     interface ContentStore {
         /** The file holding the content with this digest, if this node holds it whole. */
         Optional<Path> content(String sha256) throws IOException;
+
+        /**
+         * The file content with this digest is arriving in now, while it arrives: a member asking
+         * for it is served the bytes as they come (not yet checked against the digest, which the
+         * member checks over the whole as always), so a worker fetching from a peer need not wait
+         * until the peer holds it all. Empty when it is not arriving here.
+         */
+        default Optional<Path> arriving(String sha256) {
+            return Optional.empty();
+        }
     }
 
     /** Serves content from {@code store} to the other members until the returned handle is closed. */
@@ -39,6 +49,16 @@ public interface ContentChannel {
      */
     void fetch(String member, String sha256, long offset, long length, OutputStream out,
             java.util.function.LongConsumer progress) throws IOException;
+
+    /**
+     * As {@link #fetch(String, String, long, long, OutputStream, java.util.function.LongConsumer)},
+     * giving up on a member that stays busy for longer than {@code busyPatience}: a worker asking
+     * a peer has the managers to turn to, and should not wait a minute for one.
+     */
+    default void fetch(String member, String sha256, long offset, long length, OutputStream out,
+            java.util.function.LongConsumer progress, java.time.Duration busyPatience) throws IOException {
+        fetch(member, sha256, offset, length, out, progress);
+    }
 
     /** The member is reachable and answered, but holds no content with that digest. */
     final class ContentMissingException extends IOException {

@@ -19,7 +19,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The messages of replication, version 3. Every node that runs artifacts follows one
+ * The messages of replication, version 4. Every node that runs artifacts follows one
  * <em>lineage</em>: the id of the repository it applied its artifacts from. It only ever applies
  * announcements, changes and full states of that repository, whoever offers them.
  *
@@ -30,7 +30,8 @@ import java.util.Map;
  * <li>{@value #SYNC} (node to a manager, request): "I applied revision R of repository I"; the
  *     reply {@value #CHANGES} lists the latest record of every artifact changed since, tombstones
  *     included, or the full state for a node that follows no repository yet; since version 3 it
- *     also carries the content of small artifacts, so a batch of them costs no fetch each.</li>
+ *     also carries the content of small artifacts, so a batch of them costs no fetch each, and
+ *     since version 4 the peers to fetch each large artifact from before the managers.</li>
  * <li>{@value #FETCH} (node to a manager, request): a chunk of an artifact's content by digest,
  *     offset and length; the reply is the bytes. Large artifacts travel chunk by chunk.</li>
  * <li>{@value #REPORT} (node to every manager, one-way): the lineage the node follows, its
@@ -53,7 +54,7 @@ public final class ReplicationProtocol {
     public static final String CHUNK = "deployment.chunk";
     public static final String REPORT = "deployment.report";
     public static final String ADOPT = "deployment.adopt";
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
 
     /** Largest chunk a fetch may ask for. */
     public static final int MAX_CHUNK = 4 * 1024 * 1024;
@@ -63,6 +64,9 @@ public final class ReplicationProtocol {
 
     /** Most content, in bytes, one {@link Changes} carries: the rest is fetched as usual. */
     public static final int INLINE_BUDGET = 1024 * 1024;
+
+    /** Most peers a {@link Changes} names for one artifact. */
+    public static final int MAX_PEERS = 8;
 
     /**
      * @param authority whether the sender considers itself the authority of the fleet
@@ -99,22 +103,36 @@ public final class ReplicationProtocol {
      * @param generation as in {@link Announce}
      * @param inline the content of some small artifacts, by sha-256 (appended in version 3; checked
      *     against its digest like any content, and empty from an older sender)
+     * @param peers for some large artifacts, by sha-256, the members to fetch the content from before
+     *     the managers, in order (appended in version 4; empty from an older sender)
      */
     public record Changes(String repositoryId, long revision, boolean full, List<Artifact> artifacts, long term,
-            long generation, Map<String, byte[]> inline) {
+            long generation, Map<String, byte[]> inline, Map<String, List<String>> peers) {
 
         public Changes {
             inline = Map.copyOf(inline);
+            peers = Map.copyOf(peers);
         }
 
         public Changes(String repositoryId, long revision, boolean full, List<Artifact> artifacts, long term,
                 long generation) {
-            this(repositoryId, revision, full, artifacts, term, generation, Map.of());
+            this(repositoryId, revision, full, artifacts, term, generation, Map.of(), Map.of());
+        }
+
+        /** As version 3 knew them: no peers named. */
+        public Changes(String repositoryId, long revision, boolean full, List<Artifact> artifacts, long term,
+                long generation, Map<String, byte[]> inline) {
+            this(repositoryId, revision, full, artifacts, term, generation, inline, Map.of());
         }
 
         /** The same changes carrying this content. */
         public Changes withInline(Map<String, byte[]> content) {
-            return new Changes(repositoryId, revision, full, artifacts, term, generation, content);
+            return new Changes(repositoryId, revision, full, artifacts, term, generation, content, peers);
+        }
+
+        /** The same changes naming these peers. */
+        public Changes withPeers(Map<String, List<String>> sources) {
+            return new Changes(repositoryId, revision, full, artifacts, term, generation, inline, sources);
         }
     }
 
@@ -182,6 +200,14 @@ public final class ReplicationProtocol {
                 out.writeUTF(content.getKey());
                 out.writeInt(content.getValue().length);
                 out.write(content.getValue());
+            }
+            out.writeInt(changes.peers().size());
+            for (Map.Entry<String, List<String>> sources : changes.peers().entrySet()) {
+                out.writeUTF(sources.getKey());
+                out.writeInt(sources.getValue().size());
+                for (String peer : sources.getValue()) {
+                    out.writeUTF(peer);
+                }
             }
         });
     }
@@ -279,7 +305,21 @@ public final class ReplicationProtocol {
             }
             inline.put(sha256, in.readNBytes(length));
         }
-        return new Changes(id, revision, full, artifacts, term, generation, inline);
+        Map<String, List<String>> peers = new HashMap<>();
+        int sourced = in.available() >= Integer.BYTES ? count(in) : 0;
+        for (int i = 0; i < sourced; i++) {
+            String sha256 = in.readUTF();
+            int named = count(in);
+            List<String> members = new ArrayList<>(Math.min(named, MAX_PEERS));
+            for (int j = 0; j < named; j++) {
+                String member = in.readUTF();
+                if (members.size() < MAX_PEERS) { // more are not needed: the managers come after them anyway
+                    members.add(member);
+                }
+            }
+            peers.put(sha256, List.copyOf(members));
+        }
+        return new Changes(id, revision, full, artifacts, term, generation, inline, peers);
     }
 
     public static Fetch fetch(ClusterMessage message) throws IOException {

@@ -50,7 +50,7 @@ class ReplicationProtocolTest {
         // what a manager of the previous version sends: no content, all of it fetched as before
         ClusterMessage version2 = new ClusterMessage(ReplicationProtocol.CHANGES, 2, java.util.Arrays.copyOf(
                 ReplicationProtocol.encode(changes).payload(), ReplicationProtocol.encode(changes).payload().length
-                        - (Integer.BYTES + 2 + 64 + Integer.BYTES + 3)));
+                        - (Integer.BYTES + 2 + 64 + Integer.BYTES + 3) - Integer.BYTES));
         ReplicationProtocol.Changes old = ReplicationProtocol.changes(version2);
         assertEquals(artifacts, old.artifacts());
         assertTrue(old.inline().isEmpty());
@@ -65,6 +65,31 @@ class ReplicationProtocolTest {
         }
         assertThrows(IOException.class, () -> ReplicationProtocol.changes(
                 new ClusterMessage(ReplicationProtocol.CHANGES, 3, bytes.toByteArray())));
+    }
+
+    @Test
+    void changesNamePeersForLargeArtifactsAndAVersion3SenderNone() throws IOException {
+        List<Artifact> artifacts = List.of(new Artifact("big.zip", ArtifactType.WEBAPP, 3, "cd".repeat(32), 64 << 20,
+                false));
+        ReplicationProtocol.Changes changes = new ReplicationProtocol.Changes("repo", 3, false, artifacts, 1, 1)
+                .withPeers(java.util.Map.of("cd".repeat(32), List.of("w1", "w2")));
+        ReplicationProtocol.Changes read = ReplicationProtocol.changes(ReplicationProtocol.encode(changes));
+        assertEquals(List.of("w1", "w2"), read.peers().get("cd".repeat(32)));
+        assertEquals(changes, read);
+
+        // what a manager of the previous version sends: no peers, all of it fetched from the managers
+        byte[] payload = ReplicationProtocol.encode(changes).payload();
+        ClusterMessage version3 = new ClusterMessage(ReplicationProtocol.CHANGES, 3, java.util.Arrays.copyOf(payload,
+                payload.length - (Integer.BYTES + 2 + 64 + Integer.BYTES + 2 * (2 + 2))));
+        ReplicationProtocol.Changes old = ReplicationProtocol.changes(version3);
+        assertEquals(artifacts, old.artifacts());
+        assertTrue(old.peers().isEmpty());
+
+        // a list longer than any manager sends is cut to the first MAX_PEERS, not trusted whole
+        List<String> many = java.util.stream.IntStream.range(0, 50).mapToObj(i -> "w" + i).toList();
+        ReplicationProtocol.Changes flooded = ReplicationProtocol.changes(ReplicationProtocol.encode(
+                changes.withPeers(java.util.Map.of("cd".repeat(32), many))));
+        assertEquals(many.subList(0, ReplicationProtocol.MAX_PEERS), flooded.peers().get("cd".repeat(32)));
     }
 
     @Test

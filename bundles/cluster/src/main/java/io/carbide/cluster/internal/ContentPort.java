@@ -235,6 +235,13 @@ final class ContentPort implements ContentChannel {
             ClusterKeys requestKeys = keysById(now, request.keyId());
             byte[] serverNonce = ContentWire.nonce();
             Optional<Path> blob = find(request.sha256());
+            if (blob.isEmpty()) {
+                Optional<Path> part = arriving(request.sha256());
+                if (part.isPresent()) {
+                    serveArriving(request, requestKeys, serverNonce, part.get(), out, lastMoved);
+                    return;
+                }
+            }
             long size = blob.isPresent() ? java.nio.file.Files.size(blob.get()) : -1;
             if (blob.isEmpty() || request.offset() > size) {
                 out.write(ContentWire.answer(requestKeys, request, ContentWire.Status.MISSING, serverNonce, 0));
@@ -263,6 +270,100 @@ final class ContentPort implements ContentChannel {
             }
         }
         return Optional.empty();
+    }
+
+    private Optional<Path> arriving(String sha256) {
+        for (ContentStore store : stores) {
+            Optional<Path> part = store.arriving(sha256);
+            if (part.isPresent()) {
+                return part;
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Serves content still arriving here from the file it arrives in, as that grows: a worker
+     * fetching from a peer gets the bytes a moment after the peer does, not after the peer has
+     * them all. The answer promises the whole range; should the content stop arriving short of it
+     * (its source failed, or it did not match its digest), the stream is cut, and the fetching
+     * node goes on from another source at the byte it reached. What it received is checked
+     * against the digest over the whole, as always.
+     */
+    private void serveArriving(ContentWire.Request request, ClusterKeys keys, byte[] serverNonce, Path part,
+            OutputStream out, AtomicLong lastMoved) throws IOException {
+        Object identity;
+        FileChannel file;
+        try {
+            identity = identity(part);
+            file = FileChannel.open(part, StandardOpenOption.READ);
+        } catch (java.nio.file.NoSuchFileException e) {
+            out.write(ContentWire.refusal(ContentWire.Status.BUSY)); // about to be created: ask again shortly
+            out.flush();
+            return;
+        }
+        try (file) {
+            if (!identity.equals(identity(part))) { // replaced between the two looks: ask again shortly
+                out.write(ContentWire.refusal(ContentWire.Status.BUSY));
+                out.flush();
+                return;
+            }
+            long length = request.length();
+            out.write(ContentWire.answer(keys, request, ContentWire.Status.OK, serverNonce, length));
+            ContentWire.Sealer sealer = new ContentWire.Sealer(ContentWire.streamKey(keys, request.clientNonce(),
+                    serverNonce));
+            byte[] plain = new byte[ContentWire.FRAME];
+            byte[] sealed = new byte[ContentWire.FRAME + ContentWire.TAG_BYTES];
+            long position = request.offset();
+            long end = position + length;
+            long grewAt = System.nanoTime();
+            while (position < end) {
+                ByteBuffer buffer = ByteBuffer.wrap(plain, 0, (int) Math.min(plain.length, end - position));
+                while (buffer.hasRemaining() && file.read(buffer, position + buffer.position()) > 0) {
+                    // as much as has arrived, up to a frame
+                }
+                if (buffer.position() > 0) {
+                    sealer.write(out, plain, buffer.position(), sealed);
+                    position += buffer.position();
+                    bytesSent.addAndGet(buffer.position());
+                    grewAt = System.nanoTime();
+                    continue;
+                }
+                out.flush(); // what was sent goes on its way while this waits for more
+                if (!stillArriving(request.sha256(), identity) && file.size() <= position) {
+                    throw new IOException("content " + request.sha256().substring(0, 12) + " stopped arriving at byte "
+                            + position + " of " + end);
+                }
+                if (System.nanoTime() - grewAt > TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS)) {
+                    // its own source stalls: the fetching node goes elsewhere rather than hold a stream thread
+                    throw new IOException("content " + request.sha256().substring(0, 12) + " arrived no further than "
+                            + "byte " + position + " for " + STALL_MILLIS / 1000 + " s");
+                }
+                lastMoved.set(System.nanoTime()); // waiting for the content, not for the client: no stall to report
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("stopping", e);
+                }
+            }
+            out.flush();
+            streamsServed.incrementAndGet();
+        }
+    }
+
+    /** Whether the content still arrives in the file being served (not in a new one, after a failed attempt). */
+    private boolean stillArriving(String sha256, Object identity) {
+        Optional<Path> part = arriving(sha256);
+        try {
+            return part.isPresent() && (identity == null || identity.equals(identity(part.get())));
+        } catch (IOException e) {
+            return false; // renamed into place, or thrown away: what the file holds is all it will hold
+        }
+    }
+
+    private static Object identity(Path file) throws IOException {
+        return java.nio.file.Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
     }
 
     private void send(Path blob, long offset, long length, OutputStream out, ContentWire.Sealer sealer)
@@ -325,6 +426,12 @@ final class ContentPort implements ContentChannel {
     @Override
     public void fetch(String member, String sha256, long offset, long length, OutputStream out, LongConsumer progress)
             throws IOException {
+        fetch(member, sha256, offset, length, out, progress, java.time.Duration.ofMillis(BUSY_PATIENCE_MILLIS));
+    }
+
+    @Override
+    public void fetch(String member, String sha256, long offset, long length, OutputStream out, LongConsumer progress,
+            java.time.Duration busyPatience) throws IOException {
         InetSocketAddress target = contentAddress(member)
                 .orElseThrow(() -> new IOException(member + " announced no content port"));
         KeySet now = keys.get();
@@ -336,7 +443,7 @@ final class ContentPort implements ContentChannel {
         tried.add(now.sealing());
         now.accepted().stream().filter(k -> !k.sameAs(now.sealing())).forEach(tried::add);
         IOException refused = null;
-        long patience = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BUSY_PATIENCE_MILLIS);
+        long patience = System.nanoTime() + busyPatience.toNanos();
         long wait = 50;
         for (int i = 0; i < tried.size(); i++) {
             try {
@@ -345,12 +452,12 @@ final class ContentPort implements ContentChannel {
             } catch (Refused e) {
                 refused = e;
             } catch (Busy e) {
-                // a slot frees as soon as one of the streams under way ends: streams are short
+                // a slot frees as soon as one of the streams under way ends, or the content starts arriving there
                 if (System.nanoTime() > patience) {
-                    throw e;
+                    throw new Busy(member + "'s content port stayed busy for " + busyPatience.toMillis() + " ms");
                 }
                 sleep(wait + java.util.concurrent.ThreadLocalRandom.current().nextLong(wait));
-                wait = Math.min(1_000, wait * 2);
+                wait = Math.min(250, wait * 2); // a peer's content can be moments from arriving
                 i--;
             }
         }
@@ -400,8 +507,7 @@ final class ContentPort implements ContentChannel {
                 case MISSING -> throw new ContentMissingException(member + " holds no content with sha256 " + sha256);
                 case REFUSED -> throw new Refused(member + "'s content port refused this node's cluster key "
                         + key.id());
-                case BUSY -> throw new Busy(member + "'s content port stayed busy for " + BUSY_PATIENCE_MILLIS / 1000
-                        + " s");
+                case BUSY -> throw new Busy(member + "'s content port is busy");
                 default -> throw new IOException(member + "'s content port answered " + answer.status()
                         + " to a request of version " + ContentWire.VERSION);
             }

@@ -100,6 +100,68 @@ class ContentPortTest {
         assertEquals((long) bytes.length * 2 - 1_500_000, ((Number) manager.status().get("bytesSent")).longValue());
     }
 
+    /** A store whose content arrives in {@code part} while {@code arriving} says so, as a worker's does. */
+    private void arrivingIn(String sha256, Path part, java.util.concurrent.atomic.AtomicBoolean arriving) {
+        manager.serve(new ContentChannel.ContentStore() {
+            @Override
+            public Optional<Path> content(String digest) {
+                return Optional.empty();
+            }
+
+            @Override
+            public Optional<Path> arriving(String digest) {
+                return digest.equals(sha256) && arriving.get() ? Optional.of(part) : Optional.empty();
+            }
+        });
+    }
+
+    @Test
+    void contentStillArrivingIsServedAsItGrowsAndAStreamIsCutWhereItStopsArriving() throws Exception {
+        start();
+        byte[] bytes = random(3 * ContentWire.FRAME + 777);
+        String sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        Path part = temp.resolve(sha256 + ".part");
+        Files.write(part, java.util.Arrays.copyOf(bytes, ContentWire.FRAME / 2));
+        java.util.concurrent.atomic.AtomicBoolean arriving = new java.util.concurrent.atomic.AtomicBoolean(true);
+        arrivingIn(sha256, part, arriving);
+
+        // the rest arrives in pieces while the worker is already fetching
+        Thread writer = new Thread(() -> {
+            try (OutputStream out = Files.newOutputStream(part, java.nio.file.StandardOpenOption.APPEND)) {
+                for (int at = ContentWire.FRAME / 2; at < bytes.length; at += 300_000) {
+                    Thread.sleep(20);
+                    out.write(bytes, at, Math.min(300_000, bytes.length - at));
+                    out.flush();
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        writer.start();
+        ByteArrayOutputStream whole = new ByteArrayOutputStream();
+        worker.fetch("mgr", sha256, 0, bytes.length, whole, n -> { });
+        writer.join();
+        assertArrayEquals(bytes, whole.toByteArray());
+
+        // content that stops arriving short of the end: the stream is cut, and what came is good to resume from
+        Files.write(part, java.util.Arrays.copyOf(bytes, 1_000_000));
+        Thread stop = new Thread(() -> {
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                return;
+            }
+            arriving.set(false);
+        });
+        stop.start();
+        ByteArrayOutputStream cut = new ByteArrayOutputStream();
+        assertThrows(java.io.IOException.class, () -> worker.fetch("mgr", sha256, 0, bytes.length, cut, n -> { }));
+        stop.join();
+        assertArrayEquals(java.util.Arrays.copyOf(bytes, 1_000_000), cut.toByteArray());
+        assertThrows(ContentChannel.ContentMissingException.class, () -> worker.fetch("mgr", sha256, 0, bytes.length,
+                OutputStream.nullOutputStream(), n -> { }), "no longer arriving, and not held: missing");
+    }
+
     @Test
     void contentTheMemberLacksIsSaidSoBeforeAnyByte() throws Exception {
         start();

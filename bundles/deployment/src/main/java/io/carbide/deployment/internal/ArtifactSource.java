@@ -18,4 +18,17 @@ interface ArtifactSource {
      * transfer cut short (even by kill -9) resumes where it stopped.
      */
     void fetch(Artifact artifact, long from, OutputStream out) throws IOException;
+
+    /** Who sent the content of {@code artifact} the last time it was fetched from here, for the log. */
+    default String servedBy(Artifact artifact) {
+        return name();
+    }
+
+    /**
+     * Asks no peer for {@code artifact} from now on; whether peers had sent some of its bytes, so
+     * that content which did not match its digest is worth fetching again from the managers.
+     */
+    default boolean withoutPeers(Artifact artifact) {
+        return false;
+    }
 }

@@ -104,7 +104,9 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
     private long nextSyncAt;
     /** Where artifact bytes come from, beside the cluster channel. */
     private final io.carbide.cluster.ContentChannel content;
-    /** Artifact content received from managers since start (the metrics' bytes fetched). */
+    /** This node's verified content offered to its peers on the content port, until the agent stops. */
+    private final AutoCloseable serving;
+    /** Artifact content received from managers and peers since start (the metrics' bytes fetched). */
     private final LongAdder fetchedBytes = new LongAdder();
     /** Managers that have this node's report since they appeared in the view. */
     private final Set<String> reportedTo = ConcurrentHashMap.newKeySet();
@@ -147,13 +149,27 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
         this.freshness = new Freshness(seconds(context, "carbide.health.startGraceSeconds", 10),
                 seconds(context, "carbide.health.maxLagSeconds", 30));
         ConfigurationDeployer configurations = new ConfigurationDeployer(configAdmin);
+        VerifiedBlobs blobs = new VerifiedBlobs(dir.resolve("blobs"));
         this.copy = new LocalCopy(node.name(), new LocalState(dir.resolve("state.json")),
-                new VerifiedBlobs(dir.resolve("blobs")), new BundleDeployer(context, node.roles()),
+                blobs, new BundleDeployer(context, node.roles()),
                 Map.of(ArtifactType.CONFIGURATION, configurations,
                         ArtifactType.WEBAPP, new WebAppDeployer(dir.resolve("webapps"), () -> webAppHost)));
         this.guard = node.isReadOnly() ? new ConfigurationGuard(node, configurations, context) : null;
         this.guardRegistration = guard == null ? null
                 : context.registerService(ConfigurationListener.class, guard, null);
+        // what this node verified, peers may fetch from it: the managers send a large artifact to a
+        // few workers and direct the others to them (see Replicator's PeerSources)
+        this.serving = content.serve(new io.carbide.cluster.ContentChannel.ContentStore() {
+            @Override
+            public Optional<Path> content(String sha256) {
+                return blobs.servable(sha256);
+            }
+
+            @Override
+            public Optional<Path> arriving(String sha256) {
+                return blobs.arriving(sha256);
+            }
+        });
         String adopt = context.getProperty(ADOPT_PROPERTY);
         worker.execute(() -> restore(adopt == null || adopt.isBlank() ? null : adopt.strip()));
         long check = Math.max(1, seconds(context, "carbide.deployment.checkSeconds", 30));
@@ -171,7 +187,8 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
     }
 
     @Deactivate
-    void deactivate() throws InterruptedException {
+    void deactivate() throws Exception {
+        serving.close();
         if (guardRegistration != null) {
             guardRegistration.unregister(); // a next instance of this component registers its own
         }

@@ -118,15 +118,30 @@ final class LocalCopy {
         fetchAndDeploy(change, source, content);
     }
 
-    /** The artifact's content, here already or fetched from the source and verified. */
+    /**
+     * The artifact's content, here already or fetched from the source and verified. Content that
+     * came (in part) from peers and does not match is fetched once more from the managers alone:
+     * a peer's damaged copy must not fail the artifact (and halt a staged rollout).
+     */
     private Path receive(Artifact artifact, ArtifactSource source) throws IOException {
-        return blobs.receive(artifact.sha256(), artifact.size(), (out, from) -> {
+        VerifiedBlobs.Transfer transfer = (out, from) -> {
             if (from > 0) {
                 LOG.info("Resuming {} at byte {} of {}: an earlier transfer of it stopped there", artifact.name(),
                         from, artifact.size());
             }
             source.fetch(artifact, from, out);
-        });
+        };
+        try {
+            return blobs.receive(artifact.sha256(), artifact.size(), transfer);
+        } catch (VerifiedBlobs.ContentMismatchException e) {
+            String servedBy = source.servedBy(artifact);
+            if (!source.withoutPeers(artifact)) {
+                throw e;
+            }
+            LOG.warn("{} from {} did not match its digest ({}); fetching it again from the managers", artifact.name(),
+                    servedBy, e.getMessage());
+            return blobs.receive(artifact.sha256(), artifact.size(), transfer);
+        }
     }
 
     private void fetchAndDeploy(Artifact artifact, ArtifactSource source, FetchAhead.Fetch fetch) {
@@ -136,7 +151,8 @@ final class LocalCopy {
             content = fetch.fetch(artifact);
         } catch (IOException e) {
             missing.add(artifact.name());
-            record(Deployer.failed(artifact, "content not fetched from " + source.name() + ": " + e.getMessage()));
+            record(Deployer.failed(artifact, "content not fetched from " + source.servedBy(artifact) + ": "
+                    + e.getMessage()));
             return;
         }
         long fetched = System.nanoTime();
@@ -145,7 +161,7 @@ final class LocalCopy {
         if (artifact.size() >= LARGE) { // where the time of a large one went; small ones would flood the log
             long fetchMillis = (fetched - start) / 1_000_000;
             LOG.info("Took in {} ({} MB): fetched from {}, verified and on disk in {} ms ({} MB/s), deployed in {} ms",
-                    artifact.name(), artifact.size() >> 20, source.name(), fetchMillis,
+                    artifact.name(), artifact.size() >> 20, source.servedBy(artifact), fetchMillis,
                     (artifact.size() >> 20) * 1000 / Math.max(1, fetchMillis), (System.nanoTime() - fetched) / 1_000_000);
         }
     }

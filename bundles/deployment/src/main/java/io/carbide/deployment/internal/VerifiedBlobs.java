@@ -30,6 +30,15 @@ final class VerifiedBlobs {
         void to(OutputStream out, long from) throws IOException;
     }
 
+    /** Content arrived whole but does not match its digest; thrown away, part file and all. */
+    static final class ContentMismatchException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        ContentMismatchException(String message) {
+            super(message);
+        }
+    }
+
     private static final String PART = ".part";
     private static final java.util.regex.Pattern RESUMABLE = java.util.regex.Pattern.compile("[0-9a-f]{64}\\.part");
 
@@ -38,6 +47,8 @@ final class VerifiedBlobs {
     private final java.util.Map<String, long[]> checked = new java.util.concurrent.ConcurrentHashMap<>();
     /** One lock per digest received, so two receivers never write one part file; dropped with the content. */
     private final java.util.Map<String, Object> receiving = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Digests being received now, by how many threads: peers asking for one are served it as it arrives. */
+    private final java.util.Map<String, Integer> arriving = new java.util.concurrent.ConcurrentHashMap<>();
 
     VerifiedBlobs(Path dir) throws IOException {
         this.dir = Files.createDirectories(dir);
@@ -101,10 +112,35 @@ final class VerifiedBlobs {
      * away, part file and all.
      */
     Path receive(String sha256, long size, Transfer transfer) throws IOException {
-        // several digests arrive at once (FetchAhead), each into its own part file, one receiver each
-        synchronized (receiving.computeIfAbsent(sha256, k -> new Object())) {
-            return receiveAlone(sha256, size, transfer);
+        arriving.merge(sha256, 1, Integer::sum);
+        try {
+            // several digests arrive at once (FetchAhead), each into its own part file, one receiver each
+            synchronized (receiving.computeIfAbsent(sha256, k -> new Object())) {
+                return receiveAlone(sha256, size, transfer);
+            }
+        } finally {
+            arriving.computeIfPresent(sha256, (k, n) -> n == 1 ? null : n - 1);
         }
+    }
+
+    /**
+     * The content with this digest for a peer: only a blob as it was when it last checked out (its
+     * size and modification time), so a copy damaged on disk since is not handed on; the peer
+     * checks the digest anyway, and would fetch again.
+     */
+    Optional<Path> servable(String sha256) {
+        long[] stamp = checked.get(sha256);
+        Path blob = dir.resolve(sha256);
+        try {
+            return stamp != null && java.util.Arrays.equals(stamp, stamp(blob)) ? Optional.of(blob) : Optional.empty();
+        } catch (IOException gone) {
+            return Optional.empty();
+        }
+    }
+
+    /** The part file content with this digest is arriving in, while it is being received. */
+    Optional<Path> arriving(String sha256) {
+        return arriving.containsKey(sha256) ? Optional.of(dir.resolve(sha256 + PART)) : Optional.empty();
     }
 
     private Path receiveAlone(String sha256, long size, Transfer transfer) throws IOException {
@@ -123,7 +159,7 @@ final class VerifiedBlobs {
             long received = Files.size(part);
             if (!actual.equals(sha256) || received != size) {
                 // deleted below: all of it again next time, since which bytes are wrong is not known
-                throw new IOException("content does not match: expected sha256 " + sha256 + " (" + size + " bytes), got "
+                throw new ContentMismatchException("content does not match: expected sha256 " + sha256 + " (" + size + " bytes), got "
                         + actual + " (" + received + " bytes)" + (from > 0 ? ", " + from + " of them resumed" : ""));
             }
             try (FileChannel channel = FileChannel.open(part, StandardOpenOption.WRITE)) {

@@ -48,6 +48,8 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The manager's side of replication. It announces its repository (id, revision, and whether it
@@ -63,6 +65,8 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
                 MessageHandler.TYPE + "=" + ReplicationProtocol.REPORT})
 public class Replicator implements RepositoryListener, MembershipListener, MessageHandler, DeploymentStatus,
         FleetAuthority, NodeStatusContributor, ConsensusListener {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Replicator.class);
 
     /** Announcements also go out this often, so a lost one or a missed decision heals by itself. */
     private static final long ANNOUNCE_EVERY_MILLIS = 5_000;
@@ -92,12 +96,15 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
      * answers go without, and their nodes fetch on the content port as before.
      */
     private final Semaphore inlining = new Semaphore(4);
+    /** Which workers fetch a large artifact from which peers, so that the managers send it only a few times. */
+    private final PeerSources peers;
 
     @Activate
     public Replicator(@Reference NodeIdentity node, @Reference ArtifactRepository repository,
             @Reference StagedRollouts rollouts, @Reference Cluster cluster, @Reference ManagerConsensus consensus,
-            @Reference ContentChannel content) {
+            @Reference ContentChannel content, org.osgi.framework.BundleContext context) {
         this.node = node;
+        this.peers = new PeerSources(peerFanout(context.getProperty(PEER_FANOUT)));
         this.repository = repository;
         this.rollouts = rollouts;
         this.cluster = cluster;
@@ -105,6 +112,22 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
         announcer.scheduleWithFixedDelay(this::announceNow, ANNOUNCE_EVERY_MILLIS, ANNOUNCE_EVERY_MILLIS,
                 TimeUnit.MILLISECONDS);
         this.serving = content.serve(repository::content);
+    }
+
+    /** Workers a worker serves a large artifact to; 0 has the managers serve every worker themselves. */
+    static final String PEER_FANOUT = "carbide.replication.peerFanout";
+    private static final int DEFAULT_PEER_FANOUT = 3;
+
+    static int peerFanout(String value) {
+        if (value == null || value.isBlank()) {
+            return DEFAULT_PEER_FANOUT;
+        }
+        try {
+            return Math.max(0, Integer.parseInt(value.strip()));
+        } catch (NumberFormatException e) {
+            LOG.warn("{} = '{}' is not a whole number; using {}", PEER_FANOUT, value, DEFAULT_PEER_FANOUT);
+            return DEFAULT_PEER_FANOUT;
+        }
     }
 
     @Deactivate
@@ -188,6 +211,11 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
                 }
                 ReplicationProtocol.Changes changes = repository.changesFor(sync.repositoryId(), sync.revision(),
                         from.name());
+                if (message.version() >= 4) { // an older node would skip the peers, and serves none
+                    java.util.Set<String> present = new java.util.HashSet<>();
+                    cluster.view().members().forEach(m -> present.add(m.name()));
+                    changes = changes.withPeers(peers.sourcesFor(from.name(), changes.artifacts(), present::contains));
+                }
                 // a node of version 2 would skip the content and fetch it anyway
                 if (message.version() < 3 || !inlining.tryAcquire()) {
                     return ReplicationProtocol.encode(changes);
