@@ -250,6 +250,81 @@ class DeploymentReplicationTest {
                 .getAsLong() > 0, "the bytes came over the manager's content port");
     }
 
+    /**
+     * A large artifact goes from the manager to two workers only; the others fetch it from those
+     * peers. A worker killed with -9 while the fleet fetches the next one costs nobody their copy:
+     * its children turn to the others and the manager, and it resumes when it returns.
+     */
+    @Test
+    void workersFetchALargeArtifactFromTheirPeersAndTheManagerSendsItAtMostTwice() throws Exception {
+        NodeProcess manager = manager("mgr");
+        start(manager);
+        List<NodeProcess> workers = List.of(worker("w1", manager), worker("w2", manager), worker("w3", manager),
+                worker("w4", manager));
+        for (NodeProcess worker : workers) {
+            assertEquals(0, worker.start().exitCode(), worker.logTail());
+        }
+        workers.forEach(NodeProcess::awaitReady);
+        manager.awaitStatus(s -> s.getAsJsonObject("replication").getAsJsonArray("nodes").size() == 4, CONVERGE,
+                "reports from the 4 workers");
+
+        byte[] first = randomBytes(1, 24 << 20);
+        Path firstZip = Artifacts.zip(temp.resolve("first.zip"), Map.of("data.bin", first, "index.html",
+                "<p>first</p>".getBytes(StandardCharsets.UTF_8)), true);
+        Artifacts.drop(firstZip, manager.deployDir(), "first.zip");
+        for (NodeProcess worker : workers) {
+            worker.awaitHttp("/first/", 200, "first", CONVERGE);
+            assertServes(worker, "/first/data.bin", first);
+        }
+        long size = Files.size(firstZip);
+        Thread.sleep(1_500); // status.json is written every second
+        long managerSent = contentStatus(manager).get("bytesSent").getAsLong();
+        long peersSent = workers.stream().mapToLong(w -> contentStatus(w).get("bytesSent").getAsLong()).sum();
+        assertTrue(managerSent <= 2 * size, "the manager sent " + managerSent + " bytes of a " + size + "-byte artifact "
+                + "to 4 workers: at most twice its size");
+        assertTrue(peersSent >= 2 * size, "workers served " + peersSent + " bytes to their peers");
+
+        // the next one: a worker dies with -9 part way, as a source or as a fetcher, and nobody is left without it
+        byte[] second = randomBytes(2, 48 << 20);
+        Path secondZip = Artifacts.zip(temp.resolve("second.zip"), Map.of("data.bin", second, "index.html",
+                "<p>second</p>".getBytes(StandardCharsets.UTF_8)), true);
+        Artifacts.drop(secondZip, manager.deployDir(), "second.zip");
+        NodeProcess victim = workers.get(0);
+        Path blobs = victim.base().resolve("data/deployment/blobs");
+        long deadline = System.nanoTime() + CONVERGE.toNanos();
+        while (partialBytesIn(blobs) < 2 << 20) {
+            assertTrue(System.nanoTime() < deadline, "no transfer under way on w1: " + victim.logTail());
+            Thread.sleep(2);
+        }
+        victim.kill();
+        for (NodeProcess worker : workers.subList(1, workers.size())) {
+            worker.awaitHttp("/second/", 200, "second", CONVERGE);
+            assertServes(worker, "/second/data.bin", second);
+            assertFalse(partialTransferIn(worker.base().resolve("data/deployment/blobs")), worker.name());
+        }
+        assertEquals(0, victim.start().exitCode());
+        victim.awaitHttp("/second/", 200, "second", CONVERGE);
+        assertServes(victim, "/second/data.bin", second);
+        assertServes(victim, "/first/data.bin", first);
+        assertFalse(partialTransferIn(blobs), "no partial transfer is left behind on w1");
+    }
+
+    private static byte[] randomBytes(long seed, int length) {
+        byte[] bytes = new byte[length];
+        new java.util.Random(seed).nextBytes(bytes);
+        return bytes;
+    }
+
+    private static JsonObject contentStatus(NodeProcess node) {
+        return node.statusJson().getAsJsonObject("cluster").getAsJsonObject("content");
+    }
+
+    private static void assertServes(NodeProcess worker, String path, byte[] expected) throws Exception {
+        java.net.http.HttpResponse<byte[]> served = worker.getBytes(worker.clientPort(), path);
+        assertEquals(200, served.statusCode(), worker.name() + path);
+        assertTrue(java.util.Arrays.equals(expected, served.body()), worker.name() + " serves exactly the deployed bytes");
+    }
+
     /** The dual-mode node here has no content port, as a node of an older build: content goes over the cluster channel. */
     @Test
     void dualModeNodeRunsWhatIsDroppedIntoItAndReplicatesItToWorkers() throws Exception {
