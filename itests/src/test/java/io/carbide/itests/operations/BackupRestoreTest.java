@@ -86,15 +86,19 @@ class BackupRestoreTest {
                 }
             }
         });
+        String base = "--base=" + manager.base();
+        assertEquals(0, carbide("login", base).exitCode());
         uploads.start();
         while (uploaded.get() < 3) {
             Thread.sleep(20);
         }
-        String base = "--base=" + manager.base();
-        assertEquals(0, carbide("login", base).exitCode());
+        int beforeBackup = uploaded.get();
         Run backup = carbideWithPassphrase(PASSPHRASE, "backup", archive.toString(), "--with-keys");
+        int afterBackup = uploaded.get();
         uploading.set(false);
         uploads.join();
+        assertTrue(afterBackup > beforeBackup, "uploads went on while the backup ran: " + beforeBackup + " before, "
+                + afterBackup + " after");
         assertEquals(0, backup.exitCode(), backup.all());
         assertTrue(backup.out().contains("Backed up repository") && backup.out().contains("the management users")
                 && backup.out().contains("the keys (sealed)"), backup.out());
@@ -162,6 +166,8 @@ class BackupRestoreTest {
                 history(restoredApi.get("/api/history?limit=1000").json()),
                 "the same history");
         assertEquals(200, restoredApi.as("ops", "ops-password-1").get("/api/artifacts").status(), "and the same users");
+        assertEquals(403, restoredApi.as("ops", "ops-password-1").get("/api/audit").status(),
+                "with the same roles: ops is a deployer, not an admin");
         assertEquals(certificate(manager.base()), certificate(restoredBase),
                 "the restored manager serves the old one's certificate, which its clients already trust");
 
