@@ -226,25 +226,15 @@ class DeploymentReplicationTest {
                 "<p>big</p>".getBytes(StandardCharsets.UTF_8)), true);
         Artifacts.drop(zip, manager.deployDir(), "big.zip");
 
-        // killed once a few megabytes are on its disk: the content port moves them fast, so look often
-        Path blobs = worker.base().resolve("data/deployment/blobs");
-        long deadline = System.nanoTime() + CONVERGE.toNanos();
-        while (partialBytesIn(blobs) < 4 << 20) {
-            assertTrue(System.nanoTime() < deadline, "no transfer under way: " + worker.logTail());
-            Thread.sleep(2);
-        }
-        worker.kill();
+        // killed once a few megabytes are on its disk
+        Path blobs = killMidTransfer(worker, 4 << 20);
         long kept = partialBytesIn(blobs);
         assertTrue(kept > 0 && kept < big.length, "killed mid-transfer, with " + kept + " bytes");
 
         assertEquals(0, worker.start().exitCode());
         worker.awaitHttp("/big/", 200, "big", CONVERGE);
         assertTrue(worker.logContains("Resuming big.zip at byte "), "the restarted worker resumed: " + worker.logTail());
-        java.net.http.HttpResponse<byte[]> data = java.net.http.HttpClient.newHttpClient().send(
-                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + worker.clientPort()
-                        + "/big/data.bin")).build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
-        assertEquals(200, data.statusCode());
-        assertTrue(java.util.Arrays.equals(big, data.body()), "the served bytes are exactly the deployed bytes");
+        assertServes(worker, "/big/data.bin", big);
         assertFalse(partialTransferIn(blobs), "no partial transfer is left behind");
         assertTrue(worker.statusJson().getAsJsonObject("cluster").getAsJsonObject("content").get("bytesReceived")
                 .getAsLong() > 0, "the bytes came over the manager's content port");
@@ -290,13 +280,7 @@ class DeploymentReplicationTest {
                 "<p>second</p>".getBytes(StandardCharsets.UTF_8)), true);
         Artifacts.drop(secondZip, manager.deployDir(), "second.zip");
         NodeProcess victim = workers.get(0);
-        Path blobs = victim.base().resolve("data/deployment/blobs");
-        long deadline = System.nanoTime() + CONVERGE.toNanos();
-        while (partialBytesIn(blobs) < 2 << 20) {
-            assertTrue(System.nanoTime() < deadline, "no transfer under way on w1: " + victim.logTail());
-            Thread.sleep(2);
-        }
-        victim.kill();
+        Path blobs = killMidTransfer(victim, 2 << 20);
         for (NodeProcess worker : workers.subList(1, workers.size())) {
             worker.awaitHttp("/second/", 200, "second", CONVERGE);
             assertServes(worker, "/second/data.bin", second);
@@ -307,6 +291,22 @@ class DeploymentReplicationTest {
         assertServes(victim, "/second/data.bin", second);
         assertServes(victim, "/first/data.bin", first);
         assertFalse(partialTransferIn(blobs), "no partial transfer is left behind on w1");
+    }
+
+    /**
+     * Kills the worker with -9 once {@code bytes} of a transfer are in its part files (the content
+     * port moves them fast, so it looks often); returns its blobs folder.
+     */
+    private static Path killMidTransfer(NodeProcess worker, long bytes) throws InterruptedException {
+        Path blobs = worker.base().resolve("data/deployment/blobs");
+        long deadline = System.nanoTime() + CONVERGE.toNanos();
+        while (partialBytesIn(blobs) < bytes) {
+            assertTrue(System.nanoTime() < deadline, "no transfer under way on " + worker.name() + ": "
+                    + worker.logTail());
+            Thread.sleep(2);
+        }
+        worker.kill();
+        return blobs;
     }
 
     private static byte[] randomBytes(long seed, int length) {

@@ -97,12 +97,18 @@ final class VerifiedBlobs {
      * is deleted so that it is fetched again.
      */
     boolean intact(String sha256, long size) throws IOException {
+        return unchangedSinceChecked(sha256) || verified(sha256, size).isPresent();
+    }
+
+    /** Whether the blob is there with the size and time it had when its digest last checked out. */
+    private boolean unchangedSinceChecked(String sha256) {
         long[] stamp = checked.get(sha256);
         Path blob = dir.resolve(sha256);
-        if (stamp != null && Files.isRegularFile(blob) && java.util.Arrays.equals(stamp, stamp(blob))) {
-            return true;
+        try {
+            return stamp != null && Files.isRegularFile(blob) && java.util.Arrays.equals(stamp, stamp(blob));
+        } catch (IOException gone) {
+            return false;
         }
-        return verified(sha256, size).isPresent();
     }
 
     private static long[] stamp(Path blob) throws IOException {
@@ -133,13 +139,7 @@ final class VerifiedBlobs {
      * checks the digest anyway, and would fetch again.
      */
     Optional<Path> servable(String sha256) {
-        long[] stamp = checked.get(sha256);
-        Path blob = dir.resolve(sha256);
-        try {
-            return stamp != null && java.util.Arrays.equals(stamp, stamp(blob)) ? Optional.of(blob) : Optional.empty();
-        } catch (IOException gone) {
-            return Optional.empty();
-        }
+        return unchangedSinceChecked(sha256) ? Optional.of(dir.resolve(sha256)) : Optional.empty();
     }
 
     /** The part file content with this digest is arriving in, while it is being received. */
