@@ -24,11 +24,17 @@ import org.osgi.framework.BundleContext;
  *     ({@link ContentPort}), bound like the cluster port; default 4200 + offset, {@code 0} for any
  *     free port (announced to the others in the node's member description), {@code off} for none
  *     (content then travels over the cluster channel, slower)</li>
+ * <li>{@code carbide.cluster.joinTimeout}: how long a joining node waits, in milliseconds, for the
+ *     members it asks to answer before it starts a domain of its own; default 500 on a node that
+ *     carries the manager role and 3000 on a worker. A worker alone serves nothing and waits for a
+ *     merge (up to about 15 s) to find its managers, so it waits longer for their answer, which a
+ *     worker short of CPU while it starts (a fleet restarted at once, a small host) can take more than
+ *     half a second to read; a manager alone is the first of its domain and should not wait.</li>
  * </ul>
  * The port is the node's cluster port, 4000 + offset.
  */
 record ClusterSettings(boolean enabled, String domain, String stack, Path stackFile, String bindAddress, int port,
-        String wellKnownMembers, boolean allowWeakSecret, int contentPort) {
+        String wellKnownMembers, boolean allowWeakSecret, int contentPort, long joinTimeoutMillis) {
 
     /** {@link #contentPort} when the node has none. */
     static final int NO_CONTENT_PORT = -1;
@@ -50,7 +56,28 @@ record ClusterSettings(boolean enabled, String domain, String stack, Path stackF
                 node.clusterPort(), wellKnown,
                 Boolean.parseBoolean(property(context, "carbide.cluster.allowWeakSecret", "false")),
                 contentPort(property(context, "carbide.cluster.contentPort",
-                        String.valueOf(CONTENT_PORT_BASE + node.portOffset()))));
+                        String.valueOf(CONTENT_PORT_BASE + node.portOffset()))),
+                joinTimeout(property(context, "carbide.cluster.joinTimeout", ""),
+                        node.hasRole(io.carbide.node.Role.MANAGER) ? MANAGER_JOIN_TIMEOUT_MILLIS : WORKER_JOIN_TIMEOUT_MILLIS));
+    }
+
+    static final long MANAGER_JOIN_TIMEOUT_MILLIS = 500;
+    static final long WORKER_JOIN_TIMEOUT_MILLIS = 3_000;
+
+    static long joinTimeout(String value, long fallback) {
+        if (value == null || value.isBlank()) {
+            return fallback;
+        }
+        try {
+            long millis = Long.parseLong(value.strip());
+            if (millis >= 100 && millis <= 60_000) {
+                return millis;
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new IllegalArgumentException("carbide.cluster.joinTimeout '" + value + "' is not a number of "
+                + "milliseconds from 100 to 60000; leave it unset for " + fallback);
     }
 
     private static int contentPort(String value) {

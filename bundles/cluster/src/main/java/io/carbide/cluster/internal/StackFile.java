@@ -23,7 +23,8 @@ final class StackFile {
         return read(settings.stackFile(), Map.of(
                 "${carbide.cluster.bindAddress}", settings.bindAddress(),
                 "${carbide.cluster.port}", String.valueOf(settings.port()),
-                "${carbide.cluster.wellKnownMembers}", settings.wellKnownMembers()));
+                "${carbide.cluster.wellKnownMembers}", settings.wellKnownMembers(),
+                "${carbide.cluster.joinTimeout}", String.valueOf(settings.joinTimeoutMillis())));
     }
 
     /** Reads a stack file, replacing each {@code ${...}} key of {@code values} with its value. */

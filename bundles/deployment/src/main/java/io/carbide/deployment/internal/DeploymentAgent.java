@@ -219,6 +219,9 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
             startAdopting(adopt, "the start option -D" + ADOPT_PROPERTY + "=" + adopt);
         }
         restored = true;
+        // the view this agent was given as it bound came before it could report; the managers learn
+        // now what it runs, and one that it has not heard yet greets it (see Replicator's REPORT)
+        sendReport();
         scheduleRetryIfUnsettled();
         scheduleSync(0);
     }

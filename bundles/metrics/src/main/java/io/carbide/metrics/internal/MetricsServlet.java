@@ -8,6 +8,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.util.function.Supplier;
 
 /**
  * {@code GET /metrics}: the node's metrics in the format the scraper asks for (Prometheus text or
@@ -21,10 +22,11 @@ final class MetricsServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
     static final String BALANCER_HEADER = "X-Carbide-Balancer";
 
-    private final transient PrometheusRegistry registry;
+    private final transient Supplier<PrometheusRegistry> registry;
     private final transient ExpositionFormats formats = ExpositionFormats.init();
 
-    MetricsServlet(PrometheusRegistry registry) {
+    /** @param registry the node's registry, complete by the time it is asked for */
+    MetricsServlet(Supplier<PrometheusRegistry> registry) {
         this.registry = registry;
     }
 
@@ -37,7 +39,7 @@ final class MetricsServlet extends HttpServlet {
         ExpositionFormatWriter writer = formats.findWriter(request.getHeader("Accept"));
         // written whole first, so a failing metric answers 500 instead of a cut-off page
         ByteArrayOutputStream body = new ByteArrayOutputStream(16 * 1024);
-        writer.write(body, registry.scrape());
+        writer.write(body, registry.get().scrape());
         response.setStatus(200);
         response.setContentType(writer.getContentType());
         response.setHeader("Cache-Control", "no-store");

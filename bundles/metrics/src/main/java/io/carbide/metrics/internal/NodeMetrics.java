@@ -21,7 +21,6 @@ import java.lang.management.MemoryMXBean;
 import java.util.ArrayList;
 import java.util.Hashtable;
 import java.util.List;
-import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
@@ -54,7 +53,8 @@ public class NodeMetrics implements NodeLoad {
     private final ClientTraffic traffic;
     private final LoadReporter reporter;
     private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
-    private final MBeanServer mbeans = ManagementFactory.getPlatformMBeanServer();
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private boolean jvmMetricsRegistered; // guarded by this
     private final MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
     private final int processors = Runtime.getRuntime().availableProcessors();
     /** When these counters started: a manager that sees it change knows they started again from 0. */
@@ -65,12 +65,10 @@ public class NodeMetrics implements NodeLoad {
 
     @Activate
     public NodeMetrics(@Reference NodeIdentity node, @Reference Cluster cluster, BundleContext context) {
-        PrometheusRegistry registry = new PrometheusRegistry();
         this.traffic = new ClientTraffic(registry);
         Info.builder().name("carbide_node_info").help("The node's name, profile and version")
                 .labelNames("node", "profile", "version").register(registry)
                 .setLabelValues(node.name(), node.profile(), node.version());
-        registerJvmMetrics(registry);
         DeploymentGauges.register(registry, () -> deployment);
 
         Hashtable<String, Object> filter = new Hashtable<>();
@@ -86,9 +84,22 @@ public class NodeMetrics implements NodeLoad {
             Hashtable<String, Object> servlet = new Hashtable<>();
             servlet.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_SERVLET_PATTERN, "/metrics");
             servlet.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_TARGET, node.clientHttpTarget());
-            registrations.add(context.registerService(Servlet.class, new MetricsServlet(registry), servlet));
+            registrations.add(context.registerService(Servlet.class, new MetricsServlet(this::scraped), servlet));
         }
         this.reporter = new LoadReporter(cluster, this);
+    }
+
+    /**
+     * The registry as a scrape reads it: the JVM's own metrics join it on the first scrape, not at
+     * start, where setting them up (the platform MBean server, the JVM's management beans) took 60 to
+     * 150 ms of a worker's start, and nothing reads them before the first scrape.
+     */
+    private synchronized PrometheusRegistry scraped() {
+        if (!jvmMetricsRegistered) {
+            jvmMetricsRegistered = true;
+            registerJvmMetrics(registry);
+        }
+        return registry;
     }
 
     /**
@@ -133,7 +144,7 @@ public class NodeMetrics implements NodeLoad {
     /** The process's CPU time, read through JMX so this bundle needs no JDK-internal class for it. */
     private long processCpuNanos() {
         try {
-            Object value = mbeans.getAttribute(new ObjectName("java.lang:type=OperatingSystem"), "ProcessCpuTime");
+            Object value = ManagementFactory.getPlatformMBeanServer().getAttribute(new ObjectName("java.lang:type=OperatingSystem"), "ProcessCpuTime");
             return value instanceof Number number ? number.longValue() : 0;
         } catch (Exception | LinkageError e) {
             return 0;

@@ -151,16 +151,36 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
     }
 
     private void announceNow() {
-        if (cluster.isJoined() && !repository.id().isEmpty()) {
-            boolean authority = lineage.current().isAuthority();
-            announcedAuthority = authority;
-            long revision = repository.revision(); // before the rollout: a change read with no gate would go out ungated
-            Optional<Rollout> staged = rollouts.rollout().filter(Rollout::active);
-            cluster.sendTo(SubDomain.WORKER, ReplicationProtocol.encode(new ReplicationProtocol.Announce(repository.id(),
-                    revision, repository.term(), authority, repository.generation(),
-                    staged.map(Rollout::fromRevision).orElse(ReplicationProtocol.Announce.NOT_HELD),
-                    staged.map(Rollout::admittedNodes).orElse(List.of()))));
+        announcement().ifPresent(announcement -> cluster.sendTo(SubDomain.WORKER, announcement));
+    }
+
+    /**
+     * Greets one node that follows no manager yet. Its cluster bundle may have joined before its
+     * deployment agent listened (the cluster starts early, to set up its stack while Jetty starts), so
+     * the announcement that greeted its join went unheard; its first report, sent once its agent
+     * listens, tells this manager so. A node that already follows a manager is not answered: its
+     * reports after every sync would otherwise bring an announcement, and that another sync.
+     */
+    private void greet(String member) {
+        try {
+            announcer.execute(() -> announcement().ifPresent(announcement -> cluster.sendTo(member, announcement)));
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // the component is going
         }
+    }
+
+    private Optional<ClusterMessage> announcement() {
+        if (!cluster.isJoined() || repository.id().isEmpty()) {
+            return Optional.empty();
+        }
+        boolean authority = lineage.current().isAuthority();
+        announcedAuthority = authority;
+        long revision = repository.revision(); // before the rollout: a change read with no gate would go out ungated
+        Optional<Rollout> staged = rollouts.rollout().filter(Rollout::active);
+        return Optional.of(ReplicationProtocol.encode(new ReplicationProtocol.Announce(repository.id(),
+                revision, repository.term(), authority, repository.generation(),
+                staged.map(Rollout::fromRevision).orElse(ReplicationProtocol.Announce.NOT_HELD),
+                staged.map(Rollout::admittedNodes).orElse(List.of()))));
     }
 
     /**
@@ -230,8 +250,11 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
                 return chunk(ReplicationProtocol.fetch(message));
             }
             case ReplicationProtocol.REPORT -> {
-                if (lineage.reported(from, ReplicationProtocol.report(message)) || announcedOtherwise()) {
+                ReplicationProtocol.Report report = ReplicationProtocol.report(message);
+                if (lineage.reported(from, report) || announcedOtherwise()) {
                     announce();
+                } else if (report.source().isEmpty()) {
+                    greet(from.name());
                 }
                 return null;
             }
