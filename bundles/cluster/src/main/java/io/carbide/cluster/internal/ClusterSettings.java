@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Pattern;
 import org.osgi.framework.BundleContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The cluster settings of a node, read from framework properties ({@code conf/carbide.properties},
@@ -24,17 +26,19 @@ import org.osgi.framework.BundleContext;
  *     ({@link ContentPort}), bound like the cluster port; default 4200 + offset, {@code 0} for any
  *     free port (announced to the others in the node's member description), {@code off} for none
  *     (content then travels over the cluster channel, slower)</li>
- * <li>{@code carbide.cluster.joinTimeout}: how long a joining node waits, in milliseconds, for the
- *     members it asks to answer before it starts a domain of its own; default 500 on a node that
- *     carries the manager role and 3000 on a worker. A worker alone serves nothing and waits for a
- *     merge (up to about 15 s) to find its managers, so it waits longer for their answer, which a
- *     worker short of CPU while it starts (a fleet restarted at once, a small host) can take more than
- *     half a second to read; a manager alone is the first of its domain and should not wait.</li>
+ * <li>{@code carbide.cluster.joinTimeout}: how long a joining node waits for the members it asks
+ *     to answer before it starts a domain of its own (milliseconds, or {@code 500ms}, {@code 3s};
+ *     100 ms to 10 s); default 500 on a node with the manager role, which may be the first of its
+ *     domain, and 3000 on a worker, which alone serves nothing and would find its managers only by
+ *     a merge, 10-15 s later. The join goes on at the first answer; the stack asks again within the
+ *     wait ({@code num_discovery_runs}), as a request can be lost (see {@code conf/cluster/tcp.xml}).</li>
  * </ul>
  * The port is the node's cluster port, 4000 + offset.
  */
 record ClusterSettings(boolean enabled, String domain, String stack, Path stackFile, String bindAddress, int port,
         String wellKnownMembers, boolean allowWeakSecret, int contentPort, long joinTimeoutMillis) {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterSettings.class);
 
     /** {@link #contentPort} when the node has none. */
     static final int NO_CONTENT_PORT = -1;
@@ -64,20 +68,31 @@ record ClusterSettings(boolean enabled, String domain, String stack, Path stackF
     static final long MANAGER_JOIN_TIMEOUT_MILLIS = 500;
     static final long WORKER_JOIN_TIMEOUT_MILLIS = 3_000;
 
+    /**
+     * The join wait in milliseconds: a number of milliseconds, or with {@code ms} or {@code s} as
+     * the stack files write times. Anything else, or outside 100 ms to 10 s, is warned about and
+     * the role's default taken: a node left out of its cluster by a typo would serve nothing, and a
+     * longer wait would hold up a stop that comes during a join (JGroups closes a channel only
+     * once its join is over).
+     */
     static long joinTimeout(String value, long fallback) {
         if (value == null || value.isBlank()) {
             return fallback;
         }
+        String text = value.strip().toLowerCase(java.util.Locale.ROOT);
         try {
-            long millis = Long.parseLong(value.strip());
-            if (millis >= 100 && millis <= 60_000) {
+            long millis = text.endsWith("ms") ? Long.parseLong(text.substring(0, text.length() - 2).strip())
+                    : text.endsWith("s") ? Long.parseLong(text.substring(0, text.length() - 1).strip()) * 1_000
+                    : Long.parseLong(text);
+            if (millis >= 100 && millis <= 10_000) {
                 return millis;
             }
         } catch (NumberFormatException e) {
-            // said below
+            // warned below
         }
-        throw new IllegalArgumentException("carbide.cluster.joinTimeout '" + value + "' is not a number of "
-                + "milliseconds from 100 to 60000; leave it unset for " + fallback);
+        LOG.warn("carbide.cluster.joinTimeout = '{}' is not a time from 100 ms to 10 s (e.g. 3000, 500ms, 3s); "
+                + "using {} ms", value, fallback);
+        return fallback;
     }
 
     private static int contentPort(String value) {

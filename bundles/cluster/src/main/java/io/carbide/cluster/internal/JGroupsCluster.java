@@ -81,6 +81,8 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
     private static final long REFUSAL_HOLDS_SECONDS = 20;
 
     private final NodeIdentity node;
+    /** The system bundle: ACTIVE once the framework has started every bundle of this node. */
+    private final org.osgi.framework.Bundle framework;
     private final ClusterSettings settings;
     private final ClusterMember self;
     /** Handlers by message type: a one-way message reaches each of them, a request the first. */
@@ -126,6 +128,7 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
     @Activate
     public JGroupsCluster(@Reference NodeIdentity node, BundleContext context) {
         this.node = node;
+        this.framework = context.getBundle(0);
         this.settings = ClusterSettings.from(context, node);
         this.secrets = new SecretRotation(node, settings);
         // the managers' channel follows the same rotation; a service of this bundle's own, not a component of its
@@ -505,6 +508,15 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
         }
     }
 
+    /** Whether the framework is still starting this node's bundles (the system bundle is not ACTIVE yet). */
+    private boolean starting() {
+        try {
+            return framework.getState() != org.osgi.framework.Bundle.ACTIVE;
+        } catch (IllegalStateException stopping) {
+            return false;
+        }
+    }
+
     /** Message types that arrived with no handler here, each warned about once. */
     private final Set<String> unhandledTypes = ConcurrentHashMap.newKeySet();
 
@@ -517,8 +529,12 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
         List<MessageHandler> takers = handlers.getOrDefault(incoming.type(), List.of());
         boolean request = envelope.kind() == Envelope.Kind.REQUEST;
         if (takers.isEmpty()) {
-            // once per type at WARN: a newer node sends kinds this one does not know, every few seconds
-            if (unhandledTypes.add(incoming.type()) || request) {
+            if (starting()) {
+                // the cluster joins while the framework still starts the bundles that handle its messages
+                LOG.debug("Dropped a {} message from {}: node {} is starting, its handler is not up yet",
+                        incoming.type(), from.name(), node.name());
+            } else if (unhandledTypes.add(incoming.type()) || request) {
+                // once per type at WARN: a newer node sends kinds this one does not know, every few seconds
                 LOG.warn("Dropped a {} message (version {}) from {}: no handler for that type on node {}{}",
                         incoming.type(), incoming.version(), from.name(), node.name(),
                         request ? "" : " (further ones of this type are dropped without a warning)");

@@ -151,7 +151,10 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
     }
 
     private void announceNow() {
-        announcement().ifPresent(announcement -> cluster.sendTo(SubDomain.WORKER, announcement));
+        announcement().ifPresent(announcement -> {
+            announcedAuthority = announcement.authority(); // what every worker was told last; a greeting is not
+            cluster.sendTo(SubDomain.WORKER, ReplicationProtocol.encode(announcement));
+        });
     }
 
     /**
@@ -163,24 +166,24 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
      */
     private void greet(String member) {
         try {
-            announcer.execute(() -> announcement().ifPresent(announcement -> cluster.sendTo(member, announcement)));
+            announcer.execute(() -> announcement().ifPresent(announcement -> cluster.sendTo(member,
+                    ReplicationProtocol.encode(announcement))));
         } catch (java.util.concurrent.RejectedExecutionException stopping) {
             // the component is going
         }
     }
 
-    private Optional<ClusterMessage> announcement() {
+    private Optional<ReplicationProtocol.Announce> announcement() {
         if (!cluster.isJoined() || repository.id().isEmpty()) {
             return Optional.empty();
         }
         boolean authority = lineage.current().isAuthority();
-        announcedAuthority = authority;
         long revision = repository.revision(); // before the rollout: a change read with no gate would go out ungated
         Optional<Rollout> staged = rollouts.rollout().filter(Rollout::active);
-        return Optional.of(ReplicationProtocol.encode(new ReplicationProtocol.Announce(repository.id(),
+        return Optional.of(new ReplicationProtocol.Announce(repository.id(),
                 revision, repository.term(), authority, repository.generation(),
                 staged.map(Rollout::fromRevision).orElse(ReplicationProtocol.Announce.NOT_HELD),
-                staged.map(Rollout::admittedNodes).orElse(List.of()))));
+                staged.map(Rollout::admittedNodes).orElse(List.of())));
     }
 
     /**
