@@ -312,7 +312,11 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
                 : local.id().equals(want))) {
             return Optional.of(new LocalSource(local, node.name()));
         }
-        List<String> managers = sources(want).stream().map(ManagerOffers.Offer::manager).toList();
+        // an announcement can come before this node has installed the view it came in with (its
+        // join is still under way): that manager is a source once the view has it, which brings a sync
+        ClusterView view = cluster.view();
+        List<String> managers = sources(want).stream().map(ManagerOffers.Offer::manager)
+                .filter(manager -> view.member(manager).isPresent()).toList();
         return managers.isEmpty() ? Optional.empty()
                 : Optional.of(new RemoteSource(cluster, content, managers, freshness::progressed,
                         fetchedBytes::add));
