@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The manager's authoritative artifact repository: content-addressed by SHA-256, one monotonic
@@ -88,6 +89,20 @@ public interface ArtifactRepository {
      * @throws NoQuorumException when no majority of the managers is reachable
      */
     Artifact store(String name, Path file) throws InvalidArtifactException, IOException, NoQuorumException;
+
+    /**
+     * Validates and stores the content as {@link #store} does, then proposes the change without
+     * waiting for it to commit. Changes proposed one after another this way are committed
+     * together (the managers write what queued up in one append to their log), where
+     * {@link #store} pays a commit's round trip for each: for callers that record many files at once.
+     *
+     * @return the artifact's record once committed; it fails with {@link NoQuorumException} or an
+     *     {@link IOException} (a {@link RolloutRefusedException} while a staged rollout runs)
+     * @throws InvalidArtifactException when the file is not a valid artifact of its type
+     * @throws NoQuorumException when the managers have no repository yet
+     */
+    CompletableFuture<Artifact> storeAsync(String name, Path file)
+            throws InvalidArtifactException, IOException, NoQuorumException;
 
     /**
      * Whether {@code file} holds exactly the content stored under {@code name} now, so that

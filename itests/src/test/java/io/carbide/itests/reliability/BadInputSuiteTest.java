@@ -84,6 +84,7 @@ class BadInputSuiteTest {
         managementApi(api, manager);
         clusterPorts(manager);
         strangerNode(manager);
+        misconfiguredNode();
 
         // everything still up, in one view, serving what it served, and nothing more recorded
         int down = 0;
@@ -351,6 +352,23 @@ class BadInputSuiteTest {
         tried.add(new Tried("cluster traffic", "a node with another cluster secret", clear,
                 health.get("reason").getAsString()));
         stranger.stop();
+    }
+
+    // ---- a node whose cluster settings it cannot use
+
+    private void misconfiguredNode() throws Exception {
+        NodeProcess typo = started.add(new NodeProcess(temp.resolve("nodes/typo"), "worker", "-Dnode=typo",
+                "-Dcarbide.cluster.wellKnownMembers=127.0.0.1:4000", "-Dcarbide.cluster.contentPort=42o1"));
+        assertEquals(0, typo.start().exitCode());
+        // it stays up and says why it is out of its cluster, where it once ran on without one and said nothing
+        JsonObject health = typo.awaitStatus(s -> "refused".equals(s.get("state").getAsString()), CONVERGE,
+                "the misconfigured node refused");
+        String reason = health.get("reason").getAsString();
+        tried.add(new Tried("node settings", "carbide.cluster.wellKnownMembers=127.0.0.1:4000",
+                reason.contains("carbide.cluster.wellKnownMembers '127.0.0.1:4000'") && reason.contains("restart"), reason));
+        tried.add(new Tried("node settings", "carbide.cluster.contentPort=42o1",
+                reason.contains("carbide.cluster.contentPort '42o1'"), reason));
+        typo.stop();
     }
 
     // ---- helpers

@@ -3,7 +3,12 @@ package io.carbide.cluster.internal;
 import io.carbide.node.NodeIdentity;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import org.jgroups.util.Util;
 import org.osgi.framework.BundleContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,10 +38,13 @@ import org.slf4j.LoggerFactory;
  *     a merge, 10-15 s later. The join goes on at the first answer; the stack asks again within the
  *     wait ({@code num_discovery_runs}), as a request can be lost (see {@code conf/cluster/tcp.xml}).</li>
  * </ul>
- * The port is the node's cluster port, 4000 + offset.
+ * The port is the node's cluster port, 4000 + offset. A setting the node cannot use leaves it
+ * out of its cluster with {@link #problem} saying which and what to write instead: its
+ * {@code /health} answers 503 with that line, where a node that failed to start its cluster
+ * component ran on in no cluster, answering {@code /health} as ready, with nothing in its log.
  */
 record ClusterSettings(boolean enabled, String domain, String stack, Path stackFile, String bindAddress, int port,
-        String wellKnownMembers, boolean allowWeakSecret, int contentPort, long joinTimeoutMillis) {
+        String wellKnownMembers, boolean allowWeakSecret, int contentPort, long joinTimeoutMillis, String problem) {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClusterSettings.class);
 
@@ -51,18 +59,29 @@ record ClusterSettings(boolean enabled, String domain, String stack, Path stackF
         String bind = property(context, "carbide.cluster.bindAddress", "127.0.0.1");
         String wellKnown = property(context, "carbide.cluster.wellKnownMembers",
                 bind + "[" + node.clusterPort() + "]");
+        List<String> problems = new ArrayList<>();
         if (!WELL_KNOWN.matcher(wellKnown).matches()) {
-            throw new IllegalArgumentException("carbide.cluster.wellKnownMembers '" + wellKnown + "' is not a list of "
-                    + "host[port], e.g. 127.0.0.1[4001],127.0.0.1[4002]");
+            problems.add("carbide.cluster.wellKnownMembers '" + wellKnown + "' is not a list of host[port], e.g. "
+                    + "127.0.0.1[4001],127.0.0.1[4002]");
         }
+        String contentValue = property(context, "carbide.cluster.contentPort",
+                String.valueOf(CONTENT_PORT_BASE + node.portOffset()));
+        int contentPort = contentPort(contentValue);
+        if (contentPort == UNUSABLE_PORT) {
+            problems.add("carbide.cluster.contentPort '" + contentValue + "' is not a port number, 0 (any free port) "
+                    + "or off");
+            contentPort = NO_CONTENT_PORT;
+        }
+        String problem = problems.isEmpty() ? "" : String.join("; ", problems) + ": fix it in conf/carbide.properties "
+                + "(or the -D option) and restart node " + node.name();
         return new ClusterSettings(Boolean.parseBoolean(property(context, "carbide.cluster.enabled", "true")),
                 property(context, "carbide.cluster.domain", "carbide"), stack, stackFile(node, stack), bind,
                 node.clusterPort(), wellKnown,
                 Boolean.parseBoolean(property(context, "carbide.cluster.allowWeakSecret", "false")),
-                contentPort(property(context, "carbide.cluster.contentPort",
-                        String.valueOf(CONTENT_PORT_BASE + node.portOffset()))),
+                contentPort,
                 joinTimeout(property(context, "carbide.cluster.joinTimeout", ""),
-                        node.hasRole(io.carbide.node.Role.MANAGER) ? MANAGER_JOIN_TIMEOUT_MILLIS : WORKER_JOIN_TIMEOUT_MILLIS));
+                        node.hasRole(io.carbide.node.Role.MANAGER) ? MANAGER_JOIN_TIMEOUT_MILLIS : WORKER_JOIN_TIMEOUT_MILLIS),
+                problem);
     }
 
     static final long MANAGER_JOIN_TIMEOUT_MILLIS = 500;
@@ -79,15 +98,13 @@ record ClusterSettings(boolean enabled, String domain, String stack, Path stackF
         if (value == null || value.isBlank()) {
             return fallback;
         }
-        String text = value.strip().toLowerCase(java.util.Locale.ROOT);
         try {
-            long millis = text.endsWith("ms") ? Long.parseLong(text.substring(0, text.length() - 2).strip())
-                    : text.endsWith("s") ? Long.parseLong(text.substring(0, text.length() - 1).strip()) * 1_000
-                    : Long.parseLong(text);
+            // read as JGroups reads the times in its stack files (3000, 500ms, 3s)
+            long millis = Util.readDurationLong(value.strip().toLowerCase(Locale.ROOT), TimeUnit.MILLISECONDS);
             if (millis >= 100 && millis <= 10_000) {
                 return millis;
             }
-        } catch (NumberFormatException e) {
+        } catch (RuntimeException e) {
             // warned below
         }
         LOG.warn("carbide.cluster.joinTimeout = '{}' is not a time from 100 ms to 10 s (e.g. 3000, 500ms, 3s); "
@@ -95,20 +112,22 @@ record ClusterSettings(boolean enabled, String domain, String stack, Path stackF
         return fallback;
     }
 
-    private static int contentPort(String value) {
-        if ("off".equalsIgnoreCase(value)) {
+    /** A content port the node cannot use: {@link #from} says so in {@link #problem}. */
+    static final int UNUSABLE_PORT = -2;
+
+    static int contentPort(String value) {
+        if ("off".equalsIgnoreCase(value.strip())) {
             return NO_CONTENT_PORT;
         }
         try {
-            int port = Integer.parseInt(value);
+            int port = Integer.parseInt(value.strip());
             if (port >= 0 && port <= 65535) {
                 return port;
             }
         } catch (NumberFormatException e) {
-            // said below
+            // said by the caller
         }
-        throw new IllegalArgumentException("carbide.cluster.contentPort '" + value + "' is not a port number, 0 (any "
-                + "free port) or off");
+        return UNUSABLE_PORT;
     }
 
     /** How this node finds the others, for messages: {@code well-known members 127.0.0.1[4001]}. */

@@ -134,10 +134,18 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
         // the managers' channel follows the same rotation; a service of this bundle's own, not a component of its
         // own, so that this component starts as early as it always did (its handlers bind to it as it starts)
         this.secretsRegistration = context.registerService(SecretRotation.class, secrets, null);
-        String managersAddress = node.hasRole(io.carbide.node.Role.MANAGER)
-                ? settings.bindAddress() + ":" + ManagersSettings.port(context, node) : "";
+        String managersAddress = "";
+        String unusable = settings.problem();
+        if (node.hasRole(io.carbide.node.Role.MANAGER)) {
+            try {
+                managersAddress = settings.bindAddress() + ":" + ManagersSettings.port(context, node);
+            } catch (IllegalArgumentException wrong) {
+                unusable = wrong.getMessage() + ": fix it in conf/carbide.properties (or the -D option) and restart node "
+                        + node.name() + (unusable.isEmpty() ? "" : "; " + unusable);
+            }
+        }
         this.content = new ContentPort(node.name(), settings.bindAddress(),
-                settings.enabled() ? settings.contentPort() : ClusterSettings.NO_CONTENT_PORT,
+                settings.enabled() && unusable.isEmpty() ? settings.contentPort() : ClusterSettings.NO_CONTENT_PORT,
                 () -> secrets.keys(SecretRotation.CLUSTER), () -> view);
         this.self = new ClusterMember(node.name(), SubDomain.of(node.roles()), node.profile(),
                 "http://" + settings.bindAddress() + ":" + node.clientPort(),
@@ -148,6 +156,13 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
         if (!settings.enabled()) {
             state = JoinState.DISABLED;
             LOG.info("Clustering is off on node {} (carbide.cluster.enabled=false)", node.name());
+            return;
+        }
+        if (!unusable.isEmpty()) {
+            // out of its cluster until restarted with a setting it can use; /health says why
+            problem = unusable;
+            state = JoinState.FAILED;
+            LOG.error("Node {} does not join cluster domain {}: {}", node.name(), settings.domain(), problem);
             return;
         }
         // Join at once, on its own thread: setting up the stack (mostly class loading) then runs on

@@ -26,4 +26,20 @@ class ClusterSettingsTest {
             assertEquals(3_000, ClusterSettings.joinTimeout(bad, 3_000), bad);
         }
     }
+
+    @Test
+    void joinTimeoutInMinutesIsOutOfRangeAndWarnedAbout() {
+        assertEquals(500, ClusterSettings.joinTimeout("1m", 500));
+        assertEquals(10_000, ClusterSettings.joinTimeout("10s", 500));
+    }
+
+    @Test
+    void contentPortIsANumberAnyOrOffAndAnythingElseIsUnusable() {
+        assertEquals(4201, ClusterSettings.contentPort(" 4201 "));
+        assertEquals(0, ClusterSettings.contentPort("0"));
+        assertEquals(ClusterSettings.NO_CONTENT_PORT, ClusterSettings.contentPort("OFF"));
+        for (String bad : new String[] {"", "port", "-1", "65536", "42o1"}) {
+            assertEquals(ClusterSettings.UNUSABLE_PORT, ClusterSettings.contentPort(bad), bad);
+        }
+    }
 }

@@ -88,15 +88,29 @@ public class StatusFile implements BundleListener {
     }
 
     private void requestWrite() {
-        if (!writer.isShutdown()) {
+        try {
             writer.execute(this::write);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // the node is stopping: the status was written for the last time
         }
     }
 
+    /**
+     * A write under way finishes: interrupting it (shutdownNow) closed its file under it, and every
+     * stop logged a warning that the status could not be written.
+     */
     @Deactivate
     void deactivate() {
         context.removeBundleListener(this);
-        writer.shutdownNow();
+        writer.shutdown();
+        try {
+            if (!writer.awaitTermination(2, TimeUnit.SECONDS)) {
+                writer.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            writer.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
     }
 
     Map<String, Object> snapshot() {

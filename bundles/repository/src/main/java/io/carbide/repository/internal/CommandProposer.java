@@ -8,6 +8,8 @@ import io.carbide.cluster.NoQuorumException;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -35,19 +37,50 @@ final class CommandProposer {
 
     RevisionCommands.Answer propose(byte[] command) throws IOException, NoQuorumException {
         try {
-            return RevisionCommands.answer(consensus.propose(command, COMMIT_TIMEOUT).toCompletableFuture()
-                    .get(COMMIT_TIMEOUT.toMillis() + 1_000, TimeUnit.MILLISECONDS));
+            return proposeAsync(command).get(COMMIT_TIMEOUT.toMillis() + 1_000, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof NoQuorumException noQuorum) {
-                throw noQuorum;
-            }
-            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause().getMessage(), e.getCause());
+            throw unwrap(e);
         } catch (TimeoutException e) {
             throw new IOException("the managers did not commit the change within " + COMMIT_TIMEOUT.toSeconds() + " s");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while the managers committed a change", e);
         }
+    }
+
+    /**
+     * Proposes without waiting: the answer once the change is committed and applied, or a failure
+     * that {@link #unwrap} turns into a refusal. Proposals sent one after another without waiting
+     * are committed together: the leader appends what queued up in one write to its log.
+     */
+    CompletableFuture<RevisionCommands.Answer> proposeAsync(byte[] command) {
+        return consensus.propose(command, COMMIT_TIMEOUT).toCompletableFuture().thenApply(answer -> {
+            try {
+                return RevisionCommands.answer(answer);
+            } catch (IOException e) {
+                throw new CompletionException(e);
+            }
+        });
+    }
+
+    /** What a failed proposal means to the caller: no majority, or a plain failure with the managers' reason. */
+    static Exception unwrapAny(Throwable failure) {
+        Throwable cause = failure;
+        while ((cause instanceof ExecutionException || cause instanceof CompletionException) && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof NoQuorumException || cause instanceof IOException) {
+            return (Exception) cause;
+        }
+        return new IOException(cause.getMessage(), cause);
+    }
+
+    private static IOException unwrap(ExecutionException e) throws NoQuorumException {
+        Exception cause = unwrapAny(e);
+        if (cause instanceof NoQuorumException noQuorum) {
+            throw noQuorum;
+        }
+        return (IOException) cause;
     }
 
     /** Refuses {@code what} unless every voting manager is in the view and runs this version or a later one. */

@@ -38,11 +38,15 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -136,6 +140,15 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
     });
 
     /** Applies the retention policy: off the events thread, since it proposes through the consensus. */
+    /**
+     * Takes up the managers' answers to changes proposed without waiting ({@link #storeAsync}), off
+     * the thread that completed the commit (the managers' own, on the leader). It never waits.
+     */
+    private final java.util.concurrent.ExecutorService answers = Executors.newSingleThreadExecutor(r -> {
+        Thread thread = new Thread(r, "carbide-repository-answers");
+        thread.setDaemon(true);
+        return thread;
+    });
     private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread thread = new Thread(r, "carbide-repository-retention");
         thread.setDaemon(true);
@@ -175,6 +188,7 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
         holders.close();
         contentCheck.shutdownNow();
         events.shutdownNow();
+        answers.shutdownNow();
         housekeeping.shutdownNow();
     }
 
@@ -299,40 +313,61 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
 
     @Override
     public Artifact store(String name, Path file) throws InvalidArtifactException, IOException, NoQuorumException {
+        try {
+            return storeAsync(name, file).get(CommandProposer.COMMIT_TIMEOUT.toMillis() + 2_000, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            Exception cause = CommandProposer.unwrapAny(e);
+            if (cause instanceof NoQuorumException noQuorum) {
+                throw noQuorum;
+            }
+            throw (IOException) cause;
+        } catch (TimeoutException e) {
+            throw new IOException("the managers did not commit " + name + " within "
+                    + CommandProposer.COMMIT_TIMEOUT.toSeconds() + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while the managers committed " + name, e);
+        }
+    }
+
+    @Override
+    public CompletableFuture<Artifact> storeAsync(String name, Path file)
+            throws InvalidArtifactException, IOException, NoQuorumException {
         if (defaultRolloutProblem != null) {
             throw new RolloutRefusedException(name + " was not recorded: " + defaultRolloutProblem);
         }
         if (defaultRollout.isPresent() && !isStored(name, file) && !workers().isEmpty()) {
+            // a rollout is one change at a time: it starts, and its change is read back, before this returns
             Rollout started = startRollout(name, file, defaultRollout.get(), null);
-            return machine.latest(name).filter(a -> a.revision() == started.toRevision()).orElseThrow(() ->
-                    new IOException("the staged rollout of " + name + " ended before its change could be read back"));
+            return CompletableFuture.completedFuture(machine.latest(name).filter(a -> a.revision() == started.toRevision())
+                    .orElseThrow(() -> new IOException("the staged rollout of " + name
+                            + " ended before its change could be read back")));
         }
         ArtifactType type = validated(name, file);
         BlobStore.Stored stored = blobs.put(file);
         Optional<Artifact> current = machine.latest(name);
-        RevisionCommands.Answer answer;
-        String by;
         if (current.isPresent() && !current.get().deleted() && current.get().sha256().equals(stored.sha256())) {
             blobs.settled(stored.sha256()); // a committed change refers to it already
-            return current.get();
+            return CompletableFuture.completedFuture(current.get());
         }
         // until the change commits (applied() settles it), or the grace passes, nothing collects the content
         requireRepository();
-        by = authorOf(name, stored.sha256());
+        String by = authorOf(name, stored.sha256());
         holders.holdByMajority(stored.sha256(), stored.size(), name);
-        answer = propose(RevisionCommands.put(name, type, stored.sha256(), stored.size(), by,
-                System.currentTimeMillis()));
-        if (answer.outcome() == RevisionCommands.Outcome.IGNORED) {
-            throw refusedDuringRollout(name);
-        }
-        refused.remove(name);
-        Artifact recorded = answer.artifact();
-        if (answer.outcome() == RevisionCommands.Outcome.RECORDED) {
-            LOG.info("Stored {} ({} {}, {} bytes, sha256 {}) at revision {}, by {}", name,
-                    current.isPresent() && !current.get().deleted() ? "updated" : "new", type.label(), stored.size(),
-                    stored.sha256().substring(0, 12), recorded.revision(), by);
-        }
-        return recorded;
+        byte[] command = RevisionCommands.put(name, type, stored.sha256(), stored.size(), by, System.currentTimeMillis());
+        return proposer.proposeAsync(command).thenApplyAsync(answer -> {
+            if (answer.outcome() == RevisionCommands.Outcome.IGNORED) {
+                throw new CompletionException(refusedDuringRollout(name));
+            }
+            refused.remove(name);
+            Artifact recorded = answer.artifact();
+            if (answer.outcome() == RevisionCommands.Outcome.RECORDED) {
+                LOG.info("Stored {} ({} {}, {} bytes, sha256 {}) at revision {}, by {}", name,
+                        current.isPresent() && !current.get().deleted() ? "updated" : "new", type.label(),
+                        stored.size(), stored.sha256().substring(0, 12), recorded.revision(), by);
+            }
+            return recorded;
+        }, answers);
     }
 
     /** The artifact's type once it passed validation; a refusal is recorded for status and the console. */

@@ -62,7 +62,12 @@ final class FolderLedger {
 
     /** Records that {@code name} now holds committed content {@code sha256}, as the file stands now. */
     synchronized void committed(String name, String sha256, Path written) throws IOException {
-        entries.put(name, sha256 + " " + Files.size(written) + " " + Files.getLastModifiedTime(written).toMillis());
+        committed(name, sha256, new Entry(sha256, Files.size(written), Files.getLastModifiedTime(written).toMillis()));
+    }
+
+    /** Records that {@code name} holds committed content {@code sha256}, as the file stood when it was read. */
+    synchronized void committed(String name, String sha256, Entry asRead) {
+        entries.put(name, sha256 + " " + asRead.size() + " " + asRead.modified());
         dirty = true;
     }
 
