@@ -316,6 +316,12 @@ public class Report {
             }
         }
         md.append("\n| bulk and catch-up | ms |\n| --- | --- |\n");
+        for (String size : new String[] {"100", "1000"}) {
+            if (has("ingest." + size)) {
+                row(size + " web apps dropped at once into a manager alone, until the last is committed",
+                        cell("ingest." + size));
+            }
+        }
         for (String size : new String[] {"100", "500", "1000"}) {
             if (has("bulk." + size)) {
                 row(size + " web apps dropped at once, until all applied on 4 workers", cell("bulk." + size));

@@ -3,7 +3,8 @@
 #  1. latency: drop one small web app into the manager's deploy/, or upload it through the API,
 #     time until it answers 200 on every worker, for 1, 2, 4 and 8 workers (p50 and p99 over the
 #     drops, timed and polled from one process: bench/DropLatency.java);
-#  2. bulk: 100, 500 and 1000 web apps moved into deploy/ with one mv, until every one of 4 workers has applied
+#  2. ingest: 1000 web apps moved into the deploy/ of a manager alone, until it has committed the last;
+#     bulk: 100, 500 and 1000 web apps moved into deploy/ with one mv, until every one of 4 workers has applied
 #     them all (a fresh cluster for each run);
 #  3. late join: a worker started once the manager holds 500 artifacts, until it is ready;
 #  4. large: one 256 MB web app to 2 workers whose heap is capped at 256 MB (-Xmx256m): time,
@@ -15,7 +16,7 @@
 #     with workers fetching from their peers (as shipped) and, beside it, from the manager alone.
 #   bench/replication.sh [runs]      (default 5 runs of 2-4, 20 drops per worker count)
 #   bench/replication.sh --quick     (1 run, 5 drops, bulk 100, late join of 100, 64 MB)
-#   PARTS="large" bench/replication.sh 3   (only some of: latency bulk late large egress)
+#   PARTS="large" bench/replication.sh 3   (only some of: latency ingest bulk late large egress)
 #   WORKERS="8" PARTS="egress" bench/replication.sh 1   (only some worker counts)
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -92,7 +93,13 @@ await_revision() {  # $1 = revision; every worker port in worker_ports; gives up
   done
 }
 
-parts=" ${PARTS:-latency bulk late large egress} "
+parts=" ${PARTS:-latency ingest bulk late large egress} "
+times_row() {  # $1 = label, $2 = results key: median / min / max of times, printed and recorded
+  local a b c
+  read -r a b c <<< "$(stats "${times[@]}")"
+  printf '%-58s %22s\n' "$1" "$a / $b / $c"
+  record "$2" "$a" "$b" "$c"
+}
 part() { [[ "$parts" == *" $1 "* ]]; }
 
 echo "Replication ($(machine_line)); $runs runs, $drops drops per worker count" >&2
@@ -165,6 +172,23 @@ for n in "${worker_counts[@]}"; do
 done
 fi
 
+if part ingest; then
+echo
+printf '%-58s %22s\n' "bulk drop, recorded by a manager alone" "median / min / max ms"
+size=${bulk_sizes[-1]}
+times=()
+for r in $(seq 1 "$runs"); do
+  progress "ingest: $size web apps at once into a manager alone, run $r/$runs"
+  start_manager
+  await_ready $((9763 + moff))
+  drop_many "$size" # sets t0 just before the mv
+  until [ "$(health_field $((9763 + moff)) repositoryRevision)" = "$size" ]; do sleep 0.05; done
+  times+=($(( $(now_ms) - t0 )))
+  stop_cluster
+done
+times_row "$size web apps (mv until the last is committed)" "ingest.$size"
+fi
+
 if part bulk; then
 echo
 printf '%-58s %22s\n' "bulk drop, converged on 4 workers" "median / min / max ms"
@@ -178,9 +202,7 @@ for size in "${bulk_sizes[@]}"; do
     times+=($(( $(now_ms) - t0 )))
     stop_cluster
   done
-  read -r a b c <<< "$(stats "${times[@]}")"
-  printf '%-58s %22s\n' "$size web apps" "$a / $b / $c"
-  record "bulk.$size" "$a" "$b" "$c"
+  times_row "$size web apps" "bulk.$size"
 done
 fi
 
@@ -201,9 +223,7 @@ for r in $(seq 1 "$runs"); do
   stop_node "$work/w-1"
 done
 stop_cluster
-read -r a b c <<< "$(stats "${times[@]}")"
-printf '%-58s %22s\n' "late joiner catching up $late artifacts (start.sh to ready)" "$a / $b / $c"
-record "late.$late" "$a" "$b" "$c"
+times_row "late joiner catching up $late artifacts (start.sh to ready)" "late.$late"
 fi
 
 if part large; then
