@@ -381,7 +381,11 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
             lastProblem = null;
             lastSyncFailed = false;
             freshness.synced(revision, Math.max(sourceRevision, newest()));
-            sendReport();
+            if (changes.full()) {
+                sendReport();
+            } else {
+                sendReportAfter(changes.artifacts().stream().map(Artifact::name).collect(Collectors.toSet()));
+            }
             scheduleRetryIfUnsettled();
             if (newest() > revision) {
                 scheduleSync(AGAIN_MILLIS);
@@ -503,11 +507,28 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
         }
     }
 
+    /**
+     * After a batch: every manager hears what this node runs, looked at again only for what the
+     * batch changed ({@link LocalCopy#runningDigestAfter}).
+     */
+    private void sendReportAfter(Set<String> changed) {
+        if (Thread.currentThread() != workerThread) {
+            sendReport(); // only the agent's thread looks at what runs
+        } else if (restored) {
+            checkRunning(() -> copy.runningDigestAfter(changed));
+            cluster.sendTo(SubDomain.MGT, encodeReport());
+        }
+    }
+
     /** Checks what this node runs (on the agent's thread only); true when that changed since the last check. */
     private boolean checkRunning() {
+        return checkRunning(copy::runningDigest);
+    }
+
+    private boolean checkRunning(java.util.function.Supplier<RunningDigest> look) {
         RunningDigest running;
         try {
-            running = copy.runningDigest();
+            running = look.get();
         } catch (RuntimeException e) {
             LOG.warn("Node {} could not check what it runs: {}", node.name(), e.toString()); // keeps the last
             return false;
@@ -531,6 +552,10 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
         if (Thread.currentThread() == workerThread) {
             checkRunning();
         }
+        return encodeReport();
+    }
+
+    private ClusterMessage encodeReport() {
         return ReplicationProtocol.encode(new ReplicationProtocol.Report(lineage, revision, copy.states(),
                 syncedWith == null ? "" : syncedWith, offers.ignoredLines(), lastRunning));
     }

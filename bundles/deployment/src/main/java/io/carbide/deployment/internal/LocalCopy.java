@@ -7,6 +7,7 @@ import io.carbide.deployment.RunningDigest;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +41,12 @@ final class LocalCopy {
     private final Map<ArtifactType, Deployer> others;
     private final Map<String, Artifact> held = new ConcurrentHashMap<>();
     private final Map<String, ArtifactState> states = new ConcurrentHashMap<>();
+    /** What the last look found for each held artifact ({@link #runningDigest}). */
+    private final Map<String, Look> looked = new ConcurrentHashMap<>();
+
+    /** One artifact as last looked at: why it does not run as recorded ("" when it does), and its state then. */
+    private record Look(String why, ArtifactState state, boolean missing) {
+    }
     /** Held artifacts whose content is not here yet: fetched again on {@link #retry}. */
     private final Set<String> missing = ConcurrentHashMap.newKeySet();
 
@@ -265,19 +272,56 @@ final class LocalCopy {
      * Those that match go into the digest; each other one is a line saying what differs.
      */
     RunningDigest runningDigest() {
+        return runningDigest(held.keySet());
+    }
+
+    /**
+     * As {@link #runningDigest()}, looking again only at the artifacts a batch changed, any never
+     * looked at, any whose state changed since (a bundle that started once the batch brought what
+     * it imports) and any that did not run as recorded: the others count as the last look found
+     * them, as running. A full look costs a few
+     * file-system calls per artifact, about 0.14 ms each, and a worker reports after every batch:
+     * a burst of 1,000 applications, in some 25 batches, cost each worker seconds of CPU in looks
+     * at applications no batch had touched. What changes by other ways (an operator's edit of an
+     * application's files or of a configuration) is found by the full look of the periodic check
+     * ({@code carbide.deployment.checkSeconds}), as it was when no batch came, and by the reports
+     * after a retry or a repair.
+     */
+    RunningDigest runningDigestAfter(Collection<String> changed) {
+        return runningDigest(changed);
+    }
+
+    /** Looks again at {@code toLook}; on the agent's thread only, like everything that changes what is held. */
+    private RunningDigest runningDigest(Collection<String> toLook) {
+        looked.keySet().retainAll(held.keySet());
         Map<String, String> runs = new java.util.TreeMap<>();
         List<String> diverged = new ArrayList<>();
         for (Artifact artifact : held.values()) {
+            String name = artifact.name();
+            ArtifactState state = states.get(name);
+            boolean absent = missing.contains(name);
+            Look last = looked.get(name);
             String why;
-            try {
-                why = divergence(artifact);
-            } catch (IOException | RuntimeException e) {
-                why = "it could not be checked (" + e.getMessage() + ")"; // a folder gone mid-walk, say
-            }
-            if (why == null) {
-                runs.put(artifact.name(), artifact.sha256());
+            // looked at again: what the caller names, what was never looked at, what changed state since (a
+            // bundle of an earlier batch that started once this one brought what it imports), and what did not
+            // run as recorded (a bundle stopped by hand that the batch's settling started again): so a node is
+            // never shown diverged for longer than it is, and normally that last set is empty
+            if (last == null || toLook.contains(name) || !java.util.Objects.equals(last.state(), state)
+                    || last.missing() != absent || !last.why().isEmpty()) {
+                try {
+                    why = divergence(artifact);
+                } catch (IOException | RuntimeException e) {
+                    why = "it could not be checked (" + e.getMessage() + ")"; // a folder gone mid-walk, say
+                }
+                why = why == null ? "" : why;
+                looked.put(name, new Look(why, state, absent));
             } else {
-                diverged.add(artifact.name() + ": " + why);
+                why = last.why();
+            }
+            if (why.isEmpty()) {
+                runs.put(name, artifact.sha256());
+            } else {
+                diverged.add(name + ": " + why);
             }
         }
         diverged.sort(null);
