@@ -252,6 +252,15 @@ public final class NodeProcess implements AutoCloseable {
         }
     }
 
+    /** How many lines of the node's log contain {@code text}. */
+    public long logCount(String text) {
+        try (var lines = Files.lines(base.resolve("logs/carbide.log"))) {
+            return lines.filter(line -> line.contains(text)).count();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return 0;
+        }
+    }
+
     public String logTail() {
         try {
             List<String> lines = Files.readAllLines(base.resolve("logs/carbide.log"));

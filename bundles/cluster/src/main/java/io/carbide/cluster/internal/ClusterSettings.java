@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.jgroups.util.Util;
@@ -66,11 +67,10 @@ record ClusterSettings(boolean enabled, String domain, String stack, Path stackF
         }
         String contentValue = property(context, "carbide.cluster.contentPort",
                 String.valueOf(CONTENT_PORT_BASE + node.portOffset()));
-        int contentPort = contentPort(contentValue);
-        if (contentPort == UNUSABLE_PORT) {
+        OptionalInt contentPort = contentPort(contentValue);
+        if (contentPort.isEmpty()) {
             problems.add("carbide.cluster.contentPort '" + contentValue + "' is not a port number, 0 (any free port) "
                     + "or off");
-            contentPort = NO_CONTENT_PORT;
         }
         String problem = problems.isEmpty() ? "" : String.join("; ", problems) + ": fix it in conf/carbide.properties "
                 + "(or the -D option) and restart node " + node.name();
@@ -78,7 +78,7 @@ record ClusterSettings(boolean enabled, String domain, String stack, Path stackF
                 property(context, "carbide.cluster.domain", "carbide"), stack, stackFile(node, stack), bind,
                 node.clusterPort(), wellKnown,
                 Boolean.parseBoolean(property(context, "carbide.cluster.allowWeakSecret", "false")),
-                contentPort,
+                contentPort.orElse(NO_CONTENT_PORT),
                 joinTimeout(property(context, "carbide.cluster.joinTimeout", ""),
                         node.hasRole(io.carbide.node.Role.MANAGER) ? MANAGER_JOIN_TIMEOUT_MILLIS : WORKER_JOIN_TIMEOUT_MILLIS),
                 problem);
@@ -112,22 +112,23 @@ record ClusterSettings(boolean enabled, String domain, String stack, Path stackF
         return fallback;
     }
 
-    /** A content port the node cannot use: {@link #from} says so in {@link #problem}. */
-    static final int UNUSABLE_PORT = -2;
-
-    static int contentPort(String value) {
+    /**
+     * The content port a setting names: a port, 0 for any free port, or {@link #NO_CONTENT_PORT}
+     * for "off"; empty for anything else, which {@link #from} says in {@link #problem}.
+     */
+    static OptionalInt contentPort(String value) {
         if ("off".equalsIgnoreCase(value.strip())) {
-            return NO_CONTENT_PORT;
+            return OptionalInt.of(NO_CONTENT_PORT);
         }
         try {
             int port = Integer.parseInt(value.strip());
             if (port >= 0 && port <= 65535) {
-                return port;
+                return OptionalInt.of(port);
             }
         } catch (NumberFormatException e) {
             // said by the caller
         }
-        return UNUSABLE_PORT;
+        return OptionalInt.empty();
     }
 
     /** How this node finds the others, for messages: {@code well-known members 127.0.0.1[4001]}. */

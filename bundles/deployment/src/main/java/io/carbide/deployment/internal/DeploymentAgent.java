@@ -509,12 +509,11 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
 
     /**
      * After a batch: every manager hears what this node runs, looked at again only for what the
-     * batch changed ({@link LocalCopy#runningDigestAfter}).
+     * batch changed ({@link LocalCopy#runningDigestAfter}). Runs on the agent's thread, as every
+     * sync does: only it looks at what runs.
      */
     private void sendReportAfter(Set<String> changed) {
-        if (Thread.currentThread() != workerThread) {
-            sendReport(); // only the agent's thread looks at what runs
-        } else if (restored) {
+        if (restored) {
             checkRunning(() -> copy.runningDigestAfter(changed));
             cluster.sendTo(SubDomain.MGT, encodeReport());
         }

@@ -36,31 +36,49 @@ final class CommandProposer {
     }
 
     RevisionCommands.Answer propose(byte[] command) throws IOException, NoQuorumException {
+        return await(proposeAsync(command).thenApply(CommandProposer::decoded), "the change");
+    }
+
+    /**
+     * Proposes without waiting: the managers' answer as it comes off the log, once the change is
+     * committed and applied, for {@link #decoded} on whatever thread takes it up; or a failure that
+     * {@link #await} and {@link #unwrapAny} turn into a refusal. Proposals sent one after another
+     * without waiting are committed together: the leader appends what queued up in one write to its
+     * log.
+     */
+    CompletableFuture<byte[]> proposeAsync(byte[] command) {
+        return consensus.propose(command, COMMIT_TIMEOUT).toCompletableFuture();
+    }
+
+    /** An answer from {@link #proposeAsync}, read; a garbled one fails the stage it is read in. */
+    static RevisionCommands.Answer decoded(byte[] answer) {
         try {
-            return proposeAsync(command).get(COMMIT_TIMEOUT.toMillis() + 1_000, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            throw unwrap(e);
-        } catch (TimeoutException e) {
-            throw new IOException("the managers did not commit the change within " + COMMIT_TIMEOUT.toSeconds() + " s");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while the managers committed a change", e);
+            return RevisionCommands.answer(answer);
+        } catch (IOException e) {
+            throw new CompletionException(e);
         }
     }
 
     /**
-     * Proposes without waiting: the answer once the change is committed and applied, or a failure
-     * that {@link #unwrap} turns into a refusal. Proposals sent one after another without waiting
-     * are committed together: the leader appends what queued up in one write to its log.
+     * Waits for a proposed change ({@code what}, for the message) to be committed and applied, a
+     * little longer than the managers give it, turning each way that can fail into no majority or
+     * a plain failure that says why.
      */
-    CompletableFuture<RevisionCommands.Answer> proposeAsync(byte[] command) {
-        return consensus.propose(command, COMMIT_TIMEOUT).toCompletableFuture().thenApply(answer -> {
-            try {
-                return RevisionCommands.answer(answer);
-            } catch (IOException e) {
-                throw new CompletionException(e);
+    static <T> T await(CompletableFuture<T> change, String what) throws IOException, NoQuorumException {
+        try {
+            return change.get(COMMIT_TIMEOUT.toMillis() + 2_000, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            Exception cause = unwrapAny(e);
+            if (cause instanceof NoQuorumException noQuorum) {
+                throw noQuorum;
             }
-        });
+            throw (IOException) cause;
+        } catch (TimeoutException e) {
+            throw new IOException("the managers did not commit " + what + " within " + COMMIT_TIMEOUT.toSeconds() + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while the managers committed " + what, e);
+        }
     }
 
     /** What a failed proposal means to the caller: no majority, or a plain failure with the managers' reason. */
@@ -73,14 +91,6 @@ final class CommandProposer {
             return (Exception) cause;
         }
         return new IOException(cause.getMessage(), cause);
-    }
-
-    private static IOException unwrap(ExecutionException e) throws NoQuorumException {
-        Exception cause = unwrapAny(e);
-        if (cause instanceof NoQuorumException noQuorum) {
-            throw noQuorum;
-        }
-        return (IOException) cause;
     }
 
     /** Refuses {@code what} unless every voting manager is in the view and runs this version or a later one. */

@@ -42,11 +42,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -313,21 +311,7 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
 
     @Override
     public Artifact store(String name, Path file) throws InvalidArtifactException, IOException, NoQuorumException {
-        try {
-            return storeAsync(name, file).get(CommandProposer.COMMIT_TIMEOUT.toMillis() + 2_000, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            Exception cause = CommandProposer.unwrapAny(e);
-            if (cause instanceof NoQuorumException noQuorum) {
-                throw noQuorum;
-            }
-            throw (IOException) cause;
-        } catch (TimeoutException e) {
-            throw new IOException("the managers did not commit " + name + " within "
-                    + CommandProposer.COMMIT_TIMEOUT.toSeconds() + " s");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while the managers committed " + name, e);
-        }
+        return CommandProposer.await(storeAsync(name, file), name);
     }
 
     @Override
@@ -355,7 +339,8 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
         String by = authorOf(name, stored.sha256());
         holders.holdByMajority(stored.sha256(), stored.size(), name);
         byte[] command = RevisionCommands.put(name, type, stored.sha256(), stored.size(), by, System.currentTimeMillis());
-        return proposer.proposeAsync(command).thenApplyAsync(answer -> {
+        return proposer.proposeAsync(command).thenApplyAsync(committed -> {
+            RevisionCommands.Answer answer = CommandProposer.decoded(committed);
             if (answer.outcome() == RevisionCommands.Outcome.IGNORED) {
                 throw new CompletionException(refusedDuringRollout(name));
             }

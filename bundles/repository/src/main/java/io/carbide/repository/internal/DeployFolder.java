@@ -41,9 +41,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The manager's {@code deploy/} folder, as Felix File Install reports it: a file an operator adds
  * or changes there is validated and stored in the repository (and so replicated); a file deleted
- * there is removed everywhere. File Install only reports a file once it has stopped changing, so a
- * half-copied file is never stored. This installer claims every file in the folder, so nothing in
- * it is ever installed on the manager directly.
+ * there is removed everywhere. File Install only reports a file once it has stopped changing, and
+ * the {@link FolderWatch} reports an archive ahead of it only once it reads whole, so a half-copied
+ * file is never stored. This installer claims every file in the folder, so nothing in it is ever
+ * installed on the manager directly.
  *
  * <p>The repository is the truth and the folder is its view, on every manager: what the managers
  * commit (from any of them) is written into it, and what is missing at start (deleted while the
@@ -66,6 +67,8 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
     private static final Logger LOG = LoggerFactory.getLogger(DeployFolder.class);
     private static final long RETRY_MILLIS = 500;
     private static final long MAX_RETRY_MILLIS = 30_000;
+    /** How long an archive with no end record yet must sit still before it is taken as it is, and refused. */
+    private static final long STILL_MILLIS = 2_000;
     /** How often the folder is looked over for a file File Install did not report. */
     static final long SWEEP_MILLIS = 1_000;
     /** A file this much older than the sweep File Install had every chance to report (it polls every 100 ms). */
@@ -97,6 +100,13 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
     private final RevisionStateMachine machine;
     private final Path folder;
     private final FolderLedger ledger;
+    /** Reports a dropped archive as soon as it is whole, ahead of File Install; none where the folder cannot be watched. */
+    private final Optional<FolderWatch> watch;
+    /**
+     * Dropped files refused as they stand (their size and time), by name: the watch and File
+     * Install both report a drop, and a broken file is refused, and logged, once.
+     */
+    private final Map<String, FolderLedger.Entry> refusedAsIs = new ConcurrentHashMap<>();
     /** Changes that wait to be recorded, by file name; a later change of the same file replaces one waiting. */
     private final Map<String, Runnable> waiting = new ConcurrentHashMap<>();
     private final Map<String, String> waitingFor = new ConcurrentHashMap<>();
@@ -118,9 +128,23 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
         this.folder = node.base().resolve("deploy").toAbsolutePath().normalize();
         this.ledger = new FolderLedger(node.base().resolve("data/repository/deploy-folder.ledger"));
         Files.createDirectories(folder);
+        this.watch = watchAheadOfFileInstall();
         machine.addListener(this);
         worker.scheduleWithFixedDelay(ledger::saveIfChanged, 200, 200, TimeUnit.MILLISECONDS);
         worker.scheduleWithFixedDelay(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    private Optional<FolderWatch> watchAheadOfFileInstall() {
+        try {
+            return Optional.of(new FolderWatch(folder, name -> !isScratch(name)
+                    && ArtifactType.of(name).filter(type -> type != ArtifactType.CONFIGURATION).isPresent(),
+                    this::reported));
+        } catch (IOException | RuntimeException e) {
+            // e.g. the user's limit of inotify instances reached: drops are File Install's alone, as before
+            LOG.warn("Could not watch {} ahead of File Install ({}); a dropped file is recorded once File Install "
+                    + "reports it, 100 to 200 ms later", folder, e.toString());
+            return Optional.empty();
+        }
     }
 
     /**
@@ -153,7 +177,7 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
             return; // nothing added, renamed or removed since a pass that left nothing for later
         }
         boolean deferred = false;
-        List<String> unreported = new ArrayList<>();
+        List<File> unreported = new ArrayList<>();
         Map<String, Long> refusedAt = new HashMap<>(); // one look at the refusals per pass, not one per file
         repository.refusals().forEach(r -> refusedAt.merge(r.name(), r.at(), Math::max));
         Map<String, String> seen = new HashMap<>();
@@ -171,17 +195,13 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
                     continue;
                 }
                 if (stamp.equals(swept.get(name)) // handed over already, and unchanged since
-                        || viewOwns(name, path) || refusedAt.getOrDefault(name, -1L) >= file.lastModified()) {
+                        || refusedAt.getOrDefault(name, -1L) >= file.lastModified() || !toRecord(name, path)) {
                     continue;
                 }
-                if (repository.isStored(name, path)) { // recorded, but not in the ledger: so it is not hashed again
-                    ledger.committed(name, machine.latest(name).orElseThrow().sha256(), path);
-                    continue;
-                }
-                unreported.add(name);
+                unreported.add(file);
                 swept.put(name, stamp);
             }
-            recordAll(unreported.stream().map(n -> folder.resolve(n).toFile()).toList());
+            recordAll(unreported);
             swept.keySet().retainAll(seen.keySet());
             if (!deferred) {
                 folderSwept = folderTime;
@@ -189,18 +209,23 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
             }
             if (!unreported.isEmpty()) {
                 LOG.info("Recorded {} file(s) in {} that File Install did not report (its file-system watcher loses "
-                        + "events in a burst of changes): {}", unreported.size(), folder,
-                        unreported.size() <= 10 ? unreported : unreported.subList(0, 10) + " and " + (unreported.size() - 10)
-                                + " more");
+                        + "events in a burst of changes): {}", unreported.size(), folder, namesOf(unreported));
             }
         } catch (IOException | RuntimeException e) {
             LOG.warn("Could not look over {} for unreported files: {}", folder, e.toString());
         }
     }
 
+    /** The files' names for one log line: the first ten, and how many more. */
+    private static String namesOf(List<File> files) {
+        List<String> names = files.stream().limit(10).map(File::getName).toList();
+        return files.size() <= 10 ? names.toString() : names + " and " + (files.size() - 10) + " more";
+    }
+
     @Deactivate
     void deactivate() {
         machine.removeListener(this);
+        watch.ifPresent(FolderWatch::close);
         worker.shutdownNow();
         ledger.saveIfChanged();
     }
@@ -265,6 +290,27 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
     private boolean viewOwns(String name, Path file) throws IOException {
         Optional<FolderLedger.Entry> entry = ledger.entry(name);
         return entry.isPresent() && entry.get().matches(file);
+    }
+
+    /**
+     * Whether a file in the folder is an operator's change still to record: not once it is gone,
+     * the view's own copy of committed content (or a recorded file nobody touched since), or holds
+     * what is stored under its name already; the ledger is then told, so it is not hashed again.
+     * The stored artifact is read once, so a change committed meanwhile cannot give the ledger a
+     * digest the file does not hold.
+     */
+    private boolean toRecord(String name, Path path) throws IOException {
+        if (!Files.isRegularFile(path) || viewOwns(name, path)) {
+            return false;
+        }
+        Optional<Artifact> stored = machine.latest(name).filter(artifact -> !artifact.deleted());
+        FolderLedger.Entry asRead = FolderLedger.Entry.of(path); // before hashing: a rewrite meanwhile is not stamped
+        if (stored.isPresent() && stored.get().size() == asRead.size()
+                && BlobStore.digest(path).equals(stored.get().sha256())) {
+            ledger.committed(name, stored.get().sha256(), asRead);
+            return false;
+        }
+        return true;
     }
 
     /**
@@ -397,7 +443,10 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
 
     /** Editors and copy tools leave these beside the real file; they are not artifacts. */
     private static boolean isScratch(File file) {
-        String name = file.getName();
+        return isScratch(file.getName());
+    }
+
+    private static boolean isScratch(String name) {
         return name.startsWith(".") || name.endsWith("~") || name.endsWith(".tmp") || name.endsWith(".part")
                 || name.endsWith(".swp");
     }
@@ -459,17 +508,51 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
         List<File> dropped = new ArrayList<>();
         for (Reported report : taken) {
             if (!report.removed()) {
-                if (!isScratch(report.file())) {
+                if (stillBeingCopied(report.file())) {
+                    later(() -> reported(report.file(), false), RETRY_MILLIS); // looked at again, not refused yet
+                } else if (!isScratch(report.file()) && !refusedAsItStands(report.file())) {
                     dropped.add(report.file());
                 }
                 continue;
             }
+            refusedAsIs.remove(report.file().getName());
             recordAll(dropped);
             dropped.clear();
             removed(report.file());
         }
         recordAll(dropped);
         lastReported = System.currentTimeMillis(); // the sweep leaves the folder alone a moment longer
+    }
+
+    /**
+     * Whether a dropped archive is still being copied, slowly (over a network, say): it has no end
+     * record of its own yet and changed within the last {@value #STILL_MILLIS} ms. File Install
+     * reports a file once it sat still for one poll, so such a copy was refused as "not a readable
+     * zip archive" at every pause, while the operator watched it arrive. It is looked at again
+     * instead; once it has sat still that long, it is taken as it is, and refused if broken. (An
+     * archive of the zip64 format, over 4 GB, has no end record this reads: it waits that long too.)
+     */
+    private static boolean stillBeingCopied(File file) {
+        Optional<ArtifactType> type = ArtifactType.of(file.getName());
+        if (type.isEmpty() || type.get() == ArtifactType.CONFIGURATION || isScratch(file)
+                || Math.abs(System.currentTimeMillis() - file.lastModified()) > STILL_MILLIS) { // a time ahead: not waited for
+            return false;
+        }
+        try {
+            return FolderWatch.endRecord(file).isEmpty();
+        } catch (IOException e) {
+            return false; // taken up now, and what cannot be read is said there
+        }
+    }
+
+    /** Whether a dropped file was refused as it stands: reported again unchanged, it is not refused twice. */
+    private boolean refusedAsItStands(File file) {
+        FolderLedger.Entry refused = refusedAsIs.get(file.getName());
+        try {
+            return refused != null && refused.matches(file.toPath());
+        } catch (IOException e) {
+            return false; // looked at again, and what cannot be read is said there
+        }
     }
 
     private void removed(File file) {
@@ -502,7 +585,13 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
             LOG.error("Could not read {}: {}; it will be tried again when the file changes", file, e.getMessage());
             return;
         }
-        whenAccepted(file.getName(), "dropped", recording(file));
+        if (whenAccepted(file.getName(), "dropped", recording(file)) == FleetAuthority.Kind.OTHER) {
+            try {
+                refusedAsIs.put(file.getName(), FolderLedger.Entry.of(file.toPath())); // said once, not per report
+            } catch (IOException gone) {
+                // nothing to remember
+            }
+        }
     }
 
     /** Recording one dropped file, on its own: stored, its change committed, the ledger told. */
@@ -510,18 +599,17 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
         return () -> {
             synchronized (recording) {
                 Path path = file.toPath();
-                if (!Files.isRegularFile(path) || viewOwns(file.getName(), path)) {
-                    return; // gone, or become the view's copy, while it waited
+                if (!toRecord(file.getName(), path)) {
+                    return; // gone, become the view's copy, or recorded, while it waited
                 }
-                if (repository.isStored(file.getName(), path)) {
-                    ledger.committed(file.getName(), BlobStore.digest(path), path);
-                    return;
-                }
+                FolderLedger.Entry asRead = FolderLedger.Entry.of(path);
                 try {
                     Artifact recorded = repository.store(file.getName(), path);
-                    ledger.committed(file.getName(), recorded.sha256(), path);
+                    ledger.committed(file.getName(), recorded.sha256(), asRead);
+                    refusedAsIs.remove(file.getName());
                 } catch (InvalidArtifactException refused) {
                     // the repository logged it and lists it in status; the file stays for the operator to fix
+                    refusedAsIs.put(file.getName(), asRead);
                 }
             }
         };
@@ -556,19 +644,18 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
                 }
                 Path path = file.toPath();
                 String name = file.getName();
+                FolderLedger.Entry asRead = null;
                 try {
-                    if (!Files.isRegularFile(path) || viewOwns(name, path)) {
-                        continue; // gone, or become the view's copy, since it was reported
+                    if (!toRecord(name, path)) {
+                        continue; // gone, become the view's copy, or recorded, since it was reported
                     }
-                    if (repository.isStored(name, path)) {
-                        ledger.committed(name, machine.latest(name).orElseThrow().sha256(), path);
-                        continue;
-                    }
-                    FolderLedger.Entry asRead = new FolderLedger.Entry("", Files.size(path),
-                            Files.getLastModifiedTime(path).toMillis());
+                    asRead = FolderLedger.Entry.of(path);
                     inFlight.put(file, new InFlight(repository.storeAsync(name, path), asRead));
                 } catch (InvalidArtifactException refused) {
                     // the repository logged it and lists it in status; the file stays for the operator to fix
+                    if (asRead != null) {
+                        refusedAsIs.put(name, asRead);
+                    }
                 } catch (IOException | NoQuorumException e) {
                     retryLater(name, "dropped", recording(file), e.getMessage(), RETRY_MILLIS);
                 }
@@ -588,6 +675,7 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
                 Artifact recorded = entry.getValue().change().get(CommandProposer.COMMIT_TIMEOUT.toMillis() + 2_000,
                         TimeUnit.MILLISECONDS);
                 FolderLedger.Entry asRead = entry.getValue().asRead();
+                refusedAsIs.remove(name);
                 if (asRead.matches(file.toPath())) {
                     ledger.committed(name, recorded.sha256(), asRead);
                 } else {
@@ -598,7 +686,10 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
-            } catch (ExecutionException | TimeoutException | IOException e) {
+            } catch (TimeoutException e) {
+                retryLater(name, "dropped", recording(file), "the managers did not commit it within "
+                        + CommandProposer.COMMIT_TIMEOUT.toSeconds() + " s", RETRY_MILLIS);
+            } catch (ExecutionException | IOException e) {
                 // not committed, or not known to be: looked at again, on its own, later
                 retryLater(name, "dropped", recording(file), CommandProposer.unwrapAny(e).getMessage(), RETRY_MILLIS);
             }
@@ -615,11 +706,12 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
      * follows another repository; tries again while this manager cannot tell yet, its managers
      * have no majority, or a change could not be committed, waiting longer each time.
      */
-    private void whenAccepted(String name, String what, Work change) {
-        whenAccepted(name, what, change, RETRY_MILLIS);
+    private FleetAuthority.Kind whenAccepted(String name, String what, Work change) {
+        return whenAccepted(name, what, change, RETRY_MILLIS);
     }
 
-    private void whenAccepted(String name, String what, Work change, long retry) {
+    /** @return who decides, as it was asked: {@code OTHER} when the change was logged as not recorded */
+    private FleetAuthority.Kind whenAccepted(String name, String what, Work change, long retry) {
         FleetAuthority.Decision decision = authority.current();
         switch (decision.kind()) {
             case SELF, FOLLOWER -> {
@@ -642,9 +734,11 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
             }
             case UNDECIDED, NO_QUORUM -> retryLater(name, what, change, decision.reason(), retry);
         }
+        return decision.kind();
     }
 
-    private void retryLater(String name, String what, Work change, String why, long retry) {
+    private void retryLater(String name, String what, Work change, String reason, long retry) {
+        String why = reason == null ? "no reason given" : reason;
         if (!why.equals(waitingFor.put(name, why))) {
             LOG.warn("{} {} in {} waits to be recorded: {}", name, what, folder, why);
         }

@@ -35,6 +35,11 @@ final class FolderLedger {
 
     /** What the ledger knows of one file. */
     record Entry(String sha256, long size, long modified) {
+        /** A file as it stands now, before its content is read (its digest is not known yet). */
+        static Entry of(Path file) throws IOException {
+            return new Entry("", Files.size(file), Files.getLastModifiedTime(file).toMillis());
+        }
+
         boolean matches(Path file) throws IOException {
             return Files.isRegularFile(file) && Files.size(file) == size
                     && Files.getLastModifiedTime(file).toMillis() == modified;
@@ -62,7 +67,7 @@ final class FolderLedger {
 
     /** Records that {@code name} now holds committed content {@code sha256}, as the file stands now. */
     synchronized void committed(String name, String sha256, Path written) throws IOException {
-        committed(name, sha256, new Entry(sha256, Files.size(written), Files.getLastModifiedTime(written).toMillis()));
+        committed(name, sha256, Entry.of(written));
     }
 
     /** Records that {@code name} holds committed content {@code sha256}, as the file stood when it was read. */
