@@ -185,6 +185,34 @@ class DeploymentReplicationTest {
                 "the " + burst + " files of the burst stored");
         assertTrue(refused(manager).keySet().stream().noneMatch(n -> n.startsWith("burst-")), refused(manager).toString());
         late.awaitHttp("/burst-" + burst + "/", 200, "burst " + burst, CONVERGE);
+
+        // drops undone at once: each web app is deleted or renamed 40 to 100 ms after it lands,
+        // while the manager is taking it up (it used to write one recorded in that moment back
+        // into the folder, and the fleet went on serving it); the fleet must follow the folder
+        int undone = 16;
+        for (int i = 0; i < undone; i++) {
+            Artifacts.zip(staging.resolve("undone-" + i + ".zip"),
+                    Map.of("index.html", ("<p>undone " + i + "</p>").getBytes(StandardCharsets.UTF_8)), false);
+        }
+        for (int i = 0; i < undone; i++) {
+            Path dropped = manager.deployDir().resolve("undone-" + i + ".zip");
+            Files.move(staging.resolve("undone-" + i + ".zip"), dropped);
+            Thread.sleep(40 + i * 4L);
+            if (i % 2 == 0) {
+                Files.delete(dropped);
+            } else {
+                Files.move(dropped, manager.deployDir().resolve("renamed-" + i + ".zip"));
+            }
+        }
+        for (int i = 1; i < undone; i += 2) {
+            late.awaitHttp("/renamed-" + i + "/", 200, "undone " + i, CONVERGE);
+        }
+        Thread.sleep(2_000); // File Install, the folder's watch and the view have all had their say by now
+        for (int i = 0; i < undone; i++) {
+            assertFalse(Files.exists(manager.deployDir().resolve("undone-" + i + ".zip")),
+                    "undone-" + i + ".zip was written back into the manager's deploy/");
+            late.awaitHttp("/undone-" + i + "/", 404, null, CONVERGE);
+        }
     }
 
     @Test

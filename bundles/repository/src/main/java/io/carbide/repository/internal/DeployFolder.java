@@ -13,6 +13,7 @@ import io.carbide.node.NodeIdentity;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -107,6 +108,13 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
      * Install both report a drop, and a broken file is refused, and logged, once.
      */
     private final Map<String, FolderLedger.Entry> refusedAsIs = new ConcurrentHashMap<>();
+    /**
+     * Changes recorded from a file in this folder whose mirror has not run yet: name to
+     * "sha256@revision". Only these may be found gone by their mirror and taken for deleted; a
+     * ledger entry alone may be older than anything the operator did since. Folder's thread only;
+     * an entry lives from the commit to its mirror, which follows on the same thread.
+     */
+    private final Map<String, String> recordedHere = new HashMap<>();
     /** Changes that wait to be recorded, by file name; a later change of the same file replaces one waiting. */
     private final Map<String, Runnable> waiting = new ConcurrentHashMap<>();
     private final Map<String, String> waitingFor = new ConcurrentHashMap<>();
@@ -356,10 +364,17 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
         Path file = folder.resolve(change.name());
         try {
             Optional<Artifact> latest = machine.latest(change.name());
+            boolean fromHere = (change.sha256() + "@" + change.revision()).equals(recordedHere.remove(change.name()));
             if (latest.isPresent() && latest.get().revision() > change.revision()) {
                 return; // a later change of this name is on its way too
             }
             boolean present = Files.isRegularFile(file);
+            if (!present && !change.deleted() && fromHere) {
+                // the operator's drop, recorded from here, and gone since: deleted or renamed while
+                // its change committed, which is the next change, not a file to write back
+                reported(file.toFile(), true);
+                return;
+            }
             if (present && viewOwns(change.name(), file) && !change.deleted()
                     && ledger.entry(change.name()).map(e -> e.sha256().equals(change.sha256())).orElse(false)) {
                 return; // it holds this content already: the operator's drop, recorded before this ran
@@ -604,15 +619,36 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
                 }
                 FolderLedger.Entry asRead = FolderLedger.Entry.of(path);
                 try {
-                    Artifact recorded = repository.store(file.getName(), path);
-                    ledger.committed(file.getName(), recorded.sha256(), asRead);
-                    refusedAsIs.remove(file.getName());
+                    recorded(file, repository.store(file.getName(), path), asRead);
+                } catch (NoSuchFileException gone) {
+                    if (Files.exists(path)) {
+                        throw gone; // not the dropped file that is missing: waits and is tried again
+                    }
+                    // deleted since: whoever reports that records it
                 } catch (InvalidArtifactException refused) {
                     // the repository logged it and lists it in status; the file stays for the operator to fix
                     refusedAsIs.put(file.getName(), asRead);
                 }
             }
         };
+    }
+
+    /**
+     * A dropped file's change is committed: the ledger learns the file as it stood when its
+     * content was read; one rewritten since is taken up again. Its mirror, which always runs after
+     * this on the folder's thread, is told the change came from this folder ({@link
+     * #recordedHere}): if the file is gone by then (deleted or renamed by an operator who changed
+     * their mind in the moment it took), that is the next change, not a file to write back.
+     */
+    private void recorded(File file, Artifact recorded, FolderLedger.Entry asRead) throws IOException {
+        String name = file.getName();
+        refusedAsIs.remove(name);
+        recordedHere.put(name, recorded.sha256() + "@" + recorded.revision());
+        if (asRead.matches(file.toPath())) {
+            ledger.committed(name, recorded.sha256(), asRead);
+        } else if (Files.exists(file.toPath())) {
+            reported(file, false); // rewritten since its content was read: what it holds now comes next
+        }
     }
 
     /** A change proposed by {@link #recordAll}, and the file as it stood when its content was read. */
@@ -651,6 +687,11 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
                     }
                     asRead = FolderLedger.Entry.of(path);
                     inFlight.put(file, new InFlight(repository.storeAsync(name, path), asRead));
+                } catch (NoSuchFileException gone) {
+                    if (Files.exists(path)) { // not the dropped file that is missing
+                        retryLater(name, "dropped", recording(file), gone.toString(), RETRY_MILLIS);
+                    }
+                    // else deleted since it was reported: whoever reports that records it
                 } catch (InvalidArtifactException refused) {
                     // the repository logged it and lists it in status; the file stays for the operator to fix
                     if (asRead != null) {
@@ -674,13 +715,7 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
             try {
                 Artifact recorded = entry.getValue().change().get(CommandProposer.COMMIT_TIMEOUT.toMillis() + 2_000,
                         TimeUnit.MILLISECONDS);
-                FolderLedger.Entry asRead = entry.getValue().asRead();
-                refusedAsIs.remove(name);
-                if (asRead.matches(file.toPath())) {
-                    ledger.committed(name, recorded.sha256(), asRead);
-                } else {
-                    reported(file, false); // rewritten since its content was read: what it holds now comes next
-                }
+                recorded(file, recorded, entry.getValue().asRead());
                 waiting.remove(name);
                 waitingFor.remove(name);
             } catch (InterruptedException e) {
