@@ -35,9 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The cluster plane as an attacker and a tired operator meet it, with real processes: a worker
  * started before its manager, one with another secret (fixed later, without a restart), one with
- * a short secret; every listening socket on its configured address; a thousand garbage
- * connections to every cluster port. Nodes that cannot join are never ready and say why; they
- * keep trying and join once the cause is gone; the log stays small.
+ * a short secret, one bound to every interface (0.0.0.0); every listening socket on its configured
+ * address; a thousand garbage connections to every cluster port. Nodes that cannot join are never
+ * ready and say why; they keep trying and join once the cause is gone; the log stays small.
  */
 class ClusterHardeningTest {
 
@@ -113,6 +113,13 @@ class ClusterHardeningTest {
         assertTrue(shortSecret.get("reason").getAsString().contains("carbide.cluster.allowWeakSecret=true"),
                 shortSecret.toString());
         assertFalse(weak.logContains("password123"), "the secret never reaches a log");
+
+        // a bind address of every interface is one the others cannot reach it at: refused at start, with the way out
+        NodeProcess everywhere = node("everywhere", "worker", wellKnown, "-Dcarbide.cluster.bindAddress=0.0.0.0");
+        assertEquals(0, everywhere.start().exitCode());
+        String wildcard = awaitHealth(everywhere, "refused").get("reason").getAsString();
+        assertTrue(wildcard.contains("carbide.cluster.bindAddress '0.0.0.0'") && wildcard.contains("restart node everywhere"),
+                wildcard);
 
         // a thousand garbage connections to the cluster ports: nobody leaves, the log barely grows
         Path log = manager.base().resolve("logs/carbide.log");

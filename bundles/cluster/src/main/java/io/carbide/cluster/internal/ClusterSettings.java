@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * <li>{@code carbide.cluster.domain}: the cluster domain, default {@code carbide}</li>
  * <li>{@code carbide.cluster.stack}: {@code tcp} (well-known members, the default) or {@code udp}
  *     (multicast), the name of a stack file in {@code conf/cluster/}</li>
- * <li>{@code carbide.cluster.bindAddress}: default {@code 127.0.0.1}</li>
+ * <li>{@code carbide.cluster.bindAddress}: default {@code 127.0.0.1}; the address the other nodes
+ *     reach this one at, which it also tells them (its content port, its managers' address), so
+ *     never a wildcard such as {@code 0.0.0.0}</li>
  * <li>{@code carbide.cluster.wellKnownMembers}: {@code host[port]} list for TCPPING; the manager
  *     should be one of them</li>
  * <li>{@code carbide.cluster.enabled}: {@code false} keeps the node out of any cluster</li>
@@ -61,6 +63,10 @@ record ClusterSettings(boolean enabled, String domain, String stack, Path stackF
         String wellKnown = property(context, "carbide.cluster.wellKnownMembers",
                 bind + "[" + node.clusterPort() + "]");
         List<String> problems = new ArrayList<>();
+        if (isWildcard(bind)) {
+            problems.add("carbide.cluster.bindAddress '" + bind + "' is every address of this host, which the other "
+                    + "nodes cannot reach it at: name the one they can, e.g. this host's address on the cluster's network");
+        }
         if (!WELL_KNOWN.matcher(wellKnown).matches()) {
             problems.add("carbide.cluster.wellKnownMembers '" + wellKnown + "' is not a list of host[port], e.g. "
                     + "127.0.0.1[4001],127.0.0.1[4002]");
@@ -82,6 +88,29 @@ record ClusterSettings(boolean enabled, String domain, String stack, Path stackF
                 joinTimeout(property(context, "carbide.cluster.joinTimeout", ""),
                         node.hasRole(io.carbide.node.Role.MANAGER) ? MANAGER_JOIN_TIMEOUT_MILLIS : WORKER_JOIN_TIMEOUT_MILLIS),
                 problem);
+    }
+
+    /**
+     * Whether an address is the wildcard ({@code 0.0.0.0}, {@code ::}): a node bound to it would
+     * tell the others that address for its content port and its managers' consensus, and a peer
+     * that connects to it reaches its own host. Only literals are looked at: a host name is never
+     * resolved here.
+     */
+    static boolean isWildcard(String address) {
+        String literal = address.strip();
+        if (literal.startsWith("[") && literal.endsWith("]")) {
+            literal = literal.substring(1, literal.length() - 1);
+        }
+        boolean ipv4 = literal.matches("\\d{1,3}(\\.\\d{1,3}){3}");
+        boolean ipv6 = literal.contains(":") && literal.matches("[0-9a-fA-F.:]+");
+        if (!ipv4 && !ipv6) {
+            return false;
+        }
+        try {
+            return java.net.InetAddress.getByName(literal).isAnyLocalAddress(); // a literal: no lookup
+        } catch (java.net.UnknownHostException notAnAddress) {
+            return false;
+        }
     }
 
     static final long MANAGER_JOIN_TIMEOUT_MILLIS = 500;

@@ -1,6 +1,7 @@
 package io.carbide.cluster.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -32,6 +33,16 @@ class ClusterSettingsTest {
     void joinTimeoutInMinutesIsOutOfRangeAndWarnedAbout() {
         assertEquals(500, ClusterSettings.joinTimeout("1m", 500));
         assertEquals(10_000, ClusterSettings.joinTimeout("10s", 500));
+    }
+
+    @Test
+    void aWildcardBindAddressIsOneTheOtherNodesCannotReachThisNodeAt() {
+        for (String wildcard : new String[] {"0.0.0.0", " 0.0.0.0 ", "::", "[::]", "0:0:0:0:0:0:0:0"}) {
+            assertTrue(ClusterSettings.isWildcard(wildcard), wildcard);
+        }
+        for (String usable : new String[] {"127.0.0.1", "10.0.0.5", "::1", "fe80::1", "node-1.example.org", "cafe", "bad.face", "1.2.3"}) {
+            assertFalse(ClusterSettings.isWildcard(usable), usable);
+        }
     }
 
     @Test

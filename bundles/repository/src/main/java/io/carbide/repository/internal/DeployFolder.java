@@ -18,18 +18,17 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.felix.fileinstall.ArtifactInstaller;
 import org.osgi.framework.Constants;
 import org.osgi.service.component.annotations.Activate;
@@ -60,6 +59,10 @@ import org.slf4j.LoggerFactory;
  * repository, a dropped or deleted file is left as it is and logged as not recorded, with the
  * manager to send it to; while this manager cannot tell yet (it is joining), its managers have no
  * majority, or a change could not be committed in time, the change waits and is tried again.
+ *
+ * <p>All of this runs on the folder's one thread: File Install's and the watch's reports, the
+ * sweep, the view and the retries. So the maps below are plain maps, save the reports handed over
+ * to it.
  */
 @Component(service = {ArtifactInstaller.class, ConsensusListener.class}, immediate = true,
         property = Constants.SERVICE_RANKING + ":Integer=1000")
@@ -79,18 +82,10 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
     /** The folder's modification time when a pass last left nothing for later; touched by the sweep's thread only. */
     private java.nio.file.attribute.FileTime folderSwept;
     private long lastFullSweep;
-    /** What File Install reported and what the sweep found are recorded under this, so one file is never recorded twice. */
-    private final Object recording = new Object();
     /** Files File Install reported and the folder's thread has not taken up yet, by name. */
     private final Map<String, Reported> reported = new LinkedHashMap<>();
     /** When File Install last reported a file: while it works through a backlog, the sweep leaves the folder to it. */
     private volatile long lastReported;
-    /**
-     * Files the sweep handed over, with their size and modification time: one that is refused, and
-     * whose refusal has since dropped off the repository's short list, is not handed over again
-     * every pass, only once it changes. Touched by the sweep's thread only.
-     */
-    private final Map<String, String> swept = new HashMap<>();
     /** How long the view waits for a committed change's content to arrive before it gives up on that file. */
     private static final int CONTENT_ATTEMPTS = 240;
     /** Changes a sweep has proposed and not yet seen committed: a bound on what one burst holds in memory. */
@@ -104,20 +99,21 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
     /** Reports a dropped archive as soon as it is whole, ahead of File Install; none where the folder cannot be watched. */
     private final Optional<FolderWatch> watch;
     /**
-     * Dropped files refused as they stand (their size and time), by name: the watch and File
-     * Install both report a drop, and a broken file is refused, and logged, once.
+     * Dropped files refused, or logged as not recorded, as they stand (their size and time), by
+     * name: the watch and File Install both report a drop, and the sweep looks the folder over
+     * again and again; a broken file is refused, and logged, once, until it changes.
      */
-    private final Map<String, FolderLedger.Entry> refusedAsIs = new ConcurrentHashMap<>();
+    private final Map<String, FolderLedger.Entry> refusedAsIs = new HashMap<>();
     /**
      * Changes recorded from a file in this folder whose mirror has not run yet: name to
      * "sha256@revision". Only these may be found gone by their mirror and taken for deleted; a
-     * ledger entry alone may be older than anything the operator did since. Folder's thread only;
-     * an entry lives from the commit to its mirror, which follows on the same thread.
+     * ledger entry alone may be older than anything the operator did since. An entry lives from
+     * the commit to its mirror, which follows on the folder's thread.
      */
     private final Map<String, String> recordedHere = new HashMap<>();
     /** Changes that wait to be recorded, by file name; a later change of the same file replaces one waiting. */
-    private final Map<String, Runnable> waiting = new ConcurrentHashMap<>();
-    private final Map<String, String> waitingFor = new ConcurrentHashMap<>();
+    private final Map<String, Runnable> waiting = new HashMap<>();
+    private final Map<String, String> waitingFor = new HashMap<>();
     /** Set once the managers' log has been replayed here: from then on the folder follows every change. */
     private volatile boolean following;
     private volatile boolean hasLeader;
@@ -146,7 +142,17 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
         try {
             return Optional.of(new FolderWatch(folder, name -> !isScratch(name)
                     && ArtifactType.of(name).filter(type -> type != ArtifactType.CONFIGURATION).isPresent(),
-                    this::reported));
+                    new FolderWatch.Report() {
+                        @Override
+                        public void whole(File file, FolderLedger.Entry asRead) {
+                            reported(new Reported(file, Seen.WHOLE, asRead));
+                        }
+
+                        @Override
+                        public void gone(File file) {
+                            reported(file, Seen.GONE);
+                        }
+                    }));
         } catch (IOException | RuntimeException e) {
             // e.g. the user's limit of inotify instances reached: drops are File Install's alone, as before
             LOG.warn("Could not watch {} ahead of File Install ({}); a dropped file is recorded once File Install "
@@ -186,15 +192,12 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
         }
         boolean deferred = false;
         List<File> unreported = new ArrayList<>();
-        Map<String, Long> refusedAt = new HashMap<>(); // one look at the refusals per pass, not one per file
-        repository.refusals().forEach(r -> refusedAt.merge(r.name(), r.at(), Math::max));
-        Map<String, String> seen = new HashMap<>();
+        Set<String> present = new HashSet<>();
         try (var files = Files.list(folder)) {
             for (Path path : (Iterable<Path>) files::iterator) {
                 File file = path.toFile();
                 String name = file.getName();
-                String stamp = file.length() + "@" + file.lastModified();
-                seen.put(name, stamp);
+                present.add(name);
                 if (isScratch(file) || !file.isFile()) {
                     continue;
                 }
@@ -202,15 +205,12 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
                     deferred = true; // still being written, or waiting to be recorded: the next pass looks again
                     continue;
                 }
-                if (stamp.equals(swept.get(name)) // handed over already, and unchanged since
-                        || refusedAt.getOrDefault(name, -1L) >= file.lastModified() || !toRecord(name, path)) {
-                    continue;
+                if (!refusedAsItStands(file) && toRecord(name, path)) {
+                    unreported.add(file);
                 }
-                unreported.add(file);
-                swept.put(name, stamp);
             }
+            refusedAsIs.keySet().retainAll(present); // gone unreported: a file of that name later is new
             recordAll(unreported);
-            swept.keySet().retainAll(seen.keySet());
             if (!deferred) {
                 folderSwept = folderTime;
                 lastFullSweep = now;
@@ -372,7 +372,7 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
             if (!present && !change.deleted() && fromHere) {
                 // the operator's drop, recorded from here, and gone since: deleted or renamed while
                 // its change committed, which is the next change, not a file to write back
-                reported(file.toFile(), true);
+                reported(file.toFile(), Seen.GONE);
                 return;
             }
             if (present && viewOwns(change.name(), file) && !change.deleted()
@@ -468,21 +468,37 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
 
     @Override
     public void install(File file) {
-        reported(file, false);
+        reported(file, Seen.CHANGED);
     }
 
     @Override
     public void update(File file) {
-        reported(file, false);
+        reported(file, Seen.CHANGED);
     }
 
     @Override
     public void uninstall(File file) {
-        reported(file, true);
+        reported(file, Seen.GONE);
     }
 
-    /** A file File Install reported, and whether it reported it gone. */
-    private record Reported(File file, boolean removed) {
+    /**
+     * What a report says of a file: File Install reports one that sat still for one of its polls
+     * (changed) or went (gone); the {@link FolderWatch} reports an archive it read whole, or one
+     * that went.
+     */
+    private enum Seen { CHANGED, WHOLE, GONE }
+
+    /** @param readWhole for a report of the watch: the archive's size and time when it read whole */
+    private record Reported(File file, Seen seen, FolderLedger.Entry readWhole) {
+
+        /** Whether the watch read this archive whole and it is still that file: its end record need not be read again. */
+        boolean stillAsReadWhole() {
+            try {
+                return readWhole != null && readWhole.matches(file.toPath());
+            } catch (IOException e) {
+                return false;
+            }
+        }
     }
 
     /**
@@ -492,13 +508,18 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
      * commit's round trip per file. Removals go the same way, so a file dropped and deleted again
      * is taken up in the order it happened.
      */
-    private void reported(File file, boolean removed) {
+    private void reported(File file, Seen seen) {
+        reported(new Reported(file, seen, null));
+    }
+
+    private void reported(Reported report) {
         lastReported = System.currentTimeMillis();
         boolean first;
+        String name = report.file().getName();
         synchronized (reported) {
             first = reported.isEmpty();
-            reported.remove(file.getName()); // a later report of a name is taken up after the others
-            reported.put(file.getName(), new Reported(file, removed));
+            reported.remove(name); // a later report of a name is taken up after the others
+            reported.put(name, report);
         }
         if (first) {
             later(this::takeUpReported, 0);
@@ -522,9 +543,9 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
     private void takeUp(List<Reported> taken) {
         List<File> dropped = new ArrayList<>();
         for (Reported report : taken) {
-            if (!report.removed()) {
-                if (stillBeingCopied(report.file())) {
-                    later(() -> reported(report.file(), false), RETRY_MILLIS); // looked at again, not refused yet
+            if (report.seen() != Seen.GONE) {
+                if (!report.stillAsReadWhole() && stillBeingCopied(report.file())) {
+                    later(() -> reported(report.file(), Seen.CHANGED), RETRY_MILLIS); // looked at again, not refused yet
                 } else if (!isScratch(report.file()) && !refusedAsItStands(report.file())) {
                     dropped.add(report.file());
                 }
@@ -546,6 +567,7 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
      * zip archive" at every pause, while the operator watched it arrive. It is looked at again
      * instead; once it has sat still that long, it is taken as it is, and refused if broken. (An
      * archive of the zip64 format, over 4 GB, has no end record this reads: it waits that long too.)
+     * An archive the watch read whole, and that has not changed since, is not read again.
      */
     private static boolean stillBeingCopied(File file) {
         Optional<ArtifactType> type = ArtifactType.of(file.getName());
@@ -580,7 +602,7 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
         if (machine.latest(name).map(Artifact::deleted).orElse(true)) {
             return; // nothing stored under that name
         }
-        whenAccepted(name, "deleted", () -> {
+        whenAccepted(name, Operation.DELETED, () -> {
             if (Files.exists(file.toPath())) {
                 return; // it came back before the change could be recorded
             }
@@ -600,37 +622,48 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
             LOG.error("Could not read {}: {}; it will be tried again when the file changes", file, e.getMessage());
             return;
         }
-        if (whenAccepted(file.getName(), "dropped", recording(file)) == FleetAuthority.Kind.OTHER) {
-            try {
-                refusedAsIs.put(file.getName(), FolderLedger.Entry.of(file.toPath())); // said once, not per report
-            } catch (IOException gone) {
-                // nothing to remember
-            }
-        }
+        whenAccepted(file.getName(), Operation.DROPPED, recording(file));
     }
 
     /** Recording one dropped file, on its own: stored, its change committed, the ledger told. */
     private Work recording(File file) {
         return () -> {
-            synchronized (recording) {
-                Path path = file.toPath();
-                if (!toRecord(file.getName(), path)) {
-                    return; // gone, become the view's copy, or recorded, while it waited
-                }
-                FolderLedger.Entry asRead = FolderLedger.Entry.of(path);
-                try {
-                    recorded(file, repository.store(file.getName(), path), asRead);
-                } catch (NoSuchFileException gone) {
-                    if (Files.exists(path)) {
-                        throw gone; // not the dropped file that is missing: waits and is tried again
-                    }
-                    // deleted since: whoever reports that records it
-                } catch (InvalidArtifactException refused) {
-                    // the repository logged it and lists it in status; the file stays for the operator to fix
-                    refusedAsIs.put(file.getName(), asRead);
-                }
+            Optional<InFlight> proposed = proposed(file);
+            if (proposed.isPresent()) {
+                recorded(file, CommandProposer.await(proposed.get().change(), file.getName()), proposed.get().asRead());
             }
         };
+    }
+
+    /**
+     * A dropped file's content stored and its change proposed; none when there is nothing to
+     * record (the file is gone, the view's own copy, or holds what is stored already) or the
+     * repository refused it (it logged that and lists it in status; the file stays for the
+     * operator to fix, and is not refused again until it changes).
+     *
+     * @throws NoSuchFileException when something other than the dropped file is missing: the
+     *         change waits and is tried again, like one that could not be committed
+     */
+    private Optional<InFlight> proposed(File file) throws IOException, NoQuorumException {
+        Path path = file.toPath();
+        String name = file.getName();
+        try {
+            if (!toRecord(name, path)) {
+                return Optional.empty();
+            }
+            FolderLedger.Entry asRead = FolderLedger.Entry.of(path);
+            try {
+                return Optional.of(new InFlight(repository.storeAsync(name, path), asRead));
+            } catch (InvalidArtifactException refused) {
+                refusedAsIs.put(name, asRead);
+                return Optional.empty();
+            }
+        } catch (NoSuchFileException gone) {
+            if (Files.exists(path)) {
+                throw gone;
+            }
+            return Optional.empty(); // deleted since it was reported: whoever reports that records it
+        }
     }
 
     /**
@@ -647,7 +680,7 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
         if (asRead.matches(file.toPath())) {
             ledger.committed(name, recorded.sha256(), asRead);
         } else if (Files.exists(file.toPath())) {
-            reported(file, false); // rewritten since its content was read: what it holds now comes next
+            reported(file, Seen.CHANGED); // rewritten since its content was read: what it holds now comes next
         }
     }
 
@@ -666,46 +699,27 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
      */
     private void recordAll(List<File> files) {
         Map<File, InFlight> inFlight = new LinkedHashMap<>();
-        synchronized (recording) {
-            for (File file : files) {
-                if (Thread.currentThread().isInterrupted()) {
-                    return; // stopping: File Install reports every file again at the next start
-                }
-                if (inFlight.isEmpty()) {
-                    FleetAuthority.Kind kind = authority.current().kind();
-                    if (kind != FleetAuthority.Kind.SELF && kind != FleetAuthority.Kind.FOLLOWER) {
-                        store(file); // waits, or is logged as not recorded, as a single file
-                        continue;
-                    }
-                }
-                Path path = file.toPath();
-                String name = file.getName();
-                FolderLedger.Entry asRead = null;
-                try {
-                    if (!toRecord(name, path)) {
-                        continue; // gone, become the view's copy, or recorded, since it was reported
-                    }
-                    asRead = FolderLedger.Entry.of(path);
-                    inFlight.put(file, new InFlight(repository.storeAsync(name, path), asRead));
-                } catch (NoSuchFileException gone) {
-                    if (Files.exists(path)) { // not the dropped file that is missing
-                        retryLater(name, "dropped", recording(file), gone.toString(), RETRY_MILLIS);
-                    }
-                    // else deleted since it was reported: whoever reports that records it
-                } catch (InvalidArtifactException refused) {
-                    // the repository logged it and lists it in status; the file stays for the operator to fix
-                    if (asRead != null) {
-                        refusedAsIs.put(name, asRead);
-                    }
-                } catch (IOException | NoQuorumException e) {
-                    retryLater(name, "dropped", recording(file), e.getMessage(), RETRY_MILLIS);
-                }
-                if (inFlight.size() >= IN_FLIGHT) {
-                    awaitRecorded(inFlight);
+        for (File file : files) {
+            if (Thread.currentThread().isInterrupted()) {
+                return; // stopping: File Install reports every file again at the next start
+            }
+            if (inFlight.isEmpty()) {
+                FleetAuthority.Kind kind = authority.current().kind();
+                if (kind != FleetAuthority.Kind.SELF && kind != FleetAuthority.Kind.FOLLOWER) {
+                    store(file); // waits, or is logged as not recorded, as a single file
+                    continue;
                 }
             }
-            awaitRecorded(inFlight);
+            try {
+                proposed(file).ifPresent(change -> inFlight.put(file, change));
+            } catch (IOException | NoQuorumException e) {
+                retryLater(file.getName(), Operation.DROPPED, recording(file), reasonOf(e), RETRY_MILLIS);
+            }
+            if (inFlight.size() >= IN_FLIGHT) {
+                awaitRecorded(inFlight);
+            }
         }
+        awaitRecorded(inFlight);
     }
 
     private void awaitRecorded(Map<File, InFlight> inFlight) {
@@ -713,27 +727,37 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
             File file = entry.getKey();
             String name = file.getName();
             try {
-                Artifact recorded = entry.getValue().change().get(CommandProposer.COMMIT_TIMEOUT.toMillis() + 2_000,
-                        TimeUnit.MILLISECONDS);
-                recorded(file, recorded, entry.getValue().asRead());
+                recorded(file, CommandProposer.await(entry.getValue().change(), name), entry.getValue().asRead());
                 waiting.remove(name);
                 waitingFor.remove(name);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            } catch (TimeoutException e) {
-                retryLater(name, "dropped", recording(file), "the managers did not commit it within "
-                        + CommandProposer.COMMIT_TIMEOUT.toSeconds() + " s", RETRY_MILLIS);
-            } catch (ExecutionException | IOException e) {
+            } catch (IOException | NoQuorumException e) {
+                if (Thread.currentThread().isInterrupted()) {
+                    break; // stopping: File Install reports every file again at the next start
+                }
                 // not committed, or not known to be: looked at again, on its own, later
-                retryLater(name, "dropped", recording(file), CommandProposer.unwrapAny(e).getMessage(), RETRY_MILLIS);
+                retryLater(name, Operation.DROPPED, recording(file), reasonOf(e), RETRY_MILLIS);
             }
         }
         inFlight.clear();
     }
 
+    /** Why a change waits, for its log line: a missing file's exception says only its path. */
+    private static String reasonOf(Exception e) {
+        return e instanceof NoSuchFileException missing ? missing.getFile() + " is missing" : e.getMessage();
+    }
+
     private interface Work {
         void run() throws IOException, NoQuorumException;
+    }
+
+    /** What an operator did to a file in the folder, as the log lines say it. */
+    private enum Operation {
+        DROPPED, DELETED;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
     }
 
     /**
@@ -741,12 +765,11 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
      * follows another repository; tries again while this manager cannot tell yet, its managers
      * have no majority, or a change could not be committed, waiting longer each time.
      */
-    private FleetAuthority.Kind whenAccepted(String name, String what, Work change) {
-        return whenAccepted(name, what, change, RETRY_MILLIS);
+    private void whenAccepted(String name, Operation what, Work change) {
+        whenAccepted(name, what, change, RETRY_MILLIS);
     }
 
-    /** @return who decides, as it was asked: {@code OTHER} when the change was logged as not recorded */
-    private FleetAuthority.Kind whenAccepted(String name, String what, Work change, long retry) {
+    private void whenAccepted(String name, Operation what, Work change, long retry) {
         FleetAuthority.Decision decision = authority.current();
         switch (decision.kind()) {
             case SELF, FOLLOWER -> {
@@ -754,10 +777,8 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
                 try {
                     change.run();
                     waitingFor.remove(name);
-                } catch (NoQuorumException e) {
-                    retryLater(name, what, change, e.getMessage(), retry);
-                } catch (IOException e) {
-                    retryLater(name, what, change, e.getMessage(), retry);
+                } catch (IOException | NoQuorumException e) {
+                    retryLater(name, what, change, reasonOf(e), retry);
                 }
             }
             case OTHER -> {
@@ -766,13 +787,24 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
                 String reason = name + " " + what + " in " + folder + " was not recorded: " + decision.reason();
                 repository.recordRefusal(name, reason);
                 LOG.warn(reason);
+                if (what == Operation.DROPPED) {
+                    rememberRefused(name);
+                }
             }
             case UNDECIDED, NO_QUORUM -> retryLater(name, what, change, decision.reason(), retry);
         }
-        return decision.kind();
     }
 
-    private void retryLater(String name, String what, Work change, String reason, long retry) {
+    /** A dropped file logged as not recorded is said to be once, not at every report of it, until it changes. */
+    private void rememberRefused(String name) {
+        try {
+            refusedAsIs.put(name, FolderLedger.Entry.of(folder.resolve(name)));
+        } catch (IOException gone) {
+            // a deletion, or the file went meanwhile: nothing stands to be remembered
+        }
+    }
+
+    private void retryLater(String name, Operation what, Work change, String reason, long retry) {
         String why = reason == null ? "no reason given" : reason;
         if (!why.equals(waitingFor.put(name, why))) {
             LOG.warn("{} {} in {} waits to be recorded: {}", name, what, folder, why);

@@ -59,9 +59,17 @@ final class FolderWatch implements Closeable {
     private static final int END_RECORD = 0x06054b50;
     private static final int END_RECORD_BYTES = 22;
 
-    /** What the watch reports: the deploy folder's own entry point for File Install's reports. */
+    /** What the watch reports to the deploy folder, on the watch's own thread. */
     interface Report {
-        void reported(File file, boolean removed);
+        /**
+         * An archive that read whole ({@link #isWholeArchive}) after {@value #QUIET_MILLIS} ms
+         * without a change, and did not change while it was read: {@code asRead} is its size and
+         * time then, so the folder can tell whether it is still that file when it takes it up.
+         */
+        void whole(File file, FolderLedger.Entry asRead);
+
+        /** A watched archive gone for {@value #QUIET_MILLIS} ms. */
+        void gone(File file);
     }
 
     private final Path folder;
@@ -141,10 +149,20 @@ final class FolderWatch implements Closeable {
             it.remove();
             File file = folder.resolve(entry.getKey()).toFile();
             if (!file.exists()) {
-                report.reported(file, true);
-            } else if (isWholeArchive(file)) {
-                report.reported(file, false);
+                report.gone(file);
+            } else {
+                readWhole(file).ifPresent(asRead -> report.whole(file, asRead));
             }
+        }
+    }
+
+    /** The archive's size and time, if it reads whole and did not change while it was read. */
+    private static Optional<FolderLedger.Entry> readWhole(File file) {
+        try {
+            FolderLedger.Entry before = FolderLedger.Entry.of(file.toPath());
+            return isWholeArchive(file) && before.matches(file.toPath()) ? Optional.of(before) : Optional.empty();
+        } catch (IOException gone) {
+            return Optional.empty(); // its deletion is reported once it has been gone a while
         }
     }
 

@@ -30,8 +30,22 @@ class FolderWatchTest {
     private final BlockingQueue<String> reports = new LinkedBlockingQueue<>();
 
     private FolderWatch watch(Path deploy) throws IOException {
-        return new FolderWatch(deploy, name -> name.endsWith(".zip"),
-                (File file, boolean removed) -> reports.add((removed ? "-" : "+") + file.getName()));
+        return new FolderWatch(deploy, name -> name.endsWith(".zip"), new FolderWatch.Report() {
+            @Override
+            public void whole(File file, FolderLedger.Entry asRead) {
+                try {
+                    assertTrue(asRead.matches(file.toPath()), "reported with the size and time it was read whole at");
+                } catch (IOException e) {
+                    throw new AssertionError(e);
+                }
+                reports.add("+" + file.getName());
+            }
+
+            @Override
+            public void gone(File file) {
+                reports.add("-" + file.getName());
+            }
+        });
     }
 
     private String next() throws InterruptedException {

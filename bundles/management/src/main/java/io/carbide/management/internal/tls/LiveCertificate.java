@@ -72,8 +72,10 @@ public final class LiveCertificate implements ConnectorFactory, NodeStatusContri
     private volatile Server liveServer;
     /** The key store Jetty serves now, once this has handed it one: what a failed swap goes back to. */
     private KeyStore inUse;
-    /** The certificate handed to the port last, for the status (read once, not at every status write). */
+    /** The certificate handed to the port last, for the status; null until this hands one over. */
     private volatile X509Certificate serving;
+    /** Until then, the certificate in the key store file (which the port read at its opening), as last read for the status. */
+    private volatile OnDisk readForStatus;
     /** The key store and password files as last handed to the port (or found at start), and at the last look. */
     private String applied = "";
     private String seen = "";
@@ -287,8 +289,26 @@ public final class LiveCertificate implements ConnectorFactory, NodeStatusContri
     /** The certificate the port serves now, for the API and the status. */
     public Map<String, Object> describe() throws IOException {
         X509Certificate certificate = serving;
-        return describe(certificate != null ? certificate : ManagementKeyStore.existing(folder).certificate(),
-                live != null);
+        return describe(certificate != null ? certificate : onDisk(), live != null);
+    }
+
+    private record OnDisk(String stamp, X509Certificate certificate) {
+    }
+
+    /**
+     * The certificate in the key store file, read again only once the files changed: opening the
+     * store derives its key from the password, some 10 ms of CPU, and the status is written every
+     * second. The port read this file at its opening; a store replaced by hand since is shown from
+     * the moment it is whole, a few seconds before the watch hands it to the port.
+     */
+    private X509Certificate onDisk() throws IOException {
+        String now = stamp();
+        OnDisk last = readForStatus;
+        if (last == null || !last.stamp().equals(now)) {
+            last = new OnDisk(now, ManagementKeyStore.existing(folder).certificate());
+            readForStatus = last;
+        }
+        return last.certificate();
     }
 
     static Map<String, Object> describe(X509Certificate certificate, boolean liveReload) {
