@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -197,7 +198,7 @@ public class Report {
                 .append(text("meta.flags")).append("` (`conf/jvm.options`) for every JVM, peers included.\n");
         md.append(quick ? "This was a **quick** smoke run (one run each, shorter loads): its figures are indicative only.\n"
                 : "Each figure is the median of 5 runs, with min and max (\"median / min / max\").\n");
-        md.append("\nReproduce: build (`mvn -B -q package -DskipTests`), then `bench/run.sh` (about 30 minutes; ")
+        md.append("\nReproduce: build (`mvn -B -q package -DskipTests`), then `bench/run.sh` (about an hour; ")
                 .append("`--quick` for a 5-minute smoke run, reported in `bench/target/quick-report/`). It needs `curl`, `wrk`, `unzip` and the JDK's `jstat` and ")
                 .append("`jcmd`, starts real nodes from the assembled distribution on 127.0.0.1, fetches Apache Karaf ")
                 .append("4.4.10 and Jetty 12.0.32 from Maven Central into `bench/target/`, and rewrites this file. ")
@@ -299,18 +300,22 @@ public class Report {
         md.append("Latency: one small web app dropped into the manager's `deploy/` (copied beside, then renamed), ")
                 .append("or uploaded with `PUT /api/artifacts`, until it answers 200 on every worker; p50 and p99 ")
                 .append("over the drops of one cluster, put in and polled from one process (`bench/DropLatency.java`, ")
-                .append("every worker every 2 ms).\n\n");
+                .append("every worker every 2 ms). Each path first gets untimed drops, as a fleet that has run for a ")
+                .append("while has compiled its deploy path (they stay deployed); \"first\" is the first of them: ")
+                .append("the folder's on the freshly started cluster, the API's after the folder's.\n\n");
         md.append("Where the time went, p50 from the nodes' own log lines: the drop until the manager stored it ")
                 .append("(detected, validated, hashed, committed), then until the last worker deployed it (announced, ")
                 .append("synced, fetched, written, deployed), then until the first HTTP 200 the script saw.\n\n");
-        md.append("| workers | path | p50 ms | p99 ms | min ms | max ms | stored | + on every worker | + first 200 |\n")
-                .append("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+        md.append("| workers | path | p50 ms | p99 ms | min ms | max ms | first ms | stored | + on every worker "
+                + "| + first 200 |\n").append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
         for (int n : WORKER_COUNTS) {
             for (String path : new String[] {"", "-api"}) {
                 String key = "latency" + path + "." + n;
                 if (has(key)) {
                     String[] phases = figures.getOrDefault("phases" + path + "." + n, new String[] {"", "", ""});
-                    row(n, path.isEmpty() ? "folder" : "API", String.join(" | ", figures.get(key)),
+                    String[] drops = Arrays.copyOf(figures.get(key), 5); // p50 p99 min max first; "?" where a run had none
+                    row(n, path.isEmpty() ? "folder" : "API",
+                            String.join(" | ", Arrays.stream(drops).map(f -> f == null ? "?" : f).toList()),
                             String.join(" | ", phases));
                 }
             }
@@ -326,6 +331,10 @@ public class Report {
             if (has("bulk." + size)) {
                 row(size + " web apps dropped at once, until all applied on 4 workers", cell("bulk." + size));
             }
+        }
+        if (has("drop-cpu.manager")) {
+            row("CPU per small web app dropped into a warmed cluster, ms: the manager / one worker (`bench/drop-cpu.sh`)",
+                    text("drop-cpu.manager") + " / " + text("drop-cpu.worker"));
         }
         for (String size : new String[] {"100", "500"}) {
             if (has("late." + size)) {

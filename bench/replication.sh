@@ -2,7 +2,11 @@
 # Replication figures on 127.0.0.1 with real nodes started from the distribution:
 #  1. latency: drop one small web app into the manager's deploy/, or upload it through the API,
 #     time until it answers 200 on every worker, for 1, 2, 4 and 8 workers (p50 and p99 over the
-#     drops, timed and polled from one process: bench/DropLatency.java);
+#     drops, timed and polled from one process: bench/DropLatency.java). A fleet that has run for a
+#     while has compiled its deploy path; a freshly started one compiles it during its first drops
+#     (the JIT compilers then take most of the CPU). So each path first gets $WARMUP untimed drops
+#     (default 20), which stay deployed; "first" is the first of them: for the folder, the first
+#     drop on the freshly started cluster, for the API, the first upload after the folder's warm-up;
 #  2. ingest: 1000 web apps moved into the deploy/ of a manager alone, until it has committed the last;
 #     bulk: 100, 500 and 1000 web apps moved into deploy/ with one mv, until every one of 4 workers has applied
 #     them all (a fresh cluster for each run);
@@ -22,10 +26,10 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_require_dist
 
-runs="${1:-5}"; drops=20; bulk_sizes=(100 500 1000); late=500; big_mb=256
+runs="${1:-5}"; drops=20; warmup="${WARMUP:-20}"; bulk_sizes=(100 500 1000); late=500; big_mb=256
 # WORKERS="8" for one worker count only (latency and egress)
 read -r -a worker_counts <<< "${WORKERS:-1 2 4 8}"
-if [ "${1:-}" = "--quick" ]; then runs=1; drops=5; bulk_sizes=(100); late=100; big_mb=64; fi
+if [ "${1:-}" = "--quick" ]; then runs=1; drops=5; warmup="${WARMUP:-5}"; bulk_sizes=(100); late=100; big_mb=64; fi
 work="$BENCH_WORK/replication"
 rm -rf "$work"; mkdir -p "$work"
 moff=7400
@@ -110,27 +114,27 @@ java "$BENCH_ROOT/bench/MakeArtifacts.java" "$work/bulk" bulk "$largest_bulk"
 bulk_files=(); for i in $(seq 1 "$largest_bulk"); do bulk_files+=("$work/bulk/bulk-$i.zip"); done
 
 # Drop-to-served, from one process (bench/DropLatency.java): prints "start_ms total_ms" per drop.
-# $1 = folder or api, $2 = site prefix; sets times and starts.
+# $1 = folder or api, $2 = site prefix, $3 = how many (default $drops); sets times and starts.
 timed_drops() {
-  local lines line s t
+  local lines line s t count=${3:-$drops}
   if [ "$1" = api ]; then
     readarray -t lines < <(java "$BENCH_ROOT/bench/DropLatency.java" api "https://127.0.0.1:$((9443 + moff))" \
-      "$mgr_base/conf/security/management.crt" "$work/sites" "$2" "$drops" "${worker_ports[@]}")
+      "$mgr_base/conf/security/management.crt" "$work/sites" "$2" "$count" "${worker_ports[@]}")
   else
     readarray -t lines < <(java "$BENCH_ROOT/bench/DropLatency.java" folder "$mgr_base/deploy" "$work/sites" "$2" \
-      "$drops" "${worker_ports[@]}")
+      "$count" "${worker_ports[@]}")
   fi
   times=(); starts=()
   for line in "${lines[@]}"; do read -r s t <<< "$line"; starts+=("$s"); times+=("$t"); done
-  [ "${#times[@]}" -eq "$drops" ] || { echo "bench: $1 drops did not all complete" >&2; exit 1; }
+  [ "${#times[@]}" -eq "$count" ] || { echo "bench: $1 drops did not all complete" >&2; exit 1; }
 }
 
 # One row: the figures of the drops in times/starts, and where their time went, from the nodes' own
 # log lines: the drop until the manager stored it (detect, validate, hash, commit), then until the
 # last worker deployed it (announce, sync, fetch, write, deploy), then until the first 200 the bench
-# saw. $1 = record key, $2 = site prefix, $3 = worker count.
+# saw. $1 = record key, $2 = site prefix, $3 = worker count, $4 = the first untimed drop of this path.
 latency_row() {
-  local key=$1 prefix=$2 n=$3 i w at stored deployed t0 stores=() replications=() serves=()
+  local key=$1 prefix=$2 n=$3 first=$4 i w at stored deployed t0 stores=() replications=() serves=()
   for i in $(seq 1 "$drops"); do
     stored=$(log_ms "$mgr_base" "Stored $prefix-$i.zip")
     deployed=0
@@ -144,30 +148,42 @@ latency_row() {
   local p50 p99 lo hi phases
   p50=$(percentile 50 "${times[@]}"); p99=$(percentile 99 "${times[@]}")
   lo=$(percentile 0 "${times[@]}"); hi=$(percentile 100 "${times[@]}")
-  printf '%-8s %-7s %8s %8s %8s %8s' "$n" "$([ "$key" = latency ] && echo folder || echo api)" "$p50" "$p99" "$lo" "$hi"
+  printf '%-8s %-7s %8s %8s %8s %8s %8s' "$n" "$([ "$key" = latency ] && echo folder || echo api)" "$p50" "$p99" \
+    "$lo" "$hi" "$first"
   phases="$(percentile 50 "${stores[@]}") $(percentile 50 "${replications[@]}") $(percentile 50 "${serves[@]}")"
   printf '   p50 of: stored %s, on every worker +%s, first 200 +%s ms\n' $phases
-  record "$key.$n" "$p50" "$p99" "$lo" "$hi"
+  record "$key.$n" "$p50" "$p99" "$lo" "$hi" "$first"
   record "${key/latency/phases}.$n" $phases
 }
 
 if part latency; then
 java "$BENCH_ROOT/bench/MakeArtifacts.java" "$work/sites" api "$drops"
+if [ "$warmup" -gt 0 ]; then
+  java "$BENCH_ROOT/bench/MakeArtifacts.java" "$work/sites" warm "$warmup"
+  java "$BENCH_ROOT/bench/MakeArtifacts.java" "$work/sites" warmapi "$warmup"
+fi
 echo
-echo "A small web app put in until HTTP 200 on every worker ($drops of each): dropped into the manager's"
-echo "deploy/ (folder), or uploaded with PUT /api/artifacts (api)"
-printf '%-8s %-7s %8s %8s %8s %8s\n' workers path "p50 ms" "p99 ms" "min ms" "max ms"
+echo "A small web app put in until HTTP 200 on every worker ($drops of each, after $warmup untimed): dropped into"
+echo "the manager's deploy/ (folder), or uploaded with PUT /api/artifacts (api); first: the first untimed drop"
+echo "(the folder's on the freshly started cluster, the API's after the folder's untimed drops)"
+printf '%-8s %-7s %8s %8s %8s %8s %8s\n' workers path "p50 ms" "p99 ms" "min ms" "max ms" "first ms"
 for n in "${worker_counts[@]}"; do
   progress "latency with $n worker(s): starting the cluster"
   start_cluster "$n"
+  first_folder=-; first_api=-
+  if [ "$warmup" -gt 0 ]; then
+    progress "latency with $n worker(s): $warmup drops of each path to warm up"
+    timed_drops folder warm "$warmup"; first_folder=${times[0]}
+    timed_drops api warmapi "$warmup"; first_api=${times[0]}
+  fi
   timed_drops folder site
   folder_times=("${times[@]}"); folder_starts=("${starts[@]}")
   timed_drops api api
   api_times=("${times[@]}"); api_starts=("${starts[@]}")
   times=("${folder_times[@]}"); starts=("${folder_starts[@]}")
-  latency_row latency site "$n"
+  latency_row latency site "$n" "$first_folder"
   times=("${api_times[@]}"); starts=("${api_starts[@]}")
-  latency_row latency-api api "$n"
+  latency_row latency-api api "$n" "$first_api"
   stop_cluster
 done
 fi

@@ -7,7 +7,7 @@
 # It prints progress while it runs, then a summary, and writes docs/benchmarks.md with the
 # figures (median / min / max of the runs), PNG plots in docs/ and the raw figures in
 # docs/results/. Nothing here asserts a time.
-#   bench/run.sh             the full run: 5 runs of everything (about 30 minutes on 2 cores)
+#   bench/run.sh             the full run: 5 runs of everything (about an hour on 2 cores)
 #   bench/run.sh --quick     a smoke run: 1 run each, shorter loads (about 5 minutes), reported
 #                            in bench/target/quick-report/ so the published figures stay
 set -euo pipefail
@@ -33,15 +33,15 @@ record meta.jvm "$(java -version 2>&1 | head -n 1)"
 record meta.flags "$(grep -v '^\s*#' "$BENCH_DIST/conf/jvm.options" | xargs)"
 
 if [ "$mode" = quick ]; then
-  steps=("peers.sh 1 5" "memory.sh --quick" "cluster.sh 1" "replication.sh --quick" "serving.sh --quick"
-    "loadbalancer.sh --quick" "cli.sh 3" "managers.sh --quick")
+  steps=("peers.sh 1 5" "memory.sh --quick" "cluster.sh 1" "replication.sh --quick" "drop-cpu.sh 30 30"
+    "serving.sh --quick" "loadbalancer.sh --quick" "cli.sh 3" "managers.sh --quick")
 else
-  steps=("peers.sh 5 15" "memory.sh 5 15" "cluster.sh 5" "replication.sh 5" "serving.sh 5 10" "loadbalancer.sh 5 10"
-    "cli.sh 15" "managers.sh 10")
+  steps=("peers.sh 5 15" "memory.sh 5 15" "cluster.sh 5" "replication.sh 5" "drop-cpu.sh 150 150" "serving.sh 5 10"
+    "loadbalancer.sh 5 10" "cli.sh 15" "managers.sh 10")
 fi
 titles=("start time and memory beside Karaf and the Felix + Jetty floor" "a worker's memory beside a manager's"
-  "cluster membership" "replication" "client throughput beside bare Jetty" "the fleet behind HAProxy" "the command line"
-  "the managers' consensus")
+  "cluster membership" "replication" "where a drop's CPU goes" "client throughput beside bare Jetty"
+  "the fleet behind HAProxy" "the command line" "the managers' consensus")
 
 started=$(now_ms)
 failed=()
