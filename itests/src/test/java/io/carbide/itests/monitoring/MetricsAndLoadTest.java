@@ -103,14 +103,29 @@ class MetricsAndLoadTest {
             assertNotNull(load.get("p99Seconds").isJsonNull() ? null : load.get("p99Seconds"), load.toString());
             assertTrue(load.get("p99Seconds").getAsDouble() > 0 && load.get("p99Seconds").getAsDouble() <= 10, load.toString());
             assertTrue(load.getAsJsonArray("series").size() > 0, load.toString());
+            assertTrue(node(load, "w1").get("cpu").getAsDouble() > 0, "w1's CPU, from its process's own count: " + load);
             System.out.printf("%d requests to w1 in %.1f s; the load API over %d s: %s req/s, p99 %s s%n", REQUESTS,
                     seconds, WINDOW_SECONDS, load.get("requestsPerSecond"), load.get("p99Seconds"));
         }
+
+        // the load is read without JMX: a node never creates the platform MBean server (some 10 MB resident)
+        assertFalse(classHistogram(w1).contains("com.sun.jmx.mbeanserver.JmxMBeanServer "),
+                "w1 created the platform MBean server");
 
         // a wrong sub-domain or window is one clear line
         assertEquals(404, api.get("/api/subdomains/workers/load").status());
         assertEquals(400, api.get("/api/subdomains/worker/load?window=9999").status());
         assertEquals(2, api.get("/api/subdomains").json().getAsJsonArray("subDomains").size());
+    }
+
+    /** The classes a node's heap holds, from the JDK's jcmd. */
+    private static String classHistogram(NodeProcess node) throws Exception {
+        Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                String.valueOf(node.pid()), "GC.class_histogram").redirectErrorStream(true).start();
+        String out = new String(jcmd.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, jcmd.waitFor(), out);
+        assertTrue(out.contains("java.lang.String "), out);
+        return out;
     }
 
     private static double sum(JsonArray result) {
