@@ -53,15 +53,16 @@ used_per_drop() {
   awk -v drops="$drops" -v hz="$ticks" 'NR == FNR { before[$2] = $1; next }
     { printf "%.1f %s\n", ($1 - before[$2]) * 1000 / hz / drops, $2 }' "$1" "$2" | sort -rn
 }
-per_drop() {  # $1 = node label, $2 $3 = the snapshots: its total, then its 8 largest threads
+per_drop() {  # $1 = node label, $2 $3 = the snapshots: its total (also recorded), then its 8 largest threads
+  local total
   used_per_drop "$2" "$3" > "$work/used"
-  printf '%-8s %-28s %8.1f\n' "$1" "all threads" "$(awk '{ t += $1 } END { print t }' "$work/used")"
+  total=$(awk '{ t += $1 } END { print t }' "$work/used")
+  printf '%-8s %-28s %8.1f\n' "$1" "all threads" "$total"
   head -n 8 "$work/used" | awk '$1 > 0 { printf "%-8s %-28s %8.1f\n", "", $2, $1 }'
+  record "drop-cpu.$1" "$total"
 }
 p50=$(percentile 50 $(awk '{ print $2 }' "$work/times"))
 echo "CPU per drop, ms, over $drops drops after $warm to warm up (drop to served p50 $p50 ms)"
 printf '%-8s %-28s %8s\n' node thread "ms/drop"
 per_drop manager "$work/m0" "$work/m1"
 per_drop worker "$work/w0" "$work/w1"
-record drop-cpu.manager "$(used_per_drop "$work/m0" "$work/m1" | awk '{ t += $1 } END { print t }')"
-record drop-cpu.worker "$(used_per_drop "$work/w0" "$work/w1" | awk '{ t += $1 } END { print t }')"
