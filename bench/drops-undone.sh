@@ -42,4 +42,3 @@ for t in $(seq 1 "$trials"); do
 done
 warnings=$(grep -cE ' (WARN|ERROR) ' "$base/logs/carbide.log" || true)
 echo "Drops undone $min_ms-$((min_ms + span_ms)) ms after they landed: $held of $trials served as the folder holds; $warnings WARN/ERROR line(s) logged"
-record drops-undone "$held" "$trials"

@@ -76,8 +76,9 @@ public interface ArtifactRepository {
      * reaches {@code deploy/}.
      *
      * @throws InvalidArtifactException when the file is not a valid artifact of its type
+     * @throws java.nio.file.NoSuchFileException when the file is gone
      */
-    ArtifactType check(String name, Path file) throws InvalidArtifactException;
+    ArtifactType check(String name, Path file) throws InvalidArtifactException, java.nio.file.NoSuchFileException;
 
     /**
      * Validates and stores an artifact under {@code name}; a new revision when its content is new.

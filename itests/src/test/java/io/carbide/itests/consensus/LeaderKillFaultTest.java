@@ -118,10 +118,7 @@ class LeaderKillFaultTest {
      */
     private static String blockedThreads(NodeProcess manager, int trial) {
         try {
-            Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                    String.valueOf(manager.pid()), "Thread.print").redirectErrorStream(true).start();
-            String dump = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            jcmd.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+            String dump = manager.jcmd("Thread.print");
             Path file = Path.of("target/reliability/leader-kill-trial" + trial + "-" + manager.base().getFileName()
                     + "-threads.txt");
             Files.createDirectories(file.getParent());
@@ -135,9 +132,6 @@ class LeaderKillFaultTest {
             return blocked.isEmpty() ? "" : "\ntrial " + trial + ": blocked threads of " + manager.base().getFileName()
                     + " (whole dump in " + file + "):" + blocked;
         } catch (IOException | IllegalStateException e) {
-            return "";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
             return "";
         }
     }

@@ -102,6 +102,10 @@ class FleetLineageTest {
         assertTrue(refused.error().startsWith("mgr-2 is not the authority; send changes to mgr-1 (https://127.0.0.1:"),
                 refused.error());
         assertFalse(Files.exists(mgr2.deployDir().resolve("other.zip")), "a refused upload leaves nothing in deploy/");
+        // a file dropped into mgr-2's deploy/ is not recorded, and says where to send it; it stays
+        Artifacts.drop(Artifacts.helloSite(), mgr2.deployDir(), "later.zip");
+        mgr2.awaitStatus(s -> mgr2.logContains("later.zip dropped in " + mgr2.deployDir().toAbsolutePath().normalize()
+                + " was not recorded: mgr-2 is not the authority; send changes to mgr-1"), CONVERGE, "later.zip not recorded");
 
         // mgr-1 frozen for 15 s (kill -STOP): every artifact keeps answering 200 on every worker
         try (AvailabilityProbe probe = probe(workers)) {
@@ -165,6 +169,15 @@ class FleetLineageTest {
                 CONVERGE, "w-2 following mgr-2's repository");
         w1.awaitHttp("/hello-site/", 200, null, CONVERGE);
         assertEquals(lineage, w1.statusJson().getAsJsonObject("deployment").get("repositoryId").getAsString());
+
+        // once the whole fleet follows mgr-2, what was dropped there and not recorded is recorded after all
+        assertEquals(404, w2.get(w2.clientPort(), "/later/").statusCode(), "later.zip served before the fleet followed mgr-2");
+        ManagementClient.Response whole = api2.postJson("/api/cluster/adopt", "{\"nodes\": [\"w-1\"]}");
+        assertEquals(200, whole.status(), whole.body());
+        for (NodeProcess worker : workers) {
+            worker.awaitHttp("/later/", 200, null, CONVERGE);
+        }
+        assertTrue(mgr2.logContains("that were not recorded are taken up: [later.zip]"), mgr2.logTail());
     }
 
     private NodeProcess manager(String name, int portOffset, String wellKnown) {

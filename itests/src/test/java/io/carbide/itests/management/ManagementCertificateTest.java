@@ -148,9 +148,13 @@ class ManagementCertificateTest {
             }
             assertTrue(manager.logContains("The management port keeps its current key"), manager.logTail());
             assertEquals(renewed, probe.latest());
+            manager.awaitStatus(s -> s.getAsJsonObject("certificate").has("problem"), CONVERGE,
+                    "the status saying the key store on disk is not served");
             Run mended = carbide("cert", "renew", base);
             assertEquals(0, mended.exitCode(), mended.all());
             probe.awaitServing(fingerprint(Files.readString(security.resolve("management.crt"))), CONVERGE);
+            manager.awaitStatus(s -> !s.getAsJsonObject("certificate").has("problem"), CONVERGE,
+                    "the status without a problem once renewed");
 
             probe.runFor(Duration.ofSeconds(1));
             assertEquals(List.of(), probe.failures(), "every request answered across four swaps");

@@ -120,10 +120,7 @@ class MetricsAndLoadTest {
 
     /** The classes a node's heap holds, from the JDK's jcmd. */
     private static String classHistogram(NodeProcess node) throws Exception {
-        Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                String.valueOf(node.pid()), "GC.class_histogram").redirectErrorStream(true).start();
-        String out = new String(jcmd.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        assertEquals(0, jcmd.waitFor(), out);
+        String out = node.jcmd("GC.class_histogram");
         assertTrue(out.contains("java.lang.String "), out);
         return out;
     }

@@ -311,6 +311,29 @@ public final class NodeProcess implements AutoCloseable {
         return pid;
     }
 
+    /**
+     * Runs one of the JDK's diagnostic commands (e.g. {@code Thread.print}, {@code
+     * GC.class_histogram}) in the process this object started, with the test's own JDK's jcmd.
+     *
+     * @return what jcmd printed
+     * @throws IOException when jcmd cannot run, or fails
+     */
+    public String jcmd(String command) throws IOException {
+        Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                String.valueOf(pid()), command).redirectErrorStream(true).start();
+        String out = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            if (!jcmd.waitFor(30, TimeUnit.SECONDS) || jcmd.exitValue() != 0) {
+                jcmd.destroyForcibly();
+                throw new IOException("jcmd " + pid() + " " + command + " failed:\n" + out);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted running jcmd " + command, e);
+        }
+        return out;
+    }
+
     /** Sends a signal (e.g. {@code STOP}, {@code CONT}) to the process this object started, as an operator's kill would. */
     public void signal(String name) {
         try {

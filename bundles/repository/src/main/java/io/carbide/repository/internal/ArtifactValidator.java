@@ -9,6 +9,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Enumeration;
 import java.util.List;
@@ -29,7 +31,11 @@ final class ArtifactValidator {
     private ArtifactValidator() {
     }
 
-    static ArtifactType validate(String name, Path file) throws InvalidArtifactException {
+    /**
+     * @throws NoSuchFileException when the file is gone (deleted while it was read): gone is not
+     *         broken; a link to nothing, though, is refused
+     */
+    static ArtifactType validate(String name, Path file) throws InvalidArtifactException, NoSuchFileException {
         String badName = ArtifactNames.refusal(name);
         if (badName != null) {
             throw new InvalidArtifactException(badName);
@@ -45,7 +51,7 @@ final class ArtifactValidator {
         return type;
     }
 
-    private static void bundle(String name, Path file) throws InvalidArtifactException {
+    private static void bundle(String name, Path file) throws InvalidArtifactException, NoSuchFileException {
         try (JarFile jar = new JarFile(file.toFile(), true)) {
             Manifest manifest = jar.getManifest();
             String symbolicName = manifest == null ? null : manifest.getMainAttributes().getValue("Bundle-SymbolicName");
@@ -72,12 +78,13 @@ final class ArtifactValidator {
         } catch (IllegalArgumentException e) {
             throw new InvalidArtifactException(name + " has an invalid Bundle-Version (" + e.getMessage() + ")");
         } catch (IOException | SecurityException e) {
+            throwIfGone(file, e);
             throw new InvalidArtifactException(name + " is not a readable jar (" + e.getMessage()
                     + "); it may be truncated or corrupt, copy it again");
         }
     }
 
-    private static void webApp(String name, Path file) throws InvalidArtifactException {
+    private static void webApp(String name, Path file) throws InvalidArtifactException, NoSuchFileException {
         String context = name.substring(0, name.length() - ".zip".length());
         if (context.isEmpty()) {
             throw new InvalidArtifactException(name + ": a web application needs a name before .zip");
@@ -107,8 +114,16 @@ final class ArtifactValidator {
         } catch (ArchiveBudget.Exceeded e) {
             throw new InvalidArtifactException(e.getMessage());
         } catch (IOException e) {
+            throwIfGone(file, e);
             throw new InvalidArtifactException(name + " is not a readable zip archive (" + e.getMessage()
                     + "); it may be truncated or corrupt, copy it again");
+        }
+    }
+
+    /** Rethrows a file's own absence; a symbolic link to nothing is there, and broken. */
+    private static void throwIfGone(Path file, Exception e) throws NoSuchFileException {
+        if (e instanceof NoSuchFileException gone && Files.notExists(file, LinkOption.NOFOLLOW_LINKS)) {
+            throw gone;
         }
     }
 
@@ -151,7 +166,7 @@ final class ArtifactValidator {
         }
     }
 
-    private static void configuration(String name, Path file) throws InvalidArtifactException {
+    private static void configuration(String name, Path file) throws InvalidArtifactException, NoSuchFileException {
         try {
             if (name.endsWith(".config")) {
                 try (InputStream in = Files.newInputStream(file)) {
@@ -163,6 +178,7 @@ final class ArtifactValidator {
                 CfgFormat.check(name, Files.readString(file, StandardCharsets.ISO_8859_1));
             }
         } catch (IOException e) {
+            throwIfGone(file, e);
             throw new InvalidArtifactException(name + " does not parse as a configuration (" + e.getMessage()
                     + "); fix the file");
         }

@@ -28,7 +28,6 @@ import io.carbide.node.NodeStatusContributor;
 import io.carbide.node.Readiness;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -307,7 +306,7 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
     // ---- changing: content first, then the entry
 
     @Override
-    public ArtifactType check(String name, Path file) throws InvalidArtifactException {
+    public ArtifactType check(String name, Path file) throws InvalidArtifactException, NoSuchFileException {
         return ArtifactValidator.validate(name, file);
     }
 
@@ -360,15 +359,12 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
     /**
      * The artifact's type once it passed validation; a refusal is recorded for status and the
      * console. A file that is gone is not refused (a drop deleted while it was taken up is not a
-     * broken artifact): that is a {@link NoSuchFileException}.
+     * broken artifact): the validator says so with a {@link NoSuchFileException}.
      */
     private ArtifactType validated(String name, Path file) throws InvalidArtifactException, NoSuchFileException {
         try {
             return ArtifactValidator.validate(name, file);
         } catch (InvalidArtifactException e) {
-            if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
-                throw new NoSuchFileException(file.toString(), null, "gone before it could be read");
-            }
             refuse(name, e.getMessage());
             throw e;
         }

@@ -57,8 +57,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Changes count only where the fleet follows this manager's repository. On a manager of another
  * repository, a dropped or deleted file is left as it is and logged as not recorded, with the
- * manager to send it to; while this manager cannot tell yet (it is joining), its managers have no
- * majority, or a change could not be committed in time, the change waits and is tried again.
+ * manager to send it to; should the fleet come to follow this manager (moved here by an
+ * operator), the dropped files still there are recorded then. While this manager cannot tell yet
+ * (it is joining), its managers have no majority, or a change could not be committed in time, the
+ * change waits and is tried again.
  *
  * <p>All of this runs on the folder's one thread: File Install's and the watch's reports, the
  * sweep, the view and the retries. So the maps below are plain maps, save the reports handed over
@@ -99,18 +101,24 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
     /** Reports a dropped archive as soon as it is whole, ahead of File Install; none where the folder cannot be watched. */
     private final Optional<FolderWatch> watch;
     /**
-     * Dropped files refused, or logged as not recorded, as they stand (their size and time), by
-     * name: the watch and File Install both report a drop, and the sweep looks the folder over
-     * again and again; a broken file is refused, and logged, once, until it changes.
+     * Dropped files refused as they stand (their size and time), by name: the watch and File
+     * Install both report a drop, and the sweep looks the folder over again and again; a broken
+     * file is refused, and logged, once, until it changes.
      */
     private final Map<String, FolderLedger.Entry> refusedAsIs = new HashMap<>();
     /**
-     * Changes recorded from a file in this folder whose mirror has not run yet: name to
-     * "sha256@revision". Only these may be found gone by their mirror and taken for deleted; a
+     * Dropped files logged as not recorded, because the fleet followed another manager's
+     * repository, as they stand: said once, until they change, or until this manager records
+     * changes (the fleet was moved to its repository), when the sweep takes them up.
+     */
+    private final Map<String, FolderLedger.Entry> notRecordedAsIs = new HashMap<>();
+    /**
+     * Changes recorded from a file in this folder whose mirror has not run yet: name to the
+     * revision that recorded it. Only these may be found gone by their mirror and taken for deleted; a
      * ledger entry alone may be older than anything the operator did since. An entry lives from
      * the commit to its mirror, which follows on the folder's thread.
      */
-    private final Map<String, String> recordedHere = new HashMap<>();
+    private final Map<String, Long> recordedHere = new HashMap<>();
     /** Changes that wait to be recorded, by file name; a later change of the same file replaces one waiting. */
     private final Map<String, Runnable> waiting = new HashMap<>();
     private final Map<String, String> waitingFor = new HashMap<>();
@@ -145,12 +153,12 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
                     new FolderWatch.Report() {
                         @Override
                         public void whole(File file, FolderLedger.Entry asRead) {
-                            reported(new Reported(file, Seen.WHOLE, asRead));
+                            reported(Reported.whole(file, asRead));
                         }
 
                         @Override
                         public void gone(File file) {
-                            reported(file, Seen.GONE);
+                            reported(Reported.gone(file));
                         }
                     }));
         } catch (IOException | RuntimeException e) {
@@ -187,6 +195,13 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
             LOG.warn("Could not look over {} for unreported files: {}", folder, e.toString());
             return;
         }
+        if (!notRecordedAsIs.isEmpty() && authority.current().acceptsChanges()) {
+            List<File> held = notRecordedAsIs.keySet().stream().map(name -> folder.resolve(name).toFile()).toList();
+            notRecordedAsIs.clear();
+            LOG.info("This manager records changes now: {} file(s) in {} that were not recorded are taken up: {}",
+                    held.size(), folder, namesOf(held));
+            recordAll(held); // what is gone, or stored meanwhile, is passed over there
+        }
         if (folderTime.equals(folderSwept) && now - lastFullSweep < FULL_SWEEP_MILLIS) {
             return; // nothing added, renamed or removed since a pass that left nothing for later
         }
@@ -205,11 +220,13 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
                     deferred = true; // still being written, or waiting to be recorded: the next pass looks again
                     continue;
                 }
-                if (!refusedAsItStands(file) && toRecord(name, path)) {
+                if (!refusedAsItStands(file) && toRecord(name, path).isPresent()) {
                     unreported.add(file);
                 }
             }
-            refusedAsIs.keySet().retainAll(present); // gone unreported: a file of that name later is new
+            // gone unreported: a file of that name later is new
+            refusedAsIs.keySet().retainAll(present);
+            notRecordedAsIs.keySet().retainAll(present);
             recordAll(unreported);
             if (!deferred) {
                 folderSwept = folderTime;
@@ -301,24 +318,31 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
     }
 
     /**
-     * Whether a file in the folder is an operator's change still to record: not once it is gone,
-     * the view's own copy of committed content (or a recorded file nobody touched since), or holds
-     * what is stored under its name already; the ledger is then told, so it is not hashed again.
-     * The stored artifact is read once, so a change committed meanwhile cannot give the ledger a
-     * digest the file does not hold.
+     * A file in the folder as it stands before its content is read, if it is an operator's change
+     * still to record: not once it is gone, the view's own copy of committed content (or a
+     * recorded file nobody touched since), or holds what is stored under its name already; the
+     * ledger is then told, so it is not hashed again. The file is stamped before it is read, so a
+     * rewrite meanwhile is never stamped as what was read; and the stored artifact is read once, so
+     * a change committed meanwhile cannot give the ledger a digest the file does not hold.
      */
-    private boolean toRecord(String name, Path path) throws IOException {
-        if (!Files.isRegularFile(path) || viewOwns(name, path)) {
-            return false;
+    private Optional<FolderLedger.Entry> toRecord(String name, Path path) throws IOException {
+        java.nio.file.attribute.BasicFileAttributes now;
+        try {
+            now = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class);
+        } catch (NoSuchFileException gone) {
+            return Optional.empty();
+        }
+        FolderLedger.Entry asRead = FolderLedger.Entry.of(now);
+        if (!now.isRegularFile() || ledger.entry(name).filter(owned -> owned.matches(asRead)).isPresent()) {
+            return Optional.empty();
         }
         Optional<Artifact> stored = machine.latest(name).filter(artifact -> !artifact.deleted());
-        FolderLedger.Entry asRead = FolderLedger.Entry.of(path); // before hashing: a rewrite meanwhile is not stamped
         if (stored.isPresent() && stored.get().size() == asRead.size()
                 && BlobStore.digest(path).equals(stored.get().sha256())) {
             ledger.committed(name, stored.get().sha256(), asRead);
-            return false;
+            return Optional.empty();
         }
-        return true;
+        return Optional.of(asRead);
     }
 
     /**
@@ -364,7 +388,7 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
         Path file = folder.resolve(change.name());
         try {
             Optional<Artifact> latest = machine.latest(change.name());
-            boolean fromHere = (change.sha256() + "@" + change.revision()).equals(recordedHere.remove(change.name()));
+            boolean fromHere = Long.valueOf(change.revision()).equals(recordedHere.remove(change.name()));
             if (latest.isPresent() && latest.get().revision() > change.revision()) {
                 return; // a later change of this name is on its way too
             }
@@ -372,7 +396,7 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
             if (!present && !change.deleted() && fromHere) {
                 // the operator's drop, recorded from here, and gone since: deleted or renamed while
                 // its change committed, which is the next change, not a file to write back
-                reported(file.toFile(), Seen.GONE);
+                reported(Reported.gone(file.toFile()));
                 return;
             }
             if (present && viewOwns(change.name(), file) && !change.deleted()
@@ -468,28 +492,38 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
 
     @Override
     public void install(File file) {
-        reported(file, Seen.CHANGED);
+        reported(Reported.changed(file));
     }
 
     @Override
     public void update(File file) {
-        reported(file, Seen.CHANGED);
+        reported(Reported.changed(file));
     }
 
     @Override
     public void uninstall(File file) {
-        reported(file, Seen.GONE);
+        reported(Reported.gone(file));
     }
 
     /**
-     * What a report says of a file: File Install reports one that sat still for one of its polls
-     * (changed) or went (gone); the {@link FolderWatch} reports an archive it read whole, or one
-     * that went.
+     * What a report says of a file: File Install reports one that sat still for one of its polls,
+     * or went; the {@link FolderWatch} reports an archive it read whole, or one that went.
+     *
+     * @param readWhole for an archive the watch read whole: its size and time then; otherwise null
      */
-    private enum Seen { CHANGED, WHOLE, GONE }
+    private record Reported(File file, boolean gone, FolderLedger.Entry readWhole) {
 
-    /** @param readWhole for a report of the watch: the archive's size and time when it read whole */
-    private record Reported(File file, Seen seen, FolderLedger.Entry readWhole) {
+        static Reported changed(File file) {
+            return new Reported(file, false, null);
+        }
+
+        static Reported whole(File file, FolderLedger.Entry asRead) {
+            return new Reported(file, false, asRead);
+        }
+
+        static Reported gone(File file) {
+            return new Reported(file, true, null);
+        }
 
         /** Whether the watch read this archive whole and it is still that file: its end record need not be read again. */
         boolean stillAsReadWhole() {
@@ -508,10 +542,6 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
      * commit's round trip per file. Removals go the same way, so a file dropped and deleted again
      * is taken up in the order it happened.
      */
-    private void reported(File file, Seen seen) {
-        reported(new Reported(file, seen, null));
-    }
-
     private void reported(Reported report) {
         lastReported = System.currentTimeMillis();
         boolean first;
@@ -543,15 +573,15 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
     private void takeUp(List<Reported> taken) {
         List<File> dropped = new ArrayList<>();
         for (Reported report : taken) {
-            if (report.seen() != Seen.GONE) {
+            if (!report.gone()) {
                 if (!report.stillAsReadWhole() && stillBeingCopied(report.file())) {
-                    later(() -> reported(report.file(), Seen.CHANGED), RETRY_MILLIS); // looked at again, not refused yet
+                    later(() -> reported(Reported.changed(report.file())), RETRY_MILLIS); // looked at again, not refused yet
                 } else if (!isScratch(report.file()) && !refusedAsItStands(report.file())) {
                     dropped.add(report.file());
                 }
                 continue;
             }
-            refusedAsIs.remove(report.file().getName());
+            forgetRefusal(report.file().getName());
             recordAll(dropped);
             dropped.clear();
             removed(report.file());
@@ -582,14 +612,25 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
         }
     }
 
-    /** Whether a dropped file was refused as it stands: reported again unchanged, it is not refused twice. */
+    /**
+     * Whether a dropped file was refused, or logged as not recorded, as it stands: reported again
+     * unchanged, it is not refused twice.
+     */
     private boolean refusedAsItStands(File file) {
-        FolderLedger.Entry refused = refusedAsIs.get(file.getName());
+        return standsAs(refusedAsIs.get(file.getName()), file) || standsAs(notRecordedAsIs.get(file.getName()), file);
+    }
+
+    private static boolean standsAs(FolderLedger.Entry remembered, File file) {
         try {
-            return refused != null && refused.matches(file.toPath());
+            return remembered != null && remembered.matches(file.toPath());
         } catch (IOException e) {
             return false; // looked at again, and what cannot be read is said there
         }
+    }
+
+    private void forgetRefusal(String name) {
+        refusedAsIs.remove(name);
+        notRecordedAsIs.remove(name);
     }
 
     private void removed(File file) {
@@ -625,12 +666,28 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
         whenAccepted(file.getName(), Operation.DROPPED, recording(file));
     }
 
-    /** Recording one dropped file, on its own: stored, its change committed, the ledger told. */
+    /**
+     * Recording one dropped file, on its own: stored, its change committed, the ledger told. Not
+     * recorded (the fleet follows another repository), it is said once, until it changes.
+     */
     private Work recording(File file) {
-        return () -> {
-            Optional<InFlight> proposed = proposed(file);
-            if (proposed.isPresent()) {
-                recorded(file, CommandProposer.await(proposed.get().change(), file.getName()), proposed.get().asRead());
+        return new Work() {
+            @Override
+            public void run() throws IOException, NoQuorumException {
+                Optional<InFlight> proposed = proposed(file);
+                if (proposed.isPresent()) {
+                    recorded(file, CommandProposer.await(proposed.get().change(), file.getName()),
+                            proposed.get().asRead());
+                }
+            }
+
+            @Override
+            public void notRecorded() {
+                try {
+                    notRecordedAsIs.put(file.getName(), FolderLedger.Entry.of(file.toPath()));
+                } catch (IOException gone) {
+                    // the file went meanwhile: nothing stands to be remembered
+                }
             }
         };
     }
@@ -648,14 +705,14 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
         Path path = file.toPath();
         String name = file.getName();
         try {
-            if (!toRecord(name, path)) {
+            Optional<FolderLedger.Entry> asRead = toRecord(name, path);
+            if (asRead.isEmpty()) {
                 return Optional.empty();
             }
-            FolderLedger.Entry asRead = FolderLedger.Entry.of(path);
             try {
-                return Optional.of(new InFlight(repository.storeAsync(name, path), asRead));
+                return Optional.of(new InFlight(repository.storeAsync(name, path), asRead.get()));
             } catch (InvalidArtifactException refused) {
-                refusedAsIs.put(name, asRead);
+                refusedAsIs.put(name, asRead.get());
                 return Optional.empty();
             }
         } catch (NoSuchFileException gone) {
@@ -675,12 +732,12 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
      */
     private void recorded(File file, Artifact recorded, FolderLedger.Entry asRead) throws IOException {
         String name = file.getName();
-        refusedAsIs.remove(name);
-        recordedHere.put(name, recorded.sha256() + "@" + recorded.revision());
+        forgetRefusal(name);
+        recordedHere.put(name, recorded.revision());
         if (asRead.matches(file.toPath())) {
             ledger.committed(name, recorded.sha256(), asRead);
         } else if (Files.exists(file.toPath())) {
-            reported(file, Seen.CHANGED); // rewritten since its content was read: what it holds now comes next
+            reported(Reported.changed(file)); // rewritten since its content was read: what it holds now comes next
         }
     }
 
@@ -746,8 +803,13 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
         return e instanceof NoSuchFileException missing ? missing.getFile() + " is missing" : e.getMessage();
     }
 
+    /** A change to record, run once this manager's changes count. */
     private interface Work {
         void run() throws IOException, NoQuorumException;
+
+        /** Told that the change was not recorded, because the fleet follows another manager's repository. */
+        default void notRecorded() {
+        }
     }
 
     /** What an operator did to a file in the folder, as the log lines say it. */
@@ -787,20 +849,9 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
                 String reason = name + " " + what + " in " + folder + " was not recorded: " + decision.reason();
                 repository.recordRefusal(name, reason);
                 LOG.warn(reason);
-                if (what == Operation.DROPPED) {
-                    rememberRefused(name);
-                }
+                change.notRecorded();
             }
             case UNDECIDED, NO_QUORUM -> retryLater(name, what, change, decision.reason(), retry);
-        }
-    }
-
-    /** A dropped file logged as not recorded is said to be once, not at every report of it, until it changes. */
-    private void rememberRefused(String name) {
-        try {
-            refusedAsIs.put(name, FolderLedger.Entry.of(folder.resolve(name)));
-        } catch (IOException gone) {
-            // a deletion, or the file went meanwhile: nothing stands to be remembered
         }
     }
 

@@ -5,7 +5,9 @@ import java.io.IOException;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -37,12 +39,27 @@ final class FolderLedger {
     record Entry(String sha256, long size, long modified) {
         /** A file as it stands now, before its content is read (its digest is not known yet). */
         static Entry of(Path file) throws IOException {
-            return new Entry("", Files.size(file), Files.getLastModifiedTime(file).toMillis());
+            return of(Files.readAttributes(file, BasicFileAttributes.class));
         }
 
+        static Entry of(BasicFileAttributes file) {
+            return new Entry("", file.size(), file.lastModifiedTime().toMillis());
+        }
+
+        /** Whether the file still stands as this says: false once it is gone. */
         boolean matches(Path file) throws IOException {
-            return Files.isRegularFile(file) && Files.size(file) == size
-                    && Files.getLastModifiedTime(file).toMillis() == modified;
+            BasicFileAttributes now;
+            try {
+                now = Files.readAttributes(file, BasicFileAttributes.class);
+            } catch (NoSuchFileException gone) {
+                return false;
+            }
+            return now.isRegularFile() && matches(of(now));
+        }
+
+        /** Whether a file stood with the same size and time as this says (the digests are not compared). */
+        boolean matches(Entry stamp) {
+            return stamp.size == size && stamp.modified == modified;
         }
     }
 

@@ -98,4 +98,14 @@ class ArtifactValidatorTest {
         String refusal = refusal("linked.zip", zip);
         assertTrue(refusal.startsWith("linked.zip holds a symbolic link ('etc-passwd')"), refusal);
     }
+
+    /** A drop deleted while it was taken up is gone, not broken: nothing is refused, nothing logged as broken. */
+    @Test
+    void aFileThatIsGoneIsNotBroken() throws Exception {
+        for (String name : new String[] {"gone.jar", "gone.zip", "gone.cfg", "gone.config"}) {
+            assertThrows(java.nio.file.NoSuchFileException.class, () -> ArtifactValidator.validate(name, dir.resolve(name)));
+        }
+        Path link = Files.createSymbolicLink(dir.resolve("dangling.zip"), dir.resolve("nowhere.zip"));
+        assertTrue(refusal("dangling.zip", link).startsWith("dangling.zip is not a readable zip archive"));
+    }
 }

@@ -72,14 +72,16 @@ public final class LiveCertificate implements ConnectorFactory, NodeStatusContri
     private volatile Server liveServer;
     /** The key store Jetty serves now, once this has handed it one: what a failed swap goes back to. */
     private KeyStore inUse;
-    /** The certificate handed to the port last, for the status; null until this hands one over. */
+    /**
+     * The certificate the port serves, for the status: the one this handed over last, or the key
+     * store file's, which the port read at its opening; null until either is known.
+     */
     private volatile X509Certificate serving;
-    /** Until then, the certificate in the key store file (which the port read at its opening), as last read for the status. */
-    private volatile OnDisk readForStatus;
     /** The key store and password files as last handed to the port (or found at start), and at the last look. */
     private String applied = "";
     private String seen = "";
-    private String lastProblem = "";
+    /** Why the key store last found in the folder is not served, for the log (once) and the status; empty when it is. */
+    private volatile String lastProblem = "";
     private Instant lastExpiryCheck = Instant.EPOCH;
     private Instant lastExpiryWarning = Instant.EPOCH;
 
@@ -249,6 +251,7 @@ public final class LiveCertificate implements ConnectorFactory, NodeStatusContri
         SslContextFactory.Server tls = live;
         if (tls == null) {
             serving = next.certificate(); // plain HTTP, or the port not open yet: it reads the file when it opens
+            lastProblem = "";
             return;
         }
         ManagementKeyStore.Prepared onDisk = inUse == null ? readable(store) : null;
@@ -288,27 +291,27 @@ public final class LiveCertificate implements ConnectorFactory, NodeStatusContri
 
     /** The certificate the port serves now, for the API and the status. */
     public Map<String, Object> describe() throws IOException {
-        X509Certificate certificate = serving;
-        return describe(certificate != null ? certificate : onDisk(), live != null);
-    }
-
-    private record OnDisk(String stamp, X509Certificate certificate) {
+        return describe(serving(), live != null);
     }
 
     /**
-     * The certificate in the key store file, read again only once the files changed: opening the
-     * store derives its key from the password, some 10 ms of CPU, and the status is written every
-     * second. The port read this file at its opening; a store replaced by hand since is shown from
-     * the moment it is whole, a few seconds before the watch hands it to the port.
+     * The certificate the port serves. Until this hands one over, that is the key store file's,
+     * read once: opening the store derives its key from the password, some 10 ms of CPU, and the
+     * status is written every second. A store replaced since is the watch's to hand over ({@link
+     * #tend}), which updates this too. Under the watch's lock, so a read of the file cannot
+     * overwrite what the watch just handed over.
      */
-    private X509Certificate onDisk() throws IOException {
-        String now = stamp();
-        OnDisk last = readForStatus;
-        if (last == null || !last.stamp().equals(now)) {
-            last = new OnDisk(now, ManagementKeyStore.existing(folder).certificate());
-            readForStatus = last;
+    private X509Certificate serving() throws IOException {
+        X509Certificate known = serving;
+        if (known != null) {
+            return known;
         }
-        return last.certificate();
+        synchronized (this) {
+            if (serving == null) {
+                serving = ManagementKeyStore.existing(folder).certificate();
+            }
+            return serving;
+        }
     }
 
     static Map<String, Object> describe(X509Certificate certificate, boolean liveReload) {
@@ -326,12 +329,15 @@ public final class LiveCertificate implements ConnectorFactory, NodeStatusContri
 
     // ---- the watch
 
-    private synchronized void tend() {
+    /** Every {@value #WATCH_SECONDS} s: a key store replaced by hand, and the certificate's end. */
+    synchronized void tend() {
         try {
             String now = stamp();
             boolean settled = now.equals(seen); // a hand copy of two files: wait until neither moved for one look
             seen = now;
-            if (!now.equals(applied) && settled) {
+            if (now.equals(applied)) {
+                lastProblem = ""; // what the port took (a bad copy put back as it was, say)
+            } else if (settled) {
                 if (applied.contains("-;")) {
                     applied = now; // made at the port's first opening, which read it
                 } else {
@@ -350,7 +356,7 @@ public final class LiveCertificate implements ConnectorFactory, NodeStatusContri
                 checkExpiry();
             }
         } catch (IOException | RuntimeException e) {
-            String problem = String.valueOf(e.getMessage());
+            String problem = e.getMessage() == null ? e.toString() : e.getMessage();
             if (!problem.equals(lastProblem)) {
                 LOG.error("The management port keeps its current key: {}; put a key store that opens with "
                         + "management.p12.password there, or run bin/carbide cert renew", problem);
@@ -431,14 +437,15 @@ public final class LiveCertificate implements ConnectorFactory, NodeStatusContri
         if (!node.managementSecure()) {
             return Map.of("state", "off: the management port is plain HTTP (carbide.management.secure=false)");
         }
-        X509Certificate certificate = serving;
-        if (certificate == null) {
-            try {
-                return describe();
-            } catch (IOException e) {
-                return Map.of("state", "unreadable", "problem", String.valueOf(e.getMessage()));
+        try {
+            Map<String, Object> described = describe();
+            String problem = lastProblem;
+            if (!problem.isEmpty()) {
+                described.put("problem", "the key store in " + folder + " is not served: " + problem);
             }
+            return described;
+        } catch (IOException e) {
+            return Map.of("state", "unreadable", "problem", String.valueOf(e.getMessage()));
         }
-        return describe(certificate, live != null);
     }
 }

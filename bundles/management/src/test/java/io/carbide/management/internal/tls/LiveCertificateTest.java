@@ -1,6 +1,8 @@
 package io.carbide.management.internal.tls;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import io.carbide.node.NodeIdentity;
@@ -43,7 +45,7 @@ class LiveCertificateTest {
     }
 
     @Test
-    void theKeyStoreIsOpenedForTheStatusOnlyWhenItsFilesChanged() throws Exception {
+    void theKeyStoreIsOpenedForTheStatusOnlyWhenTheWatchTakesItUp() throws Exception {
         ManagementKeyStore store = ManagementKeyStore.findOrCreate(base, "mgr", "127.0.0.1");
         LiveCertificate live = start();
         Object first = live.describe().get("sha256");
@@ -57,10 +59,26 @@ class LiveCertificateTest {
         Files.setLastModifiedTime(file, time);
         assertEquals(first, live.describe().get("sha256"), "an unchanged key store is not opened every second");
 
-        store.commit(store.prepareRenewal("mgr", "127.0.0.1")); // a renewal by hand or by bin/carbide
+        store.commit(store.prepareRenewal("mgr", "127.0.0.1")); // a key store replaced by hand
+        live.tend();
+        live.tend(); // the watch takes a replacement once neither file moved for one look
         Object renewed = live.describe().get("sha256");
-        assertNotEquals(first, renewed, "a key store that changed is read again");
+        assertNotEquals(first, renewed, "a key store replaced is shown once the port serves it");
         assertEquals(LiveCertificate.fingerprint(ManagementKeyStore.existing(base.resolve("conf/security"))
                 .certificate()), renewed);
+
+        // a copy that does not open: the status still names what the port serves, and says why the copy is not
+        byte[] kept = Files.readAllBytes(file);
+        Files.write(file, new byte[] {0x30, (byte) 0x82, 0x65, 0x65, 1, 2, 3});
+        live.tend();
+        live.tend();
+        @SuppressWarnings("unchecked")
+        java.util.Map<String, Object> status = (java.util.Map<String, Object>) live.status();
+        assertEquals(renewed, status.get("sha256"));
+        assertTrue(String.valueOf(status.get("problem")).startsWith("the key store in "), String.valueOf(status));
+        Files.write(file, kept); // put back: nothing to say any more
+        live.tend();
+        live.tend();
+        assertFalse(((java.util.Map<?, ?>) live.status()).containsKey("problem"), String.valueOf(live.status()));
     }
 }
