@@ -209,6 +209,11 @@ public class Report {
             row(t[0], t[1], t[2].equals("met") ? "met" : "**" + t[2] + "**");
         }
         md.append('\n');
+        // figures measured by hand between full runs, and what the figures mean: both kept beside the report,
+        // so a new full run keeps them
+        md.append("## Re-measured between full runs (latest first)\n\n");
+        appendNotes(file.resolveSibling("benchmarks-remeasured.md"));
+        md.append("## Notes: where the time goes, what each target cost, the levers tried\n\n");
         appendNotes(file.resolveSibling("benchmarks-notes.md"));
 
         peersSection();
@@ -378,7 +383,7 @@ public class Report {
         if (!has("failover.write") && !has("managers.drop.1")) {
             return;
         }
-        md.append("## The managers' consensus (`bench/managers.sh`)\n\n");
+        md.append("\n## The managers' consensus (`bench/managers.sh`)\n\n");
         md.append("Three managers sharing one repository (Raft), real processes. Failover: the leader killed with ")
                 .append("`kill -9`, until a surviving manager's API answers 201 to an upload; the killed one restarts ")
                 .append("between runs. Drop-to-served: a small web app dropped into a manager's `deploy/` (with 3, a ")

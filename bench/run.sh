@@ -61,7 +61,7 @@ done
 if [ "$mode" = full ]; then
   report_dir="$BENCH_ROOT/docs"
   mkdir -p "$report_dir/results"
-  rm -f "$report_dir"/results/*.txt
+  # earlier runs' raw figures stay: the notes and the re-measured sections link to them
   cp "$BENCH_RESULTS" "$report_dir/results/"
 else
   report_dir="$BENCH_WORK/quick-report"
