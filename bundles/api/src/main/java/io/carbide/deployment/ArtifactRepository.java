@@ -115,6 +115,12 @@ public interface ArtifactRepository {
     void recordRefusal(String name, String reason);
 
     /**
+     * Takes {@code name} off the {@link #refusals()}: the refused file is gone (an operator deleted
+     * it), so nothing stands to be fixed.
+     */
+    void forgetRefusal(String name);
+
+    /**
      * Removes an artifact: a tombstone at a new revision. Empty when there was no such artifact.
      *
      * @throws NoQuorumException when no majority of the managers is reachable

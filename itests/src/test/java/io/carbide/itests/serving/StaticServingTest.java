@@ -166,6 +166,10 @@ class StaticServingTest {
                 .contains("carbide.archive.maxRatio"), CONVERGE, "bomb.zip refused with the limit it broke");
         assertEquals(404, send(get("http://127.0.0.1:" + worker.clientPort() + "/bomb/zeros.bin")).statusCode());
         assertEquals(200, send(get(base + "images/photo.png")).statusCode(), "everything else still served");
+        // the operator deletes the refused file: nothing stands to be fixed, and the status stops listing it
+        Files.delete(manager.deployDir().resolve("bomb.zip"));
+        manager.awaitStatus(s -> !s.getAsJsonObject("repository").getAsJsonArray("refused").toString()
+                .contains("bomb.zip"), CONVERGE, "bomb.zip off the refused list once deleted");
     }
 
     private static HttpRequest.Builder get(String url) {

@@ -873,6 +873,11 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
         }
     }
 
+    @Override
+    public void forgetRefusal(String name) {
+        refused.remove(name);
+    }
+
     private void refuse(String name, String reason) {
         recordRefusal(name, reason);
         LOG.warn("Artifact refused, not stored or replicated: {}", reason);

@@ -640,6 +640,7 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
             return; // the view removed it: nothing for an operator to record
         }
         ledger.forget(name);
+        repository.forgetRefusal(name); // a refused file deleted: the console and status stop listing it
         if (machine.latest(name).map(Artifact::deleted).orElse(true)) {
             return; // nothing stored under that name
         }
