@@ -209,11 +209,10 @@ public class Report {
             row(t[0], t[1], t[2].equals("met") ? "met" : "**" + t[2] + "**");
         }
         md.append('\n');
-        // figures measured by hand between full runs, and what the figures mean: both kept beside the report,
-        // so a new full run keeps them
-        md.append("## Re-measured between full runs (latest first)\n\n");
-        appendNotes(file.resolveSibling("benchmarks-remeasured.md"));
-        md.append("## Notes: where the time goes, what each target cost, the levers tried\n\n");
+        // figures measured by hand between full runs, each with what it means: kept beside the report, so a new
+        // full run keeps them
+        md.append("## Re-measured between full runs, and notes: where the time goes, what each target cost, ")
+                .append("the levers tried (latest first)\n\n");
         appendNotes(file.resolveSibling("benchmarks-notes.md"));
 
         peersSection();

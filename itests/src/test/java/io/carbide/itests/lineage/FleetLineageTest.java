@@ -162,8 +162,10 @@ class FleetLineageTest {
         assertEquals(lineage, member(seenFrom2, "w-1").get("repositoryId").getAsString());
 
         // moving the fleet to another repository is the operator's explicit action, and then it happens
-        ManagementClient.Response moved = api2.postJson("/api/cluster/adopt", "{\"nodes\": [\"w-2\"]}");
+        // a body of no declared length is read all the same: w-2 alone moves
+        ManagementClient.Response moved = api2.postUnsized("/api/cluster/adopt", "{\"nodes\": [\"w-2\"]}");
         assertEquals(200, moved.status(), moved.body());
+        assertFalse(moved.body().contains("\"w-1\""), moved.body());
         w2.awaitHttp("/hello-site/", 404, null, CONVERGE);
         w2.awaitStatus(s -> repositoryId(mgr2).equals(s.getAsJsonObject("deployment").get("repositoryId").getAsString()),
                 CONVERGE, "w-2 following mgr-2's repository");
@@ -172,12 +174,34 @@ class FleetLineageTest {
 
         // once the whole fleet follows mgr-2, what was dropped there and not recorded is recorded after all
         assertEquals(404, w2.get(w2.clientPort(), "/later/").statusCode(), "later.zip served before the fleet followed mgr-2");
-        ManagementClient.Response whole = api2.postJson("/api/cluster/adopt", "{\"nodes\": [\"w-1\"]}");
+        // no body at all: every worker (the README's "no body: every worker", as curl -X POST sends it)
+        ManagementClient.Response whole = api2.postUnsized("/api/cluster/adopt", "");
         assertEquals(200, whole.status(), whole.body());
+        assertTrue(whole.body().contains("\"w-1\"") && whole.body().contains("\"w-2\""), whole.body());
         for (NodeProcess worker : workers) {
             worker.awaitHttp("/later/", 200, null, CONVERGE);
         }
         assertTrue(mgr2.logContains("that were not recorded are taken up: [later.zip]"), mgr2.logTail());
+
+        // the fleet back on mgr-1, later.zip deleted from mgr-2's deploy/: not recorded, until the fleet is on mgr-2 again
+        ManagementClient.Response back = api1.postUnsized("/api/cluster/adopt", "");
+        assertEquals(200, back.status(), back.body());
+        for (NodeProcess worker : workers) {
+            worker.awaitHttp("/later/", 404, null, CONVERGE);
+        }
+        mgr2.awaitStatus(s -> !replication(s).get("authority").getAsBoolean(), CONVERGE, "mgr-2 no longer the authority");
+        Files.delete(mgr2.deployDir().resolve("later.zip"));
+        mgr2.awaitStatus(s -> mgr2.logContains("later.zip deleted in " + mgr2.deployDir().toAbsolutePath().normalize()
+                + " was not recorded"), CONVERGE, "the deletion of later.zip not recorded");
+        ManagementClient.Response again = api2.postUnsized("/api/cluster/adopt", "");
+        assertEquals(200, again.status(), again.body());
+        mgr2.awaitStatus(s -> mgr2.logContains("whose deletion was not recorded are taken up: [later.zip]"), CONVERGE,
+                "the deletion of later.zip taken up");
+        for (NodeProcess worker : workers) {
+            worker.awaitHttp("/hello-site/", 404, null, CONVERGE); // mgr-2's repository: later.zip alone, now deleted
+            worker.awaitHttp("/later/", 404, null, CONVERGE);
+        }
+        assertFalse(Files.exists(mgr2.deployDir().resolve("later.zip")), "later.zip written back into mgr-2's deploy/");
     }
 
     private NodeProcess manager(String name, int portOffset, String wellKnown) {

@@ -229,6 +229,7 @@ class BadInputSuiteTest {
             {"DELETE", "/api/managers/" + longName, null, null},
             {"POST", "/api/cluster/adopt", "application/json", "{\"nodes\": \"w1\"}".getBytes(StandardCharsets.UTF_8)},
             {"POST", "/api/cluster/adopt", "application/json", "{\"nodes\": [1, 2]}".getBytes(StandardCharsets.UTF_8)},
+            {"POST", "/api/cluster/adopt", "application/json", "{\"nodes\": []}".getBytes(StandardCharsets.UTF_8)},
             {"POST", "/api/artifacts/form.zip", "application/x-www-form-urlencoded", "a=b".getBytes(StandardCharsets.UTF_8)},
             {"GET", "/api/nodes/..%2F..%2Fetc", null, null},
             {"GET", "/api/no-such-thing", null, null},

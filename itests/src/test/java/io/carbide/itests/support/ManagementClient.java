@@ -110,6 +110,15 @@ public final class ManagementClient {
                 .POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
+    /**
+     * A POST whose body declares no length (chunked, or an HTTP/2 stream), as {@code curl -X POST}
+     * without {@code -d} declares none: the server learns only by reading it whether one came.
+     */
+    public Response postUnsized(String path, String body) {
+        return send(request(path).POST(HttpRequest.BodyPublishers.fromPublisher(
+                HttpRequest.BodyPublishers.ofString(body))));
+    }
+
     public Response putFile(String path, Path file) {
         try {
             return send(request(path).header("Content-Type", "application/octet-stream")

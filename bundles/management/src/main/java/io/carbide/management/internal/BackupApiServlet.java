@@ -59,7 +59,7 @@ public class BackupApiServlet extends ManagementServlet {
     protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
         char[] passphrase;
         try {
-            JsonObject body = Json.readObject(request);
+            JsonObject body = Json.readObjectOrEmpty(request); // none: the message below says what to send
             if (!body.has("passphrase") || !body.get("passphrase").isJsonPrimitive()) {
                 Json.error(response, 400, "send {\"passphrase\": \"...\"} to back up the keys too (sealed under it), "
                         + "or GET /api/backup for the repository alone");

@@ -74,18 +74,21 @@ public class ClusterApiServlet extends ManagementServlet {
         }
         List<String> nodes = new ArrayList<>();
         try {
-            if (request.getContentLengthLong() != 0) {
-                JsonObject body = Json.readObject(request);
-                if (body.has("nodes")) {
-                    if (!body.get("nodes").isJsonArray()) {
-                        throw new Json.BadRequest("\"nodes\" must be a list of node names, e.g. [\"w-1\"]");
+            JsonObject body = Json.readObjectOrEmpty(request);
+            if (body.has("nodes")) {
+                if (!body.get("nodes").isJsonArray()) {
+                    throw new Json.BadRequest("\"nodes\" must be a list of node names, e.g. [\"w-1\"]");
+                }
+                for (JsonElement name : body.getAsJsonArray("nodes")) {
+                    if (!name.isJsonPrimitive() || !name.getAsJsonPrimitive().isString()) {
+                        throw new Json.BadRequest("\"nodes\" must hold node names (strings), not " + name);
                     }
-                    for (JsonElement name : body.getAsJsonArray("nodes")) {
-                        if (!name.isJsonPrimitive() || !name.getAsJsonPrimitive().isString()) {
-                            throw new Json.BadRequest("\"nodes\" must hold node names (strings), not " + name);
-                        }
-                        nodes.add(name.getAsString());
-                    }
+                    nodes.add(name.getAsString());
+                }
+                if (nodes.isEmpty()) {
+                    // a list emptied by mistake must not widen to the whole fleet: that takes no body at all
+                    throw new Json.BadRequest("\"nodes\" is empty: name at least one node, or send no body to move "
+                            + "every worker");
                 }
             }
         } catch (Json.BadRequest bad) {

@@ -58,6 +58,22 @@ public final class Json {
      * @throws BadRequest with a message for the client when the body is not a JSON object
      */
     public static JsonObject readObject(HttpServletRequest request) throws IOException, BadRequest {
+        return parseObject(readText(request));
+    }
+
+    /**
+     * Reads the request body as a JSON object, where sending none means an empty one. A request
+     * without a body ({@code curl -X POST} alone) declares no length at all, and a chunked one
+     * declares none either, so only the body read whole tells the two apart.
+     *
+     * @throws BadRequest with a message for the client when a body was sent and is not a JSON object
+     */
+    public static JsonObject readObjectOrEmpty(HttpServletRequest request) throws IOException, BadRequest {
+        String text = readText(request);
+        return text.isBlank() ? new JsonObject() : parseObject(text);
+    }
+
+    private static String readText(HttpServletRequest request) throws IOException, BadRequest {
         StringBuilder text = new StringBuilder();
         try (Reader reader = request.getReader()) {
             char[] buffer = new char[8192];
@@ -68,8 +84,12 @@ public final class Json {
                 }
             }
         }
+        return text.toString();
+    }
+
+    private static JsonObject parseObject(String text) throws BadRequest {
         try {
-            JsonElement parsed = JsonParser.parseString(text.toString());
+            JsonElement parsed = JsonParser.parseString(text);
             if (!parsed.isJsonObject()) {
                 throw new BadRequest("the request body must be a JSON object, like {\"key\": \"value\"}");
             }

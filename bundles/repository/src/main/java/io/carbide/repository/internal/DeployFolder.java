@@ -16,6 +16,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -58,7 +60,7 @@ import org.slf4j.LoggerFactory;
  * <p>Changes count only where the fleet follows this manager's repository. On a manager of another
  * repository, a dropped or deleted file is left as it is and logged as not recorded, with the
  * manager to send it to; should the fleet come to follow this manager (moved here by an
- * operator), the dropped files still there are recorded then. While this manager cannot tell yet
+ * operator), the dropped files still there, and the deleted ones still gone, are recorded then. While this manager cannot tell yet
  * (it is joining), its managers have no majority, or a change could not be committed in time, the
  * change waits and is tried again.
  *
@@ -82,7 +84,7 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
     /** A file rewritten in place leaves the folder's own time alone: the folder is looked over this often anyway. */
     private static final long FULL_SWEEP_MILLIS = 30_000;
     /** The folder's modification time when a pass last left nothing for later; touched by the sweep's thread only. */
-    private java.nio.file.attribute.FileTime folderSwept;
+    private FileTime folderSwept;
     private long lastFullSweep;
     /** Files File Install reported and the folder's thread has not taken up yet, by name. */
     private final Map<String, Reported> reported = new LinkedHashMap<>();
@@ -101,17 +103,22 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
     /** Reports a dropped archive as soon as it is whole, ahead of File Install; none where the folder cannot be watched. */
     private final Optional<FolderWatch> watch;
     /**
-     * Dropped files refused as they stand (their size and time), by name: the watch and File
-     * Install both report a drop, and the sweep looks the folder over again and again; a broken
-     * file is refused, and logged, once, until it changes.
+     * Dropped files turned away as they stand (their size and time), by name: the watch and File
+     * Install both report a drop, and the sweep looks the folder over again and again; a file is
+     * turned away, and logged, once, until it changes. One {@link Refusal#NOT_RECORDED} (the fleet
+     * followed another manager's repository) is also taken up by the sweep once this manager
+     * records changes (the fleet was moved to its repository).
      */
-    private final Map<String, FolderLedger.Entry> refusedAsIs = new HashMap<>();
+    private final Map<String, Refused> refusedAsIs = new HashMap<>();
     /**
-     * Dropped files logged as not recorded, because the fleet followed another manager's
-     * repository, as they stand: said once, until they change, or until this manager records
-     * changes (the fleet was moved to its repository), when the sweep takes them up.
+     * Files deleted from the folder whose deletion was logged as not recorded (the fleet followed
+     * another manager's repository), by name, with what was stored under that name then: recorded
+     * once this manager records changes, if the file is still gone and nothing changed under its
+     * name meanwhile (another repository, or a newer version, is not what the operator deleted).
+     * Kept in memory only: a manager that restarts first writes the file back, as it always did,
+     * and says so.
      */
-    private final Map<String, FolderLedger.Entry> notRecordedAsIs = new HashMap<>();
+    private final Map<String, StoredAs> deletionsNotRecorded = new LinkedHashMap<>();
     /**
      * Changes recorded from a file in this folder whose mirror has not run yet: name to the
      * revision that recorded it. Only these may be found gone by their mirror and taken for deleted; a
@@ -188,19 +195,17 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
         if (!following || lastReported > settled) {
             return; // the folder is brought in line at start first; and File Install is still at work
         }
-        java.nio.file.attribute.FileTime folderTime;
+        FileTime folderTime;
         try {
             folderTime = Files.getLastModifiedTime(folder);
         } catch (IOException e) {
             LOG.warn("Could not look over {} for unreported files: {}", folder, e.toString());
             return;
         }
-        if (!notRecordedAsIs.isEmpty() && authority.current().acceptsChanges()) {
-            List<File> held = notRecordedAsIs.keySet().stream().map(name -> folder.resolve(name).toFile()).toList();
-            notRecordedAsIs.clear();
-            LOG.info("This manager records changes now: {} file(s) in {} that were not recorded are taken up: {}",
-                    held.size(), folder, namesOf(held));
-            recordAll(held); // what is gone, or stored meanwhile, is passed over there
+        try {
+            takeUpNotRecorded();
+        } catch (RuntimeException e) {
+            LOG.warn("Could not take up the changes in {} that were not recorded: {}", folder, e.toString());
         }
         if (folderTime.equals(folderSwept) && now - lastFullSweep < FULL_SWEEP_MILLIS) {
             return; // nothing added, renamed or removed since a pass that left nothing for later
@@ -226,7 +231,6 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
             }
             // gone unreported: a file of that name later is new
             refusedAsIs.keySet().retainAll(present);
-            notRecordedAsIs.keySet().retainAll(present);
             recordAll(unreported);
             if (!deferred) {
                 folderSwept = folderTime;
@@ -318,6 +322,36 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
     }
 
     /**
+     * Once this manager records changes (the fleet was moved to its repository, or it became the
+     * authority otherwise), what the operator did in its folder before that, and was logged as not
+     * recorded, is recorded after all: the files dropped, and the files deleted that are still
+     * gone with nothing changed under their names since.
+     */
+    private void takeUpNotRecorded() {
+        List<File> dropped = refusedAsIs.entrySet().stream().filter(e -> e.getValue().why() == Refusal.NOT_RECORDED)
+                .map(e -> folder.resolve(e.getKey()).toFile()).toList();
+        if ((dropped.isEmpty() && deletionsNotRecorded.isEmpty()) || !authority.current().acceptsChanges()) {
+            return;
+        }
+        dropped.forEach(file -> refusedAsIs.remove(file.getName()));
+        List<File> deleted = deletionsNotRecorded.entrySet().stream()
+                .filter(e -> e.getValue().equals(storedAs(e.getKey()))) // not another repository, or a newer version
+                .map(e -> folder.resolve(e.getKey()).toFile())
+                .filter(file -> !file.exists()).toList(); // one dropped again since is a drop, taken up as such
+        deletionsNotRecorded.clear();
+        if (!dropped.isEmpty()) {
+            LOG.info("This manager records changes now: {} file(s) in {} that were not recorded are taken up: {}",
+                    dropped.size(), folder, namesOf(dropped));
+            recordAll(dropped); // what is gone, or stored meanwhile, is passed over there
+        }
+        if (!deleted.isEmpty()) {
+            LOG.info("This manager records changes now: {} file(s) deleted from {} whose deletion was not recorded "
+                    + "are taken up: {}", deleted.size(), folder, namesOf(deleted));
+            deleted.forEach(this::removed);
+        }
+    }
+
+    /**
      * A file in the folder as it stands before its content is read, if it is an operator's change
      * still to record: not once it is gone, the view's own copy of committed content (or a
      * recorded file nobody touched since), or holds what is stored under its name already; the
@@ -326,9 +360,9 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
      * a change committed meanwhile cannot give the ledger a digest the file does not hold.
      */
     private Optional<FolderLedger.Entry> toRecord(String name, Path path) throws IOException {
-        java.nio.file.attribute.BasicFileAttributes now;
+        BasicFileAttributes now;
         try {
-            now = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class);
+            now = Files.readAttributes(path, BasicFileAttributes.class);
         } catch (NoSuchFileException gone) {
             return Optional.empty();
         }
@@ -617,12 +651,9 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
      * unchanged, it is not refused twice.
      */
     private boolean refusedAsItStands(File file) {
-        return standsAs(refusedAsIs.get(file.getName()), file) || standsAs(notRecordedAsIs.get(file.getName()), file);
-    }
-
-    private static boolean standsAs(FolderLedger.Entry remembered, File file) {
+        Refused remembered = refusedAsIs.get(file.getName());
         try {
-            return remembered != null && remembered.matches(file.toPath());
+            return remembered != null && remembered.asRead().matches(file.toPath());
         } catch (IOException e) {
             return false; // looked at again, and what cannot be read is said there
         }
@@ -630,7 +661,26 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
 
     private void forgetRefusal(String name) {
         refusedAsIs.remove(name);
-        notRecordedAsIs.remove(name);
+    }
+
+    /** Why a dropped file was turned away. */
+    private enum Refusal {
+        /** The repository refused it as broken: it waits for the operator to fix it. */
+        BROKEN,
+        /** The fleet followed another manager's repository: it waits for the fleet to move here. */
+        NOT_RECORDED
+    }
+
+    /** A dropped file turned away, as it stood when it was. */
+    private record Refused(FolderLedger.Entry asRead, Refusal why) {
+    }
+
+    /** What this manager's repository holds under a name: which repository, at which revision (0: nothing). */
+    private record StoredAs(String repositoryId, long revision) {
+    }
+
+    private StoredAs storedAs(String name) {
+        return new StoredAs(machine.repositoryId(), machine.latest(name).map(Artifact::revision).orElse(0L));
     }
 
     private void removed(File file) {
@@ -640,15 +690,26 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
             return; // the view removed it: nothing for an operator to record
         }
         ledger.forget(name);
+        if (storedAs(name).equals(deletionsNotRecorded.get(name))) {
+            return; // reported again (by the watch, then File Install): said, and listed as refused, once already
+        }
         repository.forgetRefusal(name); // a refused file deleted: the console and status stop listing it
         if (machine.latest(name).map(Artifact::deleted).orElse(true)) {
             return; // nothing stored under that name
         }
-        whenAccepted(name, Operation.DELETED, () -> {
-            if (Files.exists(file.toPath())) {
-                return; // it came back before the change could be recorded
+        whenAccepted(name, Operation.DELETED, new Work() {
+            @Override
+            public void run() throws IOException, NoQuorumException {
+                if (Files.exists(file.toPath())) {
+                    return; // it came back before the change could be recorded
+                }
+                repository.remove(name);
             }
-            repository.remove(name);
+
+            @Override
+            public void notRecorded() {
+                deletionsNotRecorded.put(name, storedAs(name));
+            }
         });
     }
 
@@ -685,7 +746,7 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
             @Override
             public void notRecorded() {
                 try {
-                    notRecordedAsIs.put(file.getName(), FolderLedger.Entry.of(file.toPath()));
+                    refusedAsIs.put(file.getName(), new Refused(FolderLedger.Entry.of(file.toPath()), Refusal.NOT_RECORDED));
                 } catch (IOException gone) {
                     // the file went meanwhile: nothing stands to be remembered
                 }
@@ -713,7 +774,7 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
             try {
                 return Optional.of(new InFlight(repository.storeAsync(name, path), asRead.get()));
             } catch (InvalidArtifactException refused) {
-                refusedAsIs.put(name, asRead.get());
+                refusedAsIs.put(name, new Refused(asRead.get(), Refusal.BROKEN));
                 return Optional.empty();
             }
         } catch (NoSuchFileException gone) {
