@@ -102,15 +102,17 @@ percentile() {
   printf '%s\n' "$@" | sort -n | awk -v p="$p" '{ v[NR] = $1 } END { i = int((p / 100) * NR + 0.999999); if (i < 1) i = 1; if (i > NR) i = NR; print v[i] }'
 }
 
-# Peak used heap (MiB) of a pid, sampled with jstat every 200 ms until the file $2 exists.
+# Peak used heap (MiB) of a pid, sampled every 200 ms until the file $2 exists. One jstat runs for
+# the whole span and prints a line per sample: a jstat started per sample is a JVM start each time,
+# and two such loops took most of the 2 cores from the transfer they were measuring.
 sample_peak_heap() {
-  local pid=$1 stop=$2 peak=0 used
-  while [ ! -e "$stop" ]; do
-    used=$(jstat -gc "$pid" 2>/dev/null | awk 'NR == 2 { printf "%d", ($3 + $4 + $6 + $8) / 1024 }')
-    [ -n "$used" ] && [ "$used" -gt "$peak" ] && peak=$used
-    sleep 0.2
-  done
-  echo "$peak"
+  local pid=$1 stop=$2 samples="$2.$1.samples" sampler
+  jstat -gc "$pid" 200 > "$samples" 2>/dev/null &
+  sampler=$!
+  while [ ! -e "$stop" ]; do sleep 0.2; done
+  kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true  # jstat ends on the signal
+  awk '$1 ~ /^[0-9.]+$/ { used = ($3 + $4 + $6 + $8) / 1024; if (used > peak) peak = used } END { printf "%d\n", peak }' "$samples"
+  rm -f "$samples"
 }
 
 # Epoch milliseconds of the last log line of node base $1 that contains $2 (0 when there is none).
