@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 @Command(name = "carbide", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
         versionProvider = Carbide.Version.class,
         description = "Drives a Carbide fleet through a manager's management API.",
-        subcommands = {LoginCommand.class, LogoutCommand.class, StatusCommand.class, NodesCommand.class,
+        subcommands = {LoginCommand.class, LogoutCommand.class, StatusCommand.class, NodesCommand.class, AdoptCommand.class,
                 DeployCommand.class, UndeployCommand.class, HistoryCommand.class, RollbackCommand.class,
                 RolloutCommand.class, ConfigCommand.class, UsersCommand.class, LoadBalancerCommand.class,
                 BackupCommand.class, RestoreCommand.class, CertCommand.class},

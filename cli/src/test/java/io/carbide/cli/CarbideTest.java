@@ -54,8 +54,8 @@ class CarbideTest {
 
     @Test
     void everyCommandHasItsHelp() {
-        for (String command : List.of("login", "logout", "status", "nodes", "deploy", "undeploy", "history", "rollback",
-                "users")) {
+        for (String command : List.of("login", "logout", "status", "nodes", "adopt", "deploy", "undeploy", "history",
+                "rollback", "users")) {
             assertEquals(ExitCode.OK, Carbide.run(command, "--help"), command);
         }
         assertEquals(ExitCode.OK, Carbide.run("config", "set", "--help"));

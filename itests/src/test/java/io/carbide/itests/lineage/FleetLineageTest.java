@@ -8,6 +8,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.carbide.itests.support.Artifacts;
 import io.carbide.itests.support.AvailabilityProbe;
+import io.carbide.itests.support.CarbideCli;
 import io.carbide.itests.support.ManagementClient;
 import io.carbide.itests.support.NodeProcess;
 import io.carbide.itests.support.PortOffsets;
@@ -16,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
@@ -193,8 +195,11 @@ class FleetLineageTest {
         Files.delete(mgr2.deployDir().resolve("later.zip"));
         mgr2.awaitStatus(s -> mgr2.logContains("later.zip deleted in " + mgr2.deployDir().toAbsolutePath().normalize()
                 + " was not recorded"), CONVERGE, "the deletion of later.zip not recorded");
-        ManagementClient.Response again = api2.postUnsized("/api/cluster/adopt", "");
-        assertEquals(200, again.status(), again.body());
+        Files.createDirectories(temp.resolve("cli"));
+        CarbideCli.Run again = CarbideCli.run(temp.resolve("cli"), Map.of("CARBIDE_PASSWORD", ADMIN_PASSWORD), "adopt",
+                "--all", "--base=" + mgr2.base()); // as an operator moves the whole fleet
+        assertEquals(0, again.exitCode(), again.all());
+        assertTrue(again.out().contains("w-1") && again.out().contains("w-2"), again.out());
         mgr2.awaitStatus(s -> mgr2.logContains("whose deletion was not recorded are taken up: [later.zip]"), CONVERGE,
                 "the deletion of later.zip taken up");
         for (NodeProcess worker : workers) {

@@ -79,6 +79,17 @@ class CliTest {
         assertTrue(nodes.out().startsWith("NODE") && nodes.out().contains("mgr *"), nodes.out());
         assertTrue(JsonParser.parseString(ok("nodes", "--json").out()).getAsJsonObject().has("members"));
         assertTrue(ok("status").out().contains("Members     2: 1 serving clients"), ok("status").out());
+        // moving a worker to this manager's repository: by name (w1 follows it already, so nothing changes)
+        Run adopted = ok("adopt", "w1");
+        assertTrue(adopted.out().startsWith("1 worker(s) now follow repository ") && adopted.out().contains(" of mgr: w1"),
+                adopted.out());
+        Run nobody = carbide("adopt", "nobody");
+        assertEquals(1, nobody.exitCode(), nobody.all());
+        assertTrue(nobody.err().contains("no member named nobody") && nobody.err().contains("bin/carbide nodes lists"),
+                nobody.err());
+        Run aManager = carbide("adopt", "mgr"); // a manager follows the managers' log: not moved, and said so
+        assertEquals(1, aManager.exitCode(), aManager.all());
+        assertTrue(aManager.err().contains("mgr is not a worker"), aManager.err());
         Run all = ok("status", "--all");
         assertTrue(all.out().contains(manager.base().toString()) && all.out().contains(worker.base().toString()),
                 all.out());
@@ -123,7 +134,7 @@ class CliTest {
         // bad arguments: one line, exit 2, nothing sent
         for (String[] bad : new String[][] {{"rollback"}, {"history", "--limit", "0"}, {"config", "set", "hello", "novalue"},
                 {"deploy", "/no/such/file.jar"}, {"deploy", Artifacts.helloSite().toString(), "--settle", "5"},
-                {"frobnicate"}}) {
+                {"adopt"}, {"adopt", "w1", "--all"}, {"frobnicate"}}) {
             Run run = carbide(bad);
             assertEquals(2, run.exitCode(), String.join(" ", bad) + ": " + run.all());
             assertEquals(1, run.err().lines().count(), run.err());

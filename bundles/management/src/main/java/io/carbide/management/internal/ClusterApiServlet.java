@@ -101,6 +101,14 @@ public class ClusterApiServlet extends ManagementServlet {
                     + fleet.cluster().domain() + "; GET /api/cluster lists them");
             return;
         }
+        List<String> notWorkers = nodes.stream().filter(n -> n.equals(nodeName)
+                || !fleet.cluster().view().member(n).map(m -> m.isIn(SubDomain.WORKER)).orElse(false)).toList();
+        if (!notWorkers.isEmpty()) {
+            // a manager follows the managers' log, not an adoption: asking to move one is a mistake to say
+            Json.error(response, 400, String.join(", ", notWorkers) + " is not a worker: only workers follow a manager's "
+                    + "repository and can be moved; name workers, or send no body to move every worker");
+            return;
+        }
         List<String> told = fleet.authority().moveFleetHere(nodes);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("repositoryId", fleet.repository().id());
