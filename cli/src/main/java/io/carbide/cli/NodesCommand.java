@@ -35,6 +35,12 @@ final class NodesCommand extends ManagerCommand {
             for (JsonElement line : Fields.list(member, "diverged")) {
                 output.line(Fields.text(member, "name") + " diverged: " + line.getAsString());
             }
+            if ("other-lineage".equals(Fields.text(member, "sync"))) {
+                // never moved on its own: say how, since that is the operator's decision to make
+                output.line(Fields.text(member, "name") + " follows another repository (" + Fields.text(member,
+                        "repositoryId") + "): bin/carbide adopt " + Fields.text(member, "name") + " moves it to this "
+                        + "manager's, which undeploys there what this one lacks");
+            }
         }
         return ExitCode.OK;
     }

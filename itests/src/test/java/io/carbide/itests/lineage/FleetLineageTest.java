@@ -162,6 +162,12 @@ class FleetLineageTest {
         JsonObject seenFrom2 = api2.await("/api/cluster", c -> syncOf(c, "w-1").equals("other-lineage"), CONVERGE,
                 "w-1 follows another repository, seen from mgr-2");
         assertEquals(lineage, member(seenFrom2, "w-1").get("repositoryId").getAsString());
+        Files.createDirectories(temp.resolve("cli"));
+        CarbideCli.Run nodes = CarbideCli.run(temp.resolve("cli"), Map.of("CARBIDE_PASSWORD", ADMIN_PASSWORD), "nodes",
+                "--base=" + mgr2.base()); // the operator sees why, and the one command that would change it
+        assertEquals(0, nodes.exitCode(), nodes.all());
+        assertTrue(nodes.out().contains("w-1 follows another repository (" + lineage + "): bin/carbide adopt w-1"),
+                nodes.out());
 
         // moving the fleet to another repository is the operator's explicit action, and then it happens
         // a body of no declared length is read all the same: w-2 alone moves
@@ -195,7 +201,6 @@ class FleetLineageTest {
         Files.delete(mgr2.deployDir().resolve("later.zip"));
         mgr2.awaitStatus(s -> mgr2.logContains("later.zip deleted in " + mgr2.deployDir().toAbsolutePath().normalize()
                 + " was not recorded"), CONVERGE, "the deletion of later.zip not recorded");
-        Files.createDirectories(temp.resolve("cli"));
         CarbideCli.Run again = CarbideCli.run(temp.resolve("cli"), Map.of("CARBIDE_PASSWORD", ADMIN_PASSWORD), "adopt",
                 "--all", "--base=" + mgr2.base()); // as an operator moves the whole fleet
         assertEquals(0, again.exitCode(), again.all());
