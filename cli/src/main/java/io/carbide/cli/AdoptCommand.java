@@ -39,8 +39,7 @@ final class AdoptCommand extends ManagerCommand {
         }
         ManagementApi.Answer answer = target.api().post("api/cluster/adopt", body);
         if (answer.status() != 200) {
-            throw CommandFailure.failed(ManagementApi.failure(answer, "no worker was moved").getMessage()
-                    .replace("GET /api/cluster", "bin/carbide nodes"));
+            throw ManagementApi.failure(answer, "no worker was moved");
         }
         List<String> told = new ArrayList<>();
         for (JsonElement name : Fields.list(answer.object(), "told")) {

@@ -49,7 +49,7 @@ final class DeployCommand extends ManagerCommand {
         if (output.json) {
             output.json(answer.body());
         } else if (answer.status() == 202) {
-            output.line(Fields.text(answer.object(), "message").replace("GET /api/rollout", "bin/carbide rollout status"));
+            output.line(ManagementApi.inCliTerms(Fields.text(answer.object(), "message")));
         } else {
             String change = Fields.text(answer.object(), "change");
             output.line(artifact + " " + (change.isEmpty() ? "stored" : change) + " at revision "

@@ -18,6 +18,7 @@ import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.util.Base64;
+import java.util.regex.Pattern;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
@@ -187,10 +188,23 @@ final class ManagementApi {
 
     /** A command's usual ending for an answer it did not expect: exit 1 with the API's own line. */
     static CommandFailure failure(Answer answer, String what) {
-        String error = errorOf(answer, "the manager answered " + answer.status());
+        String error = inCliTerms(errorOf(answer, "the manager answered " + answer.status()));
         // the manager often says what failed itself ("no backup: ..."): once is enough
         return CommandFailure.failed(error.startsWith(what + ":") ? error : what + ": " + error);
     }
+
+    /**
+     * A line of the API's with its closing hints ("...; GET /api/cluster lists them") named as the
+     * commands that do the same. Only such hints: a path the line quotes, or a line about the API
+     * itself, stays as the API wrote it.
+     */
+    static String inCliTerms(String line) {
+        return CLUSTER_HINT.matcher(ROLLOUT_HINT.matcher(line).replaceAll("; bin/carbide rollout status "))
+                .replaceAll("; bin/carbide nodes ");
+    }
+
+    private static final Pattern CLUSTER_HINT = Pattern.compile("; GET /api/cluster (?=lists |shows )");
+    private static final Pattern ROLLOUT_HINT = Pattern.compile("; GET /api/rollout (?=shows |follows )");
 
     private static SSLContext trusting(Path cacert) {
         try (InputStream in = Files.newInputStream(cacert)) {

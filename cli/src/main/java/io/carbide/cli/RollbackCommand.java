@@ -24,7 +24,7 @@ final class RollbackCommand extends ManagerCommand {
         if (output.printedJson(answer)) {
             return ExitCode.OK;
         }
-        output.line(Fields.text(answer.object(), "message"));
+        output.line(ManagementApi.inCliTerms(Fields.text(answer.object(), "message")));
         for (JsonElement element : Fields.list(answer.object(), "changes")) {
             JsonObject change = element.getAsJsonObject();
             output.line("  " + Fields.text(change, "revision") + "  " + Fields.text(change, "name") + " "

@@ -20,13 +20,25 @@ public interface FleetAuthority {
     Decision await(Duration timeout) throws InterruptedException;
 
     /**
-     * Tells the given nodes (every node that runs artifacts when empty) to follow this manager's
+     * Tells the given workers (every worker in the view when empty) to follow this manager's
      * repository from now on, dropping what it lacks: the operator's explicit move of the fleet to
-     * another lineage, e.g. to a manager rebuilt from scratch.
-     *
-     * @return the nodes that were told
+     * another lineage, e.g. to a manager rebuilt from scratch. Named nodes are checked against one
+     * view first: when one is not a member, or not a worker, no node is told.
      */
-    List<String> moveFleetHere(Collection<String> nodes);
+    FleetMove moveFleetHere(Collection<String> nodes);
+
+    /**
+     * What {@link #moveFleetHere} did: the workers it told, or the named nodes that made it tell none
+     * (not in the view; in the view but not workers, such as managers, which follow the managers' log).
+     */
+    record FleetMove(List<String> told, List<String> unknown, List<String> notWorkers) {
+
+        public FleetMove {
+            told = List.copyOf(told);
+            unknown = List.copyOf(unknown);
+            notWorkers = List.copyOf(notWorkers);
+        }
+    }
 
     /**
      * This manager is the authority ({@code SELF}); shares its repository and forwards changes to it

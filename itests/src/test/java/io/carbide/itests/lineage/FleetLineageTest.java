@@ -212,6 +212,16 @@ class FleetLineageTest {
             worker.awaitHttp("/later/", 404, null, CONVERGE);
         }
         assertFalse(Files.exists(mgr2.deployDir().resolve("later.zip")), "later.zip written back into mgr-2's deploy/");
+
+        // a tired operator moves the fleet again to where it already is: nothing moves, nothing is synced anew
+        w1.awaitStatus(s -> !s.getAsJsonObject("deployment").has("adopting"), CONVERGE, "w-1 done moving");
+        long moves = w1.logCount("moves from repository");
+        CarbideCli.Run twice = CarbideCli.run(temp.resolve("cli"), Map.of("CARBIDE_PASSWORD", ADMIN_PASSWORD), "adopt",
+                "--all", "--base=" + mgr2.base());
+        assertEquals(0, twice.exitCode(), twice.all());
+        w1.awaitStatus(s -> w1.logContains("Node w-1 already follows repository " + repositoryId(mgr2)), CONVERGE,
+                "w-1 saying it already follows mgr-2's repository");
+        assertEquals(moves, w1.logCount("moves from repository"), w1.logTail());
     }
 
     private NodeProcess manager(String name, int portOffset, String wellKnown) {

@@ -134,6 +134,12 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
     /** The agent's own thread: see {@link #report}. */
     private volatile Thread workerThread;
     private volatile boolean lastSyncFailed;
+    /**
+     * Whether a sync since the last successful one found this node's own repository offered only
+     * behind it (its managers lost recent changes): then an operator's adoption of that same
+     * repository takes its full state anew.
+     */
+    private volatile boolean aheadOfSources;
     private volatile String lastProblem;
     private int failures;
 
@@ -215,7 +221,7 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
             lineage = "";
             revision = 0;
         }
-        if (adopt != null && !adopt.equals(lineage)) {
+        if (adopt != null) {
             startAdopting(adopt, "the start option -D" + ADOPT_PROPERTY + "=" + adopt);
         }
         restored = true;
@@ -274,11 +280,41 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
         return null;
     }
 
+    /**
+     * Moves this node to {@code repository} on its next sync. An operator who repeats a move, or
+     * names the repository this node already follows, changes nothing: each move is a full sync
+     * that undeploys what the repository lacks, so it happens only when it would change something
+     * (or when this node is ahead of every manager of its own repository, see {@link #aheadOfSources}).
+     * Naming its own repository while a move to another is pending calls that move off (with the
+     * full state of its own, should the move have been cut short half way).
+     */
     private void startAdopting(String repository, String by) {
+        if (repository.equals(adopting)) {
+            LOG.info("Node {} is already moving to repository {}; asked again by {}", node.name(), repository, by);
+            scheduleSync(0); // a move waiting out a failed sync's backoff is tried now
+            return;
+        }
+        boolean own = repository.equals(lineage);
+        if (own && adopting == null && !aheadOfSources) {
+            LOG.info("Node {} already follows repository {}, as asked by {}: nothing to move", node.name(),
+                    repository, by);
+            return;
+        }
+        String pending = adopting;
         adopting = repository;
-        LOG.warn("Node {} moves from repository {} to {}, as asked by {}: what the new repository lacks will be "
-                + "undeployed", node.name(), lineage.isEmpty() ? "(none)" : lineage,
-                "any".equals(repository) ? "the authority's" : repository, by);
+        if (own && pending != null) {
+            // a move cut short may have undeployed some of what this node runs: the full state puts it back
+            LOG.warn("Node {} stays with repository {}, as asked by {}: its move to {} is called off, and it takes "
+                    + "that repository's full state anew", node.name(), repository, by,
+                    "any".equals(pending) ? "the authority's repository" : pending);
+        } else if (own) {
+            LOG.warn("Node {} takes the full state of repository {} anew, as asked by {}: what it lacks will be "
+                    + "undeployed", node.name(), repository, by);
+        } else {
+            LOG.warn("Node {} moves from repository {} to {}, as asked by {}: what the new repository lacks will be "
+                    + "undeployed", node.name(), lineage.isEmpty() ? "(none)" : lineage,
+                    "any".equals(repository) ? "the authority's" : repository, by);
+        }
         scheduleSync(0);
     }
 
@@ -369,6 +405,7 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
             }
             if (!adoption && !lineage.isEmpty() && changes.full()) {
                 // same repository, but the manager is behind this node: it lost recent changes
+                aheadOfSources = true;
                 throw new IOException(source.name() + " offers revision " + changes.revision() + " of repository "
                         + lineage + ", behind this node's " + revision + "; keeping what this node runs until it "
                         + "catches up (or an operator moves this node)");
@@ -376,6 +413,7 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
             sourceRevision = changes.revision();
             apply(changes, source, adoption || lineage.isEmpty());
             adopting = null;
+            aheadOfSources = false;
             syncedWith = source.name();
             failures = 0;
             lastProblem = null;

@@ -4,6 +4,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.carbide.cluster.ClusterPing;
 import io.carbide.cluster.SubDomain;
+import io.carbide.deployment.FleetAuthority.FleetMove;
 import io.carbide.node.NodeIdentity;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -26,8 +27,8 @@ import org.osgi.service.component.annotations.Reference;
  * revision and sync state ({@link FleetView});
  * {@code GET /api/cluster/ping?subDomain=worker&waitMs=1000} asks a sub-domain (or every member)
  * to answer and lists who did, with round-trip times;
- * {@code POST /api/cluster/adopt} with {@code {"nodes": ["w-1"]}} (or no body: every node that
- * runs artifacts) tells nodes to follow this manager's repository from now on: the explicit,
+ * {@code POST /api/cluster/adopt} with {@code {"nodes": ["w-1"]}} (or no body: every worker
+ * in the view) tells workers to follow this manager's repository from now on: the explicit,
  * operator-only way to move workers to another lineage, e.g. to a manager rebuilt from scratch.
  */
 @Component(immediate = true)
@@ -95,27 +96,25 @@ public class ClusterApiServlet extends ManagementServlet {
             Json.error(response, 400, bad.getMessage());
             return;
         }
-        List<String> unknown = nodes.stream().filter(n -> fleet.cluster().view().member(n).isEmpty()).toList();
-        if (!unknown.isEmpty()) {
-            Json.error(response, 404, "no member named " + String.join(", ", unknown) + " in cluster domain "
+        FleetMove move = fleet.authority().moveFleetHere(nodes);
+        if (!move.unknown().isEmpty()) {
+            Json.error(response, 404, "no member named " + String.join(", ", move.unknown()) + " in cluster domain "
                     + fleet.cluster().domain() + "; GET /api/cluster lists them");
             return;
         }
-        List<String> notWorkers = nodes.stream().filter(n -> n.equals(nodeName)
-                || !fleet.cluster().view().member(n).map(m -> m.isIn(SubDomain.WORKER)).orElse(false)).toList();
-        if (!notWorkers.isEmpty()) {
+        if (!move.notWorkers().isEmpty()) {
             // a manager follows the managers' log, not an adoption: asking to move one is a mistake to say
-            Json.error(response, 400, String.join(", ", notWorkers) + " is not a worker: only workers follow a manager's "
-                    + "repository and can be moved; name workers, or send no body to move every worker");
+            Json.error(response, 400, String.join(", ", move.notWorkers()) + " is not a worker: only workers follow "
+                    + "a manager's repository and can be moved; name workers, or send no body to move every worker");
             return;
         }
-        List<String> told = fleet.authority().moveFleetHere(nodes);
+        List<String> told = move.told();
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("repositoryId", fleet.repository().id());
         body.put("manager", nodeName);
         body.put("told", told);
-        body.put("message", told.isEmpty() ? "no node that runs artifacts was told: none is in the view"
-                : told.size() + " node(s) now move to repository " + fleet.repository().id()
+        body.put("message", told.isEmpty() ? "no worker was told: none is in the view"
+                : told.size() + " worker(s) now move to repository " + fleet.repository().id()
                         + ": what it lacks is undeployed there; GET /api/cluster shows them converge");
         Json.write(response, 200, body);
     }

@@ -60,9 +60,9 @@ import org.slf4j.LoggerFactory;
  * <p>Changes count only where the fleet follows this manager's repository. On a manager of another
  * repository, a dropped or deleted file is left as it is and logged as not recorded, with the
  * manager to send it to; should the fleet come to follow this manager (moved here by an
- * operator), the dropped files still there, and the deleted ones still gone, are recorded then. While this manager cannot tell yet
- * (it is joining), its managers have no majority, or a change could not be committed in time, the
- * change waits and is tried again.
+ * operator), the dropped files still there, and the deleted ones still gone, are recorded then.
+ * While this manager cannot tell yet (it is joining), its managers have no majority, or a change
+ * could not be committed in time, the change waits and is tried again.
  *
  * <p>All of this runs on the folder's one thread: File Install's and the watch's reports, the
  * sweep, the view and the retries. So the maps below are plain maps, save the reports handed over
@@ -107,7 +107,7 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
      * Install both report a drop, and the sweep looks the folder over again and again; a file is
      * turned away, and logged, once, until it changes. One {@link Refusal#NOT_RECORDED} (the fleet
      * followed another manager's repository) is also taken up by the sweep once this manager
-     * records changes (the fleet was moved to its repository).
+     * records changes (the fleet was moved to its repository, or it became the authority otherwise).
      */
     private final Map<String, Refused> refusedAsIs = new HashMap<>();
     /**
@@ -328,11 +328,13 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
      * gone with nothing changed under their names since.
      */
     private void takeUpNotRecorded() {
-        List<File> dropped = refusedAsIs.entrySet().stream().filter(e -> e.getValue().why() == Refusal.NOT_RECORDED)
-                .map(e -> folder.resolve(e.getKey()).toFile()).toList();
-        if ((dropped.isEmpty() && deletionsNotRecorded.isEmpty()) || !authority.current().acceptsChanges()) {
+        boolean noneWaits = deletionsNotRecorded.isEmpty()
+                && refusedAsIs.values().stream().noneMatch(refused -> refused.why() == Refusal.NOT_RECORDED);
+        if (noneWaits || !authority.current().acceptsChanges()) { // the decision weighs every report: asked last
             return;
         }
+        List<File> dropped = refusedAsIs.entrySet().stream().filter(e -> e.getValue().why() == Refusal.NOT_RECORDED)
+                .map(e -> folder.resolve(e.getKey()).toFile()).toList();
         dropped.forEach(file -> refusedAsIs.remove(file.getName()));
         List<File> deleted = deletionsNotRecorded.entrySet().stream()
                 .filter(e -> e.getValue().equals(storedAs(e.getKey()))) // not another repository, or a newer version
@@ -615,7 +617,7 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
                 }
                 continue;
             }
-            forgetRefusal(report.file().getName());
+            refusedAsIs.remove(report.file().getName());
             recordAll(dropped);
             dropped.clear();
             removed(report.file());
@@ -657,10 +659,6 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
         } catch (IOException e) {
             return false; // looked at again, and what cannot be read is said there
         }
-    }
-
-    private void forgetRefusal(String name) {
-        refusedAsIs.remove(name);
     }
 
     /** Why a dropped file was turned away. */
@@ -794,7 +792,7 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
      */
     private void recorded(File file, Artifact recorded, FolderLedger.Entry asRead) throws IOException {
         String name = file.getName();
-        forgetRefusal(name);
+        refusedAsIs.remove(name);
         recordedHere.put(name, recorded.revision());
         if (asRead.matches(file.toPath())) {
             ledger.committed(name, recorded.sha256(), asRead);

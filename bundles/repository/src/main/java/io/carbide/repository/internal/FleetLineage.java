@@ -10,6 +10,7 @@ import io.carbide.deployment.ArtifactRepository;
 import io.carbide.deployment.ArtifactState;
 import io.carbide.deployment.DeployedArtifacts;
 import io.carbide.deployment.FleetAuthority.Decision;
+import io.carbide.deployment.FleetAuthority.FleetMove;
 import io.carbide.deployment.FleetAuthority.Kind;
 import io.carbide.deployment.NodeDeployment;
 import io.carbide.deployment.protocol.ReplicationProtocol;
@@ -261,14 +262,21 @@ final class FleetLineage {
         return true;
     }
 
-    /** Tells nodes to follow this manager's repository from now on: the operator's explicit move. */
-    List<String> moveHere(Collection<String> nodes) {
-        ClusterView view = cluster.view();
-        List<String> told = view.in(SubDomain.WORKER).stream().map(ClusterMember::name)
-                .filter(n -> nodes.isEmpty() || nodes.contains(n)).filter(n -> !n.equals(node.name())).toList();
+    /** Tells workers to follow this manager's repository from now on: the operator's explicit move. */
+    FleetMove moveHere(Collection<String> nodes) {
+        ClusterView view = cluster.view(); // one view: the names are judged against the members that are told
+        List<String> workers = view.in(SubDomain.WORKER).stream().map(ClusterMember::name)
+                .filter(n -> !n.equals(node.name())).toList(); // a default node follows its own repository
+        List<String> unknown = nodes.stream().distinct().filter(n -> view.member(n).isEmpty()).toList();
+        List<String> notWorkers = nodes.stream().distinct()
+                .filter(n -> view.member(n).isPresent() && !workers.contains(n)).toList();
+        if (!unknown.isEmpty() || !notWorkers.isEmpty()) {
+            return new FleetMove(List.of(), unknown, notWorkers);
+        }
+        List<String> told = workers.stream().filter(n -> nodes.isEmpty() || nodes.contains(n)).toList();
         ClusterMessage adopt = ReplicationProtocol.encode(new ReplicationProtocol.Adopt(repository.id()));
         told.forEach(n -> cluster.sendTo(n, adopt));
         LOG.warn("Told {} to follow repository {} of {} from now on", told, repository.id(), node.name());
-        return told;
+        return new FleetMove(told, List.of(), List.of());
     }
 }

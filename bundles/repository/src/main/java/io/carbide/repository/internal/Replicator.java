@@ -321,7 +321,7 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
     }
 
     @Override
-    public List<String> moveFleetHere(Collection<String> nodes) {
+    public FleetMove moveFleetHere(Collection<String> nodes) {
         return lineage.moveHere(nodes);
     }
 
