@@ -201,6 +201,12 @@ class FleetLineageTest {
         Files.delete(mgr2.deployDir().resolve("later.zip"));
         mgr2.awaitStatus(s -> mgr2.logContains("later.zip deleted in " + mgr2.deployDir().toAbsolutePath().normalize()
                 + " was not recorded"), CONVERGE, "the deletion of later.zip not recorded");
+        // a restart meanwhile does not write it back: the deletion is still the operator's, to record later
+        assertEquals(0, mgr2.stop().exitCode());
+        start(mgr2);
+        mgr2.awaitStatus(s -> mgr2.logContains("stay deleted, and are removed from the repository once it records "
+                + "changes (the fleet moved to it): [later.zip]"), CONVERGE, "mgr-2 keeping later.zip deleted at start");
+        assertFalse(Files.exists(mgr2.deployDir().resolve("later.zip")), "later.zip written back at mgr-2's start");
         CarbideCli.Run again = CarbideCli.run(temp.resolve("cli"), Map.of("CARBIDE_PASSWORD", ADMIN_PASSWORD), "adopt",
                 "--all", "--base=" + mgr2.base()); // as an operator moves the whole fleet
         assertEquals(0, again.exitCode(), again.all());

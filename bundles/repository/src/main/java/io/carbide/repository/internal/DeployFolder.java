@@ -10,6 +10,7 @@ import io.carbide.deployment.Change;
 import io.carbide.deployment.FleetAuthority;
 import io.carbide.deployment.InvalidArtifactException;
 import io.carbide.node.NodeIdentity;
+import io.carbide.repository.internal.FolderLedger.StoredAs;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -51,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * <p>The repository is the truth and the folder is its view, on every manager: what the managers
  * commit (from any of them) is written into it, and what is missing at start (deleted while the
  * node was down, or the folder emptied or unmounted) is written back, never recorded as a
- * deletion. The {@link FolderLedger} tells the view's files (and recorded ones nobody touched
+ * deletion; only a deletion logged as not recorded before the stop (below) stays one. The {@link FolderLedger} tells the view's files (and recorded ones nobody touched
  * since) from an operator's changes, so File Install's reports of them, at start or after the
  * view wrote them, record nothing; a manager that restarts behind the others never proposes its
  * stale copies. The view never overwrites a file an operator changed: that file stays, and is
@@ -115,8 +116,7 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
      * another manager's repository), by name, with what was stored under that name then: recorded
      * once this manager records changes, if the file is still gone and nothing changed under its
      * name meanwhile (another repository, or a newer version, is not what the operator deleted).
-     * Kept in memory only: a manager that restarts first writes the file back, as it always did,
-     * and says so.
+     * Kept in the ledger too, so a restart does not write such a file back.
      */
     private final Map<String, StoredAs> deletionsNotRecorded = new LinkedHashMap<>();
     /**
@@ -146,6 +146,7 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
         this.machine = machine;
         this.folder = node.base().resolve("deploy").toAbsolutePath().normalize();
         this.ledger = new FolderLedger(node.base().resolve("data/repository/deploy-folder.ledger"));
+        deletionsNotRecorded.putAll(ledger.unrecordedDeletions());
         Files.createDirectories(folder);
         this.watch = watchAheadOfFileInstall();
         machine.addListener(this);
@@ -256,6 +257,11 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
         machine.removeListener(this);
         watch.ifPresent(FolderWatch::close);
         worker.shutdownNow();
+        try {
+            worker.awaitTermination(2, TimeUnit.SECONDS); // a change under way reaches the ledger before its last save
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         ledger.saveIfChanged();
     }
 
@@ -276,10 +282,14 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
      */
     private void reconcile(boolean atStart) {
         List<String> restored = new ArrayList<>();
+        List<String> keptDeleted = new ArrayList<>();
+        List.copyOf(deletionsNotRecorded.keySet()).forEach(this::deletionStillUnrecorded); // also of names gone since
         for (Artifact artifact : repository.artifacts()) {
             Path file = folder.resolve(artifact.name());
             try {
-                if (!Files.exists(file)) {
+                if (!Files.exists(file) && deletionStillUnrecorded(artifact.name())) {
+                    keptDeleted.add(artifact.name());
+                } else if (!Files.exists(file)) {
                     if (writeFile(artifact, Optional.empty())) {
                         restored.add(artifact.name());
                     }
@@ -298,6 +308,28 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
                     + "{}. To undeploy an artifact, delete its file while the node runs", restored.size(),
                     repository.artifacts().size(), folder, restored);
         }
+        if (!keptDeleted.isEmpty() && atStart) {
+            LOG.warn("{} file(s) deleted from {} while this manager recorded no changes stay deleted, and are removed "
+                    + "from the repository once it records changes (the fleet moved to it): {}", keptDeleted.size(),
+                    folder, keptDeleted);
+        }
+    }
+
+    /**
+     * Whether {@code name} was deleted by an operator while this manager recorded no changes, and
+     * nothing changed under that name since; a remembered deletion of something else is given up.
+     */
+    private boolean deletionStillUnrecorded(String name) {
+        StoredAs then = deletionsNotRecorded.get(name);
+        if (then == null) {
+            return false;
+        }
+        if (then.equals(storedAs(name))) {
+            return true;
+        }
+        deletionsNotRecorded.remove(name);
+        ledger.forgetUnrecordedDeletion(name);
+        return false;
     }
 
     private void removeViewFilesOfDeletedArtifacts() {
@@ -340,6 +372,7 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
                 .filter(e -> e.getValue().equals(storedAs(e.getKey()))) // not another repository, or a newer version
                 .map(e -> folder.resolve(e.getKey()).toFile())
                 .filter(file -> !file.exists()).toList(); // one dropped again since is a drop, taken up as such
+        deletionsNotRecorded.keySet().forEach(ledger::forgetUnrecordedDeletion);
         deletionsNotRecorded.clear();
         if (!dropped.isEmpty()) {
             LOG.info("This manager records changes now: {} file(s) in {} that were not recorded are taken up: {}",
@@ -673,12 +706,9 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
     private record Refused(FolderLedger.Entry asRead, Refusal why) {
     }
 
-    /** What this manager's repository holds under a name: which repository, at which revision (0: nothing). */
-    private record StoredAs(String repositoryId, long revision) {
-    }
-
     private StoredAs storedAs(String name) {
-        return new StoredAs(machine.repositoryId(), machine.latest(name).map(Artifact::revision).orElse(0L));
+        return new StoredAs(machine.repositoryId(), machine.generation(),
+                machine.latest(name).map(Artifact::revision).orElse(0L));
     }
 
     private void removed(File file) {
@@ -687,10 +717,13 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
             ledger.forget(name);
             return; // the view removed it: nothing for an operator to record
         }
-        ledger.forget(name);
         if (storedAs(name).equals(deletionsNotRecorded.get(name))) {
-            return; // reported again (by the watch, then File Install): said, and listed as refused, once already
+            // reported again (by the watch, then File Install, or deleted again after the same content came
+            // back unseen): said, and listed as refused, once already; the ledger holds it as deleted again
+            ledger.deletedUnrecorded(name, deletionsNotRecorded.get(name));
+            return;
         }
+        ledger.forget(name);
         repository.forgetRefusal(name); // a refused file deleted: the console and status stop listing it
         if (machine.latest(name).map(Artifact::deleted).orElse(true)) {
             return; // nothing stored under that name
@@ -707,6 +740,7 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
             @Override
             public void notRecorded() {
                 deletionsNotRecorded.put(name, storedAs(name));
+                ledger.deletedUnrecorded(name, storedAs(name));
             }
         });
     }

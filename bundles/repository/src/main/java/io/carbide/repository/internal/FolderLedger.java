@@ -24,16 +24,33 @@ import org.slf4j.LoggerFactory;
  * restarts behind the others never proposes its stale copies (which would roll the fleet back),
  * and a file the view removed is never taken for a removal by an operator.
  *
+ * <p>It also keeps the files an operator deleted while this manager recorded no changes (the
+ * fleet followed another repository), with what was stored under the name then: a restart must
+ * not write such a file back, and its deletion is still to be recorded once this manager records
+ * changes.
+ *
  * <pre>
  * format=1
  * NAME=SHA256 SIZE MODIFIED_MILLIS      a file holding committed content
  * NAME=-                                 a file the view removed
+ * NAME=unrecorded REPOSITORY GENERATION REVISION   a file deleted by an operator, not recorded yet
  * </pre>
+ *
+ * An earlier build reads an {@code unrecorded} line as a file it knows nothing of: it writes the
+ * file back, as it always did.
  */
 final class FolderLedger {
 
     private static final Logger LOG = LoggerFactory.getLogger(FolderLedger.class);
     static final String REMOVED = "-";
+    private static final String UNRECORDED = "unrecorded ";
+
+    /**
+     * What a manager's repository holds under a name: which repository, of which generation (a
+     * recovery may number other content alike), at which revision (0: nothing).
+     */
+    record StoredAs(String repositoryId, long generation, long revision) {
+    }
 
     /** What the ledger knows of one file. */
     record Entry(String sha256, long size, long modified) {
@@ -102,10 +119,46 @@ final class FolderLedger {
         dirty |= entries.remove(name) != null;
     }
 
+    /** Records that an operator deleted {@code name} and the deletion is not recorded yet. */
+    synchronized void deletedUnrecorded(String name, StoredAs storedThen) {
+        entries.put(name, UNRECORDED + storedThen.repositoryId() + " " + storedThen.generation() + " "
+                + storedThen.revision());
+        dirty = true;
+    }
+
+    /** Forgets a deletion not recorded yet (recorded now, or given up), and nothing else of {@code name}. */
+    synchronized void forgetUnrecordedDeletion(String name) {
+        String value = entries.get(name);
+        if (value != null && value.startsWith(UNRECORDED)) {
+            entries.remove(name);
+            dirty = true;
+        }
+    }
+
+    /** The deletions not recorded yet, by name, with what was stored under each name then. */
+    synchronized Map<String, StoredAs> unrecordedDeletions() {
+        Map<String, StoredAs> deletions = new TreeMap<>();
+        entries.forEach((name, value) -> {
+            if (!value.startsWith(UNRECORDED)) {
+                return;
+            }
+            String[] fields = value.substring(UNRECORDED.length()).split(" ");
+            try {
+                if (fields.length != 3) {
+                    throw new NumberFormatException(fields.length + " fields");
+                }
+                deletions.put(name, new StoredAs(fields[0], Long.parseLong(fields[1]), Long.parseLong(fields[2])));
+            } catch (NumberFormatException e) {
+                LOG.warn("{}: the deletion of {} cannot be read ({}); the file is written back", file, name, value);
+            }
+        });
+        return deletions;
+    }
+
     /** The file the ledger knows under this name, if it holds committed content. */
     synchronized Optional<Entry> entry(String name) {
         String value = entries.get(name);
-        if (value == null || value.equals(REMOVED)) {
+        if (value == null || value.equals(REMOVED) || value.startsWith(UNRECORDED)) {
             return Optional.empty();
         }
         String[] fields = value.split(" ");
