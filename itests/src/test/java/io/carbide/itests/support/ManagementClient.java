@@ -165,6 +165,16 @@ public final class ManagementClient {
         }
     }
 
+    /** One member of a {@code GET /api/cluster} answer, by name. */
+    public static JsonObject member(JsonObject cluster, String name) {
+        for (JsonElement element : cluster.getAsJsonArray("members")) {
+            if (element.getAsJsonObject().get("name").getAsString().equals(name)) {
+                return element.getAsJsonObject();
+            }
+        }
+        throw new AssertionError("no member " + name + " in " + cluster);
+    }
+
     /** Polls {@code GET path} until the JSON answer satisfies the condition. */
     public JsonObject await(String path, Predicate<JsonObject> condition, Duration timeout, String what) {
         long deadline = System.nanoTime() + timeout.toNanos();

@@ -135,11 +135,11 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
     private volatile Thread workerThread;
     private volatile boolean lastSyncFailed;
     /**
-     * Whether a sync since the last successful one found this node's own repository offered only
-     * behind it (its managers lost recent changes): then an operator's adoption of that same
-     * repository takes its full state anew.
+     * Why this node is ahead of its managers, when a sync since the last successful one found its
+     * own repository offered only behind it (its managers lost recent changes), else null: then an
+     * operator's adoption of that same repository takes its full state anew.
      */
-    private volatile boolean aheadOfSources;
+    private volatile String aheadOfSources;
     private volatile String lastProblem;
     private int failures;
 
@@ -295,7 +295,7 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
             return;
         }
         boolean own = repository.equals(lineage);
-        if (own && adopting == null && !aheadOfSources) {
+        if (own && adopting == null && aheadOfSources == null) {
             LOG.info("Node {} already follows repository {}, as asked by {}: nothing to move", node.name(),
                     repository, by);
             return;
@@ -405,15 +405,16 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
             }
             if (!adoption && !lineage.isEmpty() && changes.full()) {
                 // same repository, but the manager is behind this node: it lost recent changes
-                aheadOfSources = true;
-                throw new IOException(source.name() + " offers revision " + changes.revision() + " of repository "
-                        + lineage + ", behind this node's " + revision + "; keeping what this node runs until it "
-                        + "catches up (or an operator moves this node)");
+                aheadOfSources = source.name() + " offers revision " + changes.revision() + " of repository "
+                        + lineage + ", behind this node's " + revision + ": its managers lost recent changes; this "
+                        + "node keeps what it runs, and bin/carbide adopt " + node.name() + " on that manager makes "
+                        + "it take that manager's state (what it lacks is undeployed here)";
+                throw new IOException(aheadOfSources);
             }
             sourceRevision = changes.revision();
             apply(changes, source, adoption || lineage.isEmpty());
             adopting = null;
-            aheadOfSources = false;
+            aheadOfSources = null;
             syncedWith = source.name();
             failures = 0;
             lastProblem = null;
@@ -625,8 +626,12 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
 
     /** Why no manager of this node's lineage answers, naming how it looks for them. */
     private String unreachable(Optional<ArtifactSource> source) {
+        String ahead = aheadOfSources;
+        String problem = lastProblem;
         if (source.isPresent()) {
-            return source.get().name() + " does not answer (" + lastProblem + ")";
+            // a manager that answers, but with less than this node runs, is no outage: say what it is
+            return ahead != null && problem != null && problem.endsWith(ahead) ? ahead
+                    : source.get().name() + " does not answer (" + problem + ")";
         }
         String others = offers.anyIgnored() ? " (" + String.join("; ", offers.ignoredLines()) + ")" : "";
         String repository = wanted().isEmpty() ? "no manager" : "no manager of repository " + wanted();
