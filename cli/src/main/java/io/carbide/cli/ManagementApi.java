@@ -193,6 +193,9 @@ final class ManagementApi {
         return CommandFailure.failed(error.startsWith(what + ":") ? error : what + ": " + error);
     }
 
+    private static final Pattern CLUSTER_HINT = Pattern.compile("; GET /api/cluster (?=lists |shows )");
+    private static final Pattern ROLLOUT_HINT = Pattern.compile("; GET /api/rollout (?=shows |follows )");
+
     /**
      * A line of the API's with its closing hints ("...; GET /api/cluster lists them") named as the
      * commands that do the same. Only such hints: a path the line quotes, or a line about the API
@@ -202,9 +205,6 @@ final class ManagementApi {
         return CLUSTER_HINT.matcher(ROLLOUT_HINT.matcher(line).replaceAll("; bin/carbide rollout status "))
                 .replaceAll("; bin/carbide nodes ");
     }
-
-    private static final Pattern CLUSTER_HINT = Pattern.compile("; GET /api/cluster (?=lists |shows )");
-    private static final Pattern ROLLOUT_HINT = Pattern.compile("; GET /api/rollout (?=shows |follows )");
 
     private static SSLContext trusting(Path cacert) {
         try (InputStream in = Files.newInputStream(cacert)) {

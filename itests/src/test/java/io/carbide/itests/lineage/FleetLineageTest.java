@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.carbide.itests.support.Artifacts;
 import io.carbide.itests.support.AvailabilityProbe;
@@ -161,7 +160,7 @@ class FleetLineageTest {
                 CONVERGE, "both workers in sync on mgr-1");
         JsonObject seenFrom2 = api2.await("/api/cluster", c -> syncOf(c, "w-1").equals("other-lineage"), CONVERGE,
                 "w-1 follows another repository, seen from mgr-2");
-        assertEquals(lineage, member(seenFrom2, "w-1").get("repositoryId").getAsString());
+        assertEquals(lineage, ManagementClient.member(seenFrom2, "w-1").get("repositoryId").getAsString());
         Files.createDirectories(temp.resolve("cli"));
         CarbideCli.Run nodes = CarbideCli.run(temp.resolve("cli"), Map.of("CARBIDE_PASSWORD", ADMIN_PASSWORD), "nodes",
                 "--base=" + mgr2.base()); // the operator sees why, and the one command that would change it
@@ -254,17 +253,8 @@ class FleetLineageTest {
         return manager.statusJson().getAsJsonObject("repository").get("id").getAsString();
     }
 
-    private static JsonObject member(JsonObject cluster, String name) {
-        for (JsonElement element : cluster.getAsJsonArray("members")) {
-            if (element.getAsJsonObject().get("name").getAsString().equals(name)) {
-                return element.getAsJsonObject();
-            }
-        }
-        throw new AssertionError("no member " + name + " in " + cluster);
-    }
-
     private static String syncOf(JsonObject cluster, String name) {
-        return member(cluster, name).get("sync").getAsString();
+        return ManagementClient.member(cluster, name).get("sync").getAsString();
     }
 
     private static Set<String> names(Path folder) throws java.io.IOException {

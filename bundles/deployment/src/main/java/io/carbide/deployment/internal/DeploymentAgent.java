@@ -624,7 +624,7 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
                 : syncedWith) + " (revision " + revision + " of " + newest() + ")");
     }
 
-    /** Why no manager of this node's lineage answers, naming how it looks for them. */
+    /** Why this node is not in step: no manager of its lineage answers (naming how it looks), or one is behind it. */
     private String unreachable(Optional<ArtifactSource> source) {
         String ahead = aheadOfSources;
         String problem = lastProblem;

@@ -283,14 +283,14 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
     private void reconcile(boolean atStart) {
         List<String> restored = new ArrayList<>();
         List<String> keptDeleted = new ArrayList<>();
-        List.copyOf(deletionsNotRecorded.keySet()).forEach(this::deletionStillUnrecorded); // also of names gone since
+        List.copyOf(deletionsNotRecorded.keySet()).forEach(this::forgetDeletionIfChanged); // also of names gone since
         for (Artifact artifact : repository.artifacts()) {
             Path file = folder.resolve(artifact.name());
             try {
-                if (!Files.exists(file) && deletionStillUnrecorded(artifact.name())) {
-                    keptDeleted.add(artifact.name());
-                } else if (!Files.exists(file)) {
-                    if (writeFile(artifact, Optional.empty())) {
+                if (!Files.exists(file)) {
+                    if (deletionsNotRecorded.containsKey(artifact.name())) { // still what was deleted: checked above
+                        keptDeleted.add(artifact.name());
+                    } else if (writeFile(artifact, Optional.empty())) {
                         restored.add(artifact.name());
                     }
                 } else if (viewOwns(artifact.name(), file) && !ledger.entry(artifact.name()).orElseThrow().sha256()
@@ -316,20 +316,15 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
     }
 
     /**
-     * Whether {@code name} was deleted by an operator while this manager recorded no changes, and
-     * nothing changed under that name since; a remembered deletion of something else is given up.
+     * Gives up the remembered deletion of {@code name} when something changed under that name since
+     * (another repository, generation or revision is not what the operator deleted).
      */
-    private boolean deletionStillUnrecorded(String name) {
+    private void forgetDeletionIfChanged(String name) {
         StoredAs then = deletionsNotRecorded.get(name);
-        if (then == null) {
-            return false;
+        if (then != null && !then.equals(storedAs(name))) {
+            deletionsNotRecorded.remove(name);
+            ledger.forgetUnrecordedDeletion(name);
         }
-        if (then.equals(storedAs(name))) {
-            return true;
-        }
-        deletionsNotRecorded.remove(name);
-        ledger.forgetUnrecordedDeletion(name);
-        return false;
     }
 
     private void removeViewFilesOfDeletedArtifacts() {
@@ -360,13 +355,12 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
      * gone with nothing changed under their names since.
      */
     private void takeUpNotRecorded() {
-        boolean noneWaits = deletionsNotRecorded.isEmpty()
-                && refusedAsIs.values().stream().noneMatch(refused -> refused.why() == Refusal.NOT_RECORDED);
-        if (noneWaits || !authority.current().acceptsChanges()) { // the decision weighs every report: asked last
-            return;
-        }
         List<File> dropped = refusedAsIs.entrySet().stream().filter(e -> e.getValue().why() == Refusal.NOT_RECORDED)
                 .map(e -> folder.resolve(e.getKey()).toFile()).toList();
+        // the decision weighs every report: asked only when something waits for it
+        if ((dropped.isEmpty() && deletionsNotRecorded.isEmpty()) || !authority.current().acceptsChanges()) {
+            return;
+        }
         dropped.forEach(file -> refusedAsIs.remove(file.getName()));
         List<File> deleted = deletionsNotRecorded.entrySet().stream()
                 .filter(e -> e.getValue().equals(storedAs(e.getKey()))) // not another repository, or a newer version
