@@ -94,6 +94,9 @@ public class RevisionExport implements RevisionStateMachine.Listener {
         }
         this.carried = found;
         machine.addListener(this);
+        // the managers' log may have been replayed before this listener was there (the order of
+        // activation is not fixed): a file set aside or cut short is then filled in from it here
+        writer.execute(this::catchUp);
     }
 
     /**
