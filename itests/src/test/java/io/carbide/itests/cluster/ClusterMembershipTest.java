@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.carbide.itests.support.ManagementClient;
@@ -33,15 +32,6 @@ class ClusterMembershipTest {
     @TempDir
     Path temp;
 
-
-    private static JsonObject member(JsonObject status, String name) {
-        for (JsonElement member : status.getAsJsonObject("cluster").getAsJsonArray("members")) {
-            if (member.getAsJsonObject().get("name").getAsString().equals(name)) {
-                return member.getAsJsonObject();
-            }
-        }
-        throw new AssertionError(name + " is not in " + status.getAsJsonObject("cluster"));
-    }
 
     private static Set<String> pingedNames(NodeProcess manager, String subDomain) throws Exception {
         ManagementClient.Response response = new ManagementClient(manager, "admin", ADMIN_PASSWORD)
@@ -77,8 +67,8 @@ class ClusterMembershipTest {
                         Duration.ofSeconds(60), "a view of all four nodes");
                 JsonObject cluster = status.getAsJsonObject("cluster");
                 assertEquals("carbide", cluster.get("domain").getAsString());
-                assertEquals("[\"mgt\"]", member(status, "mgr-2").get("subDomains").toString());
-                assertEquals("[\"worker\"]", member(status, "w-1").get("subDomains").toString());
+                assertEquals("[\"mgt\"]", ManagementClient.member(cluster, "mgr-2").get("subDomains").toString());
+                assertEquals("[\"worker\"]", ManagementClient.member(cluster, "w-1").get("subDomains").toString());
             }
             // the oldest manager is the authority of a new cluster, and the workers follow its repository
             manager.awaitStatus(s -> s.getAsJsonObject("replication").get("authority").getAsBoolean(),

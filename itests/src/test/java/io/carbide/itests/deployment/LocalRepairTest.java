@@ -47,15 +47,16 @@ class LocalRepairTest {
         // "diverged", naming the artifact, until the next check repairs it
         ManagementClient api = new ManagementClient(manager, "admin",
                 Files.readString(manager.base().resolve("conf/admin.password")).strip());
-        api.await("/api/cluster", c -> member(c, "w-1").get("sync").getAsString().equals("in-sync")
-                && member(c, "w-1").get("verified").getAsBoolean(), CONVERGE, "w-1 in sync, verified by its digest");
+        api.await("/api/cluster", c -> ManagementClient.member(c, "w-1").get("sync").getAsString().equals("in-sync")
+                && ManagementClient.member(c, "w-1").get("verified").getAsBoolean(), CONVERGE,
+                "w-1 in sync, verified by its digest");
         Files.writeString(indexOf(worker), "<p>changed by hand</p>");
-        JsonObject diverged = api.await("/api/cluster", c -> member(c, "w-1").get("sync").getAsString()
+        JsonObject diverged = api.await("/api/cluster", c -> ManagementClient.member(c, "w-1").get("sync").getAsString()
                 .equals("diverged"), CONVERGE, "w-1 diverged");
         assertEquals("[\"hello-site.zip: its deployed files were changed on disk\"]",
-                member(diverged, "w-1").getAsJsonArray("diverged").toString());
-        api.await("/api/cluster", c -> member(c, "w-1").get("sync").getAsString().equals("in-sync"), CONVERGE,
-                "w-1 repaired and in sync again");
+                ManagementClient.member(diverged, "w-1").getAsJsonArray("diverged").toString());
+        api.await("/api/cluster", c -> ManagementClient.member(c, "w-1").get("sync").getAsString().equals("in-sync"),
+                CONVERGE, "w-1 repaired and in sync again");
         worker.awaitHttp("/hello-site/", 200, page, CONVERGE);
 
         // while it runs
@@ -106,15 +107,6 @@ class LocalRepairTest {
             }
         }
         return "";
-    }
-
-    private static JsonObject member(JsonObject cluster, String name) {
-        for (JsonElement member : cluster.getAsJsonArray("members")) {
-            if (name.equals(member.getAsJsonObject().get("name").getAsString())) {
-                return member.getAsJsonObject();
-            }
-        }
-        throw new AssertionError(name + " is not a member: " + cluster);
     }
 
     private static String stateOf(JsonObject status, String name) {
