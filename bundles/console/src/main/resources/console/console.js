@@ -39,7 +39,7 @@ function toast(message, bad = false) {
 
 const SYNC_LABELS = {
   'in-sync': 'in sync', behind: 'behind', failed: 'failed', diverged: 'diverged', waiting: 'waiting', manager: 'manager',
-  'other-lineage': 'other repository', held: 'held by a rollout',
+  'other-lineage': 'other repository', held: 'held by a rollout', ahead: 'ahead of its managers',
 };
 
 /** Repository ids are long; the first 8 characters tell them apart, the title shows the whole. */
@@ -151,8 +151,9 @@ function renderTiles(fleet) {
   const failed = workers.filter((m) => m.sync === 'failed').length;
   const diverged = workers.filter((m) => m.sync === 'diverged').length;
   const other = workers.filter((m) => m.sync === 'other-lineage').length;
+  const ahead = workers.filter((m) => m.sync === 'ahead').length;
   $('tile-sync-detail').textContent = [behind && `${behind} behind`, failed && `${failed} failed`,
-    diverged && `${diverged} diverged`,
+    diverged && `${diverged} diverged`, ahead && `${ahead} run changes the managers lost`,
     other && `${other} follow another repository`].filter(Boolean).join(', ');
   $('tile-revision').textContent = fleet.revision;
   $('tile-authority').textContent = `repository ${shortId(fleet.repositoryId)}, `
@@ -176,7 +177,7 @@ function syncBadge(member) {
   if (member.sync === 'failed') label = `failed (${member.failed})`;
   const title = member.sync === 'other-lineage'
     ? `follows repository ${member.repositoryId}, not this manager's: nothing recorded here reaches it`
-    : member.sync;
+    : member.sync === 'ahead' ? member.lostChanges : member.sync;
   return h('span', { class: 'badge ' + member.sync, 'data-sync': member.sync, title }, label);
 }
 
@@ -193,6 +194,7 @@ function renderCluster(fleet) {
       m.runsArtifacts ? shortId(m.repositoryId) : '–'),
     h('td', { class: 'num' }, m.revision === null ? '–' : m.revision),
     h('td', {}, syncBadge(m), ...(m.diverged || []).map((line) => h('div', { class: 'error small' }, line)),
+      m.lostChanges ? h('div', { class: 'error small' }, m.lostChanges) : null,
       ...(m.ignored || []).map((line) => h('div', { class: 'muted small' }, line))),
     h('td', {}, h('button', { class: 'quiet', onclick: () => showBundles(m.name) }, 'Bundles'))));
   $('cluster-table').tBodies[0].replaceChildren(...rows);

@@ -35,6 +35,11 @@ final class NodesCommand extends ManagerCommand {
             for (JsonElement line : Fields.list(member, "diverged")) {
                 output.line(Fields.text(member, "name") + " diverged: " + line.getAsString());
             }
+            if (!Fields.text(member, "lostChanges").isEmpty()) {
+                // the node's own words, which name the manager and the command
+                output.line(Fields.text(member, "name") + " runs changes its managers lost: "
+                        + Fields.text(member, "lostChanges"));
+            }
             if ("other-lineage".equals(Fields.text(member, "sync"))) {
                 // never moved on its own: say how, since that is the operator's decision to make
                 output.line(Fields.text(member, "name") + " follows another repository (" + Fields.text(member,

@@ -61,6 +61,16 @@ public interface ArtifactRepository {
         return changesFor(repositoryId, revision);
     }
 
+    /**
+     * What {@code node}, which asked with {@code sync}, lacks, as {@link #changesFor(String, long,
+     * String)}; the full state also when the change at its revision is not this repository's change
+     * at that revision (their {@linkplain ReplicationProtocol#stamp stamps} differ): its history and
+     * this repository's parted there, and what follows here would not bring it to this state.
+     */
+    default ReplicationProtocol.Changes changesFor(ReplicationProtocol.Sync sync, String node) {
+        return changesFor(sync.repositoryId(), sync.revision(), node);
+    }
+
     /** The artifacts present now (no tombstones), by name. */
     List<Artifact> artifacts();
 

@@ -4,6 +4,7 @@ import io.carbide.cluster.ClusterMessage;
 import io.carbide.deployment.Artifact;
 import io.carbide.deployment.ArtifactState;
 import io.carbide.deployment.ArtifactType;
+import io.carbide.deployment.Change;
 import io.carbide.deployment.RunningDigest;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -19,7 +20,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The messages of replication, version 4. Every node that runs artifacts follows one
+ * The messages of replication, version 5. Every node that runs artifacts follows one
  * <em>lineage</em>: the id of the repository it applied its artifacts from. It only ever applies
  * announcements, changes and full states of that repository, whoever offers them.
  *
@@ -31,11 +32,16 @@ import java.util.Map;
  *     reply {@value #CHANGES} lists the latest record of every artifact changed since, tombstones
  *     included, or the full state for a node that follows no repository yet; since version 3 it
  *     also carries the content of small artifacts, so a batch of them costs no fetch each, and
- *     since version 4 the peers to fetch each large artifact from before the managers.</li>
+ *     since version 4 the peers to fetch each large artifact from before the managers. Since
+ *     version 5 both carry the {@linkplain #stamp stamp} of the revision they name, so a node whose
+ *     revision R is another change than the manager's revision R (the managers lost changes and
+ *     recorded others under the same numbers) is told with the full state, never given what
+ *     follows R as if their histories were one.</li>
  * <li>{@value #FETCH} (node to a manager, request): a chunk of an artifact's content by digest,
  *     offset and length; the reply is the bytes. Large artifacts travel chunk by chunk.</li>
  * <li>{@value #REPORT} (node to every manager, one-way): the lineage the node follows, its
- *     applied revision, the state of each of its artifacts, and the offers it ignored.</li>
+ *     applied revision, the state of each of its artifacts, and the offers it ignored; since
+ *     version 5 also why, if so, its managers lost changes it runs.</li>
  * <li>{@value #ADOPT} (manager to a node, one-way, by an operator's explicit action): "follow my
  *     repository from now on".</li>
  * </ul>
@@ -54,7 +60,10 @@ public final class ReplicationProtocol {
     public static final String CHUNK = "deployment.chunk";
     public static final String REPORT = "deployment.report";
     public static final String ADOPT = "deployment.adopt";
-    public static final int VERSION = 4;
+    public static final int VERSION = 5;
+
+    /** The version of {@link #stamp}'s formula, its prefix: a stamp of another formula is not compared. */
+    private static final String STAMP_FORMULA = "1:";
 
     /** Largest chunk a fetch may ask for. */
     public static final int MAX_CHUNK = 4 * 1024 * 1024;
@@ -95,7 +104,15 @@ public final class ReplicationProtocol {
         }
     }
 
-    public record Sync(String repositoryId, long revision) {
+    /**
+     * @param stamp the {@linkplain #stamp stamp} of the change at {@code revision}, as the node was
+     *     given it (appended in version 5); empty when it does not know it, and then not compared
+     */
+    public record Sync(String repositoryId, long revision, String stamp) {
+
+        public Sync(String repositoryId, long revision) {
+            this(repositoryId, revision, "");
+        }
     }
 
     /**
@@ -105,13 +122,21 @@ public final class ReplicationProtocol {
      *     against its digest like any content, and empty from an older sender)
      * @param peers for some large artifacts, by sha-256, the members to fetch the content from before
      *     the managers, in order (appended in version 4; empty from an older sender)
+     * @param stamp the {@linkplain #stamp stamp} of the change at {@code revision} (appended in
+     *     version 5; empty from an older sender, or when the repository no longer holds that change)
      */
     public record Changes(String repositoryId, long revision, boolean full, List<Artifact> artifacts, long term,
-            long generation, Map<String, byte[]> inline, Map<String, List<String>> peers) {
+            long generation, Map<String, byte[]> inline, Map<String, List<String>> peers, String stamp) {
 
         public Changes {
             inline = Map.copyOf(inline);
             peers = Map.copyOf(peers);
+        }
+
+        /** As version 4 knew them: no stamp. */
+        public Changes(String repositoryId, long revision, boolean full, List<Artifact> artifacts, long term,
+                long generation, Map<String, byte[]> inline, Map<String, List<String>> peers) {
+            this(repositoryId, revision, full, artifacts, term, generation, inline, peers, "");
         }
 
         public Changes(String repositoryId, long revision, boolean full, List<Artifact> artifacts, long term,
@@ -127,12 +152,17 @@ public final class ReplicationProtocol {
 
         /** The same changes carrying this content. */
         public Changes withInline(Map<String, byte[]> content) {
-            return new Changes(repositoryId, revision, full, artifacts, term, generation, content, peers);
+            return new Changes(repositoryId, revision, full, artifacts, term, generation, content, peers, stamp);
         }
 
         /** The same changes naming these peers. */
         public Changes withPeers(Map<String, List<String>> sources) {
-            return new Changes(repositoryId, revision, full, artifacts, term, generation, inline, sources);
+            return new Changes(repositoryId, revision, full, artifacts, term, generation, inline, sources, stamp);
+        }
+
+        /** The same changes with the stamp of their revision. */
+        public Changes withStamp(String revisionStamp) {
+            return new Changes(repositoryId, revision, full, artifacts, term, generation, inline, peers, revisionStamp);
         }
     }
 
@@ -144,9 +174,18 @@ public final class ReplicationProtocol {
      * @param ignored one line per offer of another repository the node ignored
      * @param running what the node found it actually runs (appended in version 2 of the message;
      *                {@link RunningDigest#NONE} from a node that does not say)
+     * @param lostChanges why the managers of the node's repository lost changes it runs (they are
+     *     behind it, of an older term, or recorded other changes under its revisions) and the
+     *     command that makes it take their state, as its /health says; empty when they did not
+     *     (appended in version 5)
      */
     public record Report(String repositoryId, long revision, List<ArtifactState> artifacts, String source,
-            List<String> ignored, RunningDigest running) {
+            List<String> ignored, RunningDigest running, String lostChanges) {
+
+        public Report(String repositoryId, long revision, List<ArtifactState> artifacts, String source,
+                List<String> ignored, RunningDigest running) {
+            this(repositoryId, revision, artifacts, source, ignored, running, "");
+        }
 
         public Report(String repositoryId, long revision, List<ArtifactState> artifacts, String source,
                 List<String> ignored) {
@@ -158,6 +197,38 @@ public final class ReplicationProtocol {
     }
 
     private ReplicationProtocol() {
+    }
+
+    /**
+     * What tells one change from any other recorded under the same revision number: a digest of
+     * the artifact's record and of when the change was made (by the proposing manager's clock), as
+     * the managers committed it and as {@code revisions.log} keeps it, so a history carried over
+     * from that file stamps alike (who made it is left out: the file rewrites some characters of
+     * a name). Two histories that share a revision's stamp made the same change there; managers
+     * lose changes only when one comes back from an older copy of its data, and the changes they
+     * record after that carry other times.
+     */
+    public static String stamp(Change change) {
+        Artifact artifact = change.artifact();
+        String fields = String.join("\n", artifact.name(), artifact.type().name(), Long.toString(artifact.revision()),
+                artifact.sha256(), Long.toString(artifact.size()), Boolean.toString(artifact.deleted()),
+                Long.toString(change.at()), Long.toString(change.rollbackTo()));
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(fields.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return STAMP_FORMULA + java.util.HexFormat.of().formatHex(digest, 0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
+    }
+
+    /**
+     * Whether a node's stamp of a revision and a manager's stamp of the same revision name two
+     * different changes; false when either is unknown or of a formula the other does not share.
+     */
+    public static boolean stampsDiffer(String nodeStamp, String managerStamp) {
+        return nodeStamp.startsWith(STAMP_FORMULA) && managerStamp.startsWith(STAMP_FORMULA)
+                && !nodeStamp.equals(managerStamp);
     }
 
     // ---- encoding: version 1 fields first, later fields appended
@@ -181,6 +252,7 @@ public final class ReplicationProtocol {
         return message(SYNC, out -> {
             out.writeUTF(sync.repositoryId());
             out.writeLong(sync.revision());
+            out.writeUTF(sync.stamp());
         });
     }
 
@@ -209,6 +281,7 @@ public final class ReplicationProtocol {
                     out.writeUTF(peer);
                 }
             }
+            out.writeUTF(changes.stamp());
         });
     }
 
@@ -246,6 +319,7 @@ public final class ReplicationProtocol {
             for (String line : report.running().diverged()) {
                 out.writeUTF(truncate(line));
             }
+            out.writeUTF(truncate(report.lostChanges()));
         });
     }
 
@@ -280,7 +354,9 @@ public final class ReplicationProtocol {
 
     public static Sync sync(ClusterMessage message) throws IOException {
         DataInputStream in = open(message, SYNC);
-        return new Sync(in.readUTF(), in.readLong());
+        String id = in.readUTF();
+        long revision = in.readLong();
+        return new Sync(id, revision, in.available() > 0 ? in.readUTF() : "");
     }
 
     public static Changes changes(ClusterMessage message) throws IOException {
@@ -319,7 +395,8 @@ public final class ReplicationProtocol {
             }
             peers.put(sha256, List.copyOf(members));
         }
-        return new Changes(id, revision, full, artifacts, term, generation, inline, peers);
+        String stamp = in.available() > 0 ? in.readUTF() : "";
+        return new Changes(id, revision, full, artifacts, term, generation, inline, peers, stamp);
     }
 
     public static Fetch fetch(ClusterMessage message) throws IOException {
@@ -365,7 +442,8 @@ public final class ReplicationProtocol {
             }
             running = new RunningDigest(digest, List.copyOf(diverged));
         }
-        return new Report(id, revision, states, source, ignored, running);
+        String lostChanges = in.available() > 0 ? in.readUTF() : "";
+        return new Report(id, revision, states, source, ignored, running, lostChanges);
     }
 
     public static Adopt adopt(ClusterMessage message) throws IOException {

@@ -4,5 +4,5 @@
  * never disagree on a byte.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.4.0")
+@org.osgi.annotation.versioning.Version("2.5.0")
 package io.carbide.deployment.protocol;

@@ -1,6 +1,7 @@
 package io.carbide.deployment.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -50,7 +51,7 @@ class ReplicationProtocolTest {
         // what a manager of the previous version sends: no content, all of it fetched as before
         ClusterMessage version2 = new ClusterMessage(ReplicationProtocol.CHANGES, 2, java.util.Arrays.copyOf(
                 ReplicationProtocol.encode(changes).payload(), ReplicationProtocol.encode(changes).payload().length
-                        - (Integer.BYTES + 2 + 64 + Integer.BYTES + 3) - Integer.BYTES));
+                        - (Integer.BYTES + 2 + 64 + Integer.BYTES + 3) - Integer.BYTES - 2));
         ReplicationProtocol.Changes old = ReplicationProtocol.changes(version2);
         assertEquals(artifacts, old.artifacts());
         assertTrue(old.inline().isEmpty());
@@ -80,7 +81,7 @@ class ReplicationProtocolTest {
         // what a manager of the previous version sends: no peers, all of it fetched from the managers
         byte[] payload = ReplicationProtocol.encode(changes).payload();
         ClusterMessage version3 = new ClusterMessage(ReplicationProtocol.CHANGES, 3, java.util.Arrays.copyOf(payload,
-                payload.length - (Integer.BYTES + 2 + 64 + Integer.BYTES + 2 * (2 + 2))));
+                payload.length - (Integer.BYTES + 2 + 64 + Integer.BYTES + 2 * (2 + 2)) - 2));
         ReplicationProtocol.Changes old = ReplicationProtocol.changes(version3);
         assertEquals(artifacts, old.artifacts());
         assertTrue(old.peers().isEmpty());
@@ -90,6 +91,42 @@ class ReplicationProtocolTest {
         ReplicationProtocol.Changes flooded = ReplicationProtocol.changes(ReplicationProtocol.encode(
                 changes.withPeers(java.util.Map.of("cd".repeat(32), many))));
         assertEquals(many.subList(0, ReplicationProtocol.MAX_PEERS), flooded.peers().get("cd".repeat(32)));
+    }
+
+    @Test
+    void syncAndChangesCarryTheStampOfTheirRevisionAndAVersion4SenderNone() throws IOException {
+        Artifact app = new Artifact("app.jar", ArtifactType.BUNDLE, 2, "ab".repeat(32), 10, false);
+        String stamp = ReplicationProtocol.stamp(new io.carbide.deployment.Change(app, "deploy folder", 1000));
+        ReplicationProtocol.Sync sync = new ReplicationProtocol.Sync("repo", 2, stamp);
+        assertEquals(sync, ReplicationProtocol.sync(ReplicationProtocol.encode(sync)));
+        ReplicationProtocol.Changes changes = new ReplicationProtocol.Changes("repo", 2, false, List.of(app), 1, 1)
+                .withStamp(stamp);
+        assertEquals(changes, ReplicationProtocol.changes(ReplicationProtocol.encode(changes)));
+
+        // what a node and a manager of the previous version send: no stamp, and none is compared
+        byte[] payload = ReplicationProtocol.encode(sync).payload();
+        ReplicationProtocol.Sync oldSync = ReplicationProtocol.sync(new ClusterMessage(ReplicationProtocol.SYNC, 4,
+                java.util.Arrays.copyOf(payload, payload.length - (2 + stamp.length()))));
+        assertEquals(new ReplicationProtocol.Sync("repo", 2, ""), oldSync);
+        payload = ReplicationProtocol.encode(changes).payload();
+        ReplicationProtocol.Changes oldChanges = ReplicationProtocol.changes(new ClusterMessage(
+                ReplicationProtocol.CHANGES, 4, java.util.Arrays.copyOf(payload, payload.length - (2 + stamp.length()))));
+        assertEquals("", oldChanges.stamp());
+        assertEquals(List.of(app), oldChanges.artifacts());
+        assertFalse(ReplicationProtocol.stampsDiffer("", stamp));
+        assertFalse(ReplicationProtocol.stampsDiffer("2:" + "0".repeat(32), stamp), "another formula is not compared");
+    }
+
+    @Test
+    void theSameArtifactRecordedAtAnotherTimeIsAnotherChange() {
+        Artifact app = new Artifact("app.jar", ArtifactType.BUNDLE, 2, "ab".repeat(32), 10, false);
+        String first = ReplicationProtocol.stamp(new io.carbide.deployment.Change(app, "deploy folder", 1000));
+        assertEquals(first, ReplicationProtocol.stamp(new io.carbide.deployment.Change(app, "deploy folder", 1000)),
+                "every manager stamps a committed change alike");
+        String later = ReplicationProtocol.stamp(new io.carbide.deployment.Change(app, "deploy folder", 1001));
+        assertTrue(ReplicationProtocol.stampsDiffer(first, later), "dropped again after a restore: another change");
+        assertTrue(ReplicationProtocol.stampsDiffer(first, ReplicationProtocol.stamp(new io.carbide.deployment.Change(
+                new Artifact("app.jar", ArtifactType.BUNDLE, 2, "cd".repeat(32), 10, false), "deploy folder", 1000))));
     }
 
     @Test

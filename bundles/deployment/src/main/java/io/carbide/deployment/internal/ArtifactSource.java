@@ -11,7 +11,12 @@ interface ArtifactSource {
     /** Who this source is: the manager's node name, or "the local repository". */
     String name();
 
-    ReplicationProtocol.Changes sync(String repositoryId, long revision) throws IOException;
+    /**
+     * What this node, at {@code revision} of {@code repositoryId}, lacks.
+     *
+     * @param stamp the stamp of the change this node applied at {@code revision}, empty when not known
+     */
+    ReplicationProtocol.Changes sync(String repositoryId, long revision, String stamp) throws IOException;
 
     /**
      * Streams the content of {@code artifact} from byte {@code from} on into {@code out}: a

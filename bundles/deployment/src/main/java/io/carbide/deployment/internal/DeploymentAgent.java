@@ -121,11 +121,22 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
     /** The repository this node follows; empty until it adopts one. */
     private volatile String lineage = "";
     private volatile long revision;
+    /**
+     * The stamp of the change at {@code revision}, as the managers gave it (empty when not known):
+     * a manager whose change at that revision is another one answers with its full state.
+     */
+    private volatile String stamp = "";
     private volatile long term;
+    private final Object termLock = new Object();
     /** The generation of the repository followed; a recovery of its managers makes a new one. */
     private volatile long generation;
     /** A repository an operator told this node to move to ("any": the authority's), or null. */
     private volatile String adopting;
+    /**
+     * The manager an operator's move came through, or null (the start option): the one whose state
+     * this node takes when the move names the repository it already follows.
+     */
+    private volatile String adoptingFrom;
     private volatile String syncedWith;
     private volatile long sourceRevision;
     private volatile boolean restored;
@@ -140,7 +151,20 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
      * operator's adoption of that same repository takes its full state anew.
      */
     private volatile String aheadOfSources;
+    /**
+     * Whether the manager this node is {@linkplain #aheadOfSources ahead of} is the authority: a
+     * follower may only be catching up with it (a failover), so only then do the managers hear it.
+     */
+    private volatile boolean aheadOfAuthority;
+    /**
+     * The manager and revision the last {@linkplain #aheadOfSources ahead} answer came from, as
+     * {@code name@revision}: its announcements of that same revision bring no sync forward (each
+     * would pull its whole state again), a new revision does.
+     */
+    private volatile String aheadJudged = "";
     private volatile String lastProblem;
+    /** What the last report to every manager said of managers that lost changes this node runs ({@link #lostChanges}). */
+    private volatile String reportedLostChanges = "";
     private int failures;
 
     @Activate
@@ -207,10 +231,14 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
     private void restore(String adopt) {
         try {
             LocalState.Snapshot restoredCopy = copy.restore();
-            lineage = restoredCopy.repositoryId();
-            revision = restoredCopy.revision();
-            term = restoredCopy.term();
+            synchronized (termLock) {
+                // before the lineage: an announcement of it raises the term from here on, never below
+                term = restoredCopy.term();
+            }
             generation = restoredCopy.generation();
+            revision = restoredCopy.revision();
+            stamp = restoredCopy.stamp();
+            lineage = restoredCopy.repositoryId();
             if (!copy.isEmpty()) {
                 LOG.info("Node {} serves its local copy: {} artifacts at revision {} of repository {}", node.name(),
                         copy.size(), revision, lineage);
@@ -220,9 +248,10 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
                     node.name(), e.getMessage());
             lineage = "";
             revision = 0;
+            stamp = "";
         }
         if (adopt != null) {
-            startAdopting(adopt, "the start option -D" + ADOPT_PROPERTY + "=" + adopt);
+            startAdopting(adopt, null);
         }
         restored = true;
         // the view this agent was given as it bound came before it could report; the managers learn
@@ -237,6 +266,11 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
     @Override
     public void viewChanged(ClusterView view) {
         offers.retainMembers(view);
+        String through = adoptingFrom;
+        if (through != null && lineage.equals(adopting) && view.member(through).isEmpty()) {
+            // only that manager's state was asked for: waiting for it could last for ever
+            worker.execute(() -> callOffAdoptionThrough(through));
+        }
         reportedTo.retainAll(view.members().stream().map(ClusterMember::name).collect(Collectors.toSet()));
         scheduleSync(0);
         // every manager learns which repository this node follows, also one that just joined
@@ -256,7 +290,7 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
                 throw new IOException("only a manager may move node " + node.name() + " to another repository, not "
                         + from.name());
             }
-            worker.execute(() -> startAdopting(repository, "an operator, through " + from.name()));
+            worker.execute(() -> startAdopting(repository, from.name()));
             return null;
         }
         if (!from.isIn(SubDomain.MGT)) {
@@ -266,17 +300,19 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
         offers.offered(from.name(), announce);
         if (restored && reportedTo.add(from.name())) {
             // a manager that just started may have missed the report sent when it joined the view
-            worker.execute(() -> cluster.sendTo(from.name(), report()));
+            worker.execute(() -> cluster.sendTo(from.name(), report(lostChanges())));
         }
         if (announce.repositoryId().equals(lineage) && (announce.generation() == generation || generation == 0)) {
             if (announce.authority()) {
-                term = Math.max(term, announce.term()); // from now on, managers of an older term are not followed
+                raiseTerm(announce.term()); // from now on, managers of an older term are not followed
             }
             if (announce.revisionFor(node.name()) > revision) { // a staged rollout may hold this node back
                 freshness.behind();
             }
         }
-        scheduleSync(0);
+        if (!waitingForOperator() || !aheadJudged.equals(from.name() + "@" + announce.revisionFor(node.name()))) {
+            scheduleSync(0);
+        }
         return null;
     }
 
@@ -288,19 +324,23 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
      * Naming its own repository while a move to another is pending calls that move off (with the
      * full state of its own, should the move have been cut short half way).
      */
-    private void startAdopting(String repository, String by) {
+    private void startAdopting(String repository, String through) {
+        String by = through == null ? "the start option -D" + ADOPT_PROPERTY + "=" + repository
+                : "an operator, through " + through;
         if (repository.equals(adopting)) {
             LOG.info("Node {} is already moving to repository {}; asked again by {}", node.name(), repository, by);
+            adoptingFrom = through; // the manager asked last is the one to take that state from
             scheduleSync(0); // a move waiting out a failed sync's backoff is tried now
             return;
         }
         boolean own = repository.equals(lineage);
-        if (own && adopting == null && aheadOfSources == null) {
+        if (own && adopting == null && aheadOfSources == null && passedOver().isEmpty()) {
             LOG.info("Node {} already follows repository {}, as asked by {}: nothing to move", node.name(),
                     repository, by);
             return;
         }
         String pending = adopting;
+        adoptingFrom = through;
         adopting = repository;
         if (own && pending != null) {
             // a move cut short may have undeployed some of what this node runs: the full state puts it back
@@ -316,6 +356,18 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
                     "any".equals(repository) ? "the authority's" : repository, by);
         }
         scheduleSync(0);
+    }
+
+    /** A move to this node's own repository's state through a manager that left is called off. */
+    private void callOffAdoptionThrough(String gone) {
+        if (gone.equals(adoptingFrom) && lineage.equals(adopting) && cluster.view().member(gone).isEmpty()) {
+            adopting = null;
+            adoptingFrom = null;
+            LOG.warn("Node {} no longer takes the state of repository {} from {}: that manager left the cluster; "
+                    + "it keeps what it runs (bin/carbide adopt {} on a manager that is there asks again)",
+                    node.name(), lineage, gone, node.name());
+            scheduleSync(0);
+        }
     }
 
     /** Runs a sync after the delay, unless one is due sooner; a retry waiting out its backoff is brought forward. */
@@ -358,10 +410,50 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
                         fetchedBytes::add));
     }
 
-    /** The managers this node may follow for {@code want}: its own generation and term, or later ones. */
+    /**
+     * The managers this node may follow for {@code want}: its own generation and term, or later
+     * ones. An operator who tells this node to take its own repository's state anew names the
+     * manager to take it from, whatever its term: one restored from an older copy of its data.
+     */
     private List<ManagerOffers.Offer> sources(String want) {
         boolean own = want.equals(lineage);
+        if (own && want.equals(adopting)) {
+            String through = adoptingFrom;
+            return offers.sources(want, 0, 0).stream().filter(o -> through == null || o.manager().equals(through))
+                    .toList();
+        }
         return offers.sources(want, own ? generation : 0, own ? term : 0);
+    }
+
+    /**
+     * The managers of this node's own repository it does not follow, when no other manager of it
+     * is there: each of an earlier generation or term than this node has seen (one that missed an
+     * election, or came back from an older copy of its data). Empty while one it may follow is there.
+     */
+    private List<ManagerOffers.Offer> passedOver() {
+        if (lineage.isEmpty() || !offers.sources(lineage, generation, term).isEmpty() || source().isPresent()) {
+            return List.of();
+        }
+        // a manager that is not the authority may only be catching up with the others: not yet a sign
+        return offers.sources(lineage, 0, 0).stream().filter(ManagerOffers.Offer::authority).toList();
+    }
+
+    /**
+     * Raises the term this node follows to {@code seen}. Announcements raise it on the cluster's
+     * threads while a sync that takes a state anew sets it on the agent's: one lock, so a late
+     * announcement never puts back the term the state was just taken over from.
+     */
+    private void raiseTerm(long seen) {
+        synchronized (termLock) {
+            term = Math.max(term, seen);
+        }
+    }
+
+    /** Whether the last sync failed because its manager lost changes this node runs (see {@link #aheadOfSources}). */
+    private boolean waitingForOperator() {
+        String ahead = aheadOfSources;
+        String problem = lastProblem;
+        return ahead != null && problem != null && problem.endsWith(ahead);
     }
 
     /** The newest revision of this node's repository that a manager it may follow announced. */
@@ -376,6 +468,17 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
         if (!restored) {
             return;
         }
+        try {
+            syncOnce();
+        } finally {
+            // the managers show what the node says of them: tell them as soon as that changes
+            if (!lostChanges().equals(reportedLostChanges)) {
+                sendReport();
+            }
+        }
+    }
+
+    private void syncOnce() {
         offers.noteIgnored(wanted());
         Optional<ArtifactSource> found = source();
         if (found.isEmpty()) {
@@ -392,7 +495,8 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
                 .map(o -> o.generation() > generation).orElse(false);
         boolean adoption = adopting != null || recovered;
         try {
-            ReplicationProtocol.Changes changes = source.sync(adoption ? "" : lineage, adoption ? 0 : revision);
+            ReplicationProtocol.Changes changes = source.sync(adoption ? "" : lineage, adoption ? 0 : revision,
+                    adoption ? "" : stamp);
             if (!want.isEmpty() && !changes.repositoryId().equals(want)) {
                 offers.ignore(source.name(), changes.repositoryId(), want);
                 lastSyncFailed = true;
@@ -403,16 +507,35 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
                         + "recovered; what the recovered repository lacks is undeployed", node.name(), lineage,
                         changes.generation(), source.name());
             }
-            if (!adoption && !lineage.isEmpty() && changes.full()) {
-                // same repository, but the manager is behind this node: it lost recent changes
-                aheadOfSources = source.name() + " offers revision " + changes.revision() + " of repository "
-                        + lineage + ", behind this node's " + revision + ": its managers lost recent changes; this "
-                        + "node keeps what it runs, and bin/carbide adopt " + node.name() + " on that manager makes "
-                        + "it take that manager's state (what it lacks is undeployed here)";
+            // a full state nobody asked for that holds exactly what this node runs changes nothing
+            // here: the managers' history differs (e.g. only their data/ came back from a copy, and
+            // the deploy folder recorded the same files again), and this node takes it as it stands
+            boolean asItStands = !adoption && !lineage.isEmpty() && changes.full()
+                    && copy.holdsExactly(changes.artifacts());
+            if (asItStands) {
+                LOG.info("Node {} takes revision {} of repository {} from {} as it stands: its history differs "
+                        + "from this node's revision {}, but it holds exactly what this node runs", node.name(),
+                        changes.revision(), lineage, source.name(), revision);
+            }
+            if (!adoption && !asItStands && !lineage.isEmpty() && changes.full()) {
+                // same repository, but the manager is behind this node, or recorded another change
+                // at this node's revision: it lost changes this node runs
+                String what = changes.revision() < revision
+                        ? "revision " + changes.revision() + " of repository " + lineage + ", behind this node's "
+                                + revision + ": its managers lost recent changes"
+                        : "repository " + lineage + " at revision " + changes.revision() + ", whose change at "
+                                + "revision " + revision + " is not the one this node applied: its managers lost "
+                                + "changes and recorded others since";
+                aheadOfAuthority = offers.sources(want, 0, 0).stream()
+                        .anyMatch(o -> o.manager().equals(source.name()) && o.authority());
+                aheadJudged = source.name() + "@" + changes.revision();
+                aheadOfSources = source.name() + " offers " + what + "; this node keeps what it runs, and "
+                        + "bin/carbide adopt " + node.name() + " on that manager makes it take that manager's "
+                        + "state (what it lacks is undeployed here)";
                 throw new IOException(aheadOfSources);
             }
             sourceRevision = changes.revision();
-            apply(changes, source, adoption || lineage.isEmpty());
+            apply(changes, source, adoption || asItStands || lineage.isEmpty());
             adopting = null;
             aheadOfSources = null;
             syncedWith = source.name();
@@ -437,7 +560,8 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
             lastProblem = problem;
             lastSyncFailed = true;
             failures++;
-            scheduleSync(Math.min(10_000, 250L << Math.min(failures, 6)));
+            // ahead of its managers, this node waits for an operator or a new revision: look rarely
+            scheduleSync(Math.min(waitingForOperator() ? 60_000 : 10_000, 250L << Math.min(failures, 8)));
         }
     }
 
@@ -452,30 +576,41 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
         if (replaceAll && changes.full()) {
             copy.retainOnly(work.stream().map(Artifact::name).collect(Collectors.toSet()), changes.revision());
         }
-        boolean anew = !changes.repositoryId().equals(lineage) || changes.generation() != generation;
+        boolean anew = replaceAll || !changes.repositoryId().equals(lineage) || changes.generation() != generation;
         lineage = changes.repositoryId();
-        // a repository adopted or recovered starts its terms anew: the old term would filter out its managers
-        term = anew ? changes.term() : Math.max(term, changes.term());
+        // a repository adopted or recovered, or its state taken anew, starts its terms anew: the old
+        // term would filter out the managers it was just taken from
+        if (anew) {
+            synchronized (termLock) {
+                term = changes.term();
+            }
+        } else {
+            raiseTerm(changes.term());
+        }
         generation = changes.generation();
         long[] lastSaved = {System.nanoTime()};
         copy.apply(work, source, change -> {
             freshness.progressed();
             if (!changes.full()) {
                 revision = change.revision(); // every change up to here is in: a consistent point to resume from
+                stamp = ""; // known for the batch's last revision only
             }
             if (System.nanoTime() - lastSaved[0] > 1_000_000_000L) {
-                saveQuietly();
+                // until a full state is all in, a restart must not take this node for being at its
+                // old revision of that state's lineage: it resumes from nothing, asking for every record
+                saveQuietly(changes.full() ? 0 : revision, changes.full() ? "" : stamp);
                 lastSaved[0] = System.nanoTime();
             }
         });
         revision = changes.revision();
-        copy.save(lineage, revision, term, generation);
+        stamp = changes.stamp();
+        copy.save(lineage, revision, stamp, term, generation);
         copy.dropUnreferencedContent();
     }
 
-    private void saveQuietly() {
+    private void saveQuietly(long reached, String reachedStamp) {
         try {
-            copy.save(lineage, revision, term, generation);
+            copy.save(lineage, reached, reachedStamp, term, generation);
         } catch (IOException e) {
             LOG.warn("Node {} could not record its progress ({}); it is recorded at the end of the batch", node.name(),
                     e.getMessage());
@@ -542,7 +677,9 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
         if (restored) {
             // managers are not marked as reported to here: one that joined before its replicator was up
             // dropped this report, and must get another when its first announcement arrives
-            cluster.sendTo(SubDomain.MGT, report());
+            String lost = lostChanges();
+            cluster.sendTo(SubDomain.MGT, report(lost));
+            reportedLostChanges = lost;
         }
     }
 
@@ -554,7 +691,9 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
     private void sendReportAfter(Set<String> changed) {
         if (restored) {
             checkRunning(() -> copy.runningDigestAfter(changed));
-            cluster.sendTo(SubDomain.MGT, encodeReport());
+            String lost = lostChanges();
+            cluster.sendTo(SubDomain.MGT, encodeReport(lost));
+            reportedLostChanges = lost;
         }
     }
 
@@ -586,16 +725,43 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
      * thread (after a batch, a retry, a check), which is also the one that fetches and replaces
      * content, so a check never races a repair; other threads send the last result.
      */
-    private ClusterMessage report() {
+    private ClusterMessage report(String lostChanges) {
         if (Thread.currentThread() == workerThread) {
             checkRunning();
         }
-        return encodeReport();
+        return encodeReport(lostChanges);
     }
 
-    private ClusterMessage encodeReport() {
+    private ClusterMessage encodeReport(String lost) {
         return ReplicationProtocol.encode(new ReplicationProtocol.Report(lineage, revision, copy.states(),
-                syncedWith == null ? "" : syncedWith, offers.ignoredLines(), lastRunning));
+                syncedWith == null ? "" : syncedWith, offers.ignoredLines(), lastRunning, lost));
+    }
+
+    /**
+     * Why the managers of this node's repository lost changes it runs, naming the manager and the
+     * command that makes this node take its state; empty when no manager it would sync from did.
+     */
+    private String lostChanges() {
+        if (aheadOfAuthority && waitingForOperator()) {
+            return aheadOfSources; // the last answer of the authority said so
+        }
+        return passedOverReason();
+    }
+
+    /** Why this node passes over the managers of its repository that are there, if it does; else empty. */
+    private String passedOverReason() {
+        List<ManagerOffers.Offer> passedOver = passedOver();
+        if (passedOver.isEmpty()) {
+            return "";
+        }
+        ManagerOffers.Offer stale = passedOver.get(0);
+        String older = stale.generation() < generation ? "generation " + stale.generation() + ", older than "
+                + "this node's " + generation + " (it is from before its managers were recovered)"
+                : "term " + stale.term() + ", older than term " + term + " this node has seen (it missed an "
+                        + "election, or came back from an older copy of its data)";
+        return stale.manager() + " offers repository " + lineage + " at " + older + "; this node keeps what it "
+                + "runs, and bin/carbide adopt " + node.name() + " on that manager makes it take that manager's "
+                + "state (what it lacks is undeployed here)";
     }
 
 
@@ -604,7 +770,7 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
     @Override
     public NodeDeployment current() {
         return new NodeDeployment(node.name(), lineage, revision, copy.states(), syncedWith == null ? "" : syncedWith,
-                offers.ignoredLines(), System.currentTimeMillis(), lastRunning);
+                offers.ignoredLines(), System.currentTimeMillis(), lastRunning, lostChanges());
     }
 
     @Override
@@ -630,8 +796,12 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
         String problem = lastProblem;
         if (source.isPresent()) {
             // a manager that answers, but with less than this node runs, is no outage: say what it is
-            return ahead != null && problem != null && problem.endsWith(ahead) ? ahead
+            return ahead != null && waitingForOperator() ? ahead
                     : source.get().name() + " does not answer (" + problem + ")";
+        }
+        String passed = passedOverReason();
+        if (!passed.isEmpty()) {
+            return passed; // managers of its repository are there, but of an older generation or term
         }
         String others = offers.anyIgnored() ? " (" + String.join("; ", offers.ignoredLines()) + ")" : "";
         String repository = wanted().isEmpty() ? "no manager" : "no manager of repository " + wanted();

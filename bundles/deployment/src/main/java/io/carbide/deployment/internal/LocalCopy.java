@@ -80,8 +80,10 @@ final class LocalCopy {
             deploy(artifact, content.get());
         }
         settleBundles();
+        // resumed from an earlier revision, the stamp recorded (of the later one) says nothing of it
         return new LocalState.Snapshot(snapshot.format(), snapshot.repositoryId(), resumeFrom, snapshot.term(),
-                snapshot.generation(), List.copyOf(held.values()));
+                snapshot.generation(), resumeFrom == snapshot.revision() ? snapshot.stamp() : "",
+                List.copyOf(held.values()));
     }
 
     /**
@@ -416,9 +418,12 @@ final class LocalCopy {
         }
     }
 
-    /** Records what is held as applied up to {@code revision} of {@code repositoryId}. */
-    void save(String repositoryId, long revision, long term, long generation) throws IOException {
-        store.write(new LocalState.Snapshot(LocalState.FORMAT, repositoryId, revision, term, generation,
+    /**
+     * Records what is held as applied up to {@code revision} of {@code repositoryId}, whose change
+     * there had {@code stamp} (empty when not known).
+     */
+    void save(String repositoryId, long revision, String stamp, long term, long generation) throws IOException {
+        store.write(new LocalState.Snapshot(LocalState.FORMAT, repositoryId, revision, term, generation, stamp,
                 List.copyOf(held.values())));
     }
 
@@ -447,6 +452,20 @@ final class LocalCopy {
 
     Optional<Artifact> held(String name) {
         return Optional.ofNullable(held.get(name));
+    }
+
+    /** Whether {@code live} (a full state) names exactly the artifacts held, each with the same content. */
+    boolean holdsExactly(List<Artifact> live) {
+        if (live.size() != held.size()) {
+            return false;
+        }
+        for (Artifact artifact : live) {
+            Artifact mine = held.get(artifact.name());
+            if (artifact.deleted() || mine == null || !mine.sha256().equals(artifact.sha256())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     List<ArtifactState> states() {

@@ -29,8 +29,8 @@ final class LocalSource implements ArtifactSource {
     }
 
     @Override
-    public ReplicationProtocol.Changes sync(String repositoryId, long revision) {
-        return repository.changesFor(repositoryId, revision, node);
+    public ReplicationProtocol.Changes sync(String repositoryId, long revision, String stamp) {
+        return repository.changesFor(new ReplicationProtocol.Sync(repositoryId, revision, stamp), node);
     }
 
     @Override

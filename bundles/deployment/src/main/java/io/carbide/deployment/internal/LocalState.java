@@ -19,7 +19,7 @@ import java.util.List;
 final class LocalState {
 
     /** The file's format; a later one only adds fields, which this one skips. */
-    static final int FORMAT = 3;
+    static final int FORMAT = 4;
 
     /**
      * The persisted form.
@@ -27,11 +27,13 @@ final class LocalState {
      * @param repositoryId the lineage this node follows (empty: none yet)
      * @param term the highest term of that repository's authority seen
      * @param generation the generation of that repository followed (format 3); 0 before it was known
+     * @param stamp the {@linkplain io.carbide.deployment.protocol.ReplicationProtocol#stamp stamp} of
+     *     the change at {@code revision} (format 4); empty when not known
      */
-    record Snapshot(int format, String repositoryId, long revision, long term, long generation,
+    record Snapshot(int format, String repositoryId, long revision, long term, long generation, String stamp,
             List<Artifact> artifacts) {
         static Snapshot empty() {
-            return new Snapshot(FORMAT, "", 0, 0, 0, List.of());
+            return new Snapshot(FORMAT, "", 0, 0, 0, "", List.of());
         }
     }
 
@@ -53,7 +55,7 @@ final class LocalState {
             return snapshot == null || snapshot.artifacts() == null ? Snapshot.empty()
                     : new Snapshot(FORMAT, snapshot.repositoryId() == null ? "" : snapshot.repositoryId(),
                             snapshot.revision(), snapshot.term(), snapshot.generation(),
-                            new ArrayList<>(snapshot.artifacts()));
+                            snapshot.stamp() == null ? "" : snapshot.stamp(), new ArrayList<>(snapshot.artifacts()));
         } catch (JsonParseException e) {
             throw new IOException(file + " is unreadable (" + e.getMessage() + ")", e);
         }

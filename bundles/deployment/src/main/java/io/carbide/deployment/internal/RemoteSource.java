@@ -63,9 +63,9 @@ final class RemoteSource implements ArtifactSource {
     }
 
     @Override
-    public ReplicationProtocol.Changes sync(String repositoryId, long revision) throws IOException {
+    public ReplicationProtocol.Changes sync(String repositoryId, long revision, String stamp) throws IOException {
         ReplicationProtocol.Changes changes = ReplicationProtocol.changes(ContentFetch.await(name(), cluster.request(
-                name(), ReplicationProtocol.encode(new ReplicationProtocol.Sync(repositoryId, revision)),
+                name(), ReplicationProtocol.encode(new ReplicationProtocol.Sync(repositoryId, revision, stamp)),
                 ContentFetch.TIMEOUT).toCompletableFuture()));
         inline = changes.inline();
         peers.clear();

@@ -37,7 +37,9 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  *
  * <p>A member's sync state is {@code in-sync}, {@code behind} (by how many revisions),
  * {@code failed} (it applied the revision but an artifact failed), {@code other-lineage} (it
- * follows another repository than this manager's, so nothing here reaches it), {@code waiting}
+ * follows another repository than this manager's, so nothing here reaches it), {@code ahead} (it
+ * runs changes its managers lost, e.g. one came back from an older copy of its data: it says
+ * which, and keeps what it runs until an operator moves it), {@code waiting}
  * (no report yet) or {@code manager} (a manager-only node, which runs no artifacts). "In sync"
  * means the same repository and the same revision, never merely the same revision number.
  */
@@ -211,7 +213,7 @@ public class FleetView {
      * on every node (the console asks four times a second) is a lookup, not a scan.
      */
     private record Report(String repositoryId, long revision, long failed, Map<String, ArtifactState> byName,
-            List<String> ignored, RunningDigest running) {
+            List<String> ignored, RunningDigest running, String lostChanges) {
         static Report of(NodeDeployment deployment) {
             Map<String, ArtifactState> byName = new HashMap<>();
             long failed = 0;
@@ -220,7 +222,8 @@ public class FleetView {
                 failed += ArtifactState.FAILED.equals(state.state()) ? 1 : 0;
             }
             return new Report(deployment.repositoryId(), deployment.revision(), failed, byName, deployment.ignored(),
-                    deployment.running() == null ? RunningDigest.NONE : deployment.running());
+                    deployment.running() == null ? RunningDigest.NONE : deployment.running(),
+                    deployment.lostChanges() == null ? "" : deployment.lostChanges());
         }
 
         /** The node's state for this artifact, if it follows this repository and applied the artifact's revision. */
@@ -289,6 +292,10 @@ public class FleetView {
             entry.put("behind", sameLineage ? Math.max(0, revision - report.revision()) : null);
             entry.put("failed", failed);
             entry.put("ignored", report == null ? List.of() : report.ignored());
+            // the node's own word: only it knows the changes it runs and which manager lost them
+            boolean ahead = sameLineage && !report.lostChanges().isEmpty();
+            // a node's words reach terminals (bin/carbide nodes): no control characters
+            entry.put("lostChanges", ahead ? report.lostChanges().replaceAll("\\p{Cntrl}", " ") : null);
             // in sync only when what the node found it runs is what the repository holds at this revision
             boolean comparable = sameLineage && digestOfRevision && report.revision() == revision;
             String running = report == null ? "" : report.running().digest();
@@ -303,6 +310,7 @@ public class FleetView {
             entry.put("sync", !runsArtifacts ? "manager"
                     : report == null ? "waiting"
                     : !sameLineage ? (report.repositoryId().isEmpty() ? "waiting" : "other-lineage")
+                    : ahead ? "ahead"
                     : ceiling < revision && report.revision() == ceiling ? "held"
                     : report.revision() < revision ? "behind"
                     : failed > 0 ? "failed" : diverged ? "diverged" : "in-sync");

@@ -238,6 +238,11 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
     }
 
     @Override
+    public ReplicationProtocol.Changes changesFor(ReplicationProtocol.Sync sync, String node) {
+        return machine.changesFor(node, sync.repositoryId(), sync.revision(), sync.stamp(), term());
+    }
+
+    @Override
     public List<Artifact> changesSince(long since) {
         return machine.changesSince(since);
     }

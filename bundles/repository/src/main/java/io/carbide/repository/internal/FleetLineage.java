@@ -88,7 +88,7 @@ final class FleetLineage {
     boolean reported(ClusterMember from, ReplicationProtocol.Report report) {
         NodeDeployment previous = reports.put(from.name(), new NodeDeployment(from.name(), report.repositoryId(),
                 report.revision(), report.artifacts(), report.source(), report.ignored(), System.currentTimeMillis(),
-                report.running()));
+                report.running(), report.lostChanges()));
         if (report.repositoryId().equals(repository.id())) {
             logFailures(from, report, previous);
         }

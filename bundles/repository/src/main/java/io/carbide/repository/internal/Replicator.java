@@ -232,8 +232,13 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
                     throw new IOException("node " + from.name() + " follows repository " + sync.repositoryId()
                             + "; " + node.name() + " holds repository " + repository.id());
                 }
-                ReplicationProtocol.Changes changes = repository.changesFor(sync.repositoryId(), sync.revision(),
-                        from.name());
+                ReplicationProtocol.Changes changes = repository.changesFor(sync, from.name());
+                if (changes.full() && !sync.repositoryId().isEmpty()) {
+                    // a node that asked what follows its revision and is given the whole state is ahead
+                    // of this repository or parted from it: it refuses that state, or takes it as it
+                    // stands holding every byte of it already, so no content or peers are worth sending
+                    return ReplicationProtocol.encode(changes);
+                }
                 if (message.version() >= 4) { // an older node would skip the peers, and serves none
                     java.util.Set<String> present = new java.util.HashSet<>();
                     cluster.view().members().forEach(m -> present.add(m.name()));

@@ -409,16 +409,52 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
      * admitted the node, all of it as of the revision the rollout started from. Read together with
      * the rollout, under one lock, so no change ever slips past its gate.
      */
-    synchronized ReplicationProtocol.Changes changesFor(String node, String asked, long since, long term) {
+    ReplicationProtocol.Changes changesFor(String node, String asked, long since, long term) {
+        return changesFor(node, asked, since, "", term);
+    }
+
+    /**
+     * As {@link #changesFor(String, String, long, long)}, for a node whose change at {@code since}
+     * had {@code stamp}: when this history holds another change at that revision, the two parted
+     * there (these managers lost changes the node applied, and recorded others since), and the node
+     * gets the full state. Every answer carries the stamp of the revision it brings the node to.
+     */
+    synchronized ReplicationProtocol.Changes changesFor(String node, String asked, long since, String stamp,
+            long term) {
         long ceiling = rollout == null ? revision : rollout.ceilingFor(node, revision);
         Collection<Artifact> state = ceiling == revision ? latest.values() : stateAt(ceiling).values();
-        if (repositoryId.equals(asked) && since <= ceiling) {
+        String ceilingStamp = changeAt(ceiling).map(ReplicationProtocol::stamp).orElse("");
+        boolean parted = !stamp.isEmpty() && changeAt(since)
+                .map(here -> ReplicationProtocol.stampsDiffer(stamp, ReplicationProtocol.stamp(here))).orElse(false);
+        if (repositoryId.equals(asked) && since <= ceiling && !parted) {
             return new ReplicationProtocol.Changes(repositoryId, ceiling, false, state.stream()
                     .filter(a -> a.revision() > since).sorted(Comparator.comparingLong(Artifact::revision)).toList(),
-                    term, generation);
+                    term, generation).withStamp(ceilingStamp);
         }
         return new ReplicationProtocol.Changes(repositoryId, ceiling, true, state.stream().filter(a -> !a.deleted())
-                .sorted(Comparator.comparing(Artifact::name)).toList(), term, generation);
+                .sorted(Comparator.comparing(Artifact::name)).toList(), term, generation).withStamp(ceilingStamp);
+    }
+
+    /**
+     * The change recorded at {@code target}, while the history holds it: the history is in revision
+     * order, one change per revision, and a compaction drops only changes a later one replaced.
+     */
+    private Optional<Change> changeAt(long target) {
+        int low = 0;
+        int high = history.size() - 1;
+        while (low <= high) {
+            int middle = (low + high) >>> 1;
+            long at = history.get(middle).artifact().revision();
+            if (at == target) {
+                return Optional.of(history.get(middle));
+            }
+            if (at < target) {
+                low = middle + 1;
+            } else {
+                high = middle - 1;
+            }
+        }
+        return Optional.empty();
     }
 
     /** Each name's last record at or before {@code target} (tombstones included). */

@@ -1,6 +1,7 @@
 package io.carbide.repository.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -176,6 +177,35 @@ class RevisionStateMachineTest {
         copy.readSnapshot(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
         assertEquals(5, copy.retainedFrom(), "the snapshot carries the retention point");
         assertEquals(machine.history(Optional.empty()), copy.history(Optional.empty()), "and the rollback marks");
+    }
+
+    @Test
+    void aNodeWhoseRevisionIsAnotherChangeThanTheManagersGetsTheFullState() throws IOException {
+        // what the fleet saw: app.jar A at revision 1, then B at revision 2
+        RevisionStateMachine lost = new RevisionStateMachine(RevisionStateMachineTest::noHalt);
+        apply(lost, RevisionCommands.init("repo", 1));
+        apply(lost, RevisionCommands.put("app.jar", ArtifactType.BUNDLE, A, 10, "deploy folder", 5));
+        apply(lost, RevisionCommands.put("app.jar", ArtifactType.BUNDLE, B, 11, "deploy folder", 6));
+        ReplicationProtocol.Changes applied = lost.changesFor("w1", "repo", 0, "", 1);
+        assertEquals(2, applied.revision());
+        assertFalse(applied.stamp().isEmpty(), "the node learns the stamp of the revision it reaches");
+
+        // the managers came back from a copy at revision 1 and recorded another change as revision 2
+        RevisionStateMachine restored = new RevisionStateMachine(RevisionStateMachineTest::noHalt);
+        apply(restored, RevisionCommands.init("repo", 1));
+        apply(restored, RevisionCommands.put("app.jar", ArtifactType.BUNDLE, A, 10, "deploy folder", 5));
+        apply(restored, RevisionCommands.put("other.jar", ArtifactType.BUNDLE, C, 12, "deploy folder", 9));
+        ReplicationProtocol.Changes parted = restored.changesFor("w1", "repo", 2, applied.stamp(), 1);
+        assertTrue(parted.full(), "not an empty list of changes as if the node were in step");
+        assertEquals(List.of("app.jar", "other.jar"), parted.artifacts().stream().map(Artifact::name).toList());
+
+        // the same history answers with what follows; an unknown stamp (an earlier node) is not compared
+        apply(lost, RevisionCommands.put("third.jar", ArtifactType.BUNDLE, C, 12, "deploy folder", 7));
+        ReplicationProtocol.Changes next = lost.changesFor("w1", "repo", 2, applied.stamp(), 1);
+        assertFalse(next.full());
+        assertEquals(List.of("third.jar"), next.artifacts().stream().map(Artifact::name).toList());
+        assertFalse(restored.changesFor("w1", "repo", 2, "", 1).full());
+        assertEquals(next.stamp(), lost.changesFor("w1", "repo", 3, next.stamp(), 1).stamp());
     }
 
     @Test
