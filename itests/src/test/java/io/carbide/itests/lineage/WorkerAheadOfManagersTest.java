@@ -162,7 +162,8 @@ class WorkerAheadOfManagersTest {
     private void adoptAndAwaitInSync(String words) throws Exception {
         ManagementClient api = new ManagementClient(mgr, "admin", ADMIN_PASSWORD);
         api.await("/api/cluster", c -> "ahead".equals(sync(c)) && ManagementClient.member(c, "w-1")
-                .get("lostChanges").getAsString().contains(words), CONVERGE, "mgr-1 showing w-1 ahead of it");
+                .get("lostChanges").getAsString().contains(words) && ManagementClient.member(c, "w-1").get("behind")
+                .isJsonNull(), CONVERGE, "mgr-1 showing w-1 ahead of it, and not behind");
         Map<String, String> password = Map.of("CARBIDE_PASSWORD", ADMIN_PASSWORD);
         CarbideCli.Run nodes = CarbideCli.run(temp.resolve("cli"), password, "nodes", "--base=" + mgr.base());
         assertTrue(nodes.out().contains("w-1 runs changes its managers lost: ")

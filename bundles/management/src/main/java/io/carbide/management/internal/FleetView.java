@@ -289,13 +289,14 @@ public class FleetView {
             long failed = report == null ? 0 : report.failed();
             entry.put("repositoryId", report == null || report.repositoryId().isEmpty() ? null : report.repositoryId());
             entry.put("revision", report == null ? null : report.revision());
-            entry.put("behind", sameLineage ? Math.max(0, revision - report.revision()) : null);
             entry.put("failed", failed);
             entry.put("ignored", report == null ? List.of() : report.ignored());
             // the node's own word: only it knows the changes it runs and which manager lost them
             boolean ahead = sameLineage && !report.lostChanges().isEmpty();
             // a node's words reach terminals (bin/carbide nodes): no control characters
             entry.put("lostChanges", ahead ? report.lostChanges().replaceAll("\\p{Cntrl}", " ") : null);
+            // a node ahead of its managers is not behind them, whatever the revision numbers say
+            entry.put("behind", sameLineage && !ahead ? Math.max(0, revision - report.revision()) : null);
             // in sync only when what the node found it runs is what the repository holds at this revision
             boolean comparable = sameLineage && digestOfRevision && report.revision() == revision;
             String running = report == null ? "" : report.running().digest();
