@@ -11,7 +11,6 @@ set -euo pipefail
 bench_require_dist
 label="${1:-this build}"
 work="$BENCH_WORK/ahead-egress"
-D="$BENCH_DIST"
 moff=7600; woff=7601
 rm -rf "$work"; mkdir -p "$work/apps"
 WK="-Dcarbide.cluster.wellKnownMembers=127.0.0.1[$((4000 + moff))]"

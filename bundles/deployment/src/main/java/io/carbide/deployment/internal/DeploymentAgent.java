@@ -146,22 +146,20 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
     private volatile Thread workerThread;
     private volatile boolean lastSyncFailed;
     /**
-     * Why this node is ahead of its managers, when a sync since the last successful one found its
-     * own repository offered only behind it (its managers lost recent changes), else null: then an
+     * What this node found when a sync since the last successful one got a full state of its own
+     * repository it did not ask for (the manager lost changes this node runs), else null: then an
      * operator's adoption of that same repository takes its full state anew.
+     *
+     * @param reason what this node says of it, with the command
+     * @param manager the manager that answered so; its announcements of that same {@code revision}
+     *     bring no sync forward (each would pull its whole state again), a new revision does
+     * @param authority whether that manager is the authority: a follower may only be catching up
+     *     with it (a failover), so only then do the managers hear it
      */
-    private volatile String aheadOfSources;
-    /**
-     * Whether the manager this node is {@linkplain #aheadOfSources ahead of} is the authority: a
-     * follower may only be catching up with it (a failover), so only then do the managers hear it.
-     */
-    private volatile boolean aheadOfAuthority;
-    /**
-     * The manager and revision the last {@linkplain #aheadOfSources ahead} answer came from, as
-     * {@code name@revision}: its announcements of that same revision bring no sync forward (each
-     * would pull its whole state again), a new revision does.
-     */
-    private volatile String aheadJudged = "";
+    private record Ahead(String reason, String manager, long revision, boolean authority) {
+    }
+
+    private volatile Ahead aheadOfSources;
     private volatile String lastProblem;
     /** What the last report to every manager said of managers that lost changes this node runs ({@link #lostChanges}). */
     private volatile String reportedLostChanges = "";
@@ -310,7 +308,9 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
                 freshness.behind();
             }
         }
-        if (!waitingForOperator() || !aheadJudged.equals(from.name() + "@" + announce.revisionFor(node.name()))) {
+        Ahead ahead = aheadOfSources;
+        if (!waitingForOperator() || ahead == null || !ahead.manager().equals(from.name())
+                || ahead.revision() != announce.revisionFor(node.name())) {
             scheduleSync(0);
         }
         return null;
@@ -451,9 +451,15 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
 
     /** Whether the last sync failed because its manager lost changes this node runs (see {@link #aheadOfSources}). */
     private boolean waitingForOperator() {
-        String ahead = aheadOfSources;
+        Ahead ahead = aheadOfSources;
         String problem = lastProblem;
-        return ahead != null && problem != null && problem.endsWith(ahead);
+        return ahead != null && problem != null && problem.endsWith(ahead.reason());
+    }
+
+    /** The end of every "its managers lost changes" line: the command, on that manager, and what it does. */
+    private String adoptHint() {
+        return "this node keeps what it runs, and bin/carbide adopt " + node.name() + " on that manager makes it "
+                + "take that manager's state (what it lacks is undeployed here)";
     }
 
     /** The newest revision of this node's repository that a manager it may follow announced. */
@@ -526,13 +532,12 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
                         : "repository " + lineage + " at revision " + changes.revision() + ", whose change at "
                                 + "revision " + revision + " is not the one this node applied: its managers lost "
                                 + "changes and recorded others since";
-                aheadOfAuthority = offers.sources(want, 0, 0).stream()
+                boolean authority = offers.sources(want, 0, 0).stream()
                         .anyMatch(o -> o.manager().equals(source.name()) && o.authority());
-                aheadJudged = source.name() + "@" + changes.revision();
-                aheadOfSources = source.name() + " offers " + what + "; this node keeps what it runs, and "
-                        + "bin/carbide adopt " + node.name() + " on that manager makes it take that manager's "
-                        + "state (what it lacks is undeployed here)";
-                throw new IOException(aheadOfSources);
+                Ahead ahead = new Ahead(source.name() + " offers " + what + "; " + adoptHint(), source.name(),
+                        changes.revision(), authority);
+                aheadOfSources = ahead;
+                throw new IOException(ahead.reason());
             }
             sourceRevision = changes.revision();
             apply(changes, source, adoption || asItStands || lineage.isEmpty());
@@ -742,8 +747,9 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
      * command that makes this node take its state; empty when no manager it would sync from did.
      */
     private String lostChanges() {
-        if (aheadOfAuthority && waitingForOperator()) {
-            return aheadOfSources; // the last answer of the authority said so
+        Ahead ahead = aheadOfSources;
+        if (ahead != null && ahead.authority() && waitingForOperator()) {
+            return ahead.reason(); // the last answer of the authority said so
         }
         return passedOverReason();
     }
@@ -759,9 +765,7 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
                 + "this node's " + generation + " (it is from before its managers were recovered)"
                 : "term " + stale.term() + ", older than term " + term + " this node has seen (it missed an "
                         + "election, or came back from an older copy of its data)";
-        return stale.manager() + " offers repository " + lineage + " at " + older + "; this node keeps what it "
-                + "runs, and bin/carbide adopt " + node.name() + " on that manager makes it take that manager's "
-                + "state (what it lacks is undeployed here)";
+        return stale.manager() + " offers repository " + lineage + " at " + older + "; " + adoptHint();
     }
 
 
@@ -792,11 +796,11 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
 
     /** Why this node is not in step: no manager of its lineage answers (naming how it looks), or one is behind it. */
     private String unreachable(Optional<ArtifactSource> source) {
-        String ahead = aheadOfSources;
+        Ahead ahead = aheadOfSources;
         String problem = lastProblem;
         if (source.isPresent()) {
             // a manager that answers, but with less than this node runs, is no outage: say what it is
-            return ahead != null && waitingForOperator() ? ahead
+            return ahead != null && waitingForOperator() ? ahead.reason()
                     : source.get().name() + " does not answer (" + problem + ")";
         }
         String passed = passedOverReason();
