@@ -119,6 +119,18 @@ class StaticServingTest {
         assertFalse(plain.headers().firstValue("Content-Encoding").isPresent());
         assertArrayEquals(index, plain.body());
         assertArrayEquals(index, send(get(base)).body(), "index.html is the folder's welcome file");
+        String port = "http://127.0.0.1:" + worker.clientPort();
+        HttpResponse<byte[]> bare = send(get(port + "/media"));
+        assertEquals(302, bare.statusCode(), "the site's name without its slash goes to the site");
+        assertTrue(bare.headers().firstValue("Location").orElse("").endsWith("/media/"), bare.headers().toString());
+        // one servlet answers for every site (WebAppRouter): what is not a site is still a plain 404, and
+        // no client traffic in the node's metrics (a poller's 404s would dilute a canary's error rate)
+        double answered = clientRequests(port, "4xx");
+        for (String nowhere : List.of("/", "/nothing/", "/nothing", "/MEDIA/index.html", "/medi/index.html")) {
+            assertEquals(404, send(get(port + nowhere)).statusCode(), nowhere);
+        }
+        assertEquals(404, send(get(base + "no-such-file.txt")).statusCode());
+        assertEquals(answered + 1, clientRequests(port, "4xx"), "a site's own 404 counts, a path that names none does not");
 
         // no listing of a folder without an index, nothing outside the site
         HttpResponse<byte[]> listing = send(get(base + "notes/"));
@@ -170,6 +182,14 @@ class StaticServingTest {
         Files.delete(manager.deployDir().resolve("bomb.zip"));
         manager.awaitStatus(s -> !s.getAsJsonObject("repository").getAsJsonArray("refused").toString()
                 .contains("bomb.zip"), CONVERGE, "bomb.zip off the refused list once deleted");
+    }
+
+    /** carbide_client_requests_total of one status class, from the node's /metrics. */
+    private static double clientRequests(String node, String statusClass) throws IOException, InterruptedException {
+        String metrics = new String(send(get(node + "/metrics")).body(), StandardCharsets.UTF_8);
+        String line = "carbide_client_requests_total{class=\"" + statusClass + "\"} ";
+        return metrics.lines().filter(l -> l.startsWith(line)).mapToDouble(l -> Double.parseDouble(l.substring(line.length())))
+                .findFirst().orElseThrow(() -> new AssertionError("no " + line + "in " + metrics));
     }
 
     private static HttpRequest.Builder get(String url) {

@@ -1,5 +1,6 @@
 package io.carbide.metrics.internal;
 
+import io.carbide.deployment.WebAppHost;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
@@ -25,6 +26,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * application and servlet, counted by status class, with the requests in flight and a latency
  * histogram. The node's own {@code /health} and {@code /metrics} are left out: load balancers and
  * Prometheus ask them every few seconds, and counting them would show load where clients send none.
+ * So is a request that nothing on the port serves ({@link WebAppHost#UNSERVED}).
  *
  * <p>The histogram has fixed ("classic") buckets, the same on every node, so the managers can add
  * several nodes' buckets and read a percentile of the whole sub-domain from them.
@@ -69,7 +71,9 @@ final class ClientTraffic implements Filter {
             failed = false;
         } finally {
             HttpServletResponse answer = (HttpServletResponse) response;
-            if (!failed && request.isAsyncStarted()) {
+            if (!failed && request.getAttribute(WebAppHost.UNSERVED) != null) {
+                inFlight.dec(); // no web application or servlet took it: not client traffic
+            } else if (!failed && request.isAsyncStarted()) {
                 request.getAsyncContext().addListener(new Completion(start, answer));
             } else {
                 // an exception that escaped every servlet becomes a 500 from the container

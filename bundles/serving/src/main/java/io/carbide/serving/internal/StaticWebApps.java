@@ -4,6 +4,7 @@ import io.carbide.deployment.WebAppHost;
 import io.carbide.node.NodeIdentity;
 import jakarta.servlet.Servlet;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Hashtable;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,10 +21,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Puts each published web application on the client port at {@code /<name>/}, through the
- * servlet whiteboard: one servlet per application ({@link WebAppResources}, Jetty's own resource
- * handling), replaced atomically when a new version is published (the new registration is in
- * place before the old one goes).
+ * Puts each published web application on the client port at {@code /<name>/}: Jetty's own resource
+ * handling for each ({@link WebAppResources}), found by name by the one servlet all of them share
+ * ({@link WebAppRouter}, registered once with the servlet whiteboard). A new version replaces the
+ * old one in a single step: a request is answered by the one or the other, whole.
  *
  * <p>Its configuration, PID {@value #PID}, is best deployed as {@code io.carbide.serving.cfg} into
  * the manager's {@code deploy/}: every worker then serves alike. {@code cacheControl} is the
@@ -42,16 +43,20 @@ public class StaticWebApps implements WebAppHost {
     private static final int CACHED_FILE_BYTES = 256 * 1024;
 
     private final NodeIdentity node;
-    private final BundleContext context;
-    private final Map<String, ServiceRegistration<Servlet>> published = new ConcurrentHashMap<>();
+    private final WebAppRouter router = new WebAppRouter();
+    private final ServiceRegistration<Servlet> registration;
     private final Map<String, Path> roots = new ConcurrentHashMap<>();
     private volatile Map<String, Object> settings;
 
     @Activate
     public StaticWebApps(@Reference NodeIdentity node, BundleContext context, Map<String, Object> settings) {
         this.node = node;
-        this.context = context;
         this.settings = settings;
+        Hashtable<String, Object> properties = new Hashtable<>();
+        properties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_SERVLET_PATTERN, "/");
+        properties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_SERVLET_NAME, "carbide-webapps");
+        properties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_TARGET, node.clientHttpTarget());
+        this.registration = context.registerService(Servlet.class, router, properties);
     }
 
     /** New settings: every web application is published again with them. */
@@ -70,31 +75,26 @@ public class StaticWebApps implements WebAppHost {
     }
 
     private void register(String name, Path root) {
-        Hashtable<String, Object> properties = new Hashtable<>();
-        properties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_SERVLET_PATTERN, new String[] {"/" + name + "/*"});
-        properties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_SERVLET_NAME, "webapp-" + name);
-        properties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_TARGET, node.clientHttpTarget());
-        String init = HttpWhiteboardConstants.HTTP_WHITEBOARD_SERVLET_INIT_PARAM_PREFIX;
-        properties.put(init + "baseResource", root.toUri().toString());
-        properties.put(init + "pathInfoOnly", "true");
-        properties.put(init + "dirAllowed", "false");
-        properties.put(init + "etags", "true");
-        properties.put(init + "precompressed", "true"); // index.html.gz or .br beside index.html, when the client takes it
-        properties.put(init + "welcomeServlets", "false");
+        Map<String, String> jetty = new HashMap<>();
+        jetty.put("baseResource", root.toUri().toString());
+        jetty.put("dirAllowed", "false");
+        jetty.put("etags", "true");
+        jetty.put("precompressed", "true"); // index.html.gz or .br beside index.html, when the client takes it
+        jetty.put("welcomeServlets", "false");
+        jetty.put("redirectWelcome", "false");
+        // Jetty would add a check for aliases (symbolic links) of each folder to the client port's
+        // context, and never take it away: one more for every version ever published. An unpacked
+        // application holds no links, so an alias is not served at all.
+        jetty.put("allowAliases", "false");
         // small files are kept in memory, checked against the disk at most once a second
-        properties.put(init + "maxCacheSize", String.valueOf(cacheBytes()));
-        properties.put(init + "maxCachedFileSize", String.valueOf(CACHED_FILE_BYTES));
-        properties.put(init + "maxCachedFiles", "2048");
-        properties.put(init + "redirectWelcome", "false");
+        jetty.put("maxCacheSize", String.valueOf(cacheBytes()));
+        jetty.put("maxCachedFileSize", String.valueOf(CACHED_FILE_BYTES));
+        jetty.put("maxCachedFiles", "2048");
         String cacheControl = cacheControl(name);
         if (!cacheControl.isEmpty()) {
-            properties.put(init + "cacheControl", cacheControl);
+            jetty.put("cacheControl", cacheControl);
         }
-        ServiceRegistration<Servlet> next = context.registerService(Servlet.class, new WebAppResources(), properties);
-        ServiceRegistration<Servlet> previous = published.put(name, next);
-        if (previous != null) {
-            previous.unregister();
-        }
+        router.put(name, new WebAppResources(name, jetty, router::getServletContext));
     }
 
     private int cacheBytes() {
@@ -120,16 +120,17 @@ public class StaticWebApps implements WebAppHost {
     @Override
     public synchronized void unpublish(String name) {
         roots.remove(name);
-        ServiceRegistration<Servlet> previous = published.remove(name);
-        if (previous != null) {
-            previous.unregister();
+        if (router.remove(name)) {
             LOG.info("Stopped serving web application {}", name);
         }
     }
 
     @Deactivate
     void close() {
-        published.values().forEach(ServiceRegistration::unregister);
-        published.clear();
+        try {
+            registration.unregister();
+        } catch (IllegalStateException alreadyGone) {
+            // the framework is stopping
+        }
     }
 }

@@ -1,6 +1,7 @@
 package io.carbide.serving.internal;
 
 import jakarta.servlet.DispatcherType;
+import jakarta.servlet.ServletConfig;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
@@ -13,6 +14,8 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.Collections;
 import java.util.Enumeration;
+import java.util.Map;
+import java.util.function.Supplier;
 import org.eclipse.jetty.ee10.servlet.ResourceServlet;
 import org.eclipse.jetty.http.content.HttpContent;
 import org.eclipse.jetty.ee10.servlet.ServletApiRequest;
@@ -24,33 +27,73 @@ import org.eclipse.jetty.util.URIUtil;
 /**
  * Jetty's own static resource handling (ETag and 304, Last-Modified, Range and If-Range with 206
  * and 416, HEAD, precompressed {@code .gz}/{@code .br} siblings, welcome files, no directory
- * listing, no path escaping the folder) for one web application folder, under the servlet
- * whiteboard.
+ * listing, no path escaping the folder) for one web application folder. It is not registered
+ * with the servlet whiteboard: the {@link WebAppRouter} finds it by name and hands it the path
+ * within the application ({@link #serve}).
  *
  * <p>Jetty's {@link ResourceServlet} looks for Jetty's own context handler when it is initialised,
- * and the whiteboard hands it a wrapped servlet context, registered from a thread that is in no
- * request. So it is initialised on its first request instead, where Jetty's current context is
- * the one serving the client port.
+ * which only a thread in a request of the client port has at hand. So it is initialised on its
+ * first request, with the settings it was made with.
  *
- * <p>The whiteboard also wraps every request and response, and Jetty serves a wrapped response
+ * <p>The whiteboard wraps every request and response, and Jetty serves a wrapped response
  * through the servlet API, without a Content-Length and with a copy of every byte (a fifth of the
  * throughput of small files). The path of the file is all this servlet needs from the whiteboard's
- * request, so it is read there and the file is then served on Jetty's own request and response.
+ * request, so the file is then served on Jetty's own request and response.
  */
 final class WebAppResources extends ResourceServlet {
 
     private static final long serialVersionUID = 1L;
-    /** The file's path within the web application, as the whiteboard's request gave it. */
+    /** The file's path within the web application, as the router found it. */
     private static final String PATH = WebAppResources.class.getName() + ".path";
+    private final transient ServletConfig config;
     private transient volatile boolean initialised;
+
+    /**
+     * @param name the application's name, for Jetty's log lines
+     * @param settings Jetty's init parameters of a {@link ResourceServlet}
+     * @param context the client port's servlet context, asked for at the first request
+     */
+    WebAppResources(String name, Map<String, String> settings, Supplier<ServletContext> context) {
+        Map<String, String> own = Map.copyOf(settings);
+        this.config = new ServletConfig() {
+            @Override
+            public String getServletName() {
+                return "webapp-" + name;
+            }
+
+            @Override
+            public ServletContext getServletContext() {
+                return context.get();
+            }
+
+            @Override
+            public String getInitParameter(String parameter) {
+                return own.get(parameter);
+            }
+
+            @Override
+            public Enumeration<String> getInitParameterNames() {
+                return Collections.enumeration(own.keySet());
+            }
+        };
+    }
+
+    @Override
+    public ServletConfig getServletConfig() {
+        return config;
+    }
 
     @Override
     public void init() {
         // deferred to the first request: see the class comment
     }
 
-    @Override
-    protected void service(HttpServletRequest request, HttpServletResponse response)
+    /**
+     * Answers a request for the file at {@code path} within this application.
+     *
+     * @param path decoded, starting with {@code /}
+     */
+    void serve(HttpServletRequest request, HttpServletResponse response, String path)
             throws ServletException, IOException {
         if (!initialised) {
             synchronized (this) {
@@ -60,34 +103,44 @@ final class WebAppResources extends ResourceServlet {
                 }
             }
         }
-        if (request.getHeader("Range") != null && request.getHeader("If-Range") != null && !rangeStillValid(request)) {
-            super.service(new WholeFileRequest(request), response);
-            return;
+        String encoded = URIUtil.encodePath(path);
+        if (request.getHeader("Range") != null && request.getHeader("If-Range") != null
+                && !rangeStillValid(request, encoded)) {
+            request = new WholeFileRequest(request);
         }
         ServletRequest jettyRequest = innermost(request);
         ServletResponse jettyResponse = innermost(response);
         if (jettyRequest instanceof ServletApiRequest own && jettyResponse instanceof ServletApiResponse ownResponse
-                && request.getDispatcherType() == DispatcherType.REQUEST) {
-            own.setAttribute(PATH, filePath(request));
-            try {
-                super.service(own, ownResponse);
-            } finally {
-                own.removeAttribute(PATH);
-            }
+                && request.getDispatcherType() == DispatcherType.REQUEST && !(request instanceof WholeFileRequest)) {
+            serveAt(own, ownResponse, encoded);
         } else {
-            super.service(request, response);
+            serveAt(request, response, encoded);
         }
     }
 
-    /** The file's path within the web application, encoded, as the whiteboard's request gives it. */
-    private static String filePath(HttpServletRequest request) {
-        return URIUtil.encodePath(request.getPathInfo() == null ? "/" : request.getPathInfo());
+    /**
+     * Serves with the path in a request attribute, which {@link #getEncodedPathInContext} reads. A
+     * welcome file is forwarded to through the router, on the same request underneath: the path of
+     * the request it came from is put back afterwards.
+     */
+    private void serveAt(HttpServletRequest request, HttpServletResponse response, String encoded)
+            throws ServletException, IOException {
+        Object before = request.getAttribute(PATH);
+        request.setAttribute(PATH, encoded);
+        try {
+            super.service(request, response);
+        } finally {
+            if (before == null) {
+                request.removeAttribute(PATH);
+            } else {
+                request.setAttribute(PATH, before);
+            }
+        }
     }
 
     @Override
     protected String getEncodedPathInContext(HttpServletRequest request, boolean included) {
-        // a welcome file is forwarded to, through the whiteboard again: that request has its own path
-        Object path = request.getDispatcherType() == DispatcherType.REQUEST ? request.getAttribute(PATH) : null;
+        Object path = request.getAttribute(PATH);
         return path != null ? path.toString() : super.getEncodedPathInContext(request, included);
     }
 
@@ -99,10 +152,9 @@ final class WebAppResources extends ResourceServlet {
      * version unpacks into a new folder named after its digest), so a tag names one content. A
      * date is no such proof (a rebuilt zip may carry the same times): the whole file is sent.
      */
-    private boolean rangeStillValid(HttpServletRequest request) throws IOException {
+    private boolean rangeStillValid(HttpServletRequest request, String encodedPath) throws IOException {
         String ifRange = request.getHeader("If-Range").strip();
-        HttpContent content = getResourceService().getHttpContentFactory()
-                .getContent(filePath(request));
+        HttpContent content = getResourceService().getHttpContentFactory().getContent(encodedPath);
         if (content == null) {
             return true; // nothing there: the service answers 404 whatever the headers
         }
