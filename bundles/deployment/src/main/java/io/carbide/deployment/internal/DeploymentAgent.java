@@ -161,6 +161,8 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
 
     private volatile Ahead aheadOfSources;
     private volatile String lastProblem;
+    /** Whether the last sync failed because its manager lost changes this node runs ({@link ManagerLostChanges}). */
+    private volatile boolean lastSyncMetLostChanges;
     /** What the last report to every manager said of managers that lost changes this node runs ({@link #lostChanges}). */
     private volatile String reportedLostChanges = "";
     private int failures;
@@ -451,9 +453,16 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
 
     /** Whether the last sync failed because its manager lost changes this node runs (see {@link #aheadOfSources}). */
     private boolean waitingForOperator() {
-        Ahead ahead = aheadOfSources;
-        String problem = lastProblem;
-        return ahead != null && problem != null && problem.endsWith(ahead.reason());
+        return lastSyncMetLostChanges && aheadOfSources != null;
+    }
+
+    /** A sync refused: the manager offers a state that lacks changes this node runs ({@link Ahead}). */
+    private static final class ManagerLostChanges extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        ManagerLostChanges(Ahead ahead) {
+            super(ahead.reason());
+        }
     }
 
     /** The end of every "its managers lost changes" line: the command, on that manager, and what it does. */
@@ -537,7 +546,7 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
                 Ahead ahead = new Ahead(source.name() + " offers " + what + "; " + adoptHint(), source.name(),
                         changes.revision(), authority);
                 aheadOfSources = ahead;
-                throw new IOException(ahead.reason());
+                throw new ManagerLostChanges(ahead);
             }
             sourceRevision = changes.revision();
             apply(changes, source, adoption || asItStands || lineage.isEmpty());
@@ -546,6 +555,7 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
             syncedWith = source.name();
             failures = 0;
             lastProblem = null;
+            lastSyncMetLostChanges = false;
             lastSyncFailed = false;
             freshness.synced(revision, Math.max(sourceRevision, newest()));
             if (changes.full()) {
@@ -563,6 +573,7 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
                 LOG.warn("{}; retrying", problem);
             }
             lastProblem = problem;
+            lastSyncMetLostChanges = e instanceof ManagerLostChanges;
             lastSyncFailed = true;
             failures++;
             // ahead of its managers, this node waits for an operator or a new revision: look rarely
