@@ -336,6 +336,15 @@ public class Report {
                 row(size + " web apps dropped at once, until all applied on 4 workers", cell("bulk." + size));
             }
         }
+        if (has("many.converged")) {
+            row("1,000 web apps at once on 4 workers (200 in a quick run; `bench/many-apps.sh`): until all applied",
+                    cell("many.converged"));
+            row("... CPU meanwhile, ms: the manager / a worker / that worker's deployment thread",
+                    num("many.cpu.manager", 0) < 0 ? "not measured" : (long) num("many.cpu.manager", 0) + " / "
+                            + (long) num("many.cpu.worker", 0) + " / " + (long) num("many.cpu.deploy", 0));
+            row("... a worker serving one of them, req/s: holding it alone / holding them all",
+                    (long) num("many.serving.one", 0) + " / " + (long) num("many.serving.many", 0));
+        }
         if (has("drop-cpu.manager")) {
             row("CPU per small web app dropped into a warmed cluster, ms: the manager / one worker (`bench/drop-cpu.sh`)",
                     text("drop-cpu.manager") + " / " + text("drop-cpu.worker"));

@@ -25,27 +25,14 @@ JAVA_OPTS="${WORKER_JAVA_OPTS:-}" start_node -Dprofile=worker -DportOffset=$woff
 await_ready "$wport"
 mpid=$(cat "$mgr/data/carbide.pid"); wpid=$(cat "$wkr/data/carbide.pid")
 
-# CPU ticks per thread name (pool numbers folded, so a pool's threads add up): "ticks name". One
-# awk over every thread's stat line: a fork per thread would itself take seconds on a busy machine.
-threads() {
-  cat /proc/"$1"/task/*/stat 2>/dev/null | awk '{
-    lp = index($0, "("); rp = 0
-    for (i = length($0); i > lp; i--) if (substr($0, i, 1) == ")") { rp = i; break }
-    name = substr($0, lp + 1, rp - lp - 1)
-    split(substr($0, rp + 2), f, " ")   # f[1] is the state; utime and stime are f[12] and f[13]
-    gsub(/ /, "_", name); gsub(/[0-9][0-9][0-9]+/, "N", name); gsub(/-[0-9]+/, "-N", name)
-    used[name] += f[12] + f[13]
-  } END { for (k in used) print used[k], k }'
-}
-
 if [ "$warm" -gt 0 ]; then
   progress "$warm drops to warm up"
   java "$BENCH_ROOT/bench/DropLatency.java" folder "$mgr/deploy" "$work/sites" warm "$warm" "$wport" > /dev/null
 fi
-threads "$mpid" > "$work/m0"; threads "$wpid" > "$work/w0"
+thread_ticks "$mpid" > "$work/m0"; thread_ticks "$wpid" > "$work/w0"
 progress "$drops timed drops"
 java "$BENCH_ROOT/bench/DropLatency.java" folder "$mgr/deploy" "$work/sites" site "$drops" "$wport" > "$work/times"
-threads "$mpid" > "$work/m1"; threads "$wpid" > "$work/w1"
+thread_ticks "$mpid" > "$work/m1"; thread_ticks "$wpid" > "$work/w1"
 
 ticks=$(getconf CLK_TCK)
 # ms of CPU per drop, per thread name, largest first: $1 $2 = the snapshots before and after

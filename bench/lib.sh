@@ -55,6 +55,19 @@ stats() {
     printf "%d %d %d\n", m, v[1], v[NR] }'
 }
 
+# CPU ticks per thread name (pool numbers folded, so a pool's threads add up): "ticks name". One
+# awk over every thread's stat line: a fork per thread would itself take seconds on a busy machine.
+thread_ticks() {
+  cat /proc/"$1"/task/*/stat 2>/dev/null | awk '{
+    lp = index($0, "("); rp = 0
+    for (i = length($0); i > lp; i--) if (substr($0, i, 1) == ")") { rp = i; break }
+    name = substr($0, lp + 1, rp - lp - 1)
+    split(substr($0, rp + 2), f, " ")   # f[1] is the state; utime and stime are f[12] and f[13]
+    gsub(/ /, "_", name); gsub(/[0-9][0-9][0-9]+/, "N", name); gsub(/-[0-9]+/, "-N", name)
+    used[name] += f[12] + f[13]
+  } END { for (k in used) print used[k], k }'
+}
+
 # Resident memory of a pid in MiB.
 rss_mib() { awk '/VmRSS/ { printf "%d", $2 / 1024 }' "/proc/$1/status"; }
 

@@ -22,11 +22,13 @@
 #   bench/replication.sh --quick     (1 run, 5 drops, bulk 100, late join of 100, 64 MB)
 #   PARTS="large" bench/replication.sh 3   (only some of: latency ingest bulk late large egress)
 #   WORKERS="8" PARTS="egress" bench/replication.sh 1   (only some worker counts)
+#   BULK="1000" PARTS="bulk" bench/replication.sh 3     (only some bulk sizes)
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_require_dist
 
-runs="${1:-5}"; drops=20; warmup="${WARMUP:-20}"; bulk_sizes=(100 500 1000); late=500; big_mb=256
+runs="${1:-5}"; drops=20; warmup="${WARMUP:-20}"; late=500; big_mb=256
+read -r -a bulk_sizes <<< "${BULK:-100 500 1000}"  # BULK="1000" for one size only
 # WORKERS="8" for one worker count only (latency and egress)
 read -r -a worker_counts <<< "${WORKERS:-1 2 4 8}"
 if [ "${1:-}" = "--quick" ]; then runs=1; drops=5; warmup="${WARMUP:-5}"; bulk_sizes=(100); late=100; big_mb=64; fi

@@ -34,13 +34,13 @@ record meta.flags "$(grep -v '^\s*#' "$BENCH_DIST/conf/jvm.options" | xargs)"
 
 if [ "$mode" = quick ]; then
   steps=("peers.sh 1 5" "memory.sh --quick" "cluster.sh 1" "replication.sh --quick" "drop-cpu.sh 30 30"
-    "serving.sh --quick" "loadbalancer.sh --quick" "cli.sh 3" "managers.sh --quick")
+    "many-apps.sh 1 200" "serving.sh --quick" "loadbalancer.sh --quick" "cli.sh 3" "managers.sh --quick")
 else
-  steps=("peers.sh 5 15" "memory.sh 5 15" "cluster.sh 5" "replication.sh 5" "drop-cpu.sh 150 150" "serving.sh 5 10"
-    "loadbalancer.sh 5 10" "cli.sh 15" "managers.sh 10")
+  steps=("peers.sh 5 15" "memory.sh 5 15" "cluster.sh 5" "replication.sh 5" "drop-cpu.sh 150 150"
+    "many-apps.sh 3" "serving.sh 5 10" "loadbalancer.sh 5 10" "cli.sh 15" "managers.sh 10")
 fi
 titles=("start time and memory beside Karaf and the Felix + Jetty floor" "a worker's memory beside a manager's"
-  "cluster membership" "replication" "where a drop's CPU goes" "client throughput beside bare Jetty"
+  "cluster membership" "replication" "where a drop's CPU goes" "a fleet holding many web apps" "client throughput beside bare Jetty"
   "the fleet behind HAProxy" "the command line" "the managers' consensus")
 
 started=$(now_ms)
