@@ -77,7 +77,8 @@ class LeaderKillFaultTest {
                         missing.removeAll(ManagerCluster.deployed(node));
                         if (!missing.isEmpty()) {
                             lagging.append("\ntrial ").append(trial).append(": ").append(node.base().getFileName())
-                                    .append(" lacks ").append(missing).append("; its log ends:\n").append(node.logTail());
+                                    .append(" lacks ").append(missing).append("; its log ends:\n").append(node.logTail())
+                                    .append(blockedThreads(node, trial));
                         }
                     }
                 }
@@ -113,23 +114,26 @@ class LeaderKillFaultTest {
     }
 
     /**
-     * The manager's threads that wait for a lock (jcmd Thread.print), with their stacks; the whole
-     * dump goes to target/reliability. Empty when none is blocked.
+     * The node's threads that wait for a lock (jcmd Thread.print), with their stacks, and its
+     * deployment thread (what a worker that does not catch up is doing); the whole dump goes to
+     * target/reliability.
      */
-    private static String blockedThreads(NodeProcess manager, int trial) {
+    private static String blockedThreads(NodeProcess node, int trial) {
         try {
-            String dump = manager.jcmd("Thread.print");
-            Path file = Path.of("target/reliability/leader-kill-trial" + trial + "-" + manager.base().getFileName()
+            String dump = node.jcmd("Thread.print");
+            Path file = Path.of("target/reliability/leader-kill-trial" + trial + "-" + node.base().getFileName()
                     + "-threads.txt");
             Files.createDirectories(file.getParent());
             Files.writeString(file, dump);
             StringBuilder blocked = new StringBuilder();
             for (String thread : dump.split("\n\n")) {
-                if (thread.contains("java.lang.Thread.State: BLOCKED")) {
-                    blocked.append("\n").append(thread.lines().limit(14).collect(java.util.stream.Collectors.joining("\n")));
+                if (thread.contains("java.lang.Thread.State: BLOCKED") || thread.startsWith("\"carbide-deployment\"")) {
+                    int lines = thread.startsWith("\"carbide-deployment\"") ? 40 : 14; // what it is doing lies deep
+                    blocked.append("\n").append(thread.lines().limit(lines)
+                            .collect(java.util.stream.Collectors.joining("\n")));
                 }
             }
-            return blocked.isEmpty() ? "" : "\ntrial " + trial + ": blocked threads of " + manager.base().getFileName()
+            return blocked.isEmpty() ? "" : "\ntrial " + trial + ": threads of " + node.base().getFileName()
                     + " (whole dump in " + file + "):" + blocked;
         } catch (IOException | IllegalStateException e) {
             return "";

@@ -89,6 +89,7 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
     private final Map<String, List<MessageHandler>> handlers = new ConcurrentHashMap<>();
     private final List<MembershipListener> listeners = new CopyOnWriteArrayList<>();
     private final PendingRequests requests = new PendingRequests();
+    private final UnansweredRequests unanswered = new UnansweredRequests();
     // view changes reach listeners in order, off the JGroups thread that must not block
     private final ExecutorService events = Executors.newSingleThreadExecutor(r -> daemon(r, "carbide-cluster-events"));
     // a handler may itself wait on a request to another node (a manager asked to hold an upload's
@@ -637,6 +638,12 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
             return reply;
         }
         long id = requests.open(memberName, reply, timeout);
+        Address to = address.get();
+        reply.whenComplete((answer, failure) -> {
+            if (failure instanceof java.util.concurrent.TimeoutException) {
+                unanswered.timedOut(channel, to, memberName, message.type(), timeout);
+            }
+        });
         if (!send(address.get(), new Envelope(Envelope.Kind.REQUEST, id, message))) {
             requests.failed(id, "node " + node.name() + " is not connected to cluster domain " + settings.domain());
         }

@@ -80,6 +80,7 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
     private static final long NO_SOURCE_RETRY_MILLIS = 500;
     /** A sync that left this node behind runs again after this, never in a tight loop. */
     private static final long AGAIN_MILLIS = 50;
+    private static final long BEHIND_RETRY_MILLIS = 1_000;
     private static final long RETRY_FIRST_MILLIS = 1_000;
     private static final long RETRY_MAX_MILLIS = 60_000;
     private static final Logger LOG = LoggerFactory.getLogger(DeploymentAgent.class);
@@ -161,6 +162,8 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
 
     private volatile Ahead aheadOfSources;
     private volatile String lastProblem;
+    /** The manager the last sync asked: the one a failed sync's problem is about. */
+    private volatile String lastAsked;
     /** Whether the last sync failed because its manager lost changes this node runs ({@link ManagerLostChanges}). */
     private volatile boolean lastSyncMetLostChanges;
     /** What the last report to every manager said of managers that lost changes this node runs ({@link #lostChanges}). */
@@ -405,8 +408,11 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
         // an announcement can come before this node has installed the view it came in with (its
         // join is still under way): that manager is a source once the view has it, which brings a sync
         ClusterView view = cluster.view();
-        List<String> managers = sources(want).stream().map(ManagerOffers.Offer::manager)
-                .filter(manager -> view.member(manager).isPresent()).toList();
+        List<ManagerOffers.Offer> present = sources(want).stream()
+                .filter(offer -> view.member(offer.manager()).isPresent()).toList();
+        // a move to another repository takes its whole state: only from the best manager of it
+        List<String> managers = adopting == null ? offers.syncOrder(present, revision)
+                : present.stream().map(ManagerOffers.Offer::manager).toList();
         return managers.isEmpty() ? Optional.empty()
                 : Optional.of(new RemoteSource(cluster, content, managers, freshness::progressed,
                         fetchedBytes::add));
@@ -503,6 +509,7 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
             return;
         }
         ArtifactSource source = found.get();
+        lastAsked = source.name();
         String want = wanted();
         // a later generation: the repository's managers were recovered from a survivor, which may
         // lack changes this node has; its full state replaces this node's (the operator's recovery)
@@ -549,10 +556,12 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
                 throw new ManagerLostChanges(ahead);
             }
             sourceRevision = changes.revision();
+            long before = revision;
             apply(changes, source, adoption || asItStands || lineage.isEmpty());
             adopting = null;
             aheadOfSources = null;
             syncedWith = source.name();
+            offers.answered(source.name());
             failures = 0;
             lastProblem = null;
             lastSyncMetLostChanges = false;
@@ -565,7 +574,9 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
             }
             scheduleRetryIfUnsettled();
             if (newest() > revision) {
-                scheduleSync(AGAIN_MILLIS);
+                // a manager that brought nothing new is behind the newest (a follower asked while the
+                // authority does not answer): its next announcement brings the sync forward anyway
+                scheduleSync(revision > before ? AGAIN_MILLIS : BEHIND_RETRY_MILLIS);
             }
         } catch (IOException | RuntimeException e) {
             String problem = "Node " + node.name() + " could not sync from " + source.name() + ": " + e.getMessage();
@@ -574,6 +585,10 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
             }
             lastProblem = problem;
             lastSyncMetLostChanges = e instanceof ManagerLostChanges;
+            if (e.getCause() instanceof java.util.concurrent.TimeoutException
+                    && cluster.view().member(source.name()).isPresent()) {
+                offers.unanswered(source.name()); // the next try asks another manager first, when there is one
+            }
             lastSyncFailed = true;
             failures++;
             // ahead of its managers, this node waits for an operator or a new revision: look rarely
@@ -812,7 +827,7 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
         if (source.isPresent()) {
             // a manager that answers, but with less than this node runs, is no outage: say what it is
             return ahead != null && waitingForOperator() ? ahead.reason()
-                    : source.get().name() + " does not answer (" + problem + ")";
+                    : (lastAsked == null ? source.get().name() : lastAsked) + " does not answer (" + problem + ")";
         }
         String passed = passedOverReason();
         if (!passed.isEmpty()) {

@@ -31,6 +31,8 @@ final class ManagerOffers {
     private final String nodeName;
     private final Map<String, Offer> offers = new ConcurrentHashMap<>();
     private final Map<String, String> ignored = new ConcurrentHashMap<>();
+    /** Managers whose last sync request went unanswered, and when (System.nanoTime()). */
+    private final Map<String, Long> silent = new ConcurrentHashMap<>();
 
     ManagerOffers(String nodeName) {
         this.nodeName = nodeName;
@@ -51,6 +53,44 @@ final class ManagerOffers {
         Set<String> present = view.members().stream().map(ClusterMember::name).collect(Collectors.toSet());
         offers.keySet().retainAll(present);
         ignored.keySet().retainAll(present);
+        silent.keySet().retainAll(present);
+    }
+
+    /** How long a manager that left a sync request unanswered is asked only when no other can answer. */
+    static final java.time.Duration SILENCE = java.time.Duration.ofSeconds(60);
+
+    /** Records that {@code manager} did not answer a sync request in time. */
+    void unanswered(String manager) {
+        silent.put(manager, System.nanoTime());
+    }
+
+    /** Records that {@code manager} answered a sync request. */
+    void answered(String manager) {
+        silent.remove(manager);
+    }
+
+    /**
+     * The managers to ask for a sync, in {@code best} order, except that one which left the last
+     * request unanswered within {@link #SILENCE} comes after the others that could answer in its
+     * place: of the best one's generation and at least its term, having announced at least
+     * {@code revision} (one behind this node would answer with a state that lacks what it runs). A
+     * request to a manager can go unanswered while the path to it is broken (seen after a manager
+     * restarted on the same address), though the manager is in the view and answers others: asking
+     * it again and again left a worker behind for as long as that lasted.
+     */
+    List<String> syncOrder(List<Offer> best, long revision) {
+        long now = System.nanoTime();
+        silent.values().removeIf(since -> now - since > SILENCE.toNanos());
+        List<String> order = new java.util.ArrayList<>(best.stream().map(Offer::manager).toList());
+        if (best.isEmpty() || !silent.containsKey(order.get(0))) {
+            return order;
+        }
+        Offer top = best.get(0);
+        List<String> instead = best.stream().filter(o -> !silent.containsKey(o.manager()) && o.revision() >= revision
+                && o.generation() == top.generation() && o.term() >= top.term()).map(Offer::manager).toList();
+        order.removeAll(instead);
+        order.addAll(0, instead);
+        return order;
     }
 
     /**

@@ -47,11 +47,13 @@ public class StaticWebApps implements WebAppHost {
     private final ServiceRegistration<Servlet> registration;
     private final Map<String, Path> roots = new ConcurrentHashMap<>();
     private volatile Map<String, Object> settings;
+    private volatile Map<String, String> common;
 
     @Activate
     public StaticWebApps(@Reference NodeIdentity node, BundleContext context, Map<String, Object> settings) {
         this.node = node;
         this.settings = settings;
+        this.common = common(settings);
         Hashtable<String, Object> properties = new Hashtable<>();
         properties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_SERVLET_PATTERN, "/");
         properties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_SERVLET_NAME, "carbide-webapps");
@@ -63,6 +65,7 @@ public class StaticWebApps implements WebAppHost {
     @Modified
     synchronized void modified(Map<String, Object> settings) {
         this.settings = settings;
+        this.common = common(settings);
         roots.forEach(this::register);
         LOG.info("Web application settings changed ({}): {} web applications serve with them", PID, roots.size());
     }
@@ -75,8 +78,18 @@ public class StaticWebApps implements WebAppHost {
     }
 
     private void register(String name, Path root) {
-        Map<String, String> jetty = new HashMap<>();
+        Map<String, String> jetty = new HashMap<>(common);
         jetty.put("baseResource", root.toUri().toString());
+        String cacheControl = cacheControl(name);
+        if (!cacheControl.isEmpty()) {
+            jetty.put("cacheControl", cacheControl);
+        }
+        router.put(name, new WebAppResources(name, jetty, router::getServletContext));
+    }
+
+    /** Jetty's settings that every web application shares, read once for each configuration. */
+    private static Map<String, String> common(Map<String, Object> settings) {
+        Map<String, String> jetty = new HashMap<>();
         jetty.put("dirAllowed", "false");
         jetty.put("etags", "true");
         jetty.put("precompressed", "true"); // index.html.gz or .br beside index.html, when the client takes it
@@ -87,17 +100,13 @@ public class StaticWebApps implements WebAppHost {
         // application holds no links, so an alias is not served at all.
         jetty.put("allowAliases", "false");
         // small files are kept in memory, checked against the disk at most once a second
-        jetty.put("maxCacheSize", String.valueOf(cacheBytes()));
+        jetty.put("maxCacheSize", String.valueOf(cacheBytes(settings)));
         jetty.put("maxCachedFileSize", String.valueOf(CACHED_FILE_BYTES));
         jetty.put("maxCachedFiles", "2048");
-        String cacheControl = cacheControl(name);
-        if (!cacheControl.isEmpty()) {
-            jetty.put("cacheControl", cacheControl);
-        }
-        router.put(name, new WebAppResources(name, jetty, router::getServletContext));
+        return Map.copyOf(jetty);
     }
 
-    private int cacheBytes() {
+    private static int cacheBytes(Map<String, Object> settings) {
         Object configured = settings.get("cacheMegabytes");
         if (configured != null) {
             try {

@@ -47,7 +47,10 @@ final class WebAppRouter extends HttpServlet {
         Route route = route(decodedPath(request));
         WebAppResources app = route == null ? null : apps.get(route.app());
         if (app == null) {
-            request.setAttribute(WebAppHost.UNSERVED, Boolean.TRUE);
+            if (request.getDispatcherType() == DispatcherType.REQUEST) {
+                // a bundle's servlet that forwarded here answered the request: it stays client traffic
+                request.setAttribute(WebAppHost.UNSERVED, Boolean.TRUE);
+            }
             response.sendError(HttpServletResponse.SC_NOT_FOUND);
             return;
         }

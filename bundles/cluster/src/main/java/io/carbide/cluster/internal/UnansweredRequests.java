@@ -1,0 +1,79 @@
+package io.carbide.cluster.internal;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jgroups.Address;
+import org.jgroups.Event;
+import org.jgroups.JChannel;
+import org.jgroups.PhysicalAddress;
+import org.jgroups.View;
+import org.jgroups.protocols.TCP;
+import org.jgroups.protocols.UFC;
+import org.jgroups.protocols.UNICAST3;
+import org.jgroups.stack.ProtocolStack;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Says, when a member in the view left a request unanswered, what the path to it looked like: its
+ * address, whether a connection to it is open, how many messages to it wait for an acknowledgement
+ * and how much flow-control credit is left for it. A member that answers others but not this node
+ * has a broken path, not a busy handler; without these figures the two look alike. At most once a
+ * minute per member.
+ */
+final class UnansweredRequests {
+
+    private static final Logger LOG = LoggerFactory.getLogger(UnansweredRequests.class);
+    private static final long INTERVAL_NANOS = Duration.ofMinutes(1).toNanos();
+
+    /** When each member was last written about (System.nanoTime()). */
+    private final Map<String, Long> lastLogged = new ConcurrentHashMap<>();
+
+    /** Called on the JVM's shared timer thread: takes no lock and never throws. */
+    void timedOut(JChannel channel, Address to, String member, String type, Duration timeout) {
+        long now = System.nanoTime();
+        Long last = lastLogged.get(member);
+        if (last != null && now - last < INTERVAL_NANOS) {
+            return;
+        }
+        if (lastLogged.size() > 1024) { // members come and go with new names: forget the quiet ones
+            lastLogged.values().removeIf(at -> now - at >= INTERVAL_NANOS);
+        }
+        lastLogged.put(member, now);
+        String path;
+        try {
+            path = path(channel, to);
+        } catch (RuntimeException closing) {
+            path = "not known (" + closing + ")";
+        }
+        LOG.warn("No answer from {} to a {} request within {} ms; the path to it: {}", member, type,
+                timeout.toMillis(), path);
+    }
+
+    static String path(JChannel channel, Address to) {
+        if (channel == null || !channel.isConnected()) {
+            return "this node is not connected";
+        }
+        View view = channel.getView();
+        if (view == null || !view.containsMember(to)) {
+            return "it is no longer in this node's view";
+        }
+        ProtocolStack stack = channel.getProtocolStack();
+        Object physical = channel.down(new Event(Event.GET_PHYSICAL_ADDRESS, to));
+        StringBuilder path = new StringBuilder(physical == null ? "no physical address known" : "at " + physical);
+        if (stack.getTransport() instanceof TCP tcp && physical instanceof PhysicalAddress address) {
+            path.append(TcpConnections.established(tcp, address) ? ", a connection open" : ", no connection open");
+        }
+        UNICAST3 unicast = stack.findProtocol(UNICAST3.class);
+        if (unicast != null) {
+            int unacked = unicast.getNumUnackedMessages(to);
+            path.append(", ").append(unacked).append(unacked == 1 ? " message" : " messages").append(" to it not acknowledged");
+        }
+        UFC flow = stack.findProtocol(UFC.class);
+        if (flow != null) {
+            path.append(", ").append(flow.getSenderCreditsFor(to)).append(" bytes of flow-control credit left for it");
+        }
+        return path.toString();
+    }
+}

@@ -1,0 +1,50 @@
+package io.carbide.cluster.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.jgroups.JChannel;
+import org.jgroups.protocols.FRAG2;
+import org.jgroups.protocols.SHARED_LOOPBACK;
+import org.jgroups.protocols.SHARED_LOOPBACK_PING;
+import org.jgroups.protocols.UFC;
+import org.jgroups.protocols.UNICAST3;
+import org.jgroups.protocols.pbcast.GMS;
+import org.jgroups.protocols.pbcast.NAKACK2;
+import org.jgroups.protocols.pbcast.STABLE;
+import org.jgroups.util.UUID;
+import org.junit.jupiter.api.Test;
+
+class UnansweredRequestsTest {
+
+    private static JChannel member(String name) throws Exception {
+        return new JChannel(new SHARED_LOOPBACK(), new SHARED_LOOPBACK_PING(), new NAKACK2(), new UNICAST3(),
+                new STABLE(), new GMS().setJoinTimeout(500), new UFC().setMaxCredits(1_000_000), new FRAG2())
+                .name(name);
+    }
+
+    @Test
+    void thePathToAMemberTellsWhatWaitsForItAndTheCreditLeft() throws Exception {
+        try (JChannel one = member("one"); JChannel two = member("two")) {
+            one.connect("unanswered-requests-test");
+            two.connect("unanswered-requests-test");
+            for (int i = 0; i < 50 && one.getView().size() < 2; i++) {
+                Thread.sleep(100);
+            }
+            assertEquals(2, one.getView().size());
+            String path = UnansweredRequests.path(one, two.getAddress());
+            assertTrue(path.startsWith("at "), path);
+            assertTrue(path.matches("at .*, \\d+ messages? to it not acknowledged, .*"), path);
+            assertTrue(path.contains(", 1000000 bytes of flow-control credit left for it"), path);
+        }
+    }
+
+    @Test
+    void aMemberThatLeftIsSaidToBeGone() throws Exception {
+        try (JChannel one = member("alone")) {
+            one.connect("unanswered-requests-alone");
+            assertEquals("it is no longer in this node's view", UnansweredRequests.path(one, UUID.randomUUID()));
+        }
+        assertEquals("this node is not connected", UnansweredRequests.path(null, UUID.randomUUID()));
+    }
+}
