@@ -38,6 +38,8 @@ public final class ArchiveBudget {
     private final long maxRatio;
     private long bytes;
     private long entries;
+    private static final int PIECE = 64 * 1024;
+    private byte[] buffer = new byte[0];
 
     public ArchiveBudget(String archive, long maxBytes, long maxEntries, long maxRatio) {
         this.archive = archive;
@@ -64,7 +66,13 @@ public final class ArchiveBudget {
     public void copy(ZipEntry entry, InputStream in, OutputStream out) throws IOException {
         long compressed = Math.max(1, entry.getCompressedSize());
         long own = 0;
-        byte[] buffer = new byte[64 * 1024];
+        // sized by what the entry says it holds (a hint only: every byte is counted as it comes),
+        // and kept for the archive's next entries: a thousand small files allocate little
+        long said = entry.getSize();
+        int want = (int) (said < 0 ? PIECE : Math.max(1, Math.min(PIECE, said + 1)));
+        if (buffer.length < want) {
+            buffer = new byte[want];
+        }
         for (int read; (read = in.read(buffer)) >= 0; ) {
             own += read;
             bytes += read;

@@ -29,7 +29,9 @@ record Envelope(Kind kind, long correlation, ClusterMessage message) {
     }
 
     byte[] encode() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(32 + message.payload().length);
+        // room for the header and the type at its longest, so a large payload is never copied to grow
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(24 + 3 * message.type().length()
+                + message.payload().length);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeByte(MAGIC);
             out.writeByte(VERSION);

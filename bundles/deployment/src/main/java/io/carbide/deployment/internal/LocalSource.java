@@ -39,7 +39,7 @@ final class LocalSource implements ArtifactSource {
                 .orElseThrow(() -> new IOException("content of " + artifact.name() + " is missing from the repository"));
         try (java.io.InputStream in = Files.newInputStream(blob)) {
             in.skipNBytes(from);
-            io.carbide.node.LargeCopy.copy(in, out);
+            io.carbide.node.LargeCopy.copy(in, out, artifact.size() - from);
         }
     }
 }

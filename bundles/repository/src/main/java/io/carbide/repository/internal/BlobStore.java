@@ -104,7 +104,7 @@ final class BlobStore {
             long size;
             try (InputStream in = Files.newInputStream(source);
                  OutputStream out = new DigestOutputStream(Files.newOutputStream(temp), digest)) {
-                size = io.carbide.node.LargeCopy.copy(in, out);
+                size = io.carbide.node.LargeCopy.copy(in, out, Files.size(source));
             }
             String sha = HexFormat.of().formatHex(digest.digest());
             Path target = dir.resolve(sha);

@@ -226,7 +226,8 @@ final class FolderWatch implements Closeable {
 
     private static boolean entriesMatch(Path file, EndRecord end) throws IOException {
         int read = 0;
-        try (ZipInputStream zip = new ZipInputStream(new BufferedInputStream(Files.newInputStream(file), 64 * 1024))) {
+        int buffer = (int) Math.max(512, Math.min(64 * 1024, Files.size(file))); // a small archive, a small buffer
+        try (ZipInputStream zip = new ZipInputStream(new BufferedInputStream(Files.newInputStream(file), buffer))) {
             for (ZipEntry entry = zip.getNextEntry(); entry != null; entry = zip.getNextEntry()) {
                 zip.transferTo(OutputStream.nullOutputStream()); // a CRC that does not match throws
                 read++;
