@@ -18,7 +18,9 @@ settle="${2:-15}"
 work="$BENCH_WORK/peers"
 karaf_version=4.4.10
 karaf="$work/apache-karaf-$karaf_version"
-flags="-XX:+UseSerialGC -Xss512k"   # with -Xms32m -Xmx512m: the flags of Carbide's conf/jvm.options
+# with -Xms32m -Xmx512m: the flags of Carbide's conf/jvm.options (C2's later thresholds included)
+flags="-XX:+UseSerialGC -Xss512k -XX:Tier4InvocationThreshold=50000 -XX:Tier4MinInvocationThreshold=10000"
+flags="$flags -XX:Tier4CompileThreshold=60000 -XX:Tier4BackEdgeThreshold=400000"
 
 mkdir -p "$work"
 if [ ! -x "$karaf/bin/start" ]; then

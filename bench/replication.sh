@@ -29,7 +29,8 @@ bench_require_dist
 
 runs="${1:-5}"; drops=20; warmup="${WARMUP:-20}"; late=500; big_mb=256
 read -r -a bulk_sizes <<< "${BULK:-100 500 1000}"  # BULK="1000" for one size only
-# WORKERS="8" for one worker count only (latency and egress)
+# WORKERS="8" for one worker count only (latency and egress); JVM flags for the manager in JAVA_OPTS,
+# for the workers in WORKER_JAVA_OPTS (a lever measured on every node: set both)
 read -r -a worker_counts <<< "${WORKERS:-1 2 4 8}"
 if [ "${1:-}" = "--quick" ]; then runs=1; drops=5; warmup="${WARMUP:-5}"; bulk_sizes=(100); late=100; big_mb=64; fi
 work="$BENCH_WORK/replication"
@@ -258,7 +259,7 @@ for r in $(seq 1 "$runs"); do
   rm -f "$work/copy.zip"; sync
   progress "large: one $size_mb MB web app to 2 workers with -Xmx256m, run $r/$runs"
   start_manager
-  WORKER_JAVA_OPTS="-Xmx256m" start_workers 2
+  WORKER_JAVA_OPTS="${WORKER_JAVA_OPTS:-} -Xmx256m" start_workers 2
   await_ready $((9763 + moff)) "${worker_ports[@]}"
   rm -f "$work/heap.stop"
   sample_peak_heap "$(cat "$work/w-1/data/carbide.pid")" "$work/heap.stop" > "$work/heap-1" &
