@@ -27,6 +27,11 @@ final class BadTrafficLog {
 
     /** {@code what} is one line without a stack trace; it is logged now, or counted for the next line. */
     void report(String source, String what) {
+        report(source, () -> what);
+    }
+
+    /** As {@link #report(String, String)}, the line made only when it is logged. */
+    void report(String source, java.util.function.Supplier<String> what) {
         long now = System.currentTimeMillis();
         long leftOut;
         String key;
@@ -42,7 +47,7 @@ final class BadTrafficLog {
             seen[0] = now;
             seen[1] = 0;
         }
-        log.warn("{}{}", what, leftOut == 0 ? "" : " (and " + leftOut + " more from " + key + " in the last "
+        log.warn("{}{}", what.get(), leftOut == 0 ? "" : " (and " + leftOut + " more from " + key + " in the last "
                 + intervalMillis / 1000 + " s)");
     }
 

@@ -1,8 +1,6 @@
 package io.carbide.cluster.internal;
 
 import java.time.Duration;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.jgroups.Address;
 import org.jgroups.Event;
 import org.jgroups.JChannel;
@@ -25,30 +23,21 @@ import org.slf4j.LoggerFactory;
 final class UnansweredRequests {
 
     private static final Logger LOG = LoggerFactory.getLogger(UnansweredRequests.class);
-    private static final long INTERVAL_NANOS = Duration.ofMinutes(1).toNanos();
 
-    /** When each member was last written about (System.nanoTime()). */
-    private final Map<String, Long> lastLogged = new ConcurrentHashMap<>();
+    private final BadTrafficLog log = new BadTrafficLog(LOG, 60_000);
 
-    /** Called on the JVM's shared timer thread: takes no lock and never throws. */
+    /** Called on the JVM's shared timer thread: takes no lock for long and never throws. */
     void timedOut(JChannel channel, Address to, String member, String type, Duration timeout) {
-        long now = System.nanoTime();
-        Long last = lastLogged.get(member);
-        if (last != null && now - last < INTERVAL_NANOS) {
-            return;
-        }
-        if (lastLogged.size() > 1024) { // members come and go with new names: forget the quiet ones
-            lastLogged.values().removeIf(at -> now - at >= INTERVAL_NANOS);
-        }
-        lastLogged.put(member, now);
-        String path;
+        log.report(member, () -> "No answer from " + member + " to a " + type + " request within "
+                + timeout.toMillis() + " ms; the path to it: " + describedPath(channel, to));
+    }
+
+    private static String describedPath(JChannel channel, Address to) {
         try {
-            path = path(channel, to);
+            return path(channel, to);
         } catch (RuntimeException closing) {
-            path = "not known (" + closing + ")";
+            return "not known (" + closing + ")";
         }
-        LOG.warn("No answer from {} to a {} request within {} ms; the path to it: {}", member, type,
-                timeout.toMillis(), path);
     }
 
     static String path(JChannel channel, Address to) {
