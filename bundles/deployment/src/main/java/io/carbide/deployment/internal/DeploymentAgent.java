@@ -169,6 +169,8 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
     /** What the last report to every manager said of managers that lost changes this node runs ({@link #lostChanges}). */
     private volatile String reportedLostChanges = "";
     private int failures;
+    /** Whether the next batch looks at all content, not only what it let go ({@link #dropUnreferencedContent}). */
+    private boolean sweepDue = true;
 
     @Activate
     public DeploymentAgent(@Reference NodeIdentity node, @Reference Cluster cluster,
@@ -585,6 +587,7 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
             }
             lastProblem = problem;
             lastSyncMetLostChanges = e instanceof ManagerLostChanges;
+            sweepDue = true; // a batch cut short may have left content fetched ahead
             if (e.getCause() instanceof java.util.concurrent.TimeoutException
                     && cluster.view().member(source.name()).isPresent()) {
                 offers.unanswered(source.name()); // the next try asks another manager first, when there is one
@@ -636,7 +639,28 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
         revision = changes.revision();
         stamp = changes.stamp();
         copy.save(lineage, revision, stamp, term, generation);
-        copy.dropUnreferencedContent();
+        dropUnreferencedContent(changes.full());
+    }
+
+    /**
+     * A batch drops only the content it let go; every content no held artifact refers to goes after
+     * a full state, and after the first batch since a start or a failed sync: what a kill or a batch
+     * cut short left behind (a part file, content fetched ahead) is then applied, and so kept, or
+     * is no longer wanted. Never earlier: a part file is what a transfer cut short resumes from.
+     */
+    private void dropUnreferencedContent(boolean full) {
+        try {
+            if (full || sweepDue) {
+                copy.dropAllUnreferencedContent();
+                sweepDue = false;
+            } else {
+                copy.dropUnreferencedContent();
+            }
+        } catch (IOException e) {
+            // what was applied stays applied: the content is dropped at the next sweep
+            sweepDue = true;
+            LOG.warn("Node {} could not delete content it no longer holds: {}", node.name(), e.getMessage());
+        }
     }
 
     private void saveQuietly(long reached, String reachedStamp) {

@@ -49,6 +49,8 @@ final class LocalCopy {
     }
     /** Held artifacts whose content is not here yet: fetched again on {@link #retry}. */
     private final Set<String> missing = ConcurrentHashMap.newKeySet();
+    /** The content of artifacts replaced or removed since {@link #dropUnreferencedContent} last ran. */
+    private final Set<String> released = ConcurrentHashMap.newKeySet();
 
     LocalCopy(String nodeName, LocalState store, VerifiedBlobs blobs, BundleDeployer bundles,
             Map<ArtifactType, Deployer> others) {
@@ -122,6 +124,9 @@ final class LocalCopy {
         }
         if (current != null && current.type() != change.type()) {
             undeployContent(current);
+        }
+        if (current != null && !current.sha256().equals(change.sha256())) {
+            released.add(current.sha256());
         }
         held.put(change.name(), change);
         fetchAndDeploy(change, source, content);
@@ -404,6 +409,7 @@ final class LocalCopy {
 
     private void undeploy(Artifact artifact, long atRevision) {
         undeployContent(artifact);
+        released.add(artifact.sha256());
         held.remove(artifact.name());
         states.remove(artifact.name());
         missing.remove(artifact.name());
@@ -427,8 +433,28 @@ final class LocalCopy {
                 List.copyOf(held.values())));
     }
 
-    /** Drops content no held artifact refers to any more. */
+    /**
+     * Drops the content of the artifacts replaced or removed since the last call, unless a held
+     * artifact has the same. After a batch only that content can have lost its last holder: a
+     * worker holding a thousand web applications listed its whole content folder after every drop.
+     * What else lies there unreferenced goes at the next {@link #dropAllUnreferencedContent}.
+     */
     void dropUnreferencedContent() throws IOException {
+        if (released.isEmpty()) {
+            return;
+        }
+        Set<String> referenced = held.values().stream().map(Artifact::sha256).collect(Collectors.toSet());
+        for (String digest : List.copyOf(released)) {
+            released.remove(digest);
+            if (!referenced.contains(digest)) {
+                blobs.drop(digest);
+            }
+        }
+    }
+
+    /** Drops every content no held artifact refers to, part files included. */
+    void dropAllUnreferencedContent() throws IOException {
+        released.clear();
         blobs.keepOnly(held.values().stream().map(Artifact::sha256).collect(Collectors.toSet()));
     }
 

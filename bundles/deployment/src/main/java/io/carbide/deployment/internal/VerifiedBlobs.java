@@ -45,6 +45,7 @@ final class VerifiedBlobs {
     /** Blobs this large are forced to disk on arrival: fetching them again after a power cut would cost more. */
     static final long FORCED_FROM_BYTES = 1 << 20;
     private static final java.util.regex.Pattern RESUMABLE = java.util.regex.Pattern.compile("[0-9a-f]{64}\\.part");
+    private static final java.util.regex.Pattern DIGEST = java.util.regex.Pattern.compile("[0-9a-f]{64}");
 
     private final Path dir;
     /** Size and modification time of each blob when it last checked out: a cheap look tells whether it changed since. */
@@ -200,7 +201,21 @@ final class VerifiedBlobs {
         return io.carbide.node.LargeCopy.digest(part, digest);
     }
 
-    /** Drops content no artifact refers to any more; called only while nothing is being received. */
+    /**
+     * Deletes the content with this digest and what arrived of it (anything but a digest names no
+     * blob here); called only while nothing is being received.
+     */
+    void drop(String sha256) throws IOException {
+        if (!DIGEST.matcher(sha256).matches()) {
+            return;
+        }
+        receiving.remove(sha256);
+        checked.remove(sha256);
+        Files.deleteIfExists(dir.resolve(sha256));
+        Files.deleteIfExists(dir.resolve(sha256 + PART));
+    }
+
+    /** Drops all content but {@code digests}, part files included; called only while nothing is being received. */
     void keepOnly(Set<String> digests) throws IOException {
         receiving.keySet().retainAll(digests);
         try (Stream<Path> files = Files.list(dir)) {

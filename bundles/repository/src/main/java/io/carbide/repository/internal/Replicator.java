@@ -33,10 +33,12 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
@@ -91,11 +93,13 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile DeployedArtifacts local;
     /**
-     * Answers that carry content, being built at once: each holds up to a megabyte, so a whole
-     * fleet syncing after one announcement costs a few megabytes of heap, not one per node; other
-     * answers go without, and their nodes fetch on the content port as before.
+     * The content held by answers being built at once, in kilobytes: a whole fleet syncing after
+     * one announcement costs at most a few megabytes of heap, not a megabyte per node. Counted in
+     * bytes, not answers: eight workers syncing one small web application each fit many times over,
+     * where a count of four answers sent the other four to fetch it on the content port, one more
+     * round trip each. An answer that does not fit goes without, and its node fetches as before.
      */
-    private final Semaphore inlining = new Semaphore(4);
+    private final Semaphore inlineKilobytes = new Semaphore(4 * ReplicationProtocol.INLINE_BUDGET / 1024);
     /** Which workers fetch a large artifact from which peers, so that the managers send it only a few times. */
     private final PeerSources peers;
 
@@ -240,18 +244,20 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
                     return ReplicationProtocol.encode(changes);
                 }
                 if (message.version() >= 4) { // an older node would skip the peers, and serves none
-                    java.util.Set<String> present = new java.util.HashSet<>();
+                    Set<String> present = new HashSet<>();
                     cluster.view().members().forEach(m -> present.add(m.name()));
                     changes = changes.withPeers(peers.sourcesFor(from.name(), changes.artifacts(), present::contains));
                 }
                 // a node of version 2 would skip the content and fetch it anyway
-                if (message.version() < 3 || !inlining.tryAcquire()) {
+                List<Artifact> small = message.version() < 3 ? List.of() : smallContent(changes);
+                int kilobytes = (int) ((small.stream().mapToLong(Artifact::size).sum() + 1023) / 1024);
+                if (small.isEmpty() || !inlineKilobytes.tryAcquire(kilobytes)) {
                     return ReplicationProtocol.encode(changes);
                 }
                 try {
-                    return ReplicationProtocol.encode(withSmallContent(changes));
+                    return ReplicationProtocol.encode(withContent(changes, small));
                 } finally {
-                    inlining.release();
+                    inlineKilobytes.release(kilobytes);
                 }
             }
             case ReplicationProtocol.FETCH -> {
@@ -271,25 +277,34 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
     }
 
     /**
-     * The changes with the content of their small artifacts, up to {@link ReplicationProtocol#INLINE_BUDGET}
-     * bytes: a batch of a thousand small web applications then costs one answer, not a thousand
-     * fetches. Content this manager does not hold (yet) is left out and fetched as usual.
+     * The artifacts whose content an answer carries, up to {@link ReplicationProtocol#INLINE_BUDGET}
+     * bytes (one per digest): a batch of a thousand small web applications then costs one answer,
+     * not a thousand fetches.
      */
-    private ReplicationProtocol.Changes withSmallContent(ReplicationProtocol.Changes changes) {
-        Map<String, byte[]> inline = new LinkedHashMap<>();
+    private static List<Artifact> smallContent(ReplicationProtocol.Changes changes) {
+        List<Artifact> small = new ArrayList<>();
+        Set<String> digests = new HashSet<>();
         long budget = ReplicationProtocol.INLINE_BUDGET;
         for (Artifact artifact : changes.artifacts()) {
-            if (artifact.deleted() || artifact.size() > ReplicationProtocol.MAX_INLINE || artifact.size() > budget
-                    || inline.containsKey(artifact.sha256())) {
-                continue;
+            if (!artifact.deleted() && artifact.size() <= ReplicationProtocol.MAX_INLINE && artifact.size() <= budget
+                    && digests.add(artifact.sha256())) {
+                small.add(artifact);
+                budget -= artifact.size();
             }
+        }
+        return small;
+    }
+
+    /** The changes with the content of {@code small}; what this manager does not hold (yet) is fetched as usual. */
+    private ReplicationProtocol.Changes withContent(ReplicationProtocol.Changes changes, List<Artifact> small) {
+        Map<String, byte[]> inline = new LinkedHashMap<>();
+        for (Artifact artifact : small) {
             Optional<Path> blob = repository.content(artifact.sha256());
             if (blob.isPresent()) {
                 try {
                     byte[] content = Files.readAllBytes(blob.get());
                     if (content.length == artifact.size()) {
                         inline.put(artifact.sha256(), content);
-                        budget -= content.length;
                     }
                 } catch (IOException unreadable) {
                     // gone or unreadable since it was checked: the node fetches it, and hears why from there
