@@ -199,13 +199,29 @@ public final class Main {
                 throw new LaunchException("Cannot create a scratch folder for the check: " + e.getMessage());
             }
             NodeOptions scratchNode = new NodeOptions(options.home(), scratch, name, 0, "check", false, true);
-            List<String> found = new NodeLauncher(FrameworkProperties.build(scratchNode, profile, new Properties()))
-                    .checkResolves(plan);
+            List<String> found;
+            try {
+                found = new NodeLauncher(FrameworkProperties.build(scratchNode, profile, new Properties()))
+                        .checkResolves(plan);
+            } finally {
+                deleteScratch(scratch); // every build runs the check: its framework caches must not pile up
+            }
             System.out.printf("profile %-10s %2d bundles, %d refused by role: %s%n", name, plan.bundles().size(),
                     plan.refused().size(), found.isEmpty() ? "resolves" : "DOES NOT RESOLVE");
             found.forEach(p -> problems.add("profile " + name + ": " + p));
         }
         problems.forEach(p -> System.err.println("carbide: " + p));
         return problems.isEmpty() ? 0 : EXIT_USER_ERROR;
+    }
+
+    private static void deleteScratch(Path scratch) {
+        try (java.util.stream.Stream<Path> tree = Files.walk(scratch)) {
+            for (Path path : (Iterable<Path>) tree.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(path);
+            }
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            System.err.println("carbide: could not remove the check's scratch folder " + scratch + " (" + e.getMessage()
+                    + "); it may be deleted by hand");
+        }
     }
 }

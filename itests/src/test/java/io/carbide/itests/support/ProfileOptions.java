@@ -43,7 +43,10 @@ public final class ProfileOptions {
             Profile profile = new ProfileReader(home.resolve("profiles")).read(profileName);
             BundlePlan plan = new BundlePlanner(home.resolve("system"))
                     .plan(profile, new FeatureReader(home.resolve("features")).readAll());
-            Path base = Files.createTempDirectory("carbide-paxexam-" + profileName + "-");
+            // under the module's build folder (surefire names the module in basedir): mvn clean removes
+            // it, where a node base in the system's temporary folder would outlive every run
+            Path nodes = Files.createDirectories(Path.of(System.getProperty("basedir", "."), "target", "paxexam-nodes"));
+            Path base = Files.createTempDirectory(nodes.toAbsolutePath(), profileName + "-");
             NodeOptions node = new NodeOptions(home, base, profileName, PortOffsets.free(), "paxexam-" + profileName,
                     false, true);
             Map<String, String> properties = FrameworkProperties.build(node, profile, new Properties());

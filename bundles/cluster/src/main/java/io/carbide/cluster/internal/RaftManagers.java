@@ -234,7 +234,12 @@ public class RaftManagers implements ManagerConsensus, NodeStatusContributor, Me
         ManagerIdentity.Decision decision = ManagerIdentity.decide(node.name(), answers,
                 settings.members().size() == 1, procedure());
         refused = decision.verdict() == ManagerIdentity.Verdict.REFUSE;
-        if (decision.verdict() != ManagerIdentity.Verdict.PROCEED) {
+        if (decision.verdict() == ManagerIdentity.Verdict.WAIT) {
+            // managers started together wait for each other's word: a step of their start, not a fault
+            holdWith(decision.why());
+            return false;
+        }
+        if (refused) {
             failWith(decision.why());
             return false;
         }
@@ -364,8 +369,19 @@ public class RaftManagers implements ManagerConsensus, NodeStatusContributor, Me
     }
 
     private void failWith(String why) {
-        if (!why.equals(problem)) {
+        showProblem(why, true);
+    }
+
+    /** Like {@link #failWith}, for a wait that ends by itself once the other managers are there. */
+    private void holdWith(String why) {
+        showProblem(why, false);
+    }
+
+    private void showProblem(String why, boolean fault) {
+        if (!why.equals(problem) && fault) {
             LOG.error("{}", why);
+        } else if (!why.equals(problem)) {
+            LOG.info("{}", why);
         }
         problem = why;
         later(this::notifyIfChanged);
