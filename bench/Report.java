@@ -195,7 +195,12 @@ public class Report {
         md.append("# Carbide benchmarks\n\n");
         md.append("Written by `bench/run.sh").append(quick ? " --quick" : "").append("` on ").append(text("meta.date"))
                 .append(": ").append(text("meta.machine")).append(", ").append(text("meta.jvm")).append(", JVM flags `")
-                .append(text("meta.flags")).append("` (`conf/jvm.options`) for every JVM, peers included.\n");
+                .append(text("meta.flags")).append("` (`conf/jvm.options`) for every JVM, peers included.");
+        if (has("meta.work")) {
+            // tmpfs or the machine's disk: bursts of small files and the fsyncs of large ones differ by several times
+            md.append(" The nodes' folders and artifacts were on ").append(text("meta.work")).append('.');
+        }
+        md.append('\n');
         md.append(quick ? "This was a **quick** smoke run (one run each, shorter loads): its figures are indicative only.\n"
                 : "Each figure is the median of 5 runs, with min and max (\"median / min / max\").\n");
         md.append("\nReproduce: build (`mvn -B -q package -DskipTests`), then `bench/run.sh` (about an hour; ")
@@ -304,7 +309,8 @@ public class Report {
         md.append("Latency: one small web app dropped into the manager's `deploy/` (copied beside, then renamed), ")
                 .append("or uploaded with `PUT /api/artifacts`, until it answers 200 on every worker; p50 and p99 ")
                 .append("over the drops of one cluster, put in and polled from one process (`bench/DropLatency.java`, ")
-                .append("every worker every 2 ms). Each path first gets untimed drops, as a fleet that has run for a ")
+                .append("every worker every 2 ms). Each path first gets ").append(has("latency.warmup") ? text("latency.warmup") + " " : "")
+                .append("untimed drops, as a fleet that has run for a ")
                 .append("while has compiled its deploy path (they stay deployed); \"first\" is the first of them: ")
                 .append("the folder's on the freshly started cluster, the API's after the folder's.\n\n");
         md.append("Where the time went, p50 from the nodes' own log lines: the drop until the manager stored it ")

@@ -5,7 +5,8 @@
 #     drops, timed and polled from one process: bench/DropLatency.java). A fleet that has run for a
 #     while has compiled its deploy path; a freshly started one compiles it during its first drops
 #     (the JIT compilers then take most of the CPU). So each path first gets $WARMUP untimed drops
-#     (default 20), which stay deployed; "first" is the first of them: for the folder, the first
+#     (default 100: after 20, 8 workers still spent a third of each drop's CPU compiling; see
+#     docs/benchmarks.md), which stay deployed; "first" is the first of them: for the folder, the first
 #     drop on the freshly started cluster, for the API, the first upload after the folder's warm-up;
 #  2. ingest: 1000 web apps moved into the deploy/ of a manager alone, until it has committed the last;
 #     bulk: 100, 500 and 1000 web apps moved into deploy/ with one mv, until every one of 4 workers has applied
@@ -27,7 +28,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_require_dist
 
-runs="${1:-5}"; drops=20; warmup="${WARMUP:-20}"; late=500; big_mb=256
+runs="${1:-5}"; drops=20; warmup="${WARMUP:-100}"; late=500; big_mb=256
 read -r -a bulk_sizes <<< "${BULK:-100 500 1000}"  # BULK="1000" for one size only
 # WORKERS="8" for one worker count only (latency and egress); JVM flags for the manager in JAVA_OPTS,
 # for the workers in WORKER_JAVA_OPTS (a lever measured on every node: set both)
@@ -160,6 +161,7 @@ latency_row() {
 }
 
 if part latency; then
+record latency.warmup "$warmup"
 java "$BENCH_ROOT/bench/MakeArtifacts.java" "$work/sites" api "$drops"
 if [ "$warmup" -gt 0 ]; then
   java "$BENCH_ROOT/bench/MakeArtifacts.java" "$work/sites" warm "$warmup"

@@ -30,6 +30,8 @@ record meta.date "$(date -u +%Y-%m-%d)"
 record meta.mode "$mode"
 record meta.machine "$(machine_line | cut -d, -f1,2)"
 record meta.jvm "$(java -version 2>&1 | head -n 1)"
+fstype=$(df --output=fstype "$BENCH_WORK" | tail -n 1 | xargs)
+record meta.work "$([ "$fstype" = tmpfs ] && echo "tmpfs (memory)" || echo "$fstype (the machine's disk)")"
 record meta.flags "$(grep -v '^\s*#' "$BENCH_DIST/conf/jvm.options" | xargs)"
 
 if [ "$mode" = quick ]; then
