@@ -165,7 +165,8 @@ function renderTiles(fleet) {
     $('tile-managers').textContent = `${up} / ${consensus.members.length}`;
     $('tile-managers-detail').textContent = consensus.quorum
       ? `leader ${consensus.leader}, term ${consensus.term}, commit ${consensus.commitIndex}`
-      : 'no quorum: changes are refused';
+      : up > consensus.members.length / 2 ? 'no leader yet: electing one; changes are refused'
+        : 'no quorum: changes are refused';
   }
   $('tile-artifacts').textContent = fleet.artifacts.length;
   $('tile-refused').textContent = fleet.refused.length ? `${fleet.refused.length} refused` : '';

@@ -39,9 +39,16 @@ public record ConsensusState(String self, Role role, long term, String leader, l
         return !leader.isEmpty();
     }
 
-    /** The message a refused change carries when no leader can commit it. */
+    /**
+     * The message a refused change carries when no leader can commit it: a majority out of reach,
+     * or, with a majority reachable, an election still under way (a leader was just killed, or the
+     * managers are starting), which an operator need not mend.
+     */
     public String noQuorumMessage() {
-        return "no quorum: " + reachable.size() + " of " + members.size() + " managers reachable ("
-                + String.join(", ", reachable) + "); changes are refused until a majority is back";
+        String who = reachable.size() + " of " + members.size() + " managers reachable (" + String.join(", ", reachable)
+                + ")";
+        return reachable.size() >= majority()
+                ? "no leader yet: " + who + ", a majority, are electing one; changes are refused until it is elected"
+                : "no quorum: " + who + "; changes are refused until a majority is back";
     }
 }

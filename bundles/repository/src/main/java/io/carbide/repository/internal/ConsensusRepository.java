@@ -317,7 +317,12 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
 
     @Override
     public Artifact store(String name, Path file) throws InvalidArtifactException, IOException, NoQuorumException {
-        return CommandProposer.await(storeAsync(name, file), name);
+        Artifact recorded = CommandProposer.await(storeAsync(name, file), name);
+        // a follower hears of the commit before it applies it: what this returns, this manager shows. Ten
+        // identical uploads at once to a follower answered 201 "created" twice for one revision, the second
+        // having read the name before the first's change was applied here
+        awaitApplied(recorded.revision());
+        return recorded;
     }
 
     @Override
