@@ -378,10 +378,12 @@ public class RaftManagers implements ManagerConsensus, NodeStatusContributor, Me
     }
 
     private void showProblem(String why, boolean fault) {
-        if (!why.equals(problem) && fault) {
-            LOG.error("{}", why);
-        } else if (!why.equals(problem)) {
-            LOG.info("{}", why);
+        if (!why.equals(problem)) {
+            if (fault) {
+                LOG.error("{}", why);
+            } else {
+                LOG.info("{}", why);
+            }
         }
         problem = why;
         later(this::notifyIfChanged);
