@@ -47,6 +47,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -526,19 +527,8 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
      * follower hears of the commit before it applies it, and the caller answers with the new state.
      */
     private void awaitStepApplied(Optional<Rollout> before) throws IOException {
-        long deadline = System.nanoTime() + COMMIT_TIMEOUT.toNanos();
-        while (machine.rollout().equals(before)) {
-            if (System.nanoTime() > deadline) {
-                throw new IOException("the rollout step was committed, but manager " + node.name() + " has not applied "
-                        + "it within " + COMMIT_TIMEOUT.toSeconds() + " s; GET /api/rollout shows it");
-            }
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while waiting for the rollout step", e);
-            }
-        }
+        awaitApplied(() -> !machine.rollout().equals(before), "the rollout step was committed, but manager "
+                + node.name() + " has not applied it within " + COMMIT_TIMEOUT.toSeconds() + " s; GET /api/rollout shows it");
     }
 
     /**
@@ -678,18 +668,18 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
 
     /** Waits (up to the commit timeout) until this manager has applied {@code revision}. */
     private void awaitApplied(long revision) throws IOException {
-        long deadline = System.nanoTime() + COMMIT_TIMEOUT.toNanos();
-        while (machine.revision() < revision) {
-            if (System.nanoTime() > deadline) {
-                throw new IOException("revision " + revision + " was committed, but manager " + node.name()
-                        + " has not applied it within " + COMMIT_TIMEOUT.toSeconds() + " s; GET /api/history shows it");
+        awaitApplied(() -> machine.revision() >= revision, "revision " + revision + " was committed, but manager "
+                + node.name() + " has not applied it within " + COMMIT_TIMEOUT.toSeconds() + " s; GET /api/history shows it");
+    }
+
+    private void awaitApplied(BooleanSupplier applied, String lateMessage) throws IOException {
+        try {
+            if (!machine.await(applied, COMMIT_TIMEOUT)) {
+                throw new IOException(lateMessage);
             }
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while waiting for revision " + revision, e);
-            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for this manager to apply a committed change", e);
         }
     }
 

@@ -8,6 +8,7 @@ import io.carbide.deployment.Rollout;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
+import java.time.Duration;
 import io.carbide.deployment.protocol.ReplicationProtocol;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -17,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import io.carbide.node.NodeLifecycle;
 import org.osgi.service.component.annotations.Activate;
@@ -116,7 +119,7 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
                     + unreadable.getMessage() + "); upgrade this manager to the version the other managers run");
             throw unreadable;
         }
-        return switch (command.kind()) {
+        byte[] answer = switch (command.kind()) {
             case INIT, RESTORE -> begin(command);
             case PUT -> put(command);
             case DELETE -> delete(command);
@@ -125,6 +128,12 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
             case ROLLOUT -> rolloutStep(command.rollout());
             case RECORD -> writeRecord(command.name(), command.revision(), command.value());
         };
+        wakeWaiters();
+        return answer;
+    }
+
+    private synchronized void wakeWaiters() {
+        notifyAll();
     }
 
     /** Writes a manager-only record if it is still at the version the writer read; IGNORED otherwise. */
@@ -602,6 +611,7 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
             changes.forEach(this::record);
         }
         listeners.forEach(Listener::replaced);
+        wakeWaiters();
     }
 
     // ---- reading
@@ -612,6 +622,25 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
 
     synchronized long revision() {
         return revision;
+    }
+
+    /**
+     * Waits until {@code applied} holds for this manager's state, checked after each command
+     * applied: a follower hears that a change was committed before it applies it, and an upload
+     * or a rollout step answers with what this manager then holds.
+     *
+     * @return false if {@code timeout} passed first
+     */
+    synchronized boolean await(BooleanSupplier applied, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!applied.getAsBoolean()) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return true;
     }
 
     synchronized long generation() {

@@ -15,9 +15,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class RevisionStateMachineTest {
@@ -45,6 +48,25 @@ class RevisionStateMachineTest {
         assertEquals(3, machine.revision());
         assertEquals(List.of(), machine.artifacts());
         assertEquals("admin", machine.history(Optional.of("a.jar")).get(2).by());
+    }
+
+    @Test
+    void aWaitForARevisionEndsWhenItIsAppliedAndGivesUpAtItsTimeout() throws Exception {
+        RevisionStateMachine machine = new RevisionStateMachine(RevisionStateMachineTest::noHalt);
+        apply(machine, RevisionCommands.init("repo", 1));
+        assertFalse(machine.await(() -> machine.revision() >= 1, Duration.ofMillis(50)),
+                "nothing applied revision 1 yet");
+        CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(() -> {
+            try {
+                return machine.await(() -> machine.revision() >= 1, Duration.ofSeconds(30));
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(100);
+        assertFalse(waiting.isDone());
+        apply(machine, RevisionCommands.put("a.jar", ArtifactType.BUNDLE, A, 10, "admin", 5));
+        assertTrue(waiting.get(5, TimeUnit.SECONDS), "the change applied woke the wait, long before its 30 s");
     }
 
     @Test
