@@ -6,6 +6,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
@@ -27,8 +28,10 @@ public record RunningDigest(String digest, List<String> diverged) {
 
     /** The digest of running exactly these artifacts (name to sha-256). */
     public static String of(Map<String, String> artifacts) {
-        StringBuilder lines = new StringBuilder();
-        new TreeMap<>(artifacts).forEach((name, sha256) -> lines.append(name).append(' ').append(sha256).append('\n'));
+        StringBuilder lines = new StringBuilder(100 * artifacts.size());
+        SortedMap<String, String> byName = artifacts instanceof SortedMap<String, String> sorted && sorted.comparator() == null
+                ? sorted : new TreeMap<>(artifacts);
+        byName.forEach((name, sha256) -> lines.append(name).append(' ').append(sha256).append('\n'));
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
                     .digest(lines.toString().getBytes(StandardCharsets.UTF_8)));

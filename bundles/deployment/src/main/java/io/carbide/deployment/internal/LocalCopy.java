@@ -40,7 +40,8 @@ final class LocalCopy {
     private final BundleDeployer bundles;
     private final Map<ArtifactType, Deployer> others;
     private final Map<String, Artifact> held = new ConcurrentHashMap<>();
-    private final Map<String, ArtifactState> states = new ConcurrentHashMap<>();
+    /** By name, kept in order: every report after a batch lists them all. */
+    private final Map<String, ArtifactState> states = new java.util.concurrent.ConcurrentSkipListMap<>();
     /** What the last look found for each held artifact ({@link #runningDigest}). */
     private final Map<String, Look> looked = new ConcurrentHashMap<>();
 
@@ -495,6 +496,6 @@ final class LocalCopy {
     }
 
     List<ArtifactState> states() {
-        return states.values().stream().sorted(Comparator.comparing(ArtifactState::name)).toList();
+        return List.copyOf(states.values()); // by name
     }
 }
