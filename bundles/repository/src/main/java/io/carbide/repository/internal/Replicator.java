@@ -279,15 +279,17 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
     /**
      * The artifacts whose content an answer carries, up to {@link ReplicationProtocol#INLINE_BUDGET}
      * bytes (one per digest): a batch of a thousand small web applications then costs one answer,
-     * not a thousand fetches.
+     * not a thousand fetches. Content this manager does not hold yet (a follower still catching up
+     * on it) takes none of the budget: the node fetches it, and the next small artifacts ride along.
      */
-    private static List<Artifact> smallContent(ReplicationProtocol.Changes changes) {
+    private List<Artifact> smallContent(ReplicationProtocol.Changes changes) {
         List<Artifact> small = new ArrayList<>();
         Set<String> digests = new HashSet<>();
         long budget = ReplicationProtocol.INLINE_BUDGET;
         for (Artifact artifact : changes.artifacts()) {
             if (!artifact.deleted() && artifact.size() <= ReplicationProtocol.MAX_INLINE && artifact.size() <= budget
-                    && digests.add(artifact.sha256())) {
+                    && !digests.contains(artifact.sha256()) && repository.content(artifact.sha256()).isPresent()) {
+                digests.add(artifact.sha256());
                 small.add(artifact);
                 budget -= artifact.size();
             }
