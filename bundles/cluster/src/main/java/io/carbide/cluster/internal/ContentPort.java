@@ -312,8 +312,8 @@ final class ContentPort implements ContentChannel {
             out.write(ContentWire.answer(keys, request, ContentWire.Status.OK, serverNonce, length));
             ContentWire.Sealer sealer = new ContentWire.Sealer(ContentWire.streamKey(keys, request.clientNonce(),
                     serverNonce));
-            byte[] plain = new byte[ContentWire.FRAME];
-            byte[] sealed = new byte[ContentWire.FRAME + ContentWire.TAG_BYTES];
+            byte[] plain = new byte[ContentWire.SENT_FRAME];
+            byte[] sealed = new byte[ContentWire.SENT_FRAME + ContentWire.TAG_BYTES];
             long position = request.offset();
             long end = position + length;
             long grewAt = System.nanoTime();
@@ -368,8 +368,8 @@ final class ContentPort implements ContentChannel {
 
     private void send(Path blob, long offset, long length, OutputStream out, ContentWire.Sealer sealer)
             throws IOException {
-        byte[] plain = new byte[ContentWire.FRAME];
-        byte[] sealed = new byte[ContentWire.FRAME + ContentWire.TAG_BYTES];
+        byte[] plain = new byte[ContentWire.SENT_FRAME];
+        byte[] sealed = new byte[ContentWire.SENT_FRAME + ContentWire.TAG_BYTES];
         try (FileChannel file = FileChannel.open(blob, StandardOpenOption.READ)) {
             long position = offset;
             long end = offset + length;

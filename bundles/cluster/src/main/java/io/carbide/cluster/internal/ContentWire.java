@@ -23,7 +23,8 @@ import javax.crypto.spec.SecretKeySpec;
  * <pre>
  * request  "CBCT" version(1) keyId(6) clientNonce(16) sha256(32) offset(8) length(8) mac(32)
  * answer   "CBCT" version(1) status(1) serverNonce(16) length(8) mac(32)
- * frames   plainLength(4) AES-256-GCM ciphertext(plainLength + 16), until length bytes
+ * frames   plainLength(4) AES-256-GCM ciphertext(plainLength + 16), until length bytes;
+ *          plainLength at most 1 MB (this version sends 128 KB)
  * </pre>
  *
  * The request's mac is HMAC-SHA256 over the request, keyed with the content key of the cluster
@@ -37,8 +38,16 @@ final class ContentWire {
 
     static final int MAGIC = 0x43424354; // "CBCT"
     static final byte VERSION = 1;
-    /** Bytes per frame: the memory a stream holds at each end is about twice this. */
+    /** The most bytes a frame may hold: what a reader accepts, and what earlier builds sent. */
     static final int FRAME = 1 << 20;
+    /**
+     * Bytes per frame this version sends; a sending stream holds about twice this. AES-GCM runs in
+     * the JDK's slow Java code until the JIT has compiled its callers with the CPU's instructions,
+     * which takes some hundreds of frames: with 1 MB frames a node that had not sent content since
+     * it started sealed its first 64 MB at about 70 MB/s, with 128 KB frames at about 400 (and at
+     * 4 GB/s once compiled, either way; docs/benchmarks-notes.md).
+     */
+    static final int SENT_FRAME = 128 << 10;
     static final int TAG_BYTES = 16;
     private static final int NONCE_BYTES = 16;
     private static final int KEY_ID_BYTES = 6;
