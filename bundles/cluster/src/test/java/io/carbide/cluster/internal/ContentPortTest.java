@@ -276,6 +276,28 @@ class ContentPortTest {
                 new java.io.DataInputStream(new java.io.ByteArrayInputStream(frames)), plain, 100));
     }
 
+    @Test
+    void aReaderTakesFramesUpToTheMegabyteEarlierBuildsSentAndNoLarger() throws Exception {
+        javax.crypto.SecretKey key = ContentWire.streamKey(KEYS, ContentWire.nonce(), ContentWire.nonce());
+        byte[] earlier = random(ContentWire.FRAME); // what a sender of an earlier build puts in one frame
+        ByteArrayOutputStream wire = new ByteArrayOutputStream();
+        ContentWire.Sealer sealer = new ContentWire.Sealer(key);
+        byte[] sealed = new byte[ContentWire.FRAME + ContentWire.TAG_BYTES];
+        sealer.write(wire, earlier, earlier.length, sealed);
+        sealer.write(wire, earlier, ContentWire.SENT_FRAME, sealed);
+        java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(wire.toByteArray()));
+        ContentWire.Opener opener = new ContentWire.Opener(key);
+        byte[] plain = new byte[ContentWire.FRAME];
+        assertEquals(ContentWire.FRAME, opener.read(in, plain, Long.MAX_VALUE));
+        assertArrayEquals(earlier, plain);
+        assertEquals(ContentWire.SENT_FRAME, opener.read(in, plain, Long.MAX_VALUE));
+
+        byte[] tooLarge = java.nio.ByteBuffer.allocate(4).putInt(ContentWire.FRAME + 1).array();
+        IOException refused = assertThrows(IOException.class, () -> new ContentWire.Opener(key).read(
+                new java.io.DataInputStream(new java.io.ByteArrayInputStream(tooLarge)), plain, Long.MAX_VALUE));
+        assertTrue(refused.getMessage().contains("frame of " + (ContentWire.FRAME + 1) + " bytes"), refused.getMessage());
+    }
+
     private static int port(ContentPort port) {
         String address = port.address();
         return Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
