@@ -313,7 +313,6 @@ final class ContentPort implements ContentChannel {
             ContentWire.Sealer sealer = new ContentWire.Sealer(ContentWire.streamKey(keys, request.clientNonce(),
                     serverNonce));
             byte[] plain = new byte[ContentWire.SENT_FRAME];
-            byte[] sealed = new byte[ContentWire.SENT_FRAME + ContentWire.TAG_BYTES];
             long position = request.offset();
             long end = position + length;
             long grewAt = System.nanoTime();
@@ -323,7 +322,7 @@ final class ContentPort implements ContentChannel {
                     // as much as has arrived, up to a frame
                 }
                 if (buffer.position() > 0) {
-                    sealer.write(out, plain, buffer.position(), sealed);
+                    sealer.write(out, plain, buffer.position());
                     position += buffer.position();
                     bytesSent.addAndGet(buffer.position());
                     grewAt = System.nanoTime();
@@ -369,7 +368,6 @@ final class ContentPort implements ContentChannel {
     private void send(Path blob, long offset, long length, OutputStream out, ContentWire.Sealer sealer)
             throws IOException {
         byte[] plain = new byte[ContentWire.SENT_FRAME];
-        byte[] sealed = new byte[ContentWire.SENT_FRAME + ContentWire.TAG_BYTES];
         try (FileChannel file = FileChannel.open(blob, StandardOpenOption.READ)) {
             long position = offset;
             long end = offset + length;
@@ -380,7 +378,7 @@ final class ContentPort implements ContentChannel {
                         throw new IOException(blob + " is shorter than it was a moment ago");
                     }
                 }
-                sealer.write(out, plain, buffer.position(), sealed);
+                sealer.write(out, plain, buffer.position());
                 position += buffer.position();
                 bytesSent.addAndGet(buffer.position());
             }

@@ -217,20 +217,27 @@ final class ContentWire {
     static final class Sealer {
         private final Cipher cipher = gcm();
         private final SecretKey key;
-        private long frame;
+        /** A frame as it goes out, its length first: one write, so the length does not go as a packet of its own. */
+        private final byte[] frame;
+        private long number;
 
+        /** A sealer of frames of at most {@link #SENT_FRAME} bytes. */
         Sealer(SecretKey key) {
-            this.key = key;
+            this(key, SENT_FRAME);
         }
 
-        /** Writes {@code plain[0..length)} as the next frame; {@code sealed} holds at least length + 16 bytes. */
-        void write(OutputStream out, byte[] plain, int length, byte[] sealed) throws IOException {
+        Sealer(SecretKey key, int largestFrame) {
+            this.key = key;
+            this.frame = new byte[4 + largestFrame + TAG_BYTES];
+        }
+
+        /** Writes {@code plain[0..length)} as the next frame. */
+        void write(OutputStream out, byte[] plain, int length) throws IOException {
             try {
-                cipher.init(Cipher.ENCRYPT_MODE, key, iv(frame++));
-                int n = cipher.doFinal(plain, 0, length, sealed, 0);
-                out.write(new byte[] {(byte) (length >>> 24), (byte) (length >>> 16), (byte) (length >>> 8),
-                        (byte) length});
-                out.write(sealed, 0, n);
+                cipher.init(Cipher.ENCRYPT_MODE, key, iv(number++));
+                ByteBuffer.wrap(frame).putInt(length);
+                int n = cipher.doFinal(plain, 0, length, frame, 4);
+                out.write(frame, 0, 4 + n);
             } catch (GeneralSecurityException e) {
                 throw new IOException("could not seal content: " + e.getMessage(), e);
             }

@@ -262,9 +262,8 @@ class ContentPortTest {
         javax.crypto.SecretKey key = ContentWire.streamKey(KEYS, ContentWire.nonce(), ContentWire.nonce());
         ContentWire.Sealer sealer = new ContentWire.Sealer(key);
         ByteArrayOutputStream wire = new ByteArrayOutputStream();
-        byte[] sealed = new byte[ContentWire.FRAME + ContentWire.TAG_BYTES];
-        sealer.write(wire, "first".getBytes(StandardCharsets.UTF_8), 5, sealed);
-        sealer.write(wire, "second".getBytes(StandardCharsets.UTF_8), 6, sealed);
+        sealer.write(wire, "first".getBytes(StandardCharsets.UTF_8), 5);
+        sealer.write(wire, "second".getBytes(StandardCharsets.UTF_8), 6);
         byte[] frames = wire.toByteArray();
         byte[] secondOnly = java.util.Arrays.copyOfRange(frames, 4 + 5 + 16, frames.length);
         byte[] plain = new byte[ContentWire.FRAME];
@@ -281,10 +280,9 @@ class ContentPortTest {
         javax.crypto.SecretKey key = ContentWire.streamKey(KEYS, ContentWire.nonce(), ContentWire.nonce());
         byte[] earlier = random(ContentWire.FRAME); // what a sender of an earlier build puts in one frame
         ByteArrayOutputStream wire = new ByteArrayOutputStream();
-        ContentWire.Sealer sealer = new ContentWire.Sealer(key);
-        byte[] sealed = new byte[ContentWire.FRAME + ContentWire.TAG_BYTES];
-        sealer.write(wire, earlier, earlier.length, sealed);
-        sealer.write(wire, earlier, ContentWire.SENT_FRAME, sealed);
+        ContentWire.Sealer sealer = new ContentWire.Sealer(key, ContentWire.FRAME);
+        sealer.write(wire, earlier, earlier.length);
+        sealer.write(wire, earlier, ContentWire.SENT_FRAME);
         java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(wire.toByteArray()));
         ContentWire.Opener opener = new ContentWire.Opener(key);
         byte[] plain = new byte[ContentWire.FRAME];

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,7 +42,7 @@ final class LocalCopy {
     private final Map<ArtifactType, Deployer> others;
     private final Map<String, Artifact> held = new ConcurrentHashMap<>();
     /** By name, kept in order: every report after a batch lists them all. */
-    private final Map<String, ArtifactState> states = new java.util.concurrent.ConcurrentSkipListMap<>();
+    private final Map<String, ArtifactState> states = new ConcurrentSkipListMap<>();
     /** What the last look found for each held artifact ({@link #runningDigest}). */
     private final Map<String, Look> looked = new ConcurrentHashMap<>();
 

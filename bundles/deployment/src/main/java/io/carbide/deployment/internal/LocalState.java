@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * What this node has applied, in {@code data/deployment/state.json}: the repository it follows,
@@ -78,11 +79,11 @@ final class LocalState {
         json.setIndent("  ");
         json.beginObject();
         json.name("format").value(snapshot.format());
-        json.name("repositoryId").value(snapshot.repositoryId());
+        json.name("repositoryId").value(Objects.requireNonNullElse(snapshot.repositoryId(), ""));
         json.name("revision").value(snapshot.revision());
         json.name("term").value(snapshot.term());
         json.name("generation").value(snapshot.generation());
-        json.name("stamp").value(snapshot.stamp());
+        json.name("stamp").value(Objects.requireNonNullElse(snapshot.stamp(), ""));
         json.name("artifacts").beginArray();
         Map<Artifact, String> now = new HashMap<>(2 * snapshot.artifacts().size());
         for (Artifact artifact : snapshot.artifacts()) {

@@ -119,17 +119,19 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
                     + unreadable.getMessage() + "); upgrade this manager to the version the other managers run");
             throw unreadable;
         }
-        byte[] answer = switch (command.kind()) {
-            case INIT, RESTORE -> begin(command);
-            case PUT -> put(command);
-            case DELETE -> delete(command);
-            case ROLLBACK -> rollback(command);
-            case COMPACT -> compact(command.revision());
-            case ROLLOUT -> rolloutStep(command.rollout());
-            case RECORD -> writeRecord(command.name(), command.revision(), command.value());
-        };
-        wakeWaiters();
-        return answer;
+        try {
+            return switch (command.kind()) {
+                case INIT, RESTORE -> begin(command);
+                case PUT -> put(command);
+                case DELETE -> delete(command);
+                case ROLLBACK -> rollback(command);
+                case COMPACT -> compact(command.revision());
+                case ROLLOUT -> rolloutStep(command.rollout());
+                case RECORD -> writeRecord(command.name(), command.revision(), command.value());
+            };
+        } finally {
+            wakeWaiters(); // a command that failed part way may still have changed what a waiter waits for
+        }
     }
 
     private synchronized void wakeWaiters() {
