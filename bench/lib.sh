@@ -96,6 +96,30 @@ stop_node() {
   "$BENCH_DIST/bin/stop.sh" -Dcarbide.base="$1" >/dev/null 2>&1 || true
 }
 
+# The first start of each profile records the installation's class data sharing archive for that
+# profile (lib/cds/) when it stops; benchmarks time the starts after it, as users see them. Starts
+# and stops one node of each profile given that has no archive yet, on DIST, at port offset OFFSET,
+# with JAVA_OPTS as the caller set them.
+#   record_class_data DIST OFFSET PROFILE...
+record_class_data() {
+  local dist="$1" offset="$2" profile base archives
+  shift 2
+  for profile in "$@"; do
+    archives=("$dist"/lib/cds/carbide-*-"$profile".jsa)
+    [ -f "${archives[0]}" ] && continue
+    progress "recording the class data of profile $profile (its first start)"
+    base="$BENCH_WORK/class-data-$profile"; rm -rf "$base"
+    "$dist/bin/start.sh" --background -Dcarbide.drain.seconds=0 -Dprofile="$profile" -DportOffset="$offset" \
+      -Dcarbide.base="$base" >/dev/null
+    for _ in $(seq 1 1200); do  # the launcher's ready line: every bundle started, the recording usable
+      grep -q " ready: " "$base/logs/carbide.log" 2>/dev/null && break
+      sleep 0.05
+    done
+    "$dist/bin/stop.sh" -Dcarbide.base="$base" >/dev/null 2>&1 || true
+    rm -rf "$base"
+  done
+}
+
 # A field of a node's /health, e.g. health_field 9765 revision
 health_field() {
   curl -s --max-time 2 "http://127.0.0.1:$1/health" | sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p"

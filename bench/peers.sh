@@ -4,11 +4,12 @@
 # bench/target/peers) and counts as ready when its SSH port (8101) accepts connections; a Carbide
 # node when /health answers 200; a worker with its manager up (joined and caught up), and alone
 # ("lone": its first join attempt waits for nobody). Its client port serving (/health answering
-# at all) is recorded too. Before the timed runs, one untimed start of each lets the installation
-# record its class data sharing archive (lib/cds/), as any installation does on its first start. "floor" is Felix with Felix HTTP
-# Jetty 12 and its few dependencies (plus SCR and ConfigAdmin), started by the same launcher from a
-# copy of the distribution with one extra profile: the least a node could cost; ready when HTTP
-# answers. Each start uses a fresh data folder.
+# at all) is recorded too. Before the timed runs, one untimed start of each profile lets the
+# installation record that profile's class data sharing archive (lib/cds/), as any installation
+# does on its first starts. "floor" is Felix with Felix HTTP Jetty 12 and its few dependencies
+# (plus SCR and ConfigAdmin), started by the same launcher from a copy of the distribution with
+# one extra profile: the least a node could cost; ready when HTTP answers. Each start uses a fresh
+# data folder.
 #   bench/peers.sh [runs] [settle-seconds]    (default 5 runs, 15 s)
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -102,15 +103,9 @@ carbide_run() {  # $1 = floor, worker, lone, manager or default; prints "ms rss_
 }
 
 echo "Peers ($runs runs each, ${settle} s settle; $(machine_line))" >&2
-# the installation's first start records its class data sharing archive when it stops
-for d in "$BENCH_DIST" "$floor"; do
-  base="$work/first-start"; rm -rf "$base"
-  JAVA_OPTS="$flags" "$d/bin/start.sh" --background -Dprofile="$([ "$d" = "$floor" ] && echo floor || echo default)" \
-    -DportOffset=7500 -Dcarbide.base="$base" >/dev/null
-  await_http_200 $((9763 + 7500)) / 60000 '200|404|503' >/dev/null
-  sleep 2
-  "$d/bin/stop.sh" -Dcarbide.base="$base" >/dev/null
-done
+# the first start of each profile records its class data sharing archive when it stops
+JAVA_OPTS="$flags" record_class_data "$BENCH_DIST" 7500 default manager worker
+JAVA_OPTS="$flags" record_class_data "$floor" 7500 floor
 names=(karaf floor worker lone manager default)
 declare -A start rss heap serving
 for name in "${names[@]}"; do

@@ -15,13 +15,9 @@ runs="${1:-5}"
 offset=7100
 mgr_offset=7098
 mgr_base="$BENCH_WORK/startup/manager-for-workers"
-# the first start of an installation records its class-data archive (lib/cds/) when it stops; the
+# the first start of each profile records its class-data archive (lib/cds/) when it stops; the
 # figures are for the starts after it, as users see them
-first_base="$BENCH_WORK/startup/first-start"
-rm -rf "$first_base"
-start_node -Dprofile=default -DportOffset=$mgr_offset -Dcarbide.base="$first_base"
-await_ready $((9763 + mgr_offset))
-stop_node "$first_base"
+record_class_data "$BENCH_DIST" $mgr_offset default manager worker
 trap 'stop_node "$mgr_base"' EXIT
 rm -rf "$mgr_base"
 start_node -Dprofile=manager -DportOffset=$mgr_offset -Dcarbide.base="$mgr_base" -Dnode=bench-startup-mgr

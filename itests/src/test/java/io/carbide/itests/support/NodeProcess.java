@@ -26,7 +26,7 @@ public final class NodeProcess implements AutoCloseable {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    private final Path home;
+    private Path home;
     private final Path base;
     private final String profile;
     private final int portOffset;
@@ -65,6 +65,12 @@ public final class NodeProcess implements AutoCloseable {
     public NodeProcess on(NetworkLab lab, NetworkLab.Host labHost) {
         this.inside = lab.inside(labHost);
         this.host = labHost.address();
+        return this;
+    }
+
+    /** Runs this node from another installation (see {@link Distribution#copyTo}) than the build's. */
+    public NodeProcess installedAt(Path installation) {
+        this.home = installation;
         return this;
     }
 
