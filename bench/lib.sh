@@ -75,10 +75,11 @@ machine_line() {
   echo "$(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(java -version 2>&1 | head -n 1)"
 }
 
-# The "ready ... N ms" figure the launcher logged (JVM start to all bundles started).
+# The "ready ... N ms" figure the launcher logged (JVM start to all bundles started), waiting up to
+# SECONDS for it (default 5); 0 if it never came:  launcher_ready_ms BASE [SECONDS]
 launcher_ready_ms() {
-  local log="$1/logs/carbide.log" ms=""
-  for _ in $(seq 1 100); do
+  local log="$1/logs/carbide.log" ms="" tries=$(( ${2:-5} * 20 ))
+  for _ in $(seq 1 "$tries"); do
     ms="$(sed -n 's/.* ready: .*, \([0-9]*\) ms$/\1/p' "$log" 2>/dev/null | tail -n 1)"
     [ -n "$ms" ] && break
     sleep 0.05
@@ -111,10 +112,7 @@ record_class_data() {
     base="$BENCH_WORK/class-data-$profile"; rm -rf "$base"
     "$dist/bin/start.sh" --background -Dcarbide.drain.seconds=0 -Dprofile="$profile" -DportOffset="$offset" \
       -Dcarbide.base="$base" >/dev/null
-    for _ in $(seq 1 1200); do  # the launcher's ready line: every bundle started, the recording usable
-      grep -q " ready: " "$base/logs/carbide.log" 2>/dev/null && break
-      sleep 0.05
-    done
+    launcher_ready_ms "$base" 60 >/dev/null  # every bundle started: the recording is usable
     "$dist/bin/stop.sh" -Dcarbide.base="$base" >/dev/null 2>&1 || true
     rm -rf "$base"
   done

@@ -163,10 +163,10 @@ function renderTiles(fleet) {
   if (consensus) {
     const up = consensus.members.filter((m) => m.role !== 'unreachable').length;
     $('tile-managers').textContent = `${up} / ${consensus.members.length}`;
+    // without a leader the manager says why (an election under way, or no majority): its words, not a guess here
     $('tile-managers-detail').textContent = consensus.quorum
       ? `leader ${consensus.leader}, term ${consensus.term}, commit ${consensus.commitIndex}`
-      : up > consensus.members.length / 2 ? 'no leader yet: electing one; changes are refused'
-        : 'no quorum: changes are refused';
+      : consensus.problem;
   }
   $('tile-artifacts').textContent = fleet.artifacts.length;
   $('tile-refused').textContent = fleet.refused.length ? `${fleet.refused.length} refused` : '';

@@ -249,8 +249,8 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
                     changes = changes.withPeers(peers.sourcesFor(from.name(), changes.artifacts(), present::contains));
                 }
                 // a node of version 2 would skip the content and fetch it anyway
-                List<Artifact> small = message.version() < 3 ? List.of() : smallContent(changes);
-                int kilobytes = (int) ((small.stream().mapToLong(Artifact::size).sum() + 1023) / 1024);
+                Map<Artifact, Path> small = message.version() < 3 ? Map.of() : smallContent(changes);
+                int kilobytes = (int) ((small.keySet().stream().mapToLong(Artifact::size).sum() + 1023) / 1024);
                 if (small.isEmpty() || !inlineKilobytes.tryAcquire(kilobytes)) {
                     return ReplicationProtocol.encode(changes);
                 }
@@ -281,38 +281,40 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
      * bytes (one per digest): a batch of a thousand small web applications then costs one answer,
      * not a thousand fetches. Content this manager does not hold yet (a follower still catching up
      * on it) takes none of the budget: the node fetches it, and the next small artifacts ride along.
+     * Each is given with the file holding its content, found once.
      */
-    private List<Artifact> smallContent(ReplicationProtocol.Changes changes) {
-        List<Artifact> small = new ArrayList<>();
+    private Map<Artifact, Path> smallContent(ReplicationProtocol.Changes changes) {
+        Map<Artifact, Path> small = new LinkedHashMap<>();
         Set<String> digests = new HashSet<>();
         long budget = ReplicationProtocol.INLINE_BUDGET;
         for (Artifact artifact : changes.artifacts()) {
-            if (!artifact.deleted() && artifact.size() <= ReplicationProtocol.MAX_INLINE && artifact.size() <= budget
-                    && !digests.contains(artifact.sha256()) && repository.content(artifact.sha256()).isPresent()) {
+            if (artifact.deleted() || artifact.size() > ReplicationProtocol.MAX_INLINE || artifact.size() > budget
+                    || digests.contains(artifact.sha256())) {
+                continue;
+            }
+            Optional<Path> blob = repository.content(artifact.sha256());
+            if (blob.isPresent()) {
                 digests.add(artifact.sha256());
-                small.add(artifact);
+                small.put(artifact, blob.get());
                 budget -= artifact.size();
             }
         }
         return small;
     }
 
-    /** The changes with the content of {@code small}; what this manager does not hold (yet) is fetched as usual. */
-    private ReplicationProtocol.Changes withContent(ReplicationProtocol.Changes changes, List<Artifact> small) {
+    /** The changes with the content of {@code small}; what cannot be read now is fetched as usual. */
+    private ReplicationProtocol.Changes withContent(ReplicationProtocol.Changes changes, Map<Artifact, Path> small) {
         Map<String, byte[]> inline = new LinkedHashMap<>();
-        for (Artifact artifact : small) {
-            Optional<Path> blob = repository.content(artifact.sha256());
-            if (blob.isPresent()) {
-                try {
-                    byte[] content = Files.readAllBytes(blob.get());
-                    if (content.length == artifact.size()) {
-                        inline.put(artifact.sha256(), content);
-                    }
-                } catch (IOException unreadable) {
-                    // gone or unreadable since it was checked: the node fetches it, and hears why from there
+        small.forEach((artifact, blob) -> {
+            try {
+                byte[] content = Files.readAllBytes(blob);
+                if (content.length == artifact.size()) {
+                    inline.put(artifact.sha256(), content);
                 }
+            } catch (IOException unreadable) {
+                // gone or unreadable since it was checked: the node fetches it, and hears why from there
             }
-        }
+        });
         return inline.isEmpty() ? changes : changes.withInline(inline);
     }
 
