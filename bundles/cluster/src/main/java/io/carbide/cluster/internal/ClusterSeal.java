@@ -65,6 +65,8 @@ public class ClusterSeal extends Protocol {
     private static final int TAG_BITS = 128;
     private static final int RECENT = 1024;
     private static final int MAX_SENDER_KEYS = 4096;
+    /** Ciphers a thread keeps, one per key: the senders it hears most and this node's own key. */
+    private static final int KEYS_PER_THREAD = 8;
     private static final int MAX_REASON = 300;
     private static final Logger LOG = LoggerFactory.getLogger(ClusterSeal.class);
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -106,7 +108,13 @@ public class ClusterSeal extends Protocol {
     private final Map<Address, PhysicalAddress> earlierFormat = new LinkedHashMap<>(16, 0.75f, true);
     private final AtomicLong rejected = new AtomicLong();
     private final BadTrafficLog badTraffic = new BadTrafficLog(LOG, 60_000);
-    private final ThreadLocal<Cipher> ciphers = ThreadLocal.withInitial(ClusterSeal::newCipher);
+    /**
+     * Each thread's ciphers, one per key it used lately. An AES cipher given another key than the
+     * last one expands that key again, and a thread that opens other members' messages and seals
+     * this node's own alternated keys on nearly every message: in a burst of 1,000 deploys the key
+     * expansion ran thousands of times, and the JIT spent over a second compiling it.
+     */
+    private final ThreadLocal<Map<SecretKey, Cipher>> ciphers = ThreadLocal.withInitial(CiphersByKey::new);
     private volatile Consumer<Refusal> refusalListener = refusal -> { };
     private Keying keying;
     private volatile Sealing sealing;
@@ -492,10 +500,22 @@ public class ClusterSeal extends Protocol {
         for (int i = 0; i < Long.BYTES; i++) {
             nonce[4 + i] = (byte) (count >>> (56 - 8 * i));
         }
-        Cipher cipher = ciphers.get();
+        Cipher cipher = ciphers.get().computeIfAbsent(key, k -> newCipher());
         cipher.init(mode, key, new GCMParameterSpec(TAG_BITS, nonce));
         cipher.updateAAD(header.associatedData());
         return cipher;
+    }
+
+    /** The ciphers of the keys a thread used last, at most {@link #KEYS_PER_THREAD}: the oldest goes first. */
+    private static final class CiphersByKey extends LinkedHashMap<SecretKey, Cipher> {
+        CiphersByKey() {
+            super(16, 0.75f, true);
+        }
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<SecretKey, Cipher> eldest) {
+            return size() > KEYS_PER_THREAD;
+        }
     }
 
     private static Cipher newCipher() {
