@@ -115,6 +115,7 @@ public class ClusterSeal extends Protocol {
      * expansion ran thousands of times, and the JIT spent over a second compiling it.
      */
     private final ThreadLocal<Map<SecretKey, Cipher>> ciphers = ThreadLocal.withInitial(CiphersByKey::new);
+    private final ThreadLocal<Cipher> spareCiphers = ThreadLocal.withInitial(ClusterSeal::newCipher);
     private volatile Consumer<Refusal> refusalListener = refusal -> { };
     private Keying keying;
     private volatile Sealing sealing;
@@ -202,7 +203,7 @@ public class ClusterSeal extends Protocol {
         Message sealed;
         try {
             ByteArray plain = Util.messageToBuffer(message);
-            Cipher cipher = cipher(Cipher.ENCRYPT_MODE, with.ownKey(), header);
+            Cipher cipher = cipher(Cipher.ENCRYPT_MODE, with.ownKey(), true, header);
             sealed = new BytesMessage(message.getDest(), cipher.doFinal(plain.getArray(), plain.getOffset(),
                     plain.getLength())).putHeader(id, header);
         } catch (Exception e) {
@@ -448,12 +449,12 @@ public class ClusterSeal extends Protocol {
     private byte[] openUnder(List<ClusterKeys> keys, Message message, SealHeader header) throws GeneralSecurityException {
         String sender = HexFormat.of().formatHex(header.salt());
         SenderKey known = senderKeys.get(sender);
-        byte[] plain = known == null || !among(known.channelKey(), keys) ? null : open(known, message, header);
+        byte[] plain = known == null || !among(known.channelKey(), keys) ? null : open(known, true, message, header);
         for (int i = 0; plain == null && i < keys.size(); i++) {
             SecretKey channelKey = keys.get(i).sealKey(keying.channel());
             if (known == null || known.channelKey() != channelKey) {
                 SenderKey candidate = new SenderKey(channelKey, ownKeyUnder(channelKey, header.salt()));
-                plain = open(candidate, message, header);
+                plain = open(candidate, false, message, header);
                 if (plain != null) {
                     remember(sender, candidate); // only senders that authenticated take room
                 }
@@ -478,10 +479,12 @@ public class ClusterSeal extends Protocol {
                 ? own.ownKey() : ClusterKeys.senderKey(channelKey, senderSalt);
     }
 
-    private byte[] open(SenderKey candidate, Message message, SealHeader header) throws GeneralSecurityException {
+    /** {@code authenticated}: the sender authenticated under this key before. */
+    private byte[] open(SenderKey candidate, boolean authenticated, Message message, SealHeader header)
+            throws GeneralSecurityException {
         try {
-            return cipher(Cipher.DECRYPT_MODE, candidate.key(), header).doFinal(message.getArray(), message.getOffset(),
-                    message.getLength());
+            return cipher(Cipher.DECRYPT_MODE, candidate.key(), authenticated, header)
+                    .doFinal(message.getArray(), message.getOffset(), message.getLength());
         } catch (AEADBadTagException notUnderThisKey) {
             return null;
         }
@@ -494,13 +497,17 @@ public class ClusterSeal extends Protocol {
         senderKeys.put(sender, key);
     }
 
-    private Cipher cipher(int mode, SecretKey key, SealHeader header) throws GeneralSecurityException {
+    /**
+     * A cipher set up for one message. A key nobody authenticated under yet (a new sender, a
+     * rotation, or garbage) is tried on the thread's spare cipher, so it takes no room among the kept.
+     */
+    private Cipher cipher(int mode, SecretKey key, boolean kept, SealHeader header) throws GeneralSecurityException {
         byte[] nonce = new byte[12];
         long count = header.counter();
         for (int i = 0; i < Long.BYTES; i++) {
             nonce[4 + i] = (byte) (count >>> (56 - 8 * i));
         }
-        Cipher cipher = ciphers.get().computeIfAbsent(key, k -> newCipher());
+        Cipher cipher = kept ? ciphers.get().computeIfAbsent(key, k -> newCipher()) : spareCiphers.get();
         cipher.init(mode, key, new GCMParameterSpec(TAG_BITS, nonce));
         cipher.updateAAD(header.associatedData());
         return cipher;

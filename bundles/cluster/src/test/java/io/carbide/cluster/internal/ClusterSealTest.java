@@ -131,6 +131,37 @@ class ClusterSealTest {
     }
 
     @Test
+    void aNodeHearingMoreSendersThanItKeepsCiphersForOpensEveryMessageWhileItSendsAndIsSentGarbage() throws Exception {
+        Node b = new Node(KEY, 4100);
+        List<Node> senders = new ArrayList<>();
+        for (int i = 0; i < 12; i++) { // more than a thread keeps ciphers for (8): they are set up again in turn
+            senders.add(new Node(KEY, 4101 + i));
+        }
+        int forged = 0;
+        for (int round = 0; round < 3; round++) {
+            for (Node sender : senders) {
+                sender.seal.down(text(b.address, "from " + sender.physical + " in round " + round));
+                b.seal.up(sender.lastOnTheWire());
+                b.seal.down(text(sender.address, "answer")); // sealed with b's own key on the same thread
+                sender.seal.up(b.lastOnTheWire());
+                sender.seal.down(text(b.address, "forged"));
+                Message tampered = sender.lastOnTheWire();
+                tampered.getArray()[tampered.getOffset() + 3] ^= 0x20;
+                b.seal.up(tampered);
+                forged++;
+            }
+        }
+        assertEquals(senders.size() * 3, b.delivered.size());
+        Message last = b.delivered.get(b.delivered.size() - 1);
+        assertEquals("from " + senders.get(11).physical + " in round 2",
+                new String(last.getArray(), last.getOffset(), last.getLength(), StandardCharsets.UTF_8));
+        assertEquals(forged, b.seal.rejected());
+        for (Node sender : senders) {
+            assertEquals(3, sender.delivered.size(), "every answer opened at " + sender.physical);
+        }
+    }
+
+    @Test
     void aMessageSentAsAnotherSourceIsDropped() throws Exception {
         Node a = new Node(KEY, 4001);
         Node b = new Node(KEY, 4002);
