@@ -65,7 +65,7 @@ public class ClusterSeal extends Protocol {
     private static final int TAG_BITS = 128;
     private static final int RECENT = 1024;
     private static final int MAX_SENDER_KEYS = 4096;
-    /** Ciphers a thread keeps, one per key: the senders it hears most and this node's own key. */
+    /** Ciphers a thread keeps, one per key: the senders it heard last and this node's own key. */
     private static final int KEYS_PER_THREAD = 8;
     private static final int MAX_REASON = 300;
     private static final Logger LOG = LoggerFactory.getLogger(ClusterSeal.class);
@@ -114,7 +114,7 @@ public class ClusterSeal extends Protocol {
      * this node's own alternated keys on nearly every message: in a burst of 1,000 deploys the key
      * expansion ran thousands of times, and the JIT spent over a second compiling it.
      */
-    private final ThreadLocal<Map<SecretKey, Cipher>> ciphers = ThreadLocal.withInitial(CiphersByKey::new);
+    private final ThreadLocal<CiphersByKey> ciphers = ThreadLocal.withInitial(CiphersByKey::new);
     private final ThreadLocal<Cipher> spareCiphers = ThreadLocal.withInitial(ClusterSeal::newCipher);
     private volatile Consumer<Refusal> refusalListener = refusal -> { };
     private Keying keying;
@@ -507,21 +507,43 @@ public class ClusterSeal extends Protocol {
         for (int i = 0; i < Long.BYTES; i++) {
             nonce[4 + i] = (byte) (count >>> (56 - 8 * i));
         }
-        Cipher cipher = kept ? ciphers.get().computeIfAbsent(key, k -> newCipher()) : spareCiphers.get();
+        Cipher cipher = kept ? ciphers.get().forKey(key, sealing) : spareCiphers.get();
         cipher.init(mode, key, new GCMParameterSpec(TAG_BITS, nonce));
         cipher.updateAAD(header.associatedData());
         return cipher;
     }
 
-    /** The ciphers of the keys a thread used last, at most {@link #KEYS_PER_THREAD}: the oldest goes first. */
+    /**
+     * The ciphers of the keys a thread used last, at most {@link #KEYS_PER_THREAD}. A key new to the
+     * thread takes over the cipher of the key it used longest ago (expanded again, as a thread with
+     * one cipher did for every change of key), so a thread hearing many senders allocates nothing
+     * more. All are let go once this node seals under another secret: a retired secret's keys do not
+     * stay with the thread.
+     */
     private static final class CiphersByKey extends LinkedHashMap<SecretKey, Cipher> {
+        private Sealing under;
+
         CiphersByKey() {
             super(16, 0.75f, true);
         }
 
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<SecretKey, Cipher> eldest) {
-            return size() > KEYS_PER_THREAD;
+        Cipher forKey(SecretKey key, Sealing now) {
+            if (under != now) {
+                clear();
+                under = now;
+            }
+            Cipher cipher = get(key);
+            if (cipher == null) {
+                if (size() < KEYS_PER_THREAD) {
+                    cipher = newCipher();
+                } else {
+                    Iterator<Cipher> longestAgo = values().iterator();
+                    cipher = longestAgo.next();
+                    longestAgo.remove();
+                }
+                put(key, cipher);
+            }
+            return cipher;
         }
     }
 
