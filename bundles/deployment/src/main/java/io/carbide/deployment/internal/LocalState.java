@@ -42,7 +42,6 @@ final class LocalState {
         Snapshot {
             repositoryId = Objects.requireNonNullElse(repositoryId, "");
             stamp = Objects.requireNonNullElse(stamp, "");
-            artifacts = Objects.requireNonNullElse(artifacts, List.of());
         }
 
         static Snapshot empty() {
@@ -56,7 +55,7 @@ final class LocalState {
     private final Path file;
     private final WrittenArtifacts artifacts = new WrittenArtifacts();
     /** One artifact per line, so an operator can still read the file. */
-    private final Gson writer = new GsonBuilder().setPrettyPrinting()
+    private final Gson writer = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping()
             .registerTypeAdapter(Artifact.class, artifacts).create();
 
     LocalState(Path file) {
@@ -69,7 +68,8 @@ final class LocalState {
         }
         try {
             Snapshot snapshot = PLAIN.fromJson(Files.readString(file, StandardCharsets.UTF_8), Snapshot.class);
-            return snapshot == null ? Snapshot.empty()
+            // a file that names no artifacts is not a state to start from: everything is applied again
+            return snapshot == null || snapshot.artifacts() == null ? Snapshot.empty()
                     : new Snapshot(FORMAT, snapshot.repositoryId(), snapshot.revision(), snapshot.term(),
                             snapshot.generation(), snapshot.stamp(), new ArrayList<>(snapshot.artifacts()));
         } catch (JsonParseException e) {
@@ -79,6 +79,7 @@ final class LocalState {
 
     /** Replaces the file with {@code snapshot}. */
     void write(Snapshot snapshot) throws IOException {
+        artifacts.begin();
         String text = writer.toJson(snapshot);
         io.carbide.node.AtomicFile.write(file, (text + "\n").getBytes(StandardCharsets.UTF_8));
         artifacts.written(); // what is no longer held is forgotten
@@ -107,6 +108,11 @@ final class LocalState {
         @Override
         public Artifact read(JsonReader in) {
             return PLAIN.fromJson(in, Artifact.class);
+        }
+
+        /** A write begins: nothing left from one that failed. */
+        void begin() {
+            now.clear();
         }
 
         /** The file is written: what it holds is what the next write starts from. */

@@ -40,6 +40,47 @@ class LocalStateTest {
     }
 
     @Test
+    void theFileHoldsOneArtifactPerLineUnderItsHeadFields() throws IOException {
+        Path file = dir.resolve("state.json");
+        new LocalState(file).write(new LocalState.Snapshot(LocalState.FORMAT, "repo-1", 2, 3, 1, "1:ab",
+                List.of(app("a.zip", 1, 'a'), app("b.zip", 2, 'b'))));
+        assertEquals("""
+                {
+                  "format": 4,
+                  "repositoryId": "repo-1",
+                  "revision": 2,
+                  "term": 3,
+                  "generation": 1,
+                  "stamp": "1:ab",
+                  "artifacts": [
+                    {"name":"a.zip","type":"WEBAPP","revision":1,"sha256":"%s","size":11,"deleted":false},
+                    {"name":"b.zip","type":"WEBAPP","revision":2,"sha256":"%s","size":12,"deleted":false}
+                  ]
+                }
+                """.formatted("a".repeat(64), "b".repeat(64)), Files.readString(file));
+    }
+
+    @Test
+    void filesOfTheFirstAndThirdFormatsAreReadForWhatTheyHave() throws IOException {
+        Path file = dir.resolve("state.json");
+        // format 1: no format, no term; format 3: no stamp
+        Files.writeString(file, """
+                {"repositoryId": "repo-1", "revision": 4, "artifacts": []}
+                """);
+        assertEquals(new LocalState.Snapshot(LocalState.FORMAT, "repo-1", 4, 0, 0, "", List.of()),
+                new LocalState(file).read());
+        Files.writeString(file, """
+                {"format": 3, "repositoryId": "repo-1", "revision": 5, "term": 2, "generation": 1, "artifacts": []}
+                """);
+        assertEquals(new LocalState.Snapshot(LocalState.FORMAT, "repo-1", 5, 2, 1, "", List.of()),
+                new LocalState(file).read());
+        Files.writeString(file, """
+                {"format": 4, "repositoryId": "repo-1", "revision": 6}
+                """);
+        assertEquals(LocalState.Snapshot.empty(), new LocalState(file).read(), "no artifacts named: start over");
+    }
+
+    @Test
     void aFileOfAnEarlierOrLaterVersionIsReadForWhatItHas() throws IOException {
         Path file = dir.resolve("state.json");
         // as the versions before this one wrote it (pretty, every artifact spread over lines), with a field
