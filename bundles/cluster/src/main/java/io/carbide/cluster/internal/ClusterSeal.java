@@ -115,7 +115,6 @@ public class ClusterSeal extends Protocol {
      * expansion ran thousands of times, and the JIT spent over a second compiling it.
      */
     private final ThreadLocal<CiphersByKey> ciphers = ThreadLocal.withInitial(CiphersByKey::new);
-    private final ThreadLocal<Cipher> spareCiphers = ThreadLocal.withInitial(ClusterSeal::newCipher);
     private volatile Consumer<Refusal> refusalListener = refusal -> { };
     private Keying keying;
     private volatile Sealing sealing;
@@ -507,7 +506,8 @@ public class ClusterSeal extends Protocol {
         for (int i = 0; i < Long.BYTES; i++) {
             nonce[4 + i] = (byte) (count >>> (56 - 8 * i));
         }
-        Cipher cipher = kept ? ciphers.get().forKey(key, sealing) : spareCiphers.get();
+        CiphersByKey thread = ciphers.get();
+        Cipher cipher = kept ? thread.forKey(key, sealing) : thread.spare;
         cipher.init(mode, key, new GCMParameterSpec(TAG_BITS, nonce));
         cipher.updateAAD(header.associatedData());
         return cipher;
@@ -518,9 +518,10 @@ public class ClusterSeal extends Protocol {
      * thread takes over the cipher of the key it used longest ago (expanded again, as a thread with
      * one cipher did for every change of key), so a thread hearing many senders allocates nothing
      * more. All are let go once this node seals under another secret: a retired secret's keys do not
-     * stay with the thread.
+     * stay with the thread. The spare one tries keys nobody authenticated under yet.
      */
     private static final class CiphersByKey extends LinkedHashMap<SecretKey, Cipher> {
+        final Cipher spare = newCipher();
         private Sealing under;
 
         CiphersByKey() {
