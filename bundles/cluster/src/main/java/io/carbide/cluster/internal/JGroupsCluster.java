@@ -115,6 +115,8 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
     /** How many secrets unrelated to the one held the node had taken when it last joined: a refused node joins again once it takes another. */
     private volatile int joinedWith;
     private Thread joiner;
+    /** Leaves a domain where this node's name was taken; {@link #leave} waits for it as for the joiner. */
+    private volatile Thread duplicateLeaver;
     private final Runnable keysChanged = () -> {
         if (!events.isShutdown()) {
             events.execute(this::announceKeys);
@@ -338,12 +340,14 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
             joinLock.notifyAll();
         }
         closeChannel();
-        if (joiner != null) {
-            try {
-                // a join under way ends once its channel is closed; it must not outlive this bundle's classes
-                joiner.join(5_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        // a join under way ends once its channel is closed; neither thread may outlive this bundle's classes
+        for (Thread thread : java.util.Arrays.asList(joiner, duplicateLeaver)) {
+            if (thread != null) {
+                try {
+                    thread.join(5_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
         }
         requests.failAll("node " + node.name() + " is leaving the cluster");
@@ -401,14 +405,19 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
 
     @Override
     public void viewAccepted(View jgroupsView) {
+        JChannel current = channel;
+        if (leaving || current == null) {
+            // the channel is closing (the node stops, or leaves to join again): its views no longer count, and
+            // without its own address this node would take itself for another member of its name
+            return;
+        }
         Map<Address, ClusterMember> members = new LinkedHashMap<>();
         for (Address address : jgroupsView.getMembers()) {
             members.put(address, describe(address));
         }
         List<ClusterMember> ordered = List.copyOf(members.values());
         // a merge can bring together two members of one name (joins are checked by MemberAuth): the younger leaves
-        JChannel current = channel;
-        Address own = current == null ? null : current.getAddress();
+        Address own = current.getAddress();
         for (Map.Entry<Address, ClusterMember> member : members.entrySet()) {
             if (member.getKey().equals(own)) {
                 break;
@@ -450,7 +459,10 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
     /** Leaves the domain (off JGroups' thread) and lets the join loop try again later. */
     private void leaveForDuplicateName(Address olderAddress, ClusterMember older) {
         Object address = physicalAddress(olderAddress);
-        daemon(() -> {
+        Thread leaver = daemon(() -> {
+            if (leaving) {
+                return; // the node is stopping anyway; nothing is to be installed after it has gone
+            }
             closeChannel();
             fail(JoinState.REFUSED, "refused by cluster domain " + settings.domain() + ": the name " + node.name()
                     + " is taken by the member at " + address + " (client port " + older.clientUrl()
@@ -459,7 +471,9 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
             synchronized (joinLock) {
                 joinLock.notifyAll();
             }
-        }, "carbide-cluster-leave").start();
+        }, "carbide-cluster-leave");
+        duplicateLeaver = leaver;
+        leaver.start();
     }
 
     private Object physicalAddress(Address address) {
