@@ -353,6 +353,12 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
         requests.failAll("node " + node.name() + " is leaving the cluster");
         events.shutdown();
         requestWorkers.shutdownNow();
+        try {
+            // listeners told of a last view, keys announced: done before this bundle's classes go
+            events.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         state = JoinState.STOPPED;
     }
 
@@ -458,6 +464,10 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
 
     /** Leaves the domain (off JGroups' thread) and lets the join loop try again later. */
     private void leaveForDuplicateName(Address olderAddress, ClusterMember older) {
+        Thread under = duplicateLeaver;
+        if (under != null && under.isAlive()) {
+            return; // already leaving for it; one thread, which leave() waits for
+        }
         Object address = physicalAddress(olderAddress);
         Thread leaver = daemon(() -> {
             if (leaving) {
@@ -533,7 +543,12 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
             case REQUEST -> {
                 // a reply may be large and wait for flow-control credits: never on JGroups' delivery thread
                 ClusterMember member = from;
-                requestWorkers.execute(() -> dispatch(member, message.getSrc(), envelope));
+                try {
+                    requestWorkers.execute(() -> dispatch(member, message.getSrc(), envelope));
+                } catch (java.util.concurrent.RejectedExecutionException leavingNow) {
+                    LOG.debug("Dropped a {} request from {}: node {} is leaving the cluster", envelope.message().type(),
+                            sender, node.name());
+                }
             }
         }
     }

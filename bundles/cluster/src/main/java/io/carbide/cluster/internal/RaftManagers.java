@@ -281,6 +281,12 @@ public class RaftManagers implements ManagerConsensus, NodeStatusContributor, Me
             long started = System.nanoTime();
             created.connect();
             channel = created;
+            if (leaving) {
+                // the manager stopped while this connected: leave() may not have seen the channel, so close it here
+                channel = null;
+                created.close();
+                return true;
+            }
             problem = "";
             LOG.info("Manager {} joined the managers {} on {}:{} in {} ms: {} of {} reachable, log at index {}",
                     node.name(), settings.members(), settings.bindAddress(), settings.port(),
