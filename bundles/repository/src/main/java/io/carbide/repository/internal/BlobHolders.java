@@ -68,6 +68,11 @@ final class BlobHolders {
 
     void close() {
         fetcher.shutdownNow();
+        try {
+            fetcher.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS); // not past this bundle's stop
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
@@ -130,8 +135,12 @@ final class BlobHolders {
     /** After a change was applied here: fetch its content from the others if this manager lacks it. */
     void ensureHeld(Artifact artifact) {
         if (!artifact.deleted() && blobs.get(artifact.sha256()).isEmpty()
-                && missing.putIfAbsent(artifact.sha256(), artifact.size()) == null && !fetcher.isShutdown()) {
-            fetcher.execute(() -> fetchMissing(artifact.sha256(), artifact.size(), artifact.name()));
+                && missing.putIfAbsent(artifact.sha256(), artifact.size()) == null) {
+            try {
+                fetcher.execute(() -> fetchMissing(artifact.sha256(), artifact.size(), artifact.name()));
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                missing.remove(artifact.sha256()); // the manager is stopping; its next start looks again
+            }
         }
     }
 
@@ -150,8 +159,12 @@ final class BlobHolders {
                 missing.remove(sha256);
                 LOG.info("Fetched the content of {} ({}) from {}", name, sha256.substring(0, 12), manager);
                 return;
-            } catch (IOException e) {
-                LOG.debug("{} could not send {}: {}", manager, sha256, e.getMessage());
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("{} could not send {}: {}", manager, sha256, e.toString());
+            }
+            if (fetcher.isShutdown()) {
+                missing.remove(sha256);
+                return; // the manager is stopping: not a lack to warn about; its next start looks again
             }
         }
         missing.remove(sha256); // tried again when the next change or view comes

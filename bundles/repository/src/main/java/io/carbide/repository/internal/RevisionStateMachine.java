@@ -179,7 +179,7 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
         }
         LOG.info("The managers' repository is {}: {} at revision {}, generation {}", repositoryId,
                 command.kind() == RevisionCommands.Kind.INIT ? "new" : "carried over", revision, generation);
-        listeners.forEach(Listener::replaced);
+        notifyReplaced();
         return RevisionCommands.answer(RevisionCommands.Outcome.RECORDED, null);
     }
 
@@ -523,6 +523,17 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
         revision = Math.max(revision, change.artifact().revision());
     }
 
+    /** As every notification: a listener that fails (its component stopping) neither stops the others nor the apply. */
+    private void notifyReplaced() {
+        for (Listener listener : listeners) {
+            try {
+                listener.replaced();
+            } catch (RuntimeException e) {
+                LOG.warn("A listener of the revision log failed after the whole state was replaced: {}", e.toString());
+            }
+        }
+    }
+
     private void notifyApplied(Change change, Artifact before) {
         for (Listener listener : listeners) {
             try {
@@ -612,7 +623,7 @@ public class RevisionStateMachine implements ReplicatedStateMachine {
             latest.clear();
             changes.forEach(this::record);
         }
-        listeners.forEach(Listener::replaced);
+        notifyReplaced();
         wakeWaiters();
     }
 

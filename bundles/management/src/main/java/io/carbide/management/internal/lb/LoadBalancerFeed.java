@@ -114,8 +114,11 @@ public class LoadBalancerFeed {
 
     @Deactivate
     void deactivate() throws InterruptedException {
-        ticker.shutdownNow();
-        ticker.awaitTermination(5, TimeUnit.SECONDS);
+        // a refresh under way finishes its files (interrupted, a write would fail and say so); no other starts
+        ticker.shutdown();
+        if (!ticker.awaitTermination(5, TimeUnit.SECONDS)) {
+            ticker.shutdownNow();
+        }
     }
 
     /** The files as last written, by name; empty when no load balancer is configured. */
