@@ -136,9 +136,7 @@ final class BlobHolders {
     void ensureHeld(Artifact artifact) {
         if (!artifact.deleted() && blobs.get(artifact.sha256()).isEmpty()
                 && missing.putIfAbsent(artifact.sha256(), artifact.size()) == null) {
-            try {
-                fetcher.execute(() -> fetchMissing(artifact.sha256(), artifact.size(), artifact.name()));
-            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            if (!Handoff.hand(fetcher, () -> fetchMissing(artifact.sha256(), artifact.size(), artifact.name()))) {
                 missing.remove(artifact.sha256()); // the manager is stopping; its next start looks again
             }
         }

@@ -100,7 +100,7 @@ public class ConsensusRecords implements ManagerRecords, RevisionStateMachine.Li
     public void recordChanged(String key, Versioned record) {
         List<Consumer<Versioned>> interested = watchers.getOrDefault(key, List.of());
         if (!interested.isEmpty()) {
-            execute(() -> interested.forEach(watcher -> tell(watcher, key, copy(record))));
+            Handoff.hand(events, () -> interested.forEach(watcher -> tell(watcher, key, copy(record))));
         }
     }
 
@@ -110,19 +110,10 @@ public class ConsensusRecords implements ManagerRecords, RevisionStateMachine.Li
 
     @Override
     public void replaced() {
-        execute(() -> watchers.forEach((key, interested) -> {
+        Handoff.hand(events, () -> watchers.forEach((key, interested) -> {
             Versioned now = machine.record(key);
             interested.forEach(watcher -> tell(watcher, key, copy(now)));
         }));
-    }
-
-    /** On the consensus' thread: never let a watcher's executor, shut down as this component stops, throw there. */
-    private void execute(Runnable task) {
-        try {
-            events.execute(task);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            LOG.debug("Manager records stopped; a change is not passed on here");
-        }
     }
 
     private static void tell(Consumer<Versioned> watcher, String key, Versioned record) {

@@ -587,7 +587,7 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
 
     @Override
     public void rolloutChanged(Rollout rollout) {
-        hand(events, () -> notifyListeners(machine.revision()));
+        Handoff.hand(events, () -> notifyListeners(machine.revision()));
     }
 
     /** Counted at most every 5 s (the console shows it four times a second), and again after each change. */
@@ -729,7 +729,7 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
 
     @Override
     public void compacted(long retainedFrom) {
-        hand(housekeeping, () -> {
+        Handoff.hand(housekeeping, () -> {
             try {
                 BlobStore.Collected collected = blobs.collect(sha -> !machine.refersTo(sha) && !backingUp.containsKey(sha),
                         COLLECT_GRACE_MILLIS);
@@ -752,7 +752,7 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
         if (!change.artifact().deleted()) {
             blobs.settled(change.artifact().sha256());
         }
-        hand(events, () -> {
+        Handoff.hand(events, () -> {
             // only what is still current: a restart replays old changes whose content may be collected
             if (machine.latest(change.artifact().name()).filter(change.artifact()::equals).isPresent()) {
                 holders.ensureHeld(change.artifact());
@@ -761,29 +761,16 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
             notifyListeners(change.artifact().revision());
         });
         if (retentionDue.compareAndSet(false, true)) {
-            hand(housekeeping, this::applyRetention);
+            Handoff.hand(housekeeping, this::applyRetention);
         }
     }
 
     @Override
     public void replaced() {
-        hand(events, () -> {
+        Handoff.hand(events, () -> {
             holders.ensureHeld(machine.retainedContent());
             notifyListeners(machine.revision());
         });
-    }
-
-    /**
-     * Hands a task to one of this repository's threads. The consensus applies changes on its own
-     * thread and may do so while this repository stops: what arrives then is left to the next start,
-     * which reads the whole state again, rather than thrown back into the consensus.
-     */
-    static void hand(java.util.concurrent.Executor thread, Runnable task) {
-        try {
-            thread.execute(task);
-        } catch (java.util.concurrent.RejectedExecutionException stopping) {
-            LOG.debug("The repository is stopping: a task was left to its next start");
-        }
     }
 
     private void notifyListeners(long changed) {
@@ -810,7 +797,7 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
         if (events.isShutdown()) {
             return; // stopping: the next start looks at the consensus afresh
         }
-        hand(events, () -> holders.ensureHeld(machine.retainedContent()));
+        Handoff.hand(events, () -> holders.ensureHeld(machine.retainedContent()));
         if (!state.hasLeader() || !machine.repositoryId().isEmpty() || !beginning.compareAndSet(false, true)) {
             return;
         }

@@ -147,11 +147,7 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
 
     /** Sends the announcement from the announcer's own thread: never on JGroups' delivery thread, which flow control may block. */
     private void announce() {
-        try {
-            announcer.execute(this::announceNow);
-        } catch (java.util.concurrent.RejectedExecutionException stopping) {
-            // the component is going
-        }
+        Handoff.hand(announcer, this::announceNow);
     }
 
     private void announceNow() {
@@ -169,12 +165,8 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
      * reports after every sync would otherwise bring an announcement, and that another sync.
      */
     private void greet(String member) {
-        try {
-            announcer.execute(() -> announcement().ifPresent(announcement -> cluster.sendTo(member,
-                    ReplicationProtocol.encode(announcement))));
-        } catch (java.util.concurrent.RejectedExecutionException stopping) {
-            // the component is going
-        }
+        Handoff.hand(announcer, () -> announcement().ifPresent(announcement -> cluster.sendTo(member,
+                ReplicationProtocol.encode(announcement))));
     }
 
     private Optional<ReplicationProtocol.Announce> announcement() {

@@ -175,12 +175,12 @@ public class RevisionExport implements RevisionStateMachine.Listener {
 
     @Override
     public void applied(Change change, Artifact before) {
-        ConsensusRepository.hand(writer, () -> export(change));
+        Handoff.hand(writer, () -> export(change));
     }
 
     @Override
     public void replaced() {
-        ConsensusRepository.hand(writer, this::catchUp);
+        Handoff.hand(writer, this::catchUp);
     }
 
     private void writeId(String id, long generation, long retainedFrom) throws IOException {
@@ -196,7 +196,7 @@ public class RevisionExport implements RevisionStateMachine.Listener {
     /** A staged rollout started or ended: {@code repository.id} says so before any of its changes is written. */
     @Override
     public void rolloutChanged(Rollout rollout) {
-        ConsensusRepository.hand(writer, () -> {
+        Handoff.hand(writer, () -> {
             if (log != null && !exportedId.isEmpty() && exportedId.equals(machine.repositoryId())) {
                 try {
                     writeId(exportedId, exportedGeneration, exportedRetainedFrom);
@@ -210,7 +210,7 @@ public class RevisionExport implements RevisionStateMachine.Listener {
     /** The history lost its oldest changes: the file is written again without them. */
     @Override
     public void compacted(long retainedFrom) {
-        ConsensusRepository.hand(writer, this::catchUp);
+        Handoff.hand(writer, this::catchUp);
     }
 
     private void export(Change change) {
