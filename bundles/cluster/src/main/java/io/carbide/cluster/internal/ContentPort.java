@@ -126,8 +126,32 @@ final class ContentPort implements ContentChannel {
             }
             watchdog.shutdownNow();
         }
+        // each wait below waits even when the stop itself comes interrupted; the interrupt is kept
+        boolean interrupted = Thread.interrupted();
+        if (acceptor != null) {
+            try {
+                // a connection it took as the port closed is handed to a stream first, then closed below
+                acceptor.join(1_000);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
         streams.shutdownNow();
         open.keySet().forEach(ContentPort::closeQuietly); // a thread blocked writing to a socket wakes only so
+        try {
+            streams.awaitTermination(2, TimeUnit.SECONDS); // none is left reading a blob its node is about to remove
+        } catch (InterruptedException e) {
+            interrupted = true;
+        }
+        open.keySet().forEach(ContentPort::closeQuietly); // one a stream registered while the first pass ran
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Whether {@link #close} left nothing running: no stream and no acceptor. */
+    boolean stopped() {
+        return streams.isTerminated() && (acceptor == null || !acceptor.isAlive());
     }
 
     /** Closes the connections that sent no request in time, or moved no byte for {@link #STALL_MILLIS}. */

@@ -119,7 +119,7 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
     private volatile Thread duplicateLeaver;
     private final Runnable keysChanged = () -> {
         if (!events.isShutdown()) {
-            events.execute(this::announceKeys);
+            onEvents(this::announceKeys);
         }
     };
 
@@ -264,7 +264,7 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
             }
             state = JoinState.JOINED;
             problem = "";
-            events.execute(this::announceKeys); // what it said while connecting may not have gone out
+            onEvents(this::announceKeys); // what it said while connecting may not have gone out
             LOG.info("Node {} joined cluster domain {} on {}:{} in {} ms (stack set up in {} ms)", node.name(),
                     settings.domain(), settings.bindAddress(), settings.port(), (System.nanoTime() - connecting) / 1_000_000,
                     (connecting - started) / 1_000_000);
@@ -341,12 +341,13 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
         }
         closeChannel();
         // a join under way ends once its channel is closed; neither thread may outlive this bundle's classes
+        boolean interrupted = Thread.interrupted(); // each wait below waits even when the stop comes interrupted
         for (Thread thread : java.util.Arrays.asList(joiner, duplicateLeaver)) {
             if (thread != null) {
                 try {
                     thread.join(5_000);
                 } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+                    interrupted = true;
                 }
             }
         }
@@ -356,10 +357,27 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
         try {
             // listeners told of a last view, keys announced: done before this bundle's classes go
             events.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS);
+            // and no handler left at work (a manager taking a blob for another runs the repository's code)
+            requestWorkers.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS);
         } catch (InterruptedException e) {
+            interrupted = true;
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
         }
         state = JoinState.STOPPED;
+    }
+
+    /**
+     * Hands a step to the events thread from JGroups' (a view) or the join's. A view can still
+     * arrive as the node leaves: its steps are dropped then, never thrown back at JGroups.
+     */
+    private void onEvents(Runnable step) {
+        try {
+            events.execute(step);
+        } catch (java.util.concurrent.RejectedExecutionException leavingNow) {
+            LOG.debug("Node {} is leaving: a step after a view is dropped", node.name());
+        }
     }
 
     private void closeChannel() {
@@ -400,7 +418,7 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
     void addListener(MembershipListener listener) {
         listeners.add(listener);
         ClusterView current = view;
-        events.execute(() -> notify(listener, current));
+        onEvents(() -> notify(listener, current));
     }
 
     void removeListener(MembershipListener listener) {
@@ -454,11 +472,11 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
         });
         secrets.clusterView(others);
         if (members.size() > 1) {
-            events.execute(this::announceKeys); // newcomers learn what this node holds; it learns theirs in turn
+            onEvents(this::announceKeys); // newcomers learn what this node holds; it learns theirs in turn
         }
         requests.membersLeft(next.members().stream().map(ClusterMember::name).collect(Collectors.toSet()));
         for (MembershipListener listener : listeners) {
-            events.execute(() -> notify(listener, next));
+            onEvents(() -> notify(listener, next));
         }
     }
 

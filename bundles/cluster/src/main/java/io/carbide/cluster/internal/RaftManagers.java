@@ -292,7 +292,11 @@ public class RaftManagers implements ManagerConsensus, NodeStatusContributor, Me
                     node.name(), settings.members(), settings.bindAddress(), settings.port(),
                     (System.nanoTime() - started) / 1_000_000, state().reachable().size(), settings.members().size(),
                     created.raft().raft().lastAppended());
-            timer.scheduleWithFixedDelay(this::tend, 200, 250, TimeUnit.MILLISECONDS);
+            try {
+                timer.scheduleWithFixedDelay(this::tend, 200, 250, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException stopping) {
+                // the manager began to stop after the check above; leave() closes the channel it saw
+            }
             return true;
         } catch (Exception e) {
             if (created != null) {

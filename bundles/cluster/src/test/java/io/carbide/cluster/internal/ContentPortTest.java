@@ -80,6 +80,29 @@ class ContentPortTest {
         return bytes;
     }
 
+    private static long threadsNamed(String name) {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && t.getName().equals(name)).count();
+    }
+
+    @Test
+    void aStopThatIsItselfInterruptedStillLeavesNoStreamOrAcceptorRunning() throws Exception {
+        start();
+        String[] hostPort = manager.address().split(":");
+        try (Socket silent = new Socket(hostPort[0], Integer.parseInt(hostPort[1]))) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (threadsNamed("carbide-content-stream") == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10); // the manager's stream waits for a request that never comes
+            }
+            assertEquals(1, threadsNamed("carbide-content-stream"));
+
+            Thread.currentThread().interrupt(); // as when the framework stops a bundle from an interrupted thread
+            manager.close();
+            assertTrue(Thread.interrupted(), "the stop keeps the caller's interrupt");
+            assertTrue(manager.stopped(), "the stream and the acceptor ended before the stop returned");
+        }
+        manager = null;
+    }
+
     @Test
     void aWorkerFetchesWholeContentAndAnyRangeOfIt() throws Exception {
         start();

@@ -35,6 +35,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -274,7 +275,7 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
         String through = adoptingFrom;
         if (through != null && lineage.equals(adopting) && view.member(through).isEmpty()) {
             // only that manager's state was asked for: waiting for it could last for ever
-            worker.execute(() -> callOffAdoptionThrough(through));
+            onAgentThread(() -> callOffAdoptionThrough(through));
         }
         reportedTo.retainAll(view.members().stream().map(ClusterMember::name).collect(Collectors.toSet()));
         scheduleSync(0);
@@ -295,7 +296,11 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
                 throw new IOException("only a manager may move node " + node.name() + " to another repository, not "
                         + from.name());
             }
-            worker.execute(() -> startAdopting(repository, from.name()));
+            if (!onAgentThread(() -> startAdopting(repository, from.name()))) {
+                // not kept on disk: once it runs again, the operator asks again
+                LOG.warn("Node {} is stopping and does not take the state of repository {} that {} asked it to; "
+                        + "run bin/carbide adopt {} again once it runs", node.name(), repository, from.name(), node.name());
+            }
             return null;
         }
         if (!from.isIn(SubDomain.MGT)) {
@@ -305,7 +310,7 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
         offers.offered(from.name(), announce);
         if (restored && reportedTo.add(from.name())) {
             // a manager that just started may have missed the report sent when it joined the view
-            worker.execute(() -> cluster.sendTo(from.name(), report(lostChanges())));
+            onAgentThread(() -> cluster.sendTo(from.name(), report(lostChanges())));
         }
         if (announce.repositoryId().equals(lineage) && (announce.generation() == generation || generation == 0)) {
             if (announce.authority()) {
@@ -387,7 +392,28 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
             nextSync.cancel(false);
         }
         nextSyncAt = at;
-        nextSync = worker.schedule(this::sync, delayMillis, TimeUnit.MILLISECONDS);
+        try {
+            nextSync = worker.schedule(this::sync, delayMillis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException stopping) {
+            LOG.debug("Node {} is stopping: its next start syncs", node.name());
+        }
+    }
+
+    /**
+     * Hands a step to the agent's thread from the cluster's (a view, a manager's message). The
+     * cluster may deliver while this agent stops: the step is dropped then, never thrown back at
+     * the cluster, and the agent's next start restores its copy and reports again.
+     *
+     * @return whether the agent's thread took the step
+     */
+    private boolean onAgentThread(Runnable step) {
+        try {
+            worker.execute(step);
+            return true;
+        } catch (RejectedExecutionException stopping) {
+            LOG.debug("Node {} is stopping: a step from the cluster is left to its next start", node.name());
+            return false;
+        }
     }
 
     // ---- sync

@@ -186,10 +186,21 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
     void close() {
         machine.removeListener(this);
         holders.close();
-        contentCheck.shutdownNow();
-        events.shutdownNow();
-        answers.shutdownNow();
-        housekeeping.shutdownNow();
+        List<java.util.concurrent.ExecutorService> threads = List.of(contentCheck, events, answers, housekeeping);
+        threads.forEach(java.util.concurrent.ExecutorService::shutdownNow);
+        // none may outlive this bundle's classes, nor touch the store the next instance opens
+        boolean interrupted = Thread.interrupted(); // each wait waits even when the stop comes interrupted
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2); // for all of them: a stop stays short
+        for (java.util.concurrent.ExecutorService thread : threads) {
+            try {
+                thread.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -808,7 +819,7 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
             return; // nothing worth carrying: the leader begins
         }
         long delay = history ? (state.isLeader() ? 0 : 1_000) : state.members().size() == 1 ? 0 : NEW_REPOSITORY_DELAY_MILLIS;
-        events.schedule(() -> {
+        Handoff.handLater(events, () -> {
             try {
                 if (!machine.repositoryId().isEmpty()) {
                     return;
@@ -828,9 +839,9 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
                 beginning.set(false);
             }
             if (machine.repositoryId().isEmpty()) {
-                events.schedule(() -> consensusChanged(consensus.state()), 1, TimeUnit.SECONDS);
+                Handoff.handLater(events, () -> consensusChanged(consensus.state()), 1_000);
             }
-        }, delay, TimeUnit.MILLISECONDS);
+        }, delay);
     }
 
     // ---- backups

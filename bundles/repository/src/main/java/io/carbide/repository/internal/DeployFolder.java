@@ -257,12 +257,17 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
         machine.removeListener(this);
         watch.ifPresent(FolderWatch::close);
         worker.shutdownNow();
+        // the wait and the last save run whole even when the stop comes interrupted; the interrupt is kept
+        boolean interrupted = Thread.interrupted();
         try {
             worker.awaitTermination(2, TimeUnit.SECONDS); // a change under way reaches the ledger before its last save
         } catch (InterruptedException e) {
+            interrupted = true;
+        }
+        ledger.saveIfChanged(); // interrupted, its write would be cut short and a deletion it records lost
+        if (interrupted) {
             Thread.currentThread().interrupt();
         }
-        ledger.saveIfChanged();
     }
 
     private void later(Runnable task, long delayMillis) {

@@ -187,6 +187,10 @@ final class FolderLedger {
         try {
             save();
             dirty = false;
+        } catch (java.nio.channels.ClosedByInterruptException stopping) {
+            // the deploy folder's thread was stopped in the middle of its periodic write; nothing
+            // was replaced, and the stop writes the ledger once more, not interrupted (DeployFolder.deactivate)
+            LOG.debug("Writing {} was interrupted by the deploy folder's stop", file);
         } catch (IOException e) {
             LOG.warn("Could not write {}: {}", file, e.getMessage());
         }

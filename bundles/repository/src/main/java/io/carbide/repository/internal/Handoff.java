@@ -2,6 +2,8 @@ package io.carbide.repository.internal;
 
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,6 +23,17 @@ final class Handoff {
     static boolean hand(Executor thread, Runnable task) {
         try {
             thread.execute(task);
+            return true;
+        } catch (RejectedExecutionException stopping) {
+            LOG.debug("A task was left to the next start: its component is stopping");
+            return false;
+        }
+    }
+
+    /** {@link #hand} after a delay. */
+    static boolean handLater(ScheduledExecutorService thread, Runnable task, long delayMillis) {
+        try {
+            thread.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
             return true;
         } catch (RejectedExecutionException stopping) {
             LOG.debug("A task was left to the next start: its component is stopping");

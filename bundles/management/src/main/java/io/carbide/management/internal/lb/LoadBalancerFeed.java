@@ -113,11 +113,16 @@ public class LoadBalancerFeed {
     }
 
     @Deactivate
-    void deactivate() throws InterruptedException {
+    void deactivate() {
         // a refresh under way finishes its files (interrupted, a write would fail and say so); no other starts
         ticker.shutdown();
-        if (!ticker.awaitTermination(5, TimeUnit.SECONDS)) {
-            ticker.shutdownNow();
+        try {
+            if (!ticker.awaitTermination(5, TimeUnit.SECONDS)) {
+                ticker.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            ticker.shutdownNow(); // a reload waiting on its process is not left running after the stop
+            Thread.currentThread().interrupt();
         }
     }
 
