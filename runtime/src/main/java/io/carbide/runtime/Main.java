@@ -75,14 +75,14 @@ public final class Main {
     }
 
     private static int run(NodeOptions options, Properties system) throws LaunchException {
-        // the profile and its bundles are checked before logging starts: a refused start writes no log file
+        // the profile, its bundles and its ports are checked before logging starts: a refused start writes no log file
         Profile profile = new ProfileReader(options.profilesDir()).read(options.profile());
         Map<String, Feature> features = new FeatureReader(options.featuresDir()).readAll();
         BundlePlan plan = new BundlePlanner(options.systemRepository()).plan(profile, features);
+        PortCheck.requireFree(options, profile);
         Logger log = LoggerFactory.getLogger(Main.class);
         plan.refused().forEach(refusal -> log.warn(refusal.reason()));
 
-        PortCheck.requireFree(options, profile);
         NodeBase base = NodeBase.claim(options);
         BaseRegistry.record(options.home(), options.base());
         try {

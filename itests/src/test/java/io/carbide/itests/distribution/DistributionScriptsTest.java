@@ -14,6 +14,9 @@ import io.carbide.itests.support.ManagementClient;
 import io.carbide.itests.support.NodeProcess;
 import io.carbide.itests.support.ScriptResult;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -195,6 +198,21 @@ class DistributionScriptsTest {
             assertTrue(lines.get(0).contains("Unknown profile 'nope'"), lines.get(0));
             assertTrue(lines.get(0).contains("default, manager, worker"), lines.get(0));
             assertFalse(Files.exists(temp.resolve("nope")), "a refused start leaves no folder behind");
+        }
+    }
+
+    @Test
+    void aTakenPortFailsWithOneLineAndLeavesNoFolder() throws Exception {
+        try (NodeProcess node = new NodeProcess(temp.resolve("taken"), "worker");
+             ServerSocket squatter = new ServerSocket()) {
+            squatter.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), node.clientPort()));
+            ScriptResult result = node.start();
+            assertEquals(2, result.exitCode(), result.output());
+            List<String> lines = result.stderr().strip().lines().toList();
+            assertEquals(1, lines.size(), result.stderr());
+            assertTrue(lines.get(0).contains("Port " + node.clientPort() + " (client HTTP"), lines.get(0));
+            assertTrue(lines.get(0).contains("give this node another -DportOffset=N"), lines.get(0));
+            assertFalse(Files.exists(temp.resolve("taken")), "a refused start leaves no folder behind, not even a log");
         }
     }
 
