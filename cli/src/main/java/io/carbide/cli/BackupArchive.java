@@ -1,5 +1,6 @@
 package io.carbide.cli;
 
+import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -52,6 +53,21 @@ final class BackupArchive {
         boolean hasKeys() {
             return files.containsKey(SealedKeys.ENTRY);
         }
+    }
+
+    /** What an archive holds, for {@code --json}: the same facts backup and restore print as a line. */
+    static JsonObject describe(Manifest manifest) {
+        JsonObject summary = new JsonObject();
+        summary.addProperty("repositoryId", manifest.repositoryId());
+        summary.addProperty("generation", manifest.generation());
+        summary.addProperty("revision", manifest.revision());
+        summary.addProperty("manager", manifest.manager());
+        summary.addProperty("createdAt", manifest.createdAt());
+        summary.addProperty("contents", manifest.contents());
+        summary.addProperty("contentBytes", manifest.bytes());
+        summary.addProperty("users", manifest.hasUsers());
+        summary.addProperty("sealedKeys", manifest.hasKeys());
+        return summary;
     }
 
     record Entry(String sha256, long size) {

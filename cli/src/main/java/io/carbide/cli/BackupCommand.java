@@ -29,7 +29,9 @@ final class BackupCommand extends ManagerCommand {
         Path part = file.toAbsolutePath().resolveSibling(file.getFileName() + ".part");
         Files.deleteIfExists(part);
         try {
-            output.line("Backing up the repository of " + target.where().url() + " ...");
+            if (!output.json) {
+                output.line("Backing up the repository of " + target.where().url() + " ...");
+            }
             ManagementApi.Answer answer;
             if (withKeys) {
                 JsonObject body = new JsonObject();
@@ -43,6 +45,13 @@ final class BackupCommand extends ManagerCommand {
             }
             BackupArchive.Manifest manifest = BackupArchive.verify(part);
             Files.move(part, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            if (output.json) {
+                JsonObject summary = BackupArchive.describe(manifest);
+                summary.addProperty("file", file.toAbsolutePath().toString());
+                summary.addProperty("fileBytes", Files.size(file));
+                output.json(summary);
+                return ExitCode.OK;
+            }
             output.line("Backed up repository " + manifest.repositoryId() + " at revision " + manifest.revision()
                     + " from " + manifest.manager() + ": " + manifest.contents() + " contents, "
                     + Output.size(manifest.bytes()) + (manifest.hasUsers() ? ", the management users" : "")

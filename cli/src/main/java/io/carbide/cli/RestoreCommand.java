@@ -1,5 +1,7 @@
 package io.carbide.cli;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -40,6 +42,19 @@ final class RestoreCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw CommandFailure.failed("could not restore " + file + " into " + base + ": " + e.getMessage()
                     + "; no repository was put in place there, so fix that and run restore again");
+        }
+        if (output.json) {
+            JsonObject summary = BackupArchive.describe(manifest);
+            summary.addProperty("base", base.toAbsolutePath().toString());
+            summary.addProperty("restoredGeneration", restored.generation());
+            JsonArray keys = new JsonArray();
+            restored.keys().forEach(keys::add);
+            summary.add("restoredKeys", keys);
+            JsonArray skipped = new JsonArray();
+            restored.unknownRecords().forEach(skipped::add);
+            summary.add("unknownRecords", skipped);
+            output.json(summary);
+            return ExitCode.OK;
         }
         output.line("Restored repository " + manifest.repositoryId() + " at revision " + manifest.revision() + " ("
                 + manifest.contents() + " contents, " + Output.size(manifest.bytes())

@@ -5,8 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,6 +79,28 @@ class BackupArchiveTest {
         CommandFailure again = assertThrows(CommandFailure.class,
                 () -> BackupArchive.restore(archive, manifest, base, null));
         assertTrue(again.getMessage().contains("is not a new, empty base"), again.getMessage());
+    }
+
+    @Test
+    void restoreWithJsonPrintsWhatItPutInPlaceForScripts() throws Exception {
+        Path archive = archive("good.zip", false);
+        Path base = dir.resolve("scripted");
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        PrintStream originalOut = System.out;
+        System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
+        try {
+            assertEquals(ExitCode.OK, Carbide.run("restore", archive.toString(), "--base", base.toString(), "--json"));
+        } finally {
+            System.setOut(originalOut);
+        }
+        JsonObject summary = JsonParser.parseString(printed.toString(StandardCharsets.UTF_8))
+                .getAsJsonObject();
+        assertEquals("repo-1", summary.get("repositoryId").getAsString());
+        assertEquals(1, summary.get("contents").getAsInt());
+        assertTrue(summary.get("users").getAsBoolean());
+        assertTrue(summary.get("restoredGeneration").getAsLong() > 1);
+        assertEquals("records/management.later", summary.getAsJsonArray("unknownRecords").get(0).getAsString());
+        assertEquals(base.toAbsolutePath().toString(), summary.get("base").getAsString());
     }
 
     @Test
