@@ -49,6 +49,15 @@ final class ConfigCommand {
 
         @Override
         public Integer call() {
+            // the assignments are checked before the manager is asked anything: a mistake sends nothing
+            JsonObject assigned = new JsonObject();
+            for (String assignment : assignments) {
+                int equals = assignment.indexOf('=');
+                if (equals < 1) {
+                    throw CommandFailure.usage("'" + assignment + "' is not KEY=VALUE");
+                }
+                assigned.addProperty(assignment.substring(0, equals), assignment.substring(equals + 1));
+            }
             JsonObject properties = new JsonObject();
             ManagementApi api = target.api();
             ManagementApi.Answer current = api.get("api/config/" + ManagementApi.encode(pid));
@@ -58,13 +67,7 @@ final class ConfigCommand {
             } else if (current.status() != 404) {
                 throw ManagementApi.failure(current, "configuration " + pid + " cannot be read");
             }
-            for (String assignment : assignments) {
-                int equals = assignment.indexOf('=');
-                if (equals < 1) {
-                    throw CommandFailure.usage("'" + assignment + "' is not KEY=VALUE");
-                }
-                properties.addProperty(assignment.substring(0, equals), assignment.substring(equals + 1));
-            }
+            assigned.entrySet().forEach(property -> properties.add(property.getKey(), property.getValue()));
             JsonObject body = new JsonObject();
             body.add("properties", properties);
             ManagementApi.Answer answer = api.put("api/config/" + ManagementApi.encode(pid), body);

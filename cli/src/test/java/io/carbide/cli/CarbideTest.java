@@ -53,6 +53,13 @@ class CarbideTest {
     }
 
     @Test
+    void aBadAssignmentIsRefusedBeforeAnyManagerIsAsked() {
+        // no log-in and no manager at that address: had it asked first, it would have exited 3
+        assertEquals(ExitCode.USAGE, Carbide.run("config", "set", "hello", "greeting", "--url", "https://127.0.0.1:1"));
+        assertTrue(errors().contains("'greeting' is not KEY=VALUE"), errors());
+    }
+
+    @Test
     void everyCommandHasItsHelp() {
         for (String command : List.of("login", "logout", "status", "nodes", "adopt", "deploy", "undeploy", "history",
                 "rollback", "users")) {
