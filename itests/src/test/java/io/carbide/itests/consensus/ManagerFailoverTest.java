@@ -27,9 +27,11 @@ import org.junit.jupiter.api.io.TempDir;
  * workers keep serving; a manager that returns behind the others catches up without rolling the
  * fleet back to the copies in its deploy/; one that lost its data is refused until
  * it is removed and added back; with one manager of three left, changes are refused with the
- * quorum named, and the workers keep serving. A rollback through the rebuilt manager reaches every
- * manager's deploy/ and every worker. A staged rollout whose driving leader is killed is completed
- * by the next leader. Real processes; the test kills only its own.
+ * quorum named, and the workers keep serving; the two others lost for good, the one left recovers
+ * (README, "Disaster recovery") into a new generation of the same repository that the workers
+ * follow while they serve, and the option left in its start acts once. A rollback through the
+ * rebuilt manager reaches every manager's deploy/ and every worker. A staged rollout whose driving
+ * leader is killed is completed by the next leader. Real processes; the test kills only its own.
  */
 class ManagerFailoverTest {
 
@@ -209,6 +211,51 @@ class ManagerFailoverTest {
                         + probe.requests());
             }
             assertFalse(Files.exists(last.deployDir().resolve("lonely.cfg")), "a refused change leaves nothing");
+
+            // the other two lost for good: the operator recovers from the one left, as the README says; it starts
+            // a new consensus of one from its committed history, keeping the repository, and the workers follow
+            // its new generation without serving anything else meanwhile
+            String repository = ManagerCluster.repositoryId(last.statusJson());
+            long revision = ManagerCluster.revision(last);
+            assertEquals(0, last.stop().exitCode());
+            try (AvailabilityProbe probe = probe(cluster.workers)) {
+                assertEquals(0, last.start("-Dcarbide.managers.recover=true", "-Dcarbide.managers=" + last.name())
+                        .exitCode(), last.logTail());
+                JsonObject recovered = last.awaitStatus(s -> ManagerCluster.leader(s).equals(
+                        java.util.Optional.of(last.name())), CONVERGE, "leading a consensus of its own");
+                assertEquals(repository, ManagerCluster.repositoryId(recovered), "the repository keeps its id");
+                assertEquals(2, recovered.getAsJsonObject("repository").get("generation").getAsLong(),
+                        "a new generation of it");
+                assertTrue(recovered.getAsJsonObject("repository").get("revision").getAsLong() >= revision,
+                        "nothing it had committed is lost");
+                try (Stream<Path> data = Files.list(last.base().resolve("data"))) {
+                    assertEquals(1, data.filter(f -> f.getFileName().toString().startsWith("managers.before-recovery-"))
+                            .count(), "the old managers' log is set aside, not deleted");
+                }
+                awaitCreated(ManagerCluster.api(last), "/api/artifacts/recovered.cfg", "recovered = yes\n");
+                for (NodeProcess worker : cluster.workers) {
+                    worker.awaitStatus(s -> s.getAsJsonObject("deployment").get("generation").getAsLong() == 2
+                            && ManagerCluster.deployed(worker).contains("recovered.cfg"), CONVERGE,
+                            "following the recovered generation");
+                    worker.awaitHttp("/hello", 200, "Hello from three managers", CONVERGE);
+                }
+                probe.runFor(Duration.ofSeconds(1));
+                assertEquals(List.of(), probe.failures(), "the workers kept serving through the recovery, of "
+                        + probe.requests());
+            }
+            // the option left in a start script acts once: the next start neither sets the log aside again nor
+            // makes a third generation
+            assertEquals(0, last.stop().exitCode());
+            assertEquals(0, last.start("-Dcarbide.managers.recover=true", "-Dcarbide.managers=" + last.name())
+                    .exitCode(), last.logTail());
+            last.awaitStatus(s -> ManagerCluster.leader(s).equals(java.util.Optional.of(last.name())), CONVERGE,
+                    "leading again");
+            assertEquals(2, last.statusJson().getAsJsonObject("repository").get("generation").getAsLong());
+            try (Stream<Path> data = Files.list(last.base().resolve("data"))) {
+                assertEquals(1, data.filter(f -> f.getFileName().toString().startsWith("managers.before-recovery-"))
+                        .count(), "set aside once only");
+            }
+            assertTrue(last.logContains("its recovery is done"), last.logTail());
         }
     }
 

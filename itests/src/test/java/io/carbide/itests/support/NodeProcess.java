@@ -130,7 +130,13 @@ public final class NodeProcess implements AutoCloseable {
     }
 
     public ScriptResult start() {
+        return start(new String[0]);
+    }
+
+    /** Starts the node with options for this start only, after its own (a later -D of the same name wins). */
+    public ScriptResult start(String... thisStartOnly) {
         List<String> args = new ArrayList<>(options());
+        args.addAll(List.of(thisStartOnly));
         args.add("--background");
         ScriptResult result = script("start.sh", args);
         if (result.exitCode() == 0) {

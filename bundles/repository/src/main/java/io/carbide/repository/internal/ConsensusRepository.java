@@ -922,6 +922,7 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
     public Object status() {
         Map<String, Object> status = new LinkedHashMap<>();
         status.put("id", machine.repositoryId());
+        status.put("generation", machine.generation());
         status.put("revision", machine.revision());
         status.put("term", consensus.state().term());
         status.put("retainedFrom", machine.retainedFrom());
