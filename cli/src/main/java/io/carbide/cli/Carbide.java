@@ -16,8 +16,8 @@ import picocli.CommandLine.Command;
                 DeployCommand.class, UndeployCommand.class, HistoryCommand.class, RollbackCommand.class,
                 RolloutCommand.class, ConfigCommand.class, UsersCommand.class, LoadBalancerCommand.class,
                 BackupCommand.class, RestoreCommand.class, CertCommand.class},
-        footer = {"", "The manager: --url or CARBIDE_URL, else the saved log-in's, else the one of --base (default: this "
-                + "installation). Log in once with 'carbide login'; CARBIDE_PASSWORD serves one command instead.",
+        footer = {"", "The manager: --url or CARBIDE_URL, else the one of --base when given, else the saved log-in's, else "
+                + "this installation's. Log in once with 'carbide login'; CARBIDE_PASSWORD serves one command instead.",
                 "Exit codes: 0 ok, 1 failed, 2 bad usage, 3 not authenticated."})
 public final class Carbide implements Runnable {
 

@@ -20,8 +20,8 @@ import picocli.CommandLine.Option;
 final class Target {
 
     @Option(names = "--url", paramLabel = "URL",
-            description = "The manager's management URL, e.g. https://127.0.0.1:9443 (default: CARBIDE_URL, the saved "
-                    + "log-in, or the manager of --base).")
+            description = "The manager's management URL, e.g. https://127.0.0.1:9443 (default: CARBIDE_URL, the manager "
+                    + "of --base when given, the saved log-in's, or this installation's).")
     URI url;
 
     @Option(names = "--base", paramLabel = "DIR",
