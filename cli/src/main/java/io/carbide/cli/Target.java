@@ -12,8 +12,9 @@ import picocli.CommandLine.Option;
 
 /**
  * Which manager a command talks to, and as whom. The manager: {@code --url} (or
- * {@code CARBIDE_URL}), else the one of the saved log-in, else the node that runs from
- * {@code --base} (default: this installation), whose port and certificate are read from its base.
+ * {@code CARBIDE_URL}), else the node that runs from {@code --base} when it is given, else the one
+ * of the saved log-in, else the node of this installation; a node's port and certificate are read
+ * from its base.
  * The user: the saved log-in's token, else HTTP Basic with {@code CARBIDE_PASSWORD} (the
  * password is never taken from the command line, where it would land in shell history).
  */

@@ -172,6 +172,31 @@ class SharedUsersTest {
         assertEquals(first.roles(), second.roles());
     }
 
+    @Test
+    void anAdminPasswordResetOnOneManagerBecomesAdminsPasswordOnEveryManager() throws Exception {
+        Records records = new Records();
+        Users first = manager("m1", records);
+        String before = generatedPassword(bases.resolve("m1"));
+        await("m1 seeds", () -> records.read(Users.SHARED_KEY).version() == 1);
+        Users second = manager("m2", records);
+        await("m2 adopts", () -> second.verify("admin", before));
+
+        // the operator locked out restarts m2 with -Dcarbide.resetAdminPassword=true (README, "Management users")
+        second.close();
+        Users reset;
+        System.setProperty(Users.RESET_PROPERTY, "true");
+        try {
+            reset = manager("m2", records);
+        } finally {
+            System.clearProperty(Users.RESET_PROPERTY);
+        }
+        String after = generatedPassword(bases.resolve("m2"));
+        await("the reset password logs in on m2", () -> reset.verify("admin", after));
+        await("and on m1, through the shared users", () -> first.verify("admin", after));
+        assertFalse(first.verify("admin", before), "the old password no longer logs in anywhere");
+        assertFalse(reset.verify("admin", before));
+    }
+
     private static String generatedPasswordUnchecked(Path base) {
         try {
             return generatedPassword(base);
