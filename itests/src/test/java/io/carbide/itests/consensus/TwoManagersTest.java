@@ -8,7 +8,9 @@ import io.carbide.itests.support.AvailabilityProbe;
 import io.carbide.itests.support.ManagementClient;
 import io.carbide.itests.support.NodeProcess;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -16,8 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two managers are a second copy, not more availability: a majority of two is two, so with one
- * stopped, changes are refused with the quorum named, and the workers keep serving; once it is
- * back, changes are taken again.
+ * stopped, changes are refused with the quorum named, a file dropped into deploy/ waits there
+ * unrecorded, and the workers keep serving; once it is back, changes are taken again and the file
+ * that waited is recorded and deployed.
  */
 class TwoManagersTest {
 
@@ -45,7 +48,14 @@ class TwoManagersTest {
                 assertEquals(503, refused.status(), refused.body());
                 assertTrue(refused.error().startsWith("no quorum: 1 of 2 managers reachable (mgr-1); changes are refused "
                         + "until a majority is back"), refused.error());
+                // a file dropped meanwhile waits in deploy/, unrecorded, for the majority to come back
+                long revision = ManagerCluster.revision(mgr1);
+                Files.writeString(mgr1.deployDir().resolve(".waited.cfg.tmp"), "waited = yes\n");
+                Files.move(mgr1.deployDir().resolve(".waited.cfg.tmp"), mgr1.deployDir().resolve("waited.cfg"),
+                        StandardCopyOption.ATOMIC_MOVE);
                 probe.runFor(Duration.ofSeconds(2));
+                assertEquals(revision, ManagerCluster.revision(mgr1), "nothing recorded without a quorum");
+                assertTrue(Files.exists(mgr1.deployDir().resolve("waited.cfg")), "the dropped file is still there");
                 assertEquals(List.of(), probe.failures(), "the worker kept serving, of " + probe.requests());
             }
 
@@ -61,8 +71,9 @@ class TwoManagersTest {
                 Thread.sleep(200);
             }
             assertEquals(201, status, "changes are taken again");
-            worker.awaitStatus(s -> ManagerCluster.deployed(worker).contains("together.cfg"), ManagerCluster.CONVERGE,
-                    "the change deployed");
+            worker.awaitStatus(s -> ManagerCluster.deployed(worker).containsAll(List.of("together.cfg", "waited.cfg")),
+                    ManagerCluster.CONVERGE, "the change and the file that waited, deployed");
+            assertTrue(mgr1.logContains("waited.cfg"), "the wait was logged, naming the file");
         }
     }
 }

@@ -17,12 +17,18 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -170,6 +176,20 @@ class DistributionScriptsTest {
             Files.write(manager.base().resolve("conf/users.properties"), users);
             assertEquals(0, manager.start().exitCode());
             manager.awaitReady();
+            assertEquals(0, manager.stop().exitCode());
+
+            // behind a TLS-terminating proxy: plain HTTP, and still nothing without a log-in
+            assertEquals(0, manager.start("-Dcarbide.management.secure=false").exitCode());
+            JsonObject plain = manager.awaitReady();
+            assertEquals(401, manager.get(manager.managementPort(), "/api/node").statusCode(),
+                    "plain HTTP, authentication all the same");
+            HttpResponse<String> loggedIn = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://"
+                    + manager.host() + ":" + manager.managementPort() + "/api/node")).header("Authorization", "Basic "
+                    + Base64.getEncoder().encodeToString(("admin:" + Files.readString(kept).strip())
+                            .getBytes(StandardCharsets.UTF_8))).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, loggedIn.statusCode(), loggedIn.body());
+            assertTrue(plain.getAsJsonObject("certificate").get("state").getAsString().startsWith("off: the management "
+                    + "port is plain HTTP"), plain.toString());
 
             assertEquals(0, manager.stop().exitCode());
             assertEquals(0, worker.stop().exitCode());
@@ -213,6 +233,23 @@ class DistributionScriptsTest {
             assertTrue(lines.get(0).contains("Port " + node.clientPort() + " (client HTTP"), lines.get(0));
             assertTrue(lines.get(0).contains("give this node another -DportOffset=N"), lines.get(0));
             assertFalse(Files.exists(temp.resolve("taken")), "a refused start leaves no folder behind, not even a log");
+        }
+    }
+
+    /** A node that no longer answers its SIGTERM (here: stopped with SIGSTOP) is killed by stop.sh after the timeout. */
+    @Test
+    void aNodeThatDoesNotStopIsKilledAfterTheTimeout() throws Exception {
+        try (NodeProcess node = new NodeProcess(temp.resolve("hung"), "worker").withEnvironment("CARBIDE_STOP_TIMEOUT",
+                "2")) {
+            assertEquals(0, node.start().exitCode());
+            node.awaitStatus(s -> s.has("state"), Duration.ofSeconds(60), "running");
+            node.signal("STOP");
+            ScriptResult stopped = node.stop();
+            assertEquals(0, stopped.exitCode(), stopped.output());
+            assertTrue(stopped.stderr().contains("did not stop within 2 s; killing it"), stopped.output());
+            ProcessHandle.of(node.pid()).ifPresent(process -> process.onExit().orTimeout(10, TimeUnit.SECONDS).join());
+            assertFalse(ProcessHandle.of(node.pid()).map(ProcessHandle::isAlive).orElse(false), "the node is gone");
+            assertEquals(1, node.status(true).exitCode(), "status.sh says it is stopped");
         }
     }
 

@@ -1,6 +1,7 @@
 package io.carbide.itests.operations;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonParser;
@@ -147,8 +148,20 @@ class CliTest {
         assertEquals(3, afterChange.exitCode(), afterChange.all());
         assertTrue(afterChange.err().contains("the session has ended") && afterChange.err().contains("bin/carbide login"),
                 afterChange.err());
+
+        // a log-out ends the session on the manager, not only the saved file: a copy of the token kept aside is refused
+        Run again = carbide(Map.of("CARBIDE_PASSWORD", "a-new-cli-password"), "login", base);
+        assertEquals(0, again.exitCode(), again.all());
+        ok("nodes");
+        byte[] keptAside = Files.readAllBytes(saved);
         Run logout = ok("logout");
         assertTrue(logout.out().startsWith("Logged out"), logout.out());
+        assertFalse(Files.exists(saved), "the saved log-in is gone");
+        Files.write(saved, keptAside);
+        Files.setPosixFilePermissions(saved, PosixFilePermissions.fromString("rw-------"));
+        Run reused = carbide("nodes");
+        assertEquals(3, reused.exitCode(), reused.all());
+        assertTrue(reused.err().contains("the session has ended"), reused.err());
     }
 
     private interface Output {
