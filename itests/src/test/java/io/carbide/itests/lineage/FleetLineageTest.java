@@ -227,6 +227,23 @@ class FleetLineageTest {
         w1.awaitStatus(s -> w1.logContains("Node w-1 already follows repository " + repositoryId(mgr2)), CONVERGE,
                 "w-1 saying it already follows mgr-2's repository");
         assertEquals(moves, w1.logCount("moves from repository"), w1.logTail());
+
+        // the same move made at a worker's start: w-1 back to mgr-1's repository by its id; a later start without
+        // the option stays there, and w-2 is not moved by it
+        assertEquals(0, w1.stop().exitCode());
+        assertEquals(0, w1.start("-Dcarbide.lineage.adopt=" + lineage).exitCode(), w1.logTail());
+        w1.awaitReady();
+        w1.awaitStatus(s -> lineage.equals(s.getAsJsonObject("deployment").get("repositoryId").getAsString()),
+                CONVERGE, "w-1 following mgr-1's repository, as its start asked");
+        w1.awaitHttp("/hello-site/", 200, null, CONVERGE);
+        assertTrue(w1.logContains("the start option -Dcarbide.lineage.adopt=" + lineage), w1.logTail());
+        assertEquals(0, w1.stop().exitCode());
+        start(w1);
+        w1.awaitHttp("/hello-site/", 200, null, CONVERGE);
+        assertEquals(lineage, w1.statusJson().getAsJsonObject("deployment").get("repositoryId").getAsString(),
+                "a start without the option stays with the repository it moved to");
+        assertEquals(repositoryId(mgr2), w2.statusJson().getAsJsonObject("deployment").get("repositoryId").getAsString(),
+                "w-2 stays where it was");
     }
 
     private NodeProcess manager(String name, int portOffset, String wellKnown) {
