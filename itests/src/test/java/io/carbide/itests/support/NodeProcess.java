@@ -397,9 +397,23 @@ public final class NodeProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Kills the node if it still runs, and keeps its log under {@code target/node-logs/}: the test's
+     * folder goes with the test, and a failure in one node is often explained by another's log.
+     */
     @Override
     public void close() {
         kill();
+        Path log = base.resolve("logs/carbide.log");
+        if (Files.isRegularFile(log)) {
+            try {
+                Path kept = Files.createDirectories(Path.of("target", "node-logs"));
+                Files.copy(log, kept.resolve(System.currentTimeMillis() + "-" + name() + ".log"),
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException | RuntimeException e) {
+                // only the evidence is lost, not the test
+            }
+        }
     }
 
     private static void sleep(long millis) {
