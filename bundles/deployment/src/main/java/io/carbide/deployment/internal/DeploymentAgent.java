@@ -34,9 +34,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -93,12 +91,8 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
     private final ServiceRegistration<ConfigurationListener> guardRegistration;
     private final ManagerOffers offers;
     private final Freshness freshness;
-    private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread thread = new Thread(r, "carbide-deployment");
-        workerThread = thread;
-        thread.setDaemon(true);
-        return thread;
-    });
+    /** Every step runs here in turn; one that hangs is logged with where it stands (after 30 s). */
+    private final WatchedWorker worker = new WatchedWorker("carbide-deployment", 30);
     private ScheduledFuture<?> nextSync;
     /** The next retry of what did not settle, and the wait before it (doubling up to a minute). */
     private ScheduledFuture<?> retry;
@@ -144,8 +138,6 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
     private volatile boolean restored;
     /** What the last report said this node runs: a check reports again only when it changed. */
     private volatile RunningDigest lastRunning = RunningDigest.NONE;
-    /** The agent's own thread: see {@link #report}. */
-    private volatile Thread workerThread;
     private volatile boolean lastSyncFailed;
     /**
      * What this node found when a sync since the last successful one got a full state of its own
@@ -807,7 +799,7 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
      * content, so a check never races a repair; other threads send the last result.
      */
     private ClusterMessage report(String lostChanges) {
-        if (Thread.currentThread() == workerThread) {
+        if (Thread.currentThread() == worker.thread()) {
             checkRunning();
         }
         return encodeReport(lostChanges);
