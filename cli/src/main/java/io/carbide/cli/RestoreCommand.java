@@ -46,7 +46,9 @@ final class RestoreCommand implements Callable<Integer> {
         if (output.json) {
             JsonObject summary = BackupArchive.describe(manifest);
             summary.addProperty("base", base.toAbsolutePath().toString());
-            summary.addProperty("restoredGeneration", restored.generation());
+            // the archive's generation, and the new one the restored repository starts as
+            summary.addProperty("backupGeneration", manifest.generation());
+            summary.addProperty("generation", restored.generation());
             JsonArray keys = new JsonArray();
             restored.keys().forEach(keys::add);
             summary.add("restoredKeys", keys);

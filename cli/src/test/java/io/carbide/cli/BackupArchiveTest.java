@@ -98,7 +98,8 @@ class BackupArchiveTest {
         assertEquals("repo-1", summary.get("repositoryId").getAsString());
         assertEquals(1, summary.get("contents").getAsInt());
         assertTrue(summary.get("users").getAsBoolean());
-        assertTrue(summary.get("restoredGeneration").getAsLong() > 1);
+        assertEquals(1, summary.get("backupGeneration").getAsLong());
+        assertTrue(summary.get("generation").getAsLong() > 1, "the restored repository's new generation");
         assertEquals("records/management.later", summary.getAsJsonArray("unknownRecords").get(0).getAsString());
         assertEquals(base.toAbsolutePath().toString(), summary.get("base").getAsString());
     }

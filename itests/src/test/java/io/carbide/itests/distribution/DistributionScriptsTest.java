@@ -184,7 +184,8 @@ class DistributionScriptsTest {
             assertEquals(401, manager.get(manager.managementPort(), "/api/node").statusCode(),
                     "plain HTTP, authentication all the same");
             HttpResponse<String> loggedIn = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://"
-                    + manager.host() + ":" + manager.managementPort() + "/api/node")).header("Authorization", "Basic "
+                    + manager.host() + ":" + manager.managementPort() + "/api/node")).timeout(Duration.ofSeconds(10))
+                    .header("Authorization", "Basic "
                     + Base64.getEncoder().encodeToString(("admin:" + Files.readString(kept).strip())
                             .getBytes(StandardCharsets.UTF_8))).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, loggedIn.statusCode(), loggedIn.body());

@@ -239,9 +239,15 @@ class FleetLineageTest {
         assertTrue(w1.logContains("the start option -Dcarbide.lineage.adopt=" + lineage), w1.logTail());
         assertEquals(0, w1.stop().exitCode());
         start(w1);
-        w1.awaitHttp("/hello-site/", 200, null, CONVERGE);
-        assertEquals(lineage, w1.statusJson().getAsJsonObject("deployment").get("repositoryId").getAsString(),
+        // served from its local copy at once: what it follows shows once it has synced with a manager
+        JsonObject synced = w1.awaitStatus(s -> s.get("ready").getAsBoolean()
+                && s.getAsJsonObject("deployment").get("source") != null
+                && !s.getAsJsonObject("deployment").get("source").isJsonNull(), CONVERGE,
+                "w-1 ready, with a manager to follow, after its start");
+        assertEquals("mgr-1", synced.getAsJsonObject("deployment").get("source").getAsString(),
                 "a start without the option stays with the repository it moved to");
+        assertEquals(lineage, synced.getAsJsonObject("deployment").get("repositoryId").getAsString());
+        w1.awaitHttp("/hello-site/", 200, null, CONVERGE);
         assertEquals(repositoryId(mgr2), w2.statusJson().getAsJsonObject("deployment").get("repositoryId").getAsString(),
                 "w-2 stays where it was");
     }

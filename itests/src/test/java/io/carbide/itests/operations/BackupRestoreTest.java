@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import io.carbide.itests.support.Artifacts;
 import io.carbide.itests.support.CarbideCli;
 import io.carbide.itests.support.Distribution;
@@ -102,6 +103,15 @@ class BackupRestoreTest {
         assertEquals(0, backup.exitCode(), backup.all());
         assertTrue(backup.out().contains("Backed up repository") && backup.out().contains("the management users")
                 && backup.out().contains("the keys (sealed)"), backup.out());
+        // for scripts: the same facts as JSON, and nothing else on stdout
+        Path scriptedArchive = temp.resolve("backups/scripted.zip");
+        Run scripted = carbide("backup", scriptedArchive.toString(), "--json", base);
+        assertEquals(0, scripted.exitCode(), scripted.all());
+        JsonObject summary = JsonParser.parseString(scripted.out()).getAsJsonObject();
+        assertEquals(scriptedArchive.toAbsolutePath().toString(), summary.get("file").getAsString());
+        assertEquals(Files.size(scriptedArchive), summary.get("fileBytes").getAsLong());
+        assertTrue(summary.get("contents").getAsInt() >= 3 && summary.get("users").getAsBoolean()
+                && !summary.get("sealedKeys").getAsBoolean(), summary.toString());
         String clusterSecret = Files.readString(Distribution.home().resolve("conf/cluster.secret")).strip();
         String keyStorePassword = Files.readString(manager.base().resolve("conf/security/management.p12.password"))
                 .strip();
