@@ -100,7 +100,9 @@ public final class FleetSimulation {
                 .replace("join_timeout=\"500ms\" max_join_attempts=\"2\"", join.isEmpty()
                         ? "join_timeout=\"500ms\" max_join_attempts=\"2\""
                         : "join_timeout=\"" + join.split(",")[0] + "\" max_join_attempts=\"" + join.split(",")[1] + "\"")
-                .replace("thread_pool.max_threads=\"32\"", "thread_pool.max_threads=\"8\"");
+                .replace("thread_pool.max_threads=\"32\"", "thread_pool.max_threads=\"8\"")
+                // members that live and die with this one JVM have no earlier run to remember
+                .replace("<PDC cache_dir=\"${carbide.cluster.discoveryCache}\"/>", "");
         KeySet keys = KeySet.of(ClusterKeys.derive(SECRET, DOMAIN));
         List<Member> fleet = new ArrayList<>();
         long started = System.nanoTime();

@@ -41,13 +41,17 @@ import org.slf4j.LoggerFactory;
  *     a merge, 10-15 s later. The join goes on at the first answer; the stack asks again within the
  *     wait ({@code num_discovery_runs}), as a request can be lost (see {@code conf/cluster/tcp.xml}).</li>
  * </ul>
- * The port is the node's cluster port, 4000 + offset. A setting the node cannot use leaves it
+ * The port is the node's cluster port, 4000 + offset. The members this node last knew, and where,
+ * are kept in {@code data/cluster-discovery/} ({@link #discoveryCache}), so that a node that
+ * restarts asks them too, not only its well-known members: a lone manager's workers are then in its
+ * view as soon as it is up, where they were found only by a merge 10 to 20 s later. A setting the node cannot use leaves it
  * out of its cluster with {@link #problem} saying which and what to write instead: its
  * {@code /health} answers 503 with that line, where a node that failed to start its cluster
  * component ran on in no cluster, answering {@code /health} as ready, with nothing in its log.
  */
 record ClusterSettings(boolean enabled, String domain, String stack, Path stackFile, String bindAddress, int port,
-        String wellKnownMembers, boolean allowWeakSecret, int contentPort, long joinTimeoutMillis, String problem) {
+        String wellKnownMembers, boolean allowWeakSecret, int contentPort, long joinTimeoutMillis, Path discoveryCache,
+        String problem) {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClusterSettings.class);
 
@@ -87,7 +91,7 @@ record ClusterSettings(boolean enabled, String domain, String stack, Path stackF
                 contentPort.orElse(NO_CONTENT_PORT),
                 joinTimeout(property(context, "carbide.cluster.joinTimeout", ""),
                         node.hasRole(io.carbide.node.Role.MANAGER) ? MANAGER_JOIN_TIMEOUT_MILLIS : WORKER_JOIN_TIMEOUT_MILLIS),
-                problem);
+                node.base().resolve("data/cluster-discovery"), problem);
     }
 
     /**

@@ -24,7 +24,8 @@ final class StackFile {
                 "${carbide.cluster.bindAddress}", settings.bindAddress(),
                 "${carbide.cluster.port}", String.valueOf(settings.port()),
                 "${carbide.cluster.wellKnownMembers}", settings.wellKnownMembers(),
-                "${carbide.cluster.joinTimeout}", String.valueOf(settings.joinTimeoutMillis())));
+                "${carbide.cluster.joinTimeout}", String.valueOf(settings.joinTimeoutMillis()),
+                "${carbide.cluster.discoveryCache}", settings.discoveryCache().toString()));
     }
 
     /** Reads a stack file, replacing each {@code ${...}} key of {@code values} with its value. */
