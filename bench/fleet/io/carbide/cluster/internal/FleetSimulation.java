@@ -102,7 +102,7 @@ public final class FleetSimulation {
                         : "join_timeout=\"" + join.split(",")[0] + "\" max_join_attempts=\"" + join.split(",")[1] + "\"")
                 .replace("thread_pool.max_threads=\"32\"", "thread_pool.max_threads=\"8\"")
                 // members that live and die with this one JVM have no earlier run to remember
-                .replace("<PDC cache_dir=\"${carbide.cluster.discoveryCache}\"/>", "");
+                .replace("<io.carbide.cluster.internal.DiscoveryCache cache_dir=\"${carbide.cluster.discoveryCache}\"/>", "");
         KeySet keys = KeySet.of(ClusterKeys.derive(SECRET, DOMAIN));
         List<Member> fleet = new ArrayList<>();
         long started = System.nanoTime();
