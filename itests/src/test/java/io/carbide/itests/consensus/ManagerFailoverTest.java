@@ -221,8 +221,10 @@ class ManagerFailoverTest {
             try (AvailabilityProbe probe = probe(cluster.workers)) {
                 assertEquals(0, last.start("-Dcarbide.managers.recover=true", "-Dcarbide.managers=" + last.name())
                         .exitCode(), last.logTail());
+                // leading first, then the repository carried into the new consensus from the committed history
                 JsonObject recovered = last.awaitStatus(s -> ManagerCluster.leader(s).equals(
-                        java.util.Optional.of(last.name())), CONVERGE, "leading a consensus of its own");
+                        java.util.Optional.of(last.name())) && !ManagerCluster.repositoryId(s).isEmpty(), CONVERGE,
+                        "leading a consensus of its own, the repository carried into it");
                 assertEquals(repository, ManagerCluster.repositoryId(recovered), "the repository keeps its id");
                 assertEquals(2, recovered.getAsJsonObject("repository").get("generation").getAsLong(),
                         "a new generation of it");
@@ -248,9 +250,9 @@ class ManagerFailoverTest {
             assertEquals(0, last.stop().exitCode());
             assertEquals(0, last.start("-Dcarbide.managers.recover=true", "-Dcarbide.managers=" + last.name())
                     .exitCode(), last.logTail());
-            last.awaitStatus(s -> ManagerCluster.leader(s).equals(java.util.Optional.of(last.name())), CONVERGE,
-                    "leading again");
-            assertEquals(2, last.statusJson().getAsJsonObject("repository").get("generation").getAsLong());
+            JsonObject again = last.awaitStatus(s -> ManagerCluster.leader(s).equals(java.util.Optional.of(last.name()))
+                    && !ManagerCluster.repositoryId(s).isEmpty(), CONVERGE, "leading again, with its repository");
+            assertEquals(2, again.getAsJsonObject("repository").get("generation").getAsLong());
             try (Stream<Path> data = Files.list(last.base().resolve("data"))) {
                 assertEquals(1, data.filter(f -> f.getFileName().toString().startsWith("managers.before-recovery-"))
                         .count(), "set aside once only");
