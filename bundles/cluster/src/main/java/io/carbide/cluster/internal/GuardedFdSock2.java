@@ -1,5 +1,8 @@
 package io.carbide.cluster.internal;
 
+import java.util.Collection;
+import java.util.concurrent.RejectedExecutionException;
+import org.jgroups.Address;
 import org.jgroups.blocks.cs.NioServer;
 import org.jgroups.conf.ClassConfigurator;
 import org.jgroups.protocols.FD_SOCK2;
@@ -20,6 +23,20 @@ public class GuardedFdSock2 extends FD_SOCK2 {
         // JGroups numbers protocols by class; this one speaks FD_SOCK2's headers, so it takes its number
         // (and a node of an earlier build, with plain FD_SOCK2, understands it)
         this.id = ClassConfigurator.getProtocolId(FD_SOCK2.class);
+    }
+
+    /**
+     * A suspicion that arrives while the node stops finds VERIFY_SUSPECT2 above stopped already
+     * (JGroups stops a stack from the top): its refusal went up as an ERROR in the log of an
+     * ordinary stop. Nothing is left to verify then.
+     */
+    @Override
+    protected void suspect(Collection<Address> suspects) {
+        try {
+            super.suspect(suspects);
+        } catch (RejectedExecutionException stopping) {
+            log.debug("suspicion of %s not verified: the node is stopping", suspects);
+        }
     }
 
     @Override
