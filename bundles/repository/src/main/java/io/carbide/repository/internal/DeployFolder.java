@@ -119,6 +119,8 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
      * Kept in the ledger too, so a restart does not write such a file back.
      */
     private final Map<String, StoredAs> deletionsNotRecorded = new LinkedHashMap<>();
+    /** Those of them this run has said stay deleted (the view's thread only). */
+    private final Set<String> announcedKeptDeleted = new HashSet<>();
     /**
      * Changes recorded from a file in this folder whose mirror has not run yet: name to the
      * revision that recorded it. Only these may be found gone by their mirror and taken for deleted; a
@@ -313,10 +315,18 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
                     + "{}. To undeploy an artifact, delete its file while the node runs", restored.size(),
                     repository.artifacts().size(), folder, restored);
         }
-        if (!keptDeleted.isEmpty() && atStart) {
+        if (atStart) {
+            announceKeptDeleted(keptDeleted);
+        }
+    }
+
+    /** One line for the deleted files a start keeps deleted, each named once however the log replays. */
+    private void announceKeptDeleted(List<String> names) {
+        List<String> fresh = names.stream().filter(announcedKeptDeleted::add).toList();
+        if (!fresh.isEmpty()) {
             LOG.warn("{} file(s) deleted from {} while this manager recorded no changes stay deleted, and are removed "
-                    + "from the repository once it records changes (the fleet moved to it): {}", keptDeleted.size(),
-                    folder, keptDeleted);
+                    + "from the repository once it records changes (the fleet moved to it): {}", fresh.size(),
+                    folder, fresh);
         }
     }
 
@@ -483,6 +493,15 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
                     ledger.removedByView(change.name());
                 }
                 return;
+            }
+            if (!present && deletionsNotRecorded.containsKey(change.name())) {
+                // the managers' log replayed after this manager started following (its commit index
+                // on disk was behind): the operator's deletion still stands, as at start
+                forgetDeletionIfChanged(change.name());
+                if (deletionsNotRecorded.containsKey(change.name())) {
+                    announceKeptDeleted(List.of(change.name()));
+                    return;
+                }
             }
             if (!writeFile(change, present ? ledger.entry(change.name()) : Optional.empty())) {
                 if (attempt < CONTENT_ATTEMPTS) {
