@@ -221,6 +221,7 @@ class ManagerFailoverTest {
             try (AvailabilityProbe probe = probe(cluster.workers)) {
                 assertEquals(0, last.start("-Dcarbide.managers.recover=true", "-Dcarbide.managers=" + last.name())
                         .exitCode(), last.logTail());
+                last.awaitReady(); // its management port open
                 // leading first, then the repository carried into the new consensus from the committed history
                 JsonObject recovered = last.awaitStatus(s -> ManagerCluster.leader(s).equals(
                         java.util.Optional.of(last.name())) && !ManagerCluster.repositoryId(s).isEmpty(), CONVERGE,
@@ -250,6 +251,7 @@ class ManagerFailoverTest {
             assertEquals(0, last.stop().exitCode());
             assertEquals(0, last.start("-Dcarbide.managers.recover=true", "-Dcarbide.managers=" + last.name())
                     .exitCode(), last.logTail());
+            last.awaitReady();
             JsonObject again = last.awaitStatus(s -> ManagerCluster.leader(s).equals(java.util.Optional.of(last.name()))
                     && !ManagerCluster.repositoryId(s).isEmpty(), CONVERGE, "leading again, with its repository");
             assertEquals(2, again.getAsJsonObject("repository").get("generation").getAsLong());
