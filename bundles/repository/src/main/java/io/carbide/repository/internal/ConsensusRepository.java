@@ -15,6 +15,7 @@ import io.carbide.deployment.Change;
 import io.carbide.deployment.DeployedArtifacts;
 import io.carbide.deployment.DeploymentStatus;
 import io.carbide.deployment.InvalidArtifactException;
+import io.carbide.deployment.NodeDeployment;
 import io.carbide.deployment.RepositoryListener;
 import io.carbide.deployment.RevisionNotFoundException;
 import io.carbide.deployment.RepositoryBackup;
@@ -451,7 +452,16 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
         if (running.isPresent()) {
             throw refusedDuringRollout(name);
         }
-        List<String> workers = workers();
+        RolloutTargets targets = rolloutTargets();
+        if (!targets.leftOut().isEmpty()) {
+            LOG.info("The staged rollout of {} leaves out workers that follow another repository than {}: {}", name,
+                    machine.repositoryId(), targets.leftOut());
+        }
+        if (!targets.unheard().isEmpty()) {
+            LOG.info("The staged rollout of {} counts {}, whose report has not reached manager {} yet", name,
+                    targets.unheard(), node.name());
+        }
+        List<String> workers = targets.workers();
         for (String worker : workers) {
             String version = cluster.view().member(worker).map(ClusterMember::version).orElse("");
             if (!CommandProposer.atLeast(version, STAGED_ROLLOUTS_SINCE)) {
@@ -542,24 +552,25 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
                 + node.name() + " has not applied it within " + COMMIT_TIMEOUT.toSeconds() + " s; GET /api/rollout shows it");
     }
 
-    /**
-     * The nodes a change can be rolled out to: every member that runs artifacts and reported that it
-     * follows this repository. One that follows another, or has not reported yet, could never
-     * apply the change, and its wave would only time out and halt.
-     */
-    private List<String> workers() {
+    /** The nodes a change can be rolled out to: every member that runs artifacts, see {@link RolloutTargets}. */
+    private RolloutTargets rolloutTargets() {
         String id = machine.repositoryId();
-        Set<String> following = new java.util.HashSet<>();
-        DeploymentStatus reported = reports;
-        if (reported != null) {
-            reported.nodes().stream().filter(n -> n.repositoryId().equals(id)).forEach(n -> following.add(n.node()));
+        List<NodeDeployment> reported = new ArrayList<>();
+        DeploymentStatus status = reports;
+        if (status != null) {
+            reported.addAll(status.nodes());
         }
         DeployedArtifacts self = local;
-        if (self != null && self.current().repositoryId().equals(id)) {
-            following.add(node.name());
+        if (self != null) {
+            reported.removeIf(n -> n.node().equals(node.name()));
+            reported.add(new NodeDeployment(node.name(), self.current().repositoryId(), 0, List.of(), "", List.of(), 0));
         }
-        return cluster.view().in(io.carbide.cluster.SubDomain.WORKER).stream().map(ClusterMember::name)
-                .filter(name -> reported == null || following.contains(name)).toList();
+        return RolloutTargets.of(cluster.view().in(io.carbide.cluster.SubDomain.WORKER).stream()
+                .map(ClusterMember::name).toList(), reported, id);
+    }
+
+    private List<String> workers() {
+        return rolloutTargets().workers();
     }
 
     private RolloutRefusedException refusedDuringRollout(String what) {
