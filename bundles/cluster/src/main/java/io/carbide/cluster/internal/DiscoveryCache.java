@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * <li>PDC writes a member's file every time its address is told again, which discovery does every
  *     few seconds for every member (some 30 writes a second in a domain of 10); a file is written
  *     here only when the address is new or changed.</li>
- * <li>What the last view held is marked fresh at every view change and when the node stops; at
+ * <li>What the last view held is marked fresh every {@link #MARK_EVERY} and when the node stops (a
+ *     member's file is new when it joins, so a view change marks nothing: touching every file at each
+ *     one would cost a thousand system calls per view in a domain of a thousand); at
  *     start, entries older than {@link #KEPT} are dropped, since the hosts of members that went
  *     while this node was down for long may be gone, and each unreachable one would hold the
  *     join's discovery up by a connection timeout. Temporary files a kill left behind go too.</li>
@@ -38,9 +40,12 @@ public class DiscoveryCache extends PDC {
 
     private static final Logger LOG = LoggerFactory.getLogger(DiscoveryCache.class);
     static final Duration KEPT = Duration.ofDays(1);
+    /** Often enough that a member in the view for days is never taken for gone after a kill -9. */
+    static final Duration MARK_EVERY = Duration.ofHours(1);
     private static final String NODE_SUFFIX = ".node";
 
     private volatile View view;
+    private volatile java.util.concurrent.Future<?> marking;
 
     /** Where the entries go (the stack file says it as {@code cache_dir}); for tests. */
     DiscoveryCache in(Path dir) {
@@ -93,19 +98,30 @@ public class DiscoveryCache extends PDC {
         Object result = super.down(event);
         if (event.getType() == Event.VIEW_CHANGE) {
             view = event.getArg();
-            markFresh();
         }
         return result;
     }
 
     @Override
+    public void start() throws Exception {
+        super.start();
+        long every = MARK_EVERY.toMillis();
+        marking = getTransport().getTimer().scheduleWithFixedDelay(this::markFresh, every, every,
+                java.util.concurrent.TimeUnit.MILLISECONDS, false);
+    }
+
+    @Override
     public void stop() {
+        java.util.concurrent.Future<?> scheduled = marking;
+        if (scheduled != null) {
+            scheduled.cancel(false);
+        }
         markFresh();
         super.stop();
     }
 
     /** Gives the files of the last view's members the time of now: they were there then. */
-    private void markFresh() {
+    void markFresh() {
         View last = view;
         if (last == null || root_dir == null) {
             return;

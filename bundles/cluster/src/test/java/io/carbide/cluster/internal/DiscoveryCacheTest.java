@@ -63,6 +63,35 @@ class DiscoveryCacheTest {
     }
 
     @Test
+    void aViewChangeTouchesNoFileAndTheHourlyMarkKeepsTheViewsMembersFresh() throws Exception {
+        Path dir = base.resolve("cluster-discovery");
+        DiscoveryCache cache = new DiscoveryCache().in(dir);
+        cache.setDownProtocol(new Transport());
+        cache.init();
+        UUID self = UUID.randomUUID();
+        UUID worker = UUID.randomUUID();
+        UUID gone = UUID.randomUUID();
+        for (UUID member : List.of(self, worker, gone)) {
+            cache.down(told(member, new IpAddress("127.0.0.1", 4000 + List.of(self, worker, gone).indexOf(member))));
+        }
+        FileTime old = FileTime.from(Instant.now().minus(Duration.ofHours(20)));
+        for (UUID member : List.of(worker, gone)) {
+            Files.setLastModifiedTime(dir.resolve(member.toStringLong() + ".node"), old);
+        }
+
+        cache.down(new Event(Event.VIEW_CHANGE, org.jgroups.View.create(self, 2, self, worker)));
+        assertEquals(old, Files.getLastModifiedTime(dir.resolve(worker.toStringLong() + ".node")),
+                "a view change writes nothing: at a thousand members it would be a thousand system calls");
+
+        cache.markFresh(); // what the hourly timer and the stop do
+        assertNotEquals(old, Files.getLastModifiedTime(dir.resolve(worker.toStringLong() + ".node")),
+                "a member of the view stays fresh however long the view lasts");
+        Path goneFile = dir.resolve(gone.toStringLong() + ".node");
+        assertTrue(!Files.exists(goneFile) || old.equals(Files.getLastModifiedTime(goneFile)),
+                "a member that left is not marked: a day on, its entry is dropped");
+    }
+
+    @Test
     void atStartWhatAKillLeftHalfWrittenAndEntriesOlderThanADayAreDropped() throws Exception {
         Path dir = Files.createDirectories(base.resolve("cluster-discovery"));
         Path fresh = Files.writeString(dir.resolve("fresh.node"), "x");
