@@ -1,0 +1,138 @@
+package io.carbide.deployment.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.carbide.deployment.Artifact;
+import io.carbide.deployment.ArtifactType;
+import io.carbide.node.NodeIdentity;
+import java.lang.reflect.Proxy;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Dictionary;
+import java.util.HashMap;
+import java.util.Hashtable;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.cm.ConfigurationEvent;
+
+/**
+ * A configuration that came from the manager and is changed or deleted on a worker by anything
+ * else (a bundle of the application, an operator's script through ConfigAdmin) is put back.
+ */
+class ConfigurationGuardTest {
+
+    @TempDir
+    Path temp;
+
+    /** ConfigAdmin as far as the deployer and the guard use it: one dictionary per PID. */
+    private final Map<String, Dictionary<String, Object>> stored = new HashMap<>();
+    private final ConfigurationAdmin configAdmin = proxy(ConfigurationAdmin.class, (method, args) -> switch (method) {
+        case "getConfiguration" -> configuration((String) args[0]);
+        case "listConfigurations" -> {
+            String pid = ((String) args[0]).replaceAll("^\\(service\\.pid=(.*)\\)$", "$1");
+            yield stored.containsKey(pid) ? new Configuration[] {configuration(pid)} : null;
+        }
+        default -> throw new UnsupportedOperationException(method);
+    });
+    @SuppressWarnings("unchecked")
+    private final ServiceReference<ConfigurationAdmin> reference = proxy(ServiceReference.class, (method, args) -> null);
+    private final BundleContext context = proxy(BundleContext.class, (method, args) -> switch (method) {
+        case "getService" -> configAdmin;
+        case "ungetService" -> true;
+        default -> throw new UnsupportedOperationException(method);
+    });
+    private final NodeIdentity worker = proxy(NodeIdentity.class, (method, args) -> switch (method) {
+        case "name" -> "w-1";
+        default -> throw new UnsupportedOperationException(method);
+    });
+
+    private Configuration configuration(String pid) {
+        return proxy(Configuration.class, (method, args) -> switch (method) {
+            case "getPid" -> pid;
+            case "getFactoryPid" -> null;
+            case "getProperties" -> stored.get(pid);
+            case "update" -> {
+                stored.put(pid, new Hashtable<>(copy(args[0])));
+                yield null;
+            }
+            case "delete" -> {
+                stored.remove(pid);
+                yield null;
+            }
+            default -> throw new UnsupportedOperationException(method);
+        });
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> copy(Object dictionary) {
+        Map<String, Object> values = new HashMap<>();
+        Dictionary<String, Object> d = (Dictionary<String, Object>) dictionary;
+        java.util.Collections.list(d.keys()).forEach(key -> values.put(key, d.get(key)));
+        return values;
+    }
+
+    private interface Answer {
+        Object answer(String method, Object[] args) throws Exception;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> T proxy(Class<?> type, Answer answer) {
+        return (T) Proxy.newProxyInstance(ConfigurationGuardTest.class.getClassLoader(), new Class<?>[] {type},
+                (self, method, args) -> switch (method.getName()) {
+                    case "equals" -> self == args[0];
+                    case "hashCode" -> System.identityHashCode(self);
+                    case "toString" -> type.getSimpleName();
+                    default -> answer.answer(method.getName(), args == null ? new Object[0] : args);
+                });
+    }
+
+    private ConfigurationDeployer deployed(String greeting) throws Exception {
+        ConfigurationDeployer deployer = new ConfigurationDeployer(configAdmin);
+        Path content = Files.writeString(temp.resolve("hello.cfg"), "greeting = " + greeting + "\n");
+        deployer.deploy(new Artifact("hello.cfg", ArtifactType.CONFIGURATION, 3, "ab", 20, false), content);
+        return deployer;
+    }
+
+    @Test
+    void aReplicatedConfigurationChangedOnTheWorkerIsPutBack() throws Exception {
+        ConfigurationGuard guard = new ConfigurationGuard(worker, deployed("Hello, fleet"), context);
+
+        configuration("hello").update(new Hashtable<>(Map.of("greeting", "changed on the worker")));
+        guard.configurationEvent(new ConfigurationEvent(reference, ConfigurationEvent.CM_UPDATED, null, "hello"));
+
+        assertEquals("Hello, fleet", stored.get("hello").get("greeting"));
+    }
+
+    @Test
+    void aReplicatedConfigurationDeletedOnTheWorkerComesBack() throws Exception {
+        ConfigurationGuard guard = new ConfigurationGuard(worker, deployed("Hello, fleet"), context);
+
+        configuration("hello").delete();
+        guard.configurationEvent(new ConfigurationEvent(reference, ConfigurationEvent.CM_DELETED, null, "hello"));
+
+        assertEquals("Hello, fleet", stored.get("hello").get("greeting"));
+    }
+
+    @Test
+    void theManagersOwnUpdateAndConfigurationsOfTheWorkerItselfAreLeftAlone() throws Exception {
+        ConfigurationDeployer deployer = deployed("Hello, fleet");
+        ConfigurationGuard guard = new ConfigurationGuard(worker, deployer, context);
+
+        Path content = Files.writeString(temp.resolve("hello.cfg"), "greeting = Second greeting\n");
+        deployer.deploy(new Artifact("hello.cfg", ArtifactType.CONFIGURATION, 4, "cd", 24, false), content);
+        guard.configurationEvent(new ConfigurationEvent(reference, ConfigurationEvent.CM_UPDATED, null, "hello"));
+        assertEquals("Second greeting", stored.get("hello").get("greeting"), "the manager's change stands");
+
+        configuration("org.example.local").update(new Hashtable<>(Map.of("threads", "4")));
+        guard.configurationEvent(new ConfigurationEvent(reference, ConfigurationEvent.CM_UPDATED, null,
+                "org.example.local"));
+        assertEquals("4", stored.get("org.example.local").get("threads"), "not replicated: not guarded");
+        assertNull(deployer.expected("org.example.local"));
+    }
+}
