@@ -22,8 +22,10 @@ import org.junit.jupiter.api.io.TempDir;
  * A manager whose users come from a real OpenLDAP directory over LDAPS as well as from its users
  * file: directory users log in with the role their groups map to; a wrong password and an unknown
  * name fail alike; a name built to widen the search finds nobody; an empty password is refused
- * without reaching the directory; with the directory down the refusal says so and the local admin
- * still logs in; and a manager that does not trust the directory's certificate refuses it.
+ * without reaching the directory; a user taken out of their group is refused within
+ * {@code sessionMinutes}, scripts and sessions alike, while the others' scripts go on; with the
+ * directory down the refusal says so and the local admin still logs in; and a manager that does
+ * not trust the directory's certificate refuses it.
  */
 class LdapDirectoryTest {
 
@@ -40,6 +42,7 @@ class LdapDirectoryTest {
         Files.writeString(readerPassword, LdapServer.READER_PASSWORD + "\n");
         List<String> options = new ArrayList<>(List.of("-Dnode=" + name));
         options.addAll(ldap.managerOptions(trusted, readerPassword));
+        options.add("-Dcarbide.ldap.sessionMinutes=1"); // the shortest allowed: a removal is seen within the test
         return started.startReady(new NodeProcess(temp.resolve(name), "manager", options.toArray(String[]::new))
                 .withEnvironment("CARBIDE_ADMIN_PASSWORD", PASSWORD));
     }
@@ -52,6 +55,7 @@ class LdapDirectoryTest {
 
             // alice is in carbide-admins, bob in carbide-deployers
             ManagementClient alice = admin.as("alice", "alice-password");
+            long aliceChecked = System.nanoTime(); // the directory answers for her now, then not for a minute
             assertEquals(200, alice.get("/api/audit").status(), "an admin reads the audit trail");
             ManagementClient bob = admin.as("bob", "bob-password");
             assertEquals(200, bob.get("/api/artifacts").status());
@@ -96,6 +100,36 @@ class LdapDirectoryTest {
             ManagementClient.Response emptyForm = admin.postJson("/api/login", "{\"user\": \"alice\", \"password\": \"\"}");
             assertEquals(401, emptyForm.status(), emptyForm.body());
             assertEquals(connectionsBefore, count(ldap.log(), " ACCEPT from "), "no connection for an empty password");
+
+            // bob taken out of his group: within sessionMinutes (1) his scripts and his session are refused,
+            // while alice's script, sending HTTP Basic every few seconds, is let in all along (with the
+            // remembered check outliving the session, it once got 401 for the minute after the first)
+            ManagementClient.Response tokenLogIn = admin.as(null, null).postJson("/api/login",
+                    "{\"user\": \"bob\", \"password\": \"bob-password\", \"token\": true}");
+            assertEquals(200, tokenLogIn.status(), tokenLogIn.body());
+            ManagementClient bobsSession = admin.as(null, null).withHeader("Authorization",
+                    "Bearer " + tokenLogIn.json().get("token").getAsString());
+            assertEquals(200, bobsSession.get("/api/artifacts").status(), "bob's session, before: a wrong password "
+                    + "tried with his name a moment ago (above) once ended it, so anyone could log him out");
+            ldap.removeFromGroup("bob", "carbide-deployers");
+            long removed = System.nanoTime();
+            long bobRefusedAfter = -1;
+            // until bob is refused and alice's minute is well past, her remembered check lapsing on the way
+            while (System.nanoTime() - removed < java.util.concurrent.TimeUnit.SECONDS.toNanos(75)
+                    && (bobRefusedAfter < 0 || System.nanoTime() - aliceChecked < java.util.concurrent.TimeUnit.SECONDS.toNanos(68))) {
+                ManagementClient.Response aliceCalls = alice.get("/api/artifacts");
+                assertEquals(200, aliceCalls.status(), "alice, still in her group, "
+                        + (System.nanoTime() - removed) / 1_000_000 + " ms after bob's removal: " + aliceCalls.body());
+                if (bobRefusedAfter < 0 && bob.get("/api/artifacts").status() == 401) {
+                    bobRefusedAfter = (System.nanoTime() - removed) / 1_000_000;
+                }
+                Thread.sleep(1_000);
+            }
+            assertTrue(bobRefusedAfter >= 0 && bobRefusedAfter <= 62_000,
+                    "bob refused within the session's minute of his removal: " + bobRefusedAfter + " ms");
+            ManagementClient.Response lapsed = bobsSession.get("/api/artifacts");
+            assertEquals(401, lapsed.status(), "bob's session from before: " + lapsed.body());
+            assertTrue(lapsed.error().contains("log in again"), lapsed.body());
 
             // the directory down: a clear refusal naming it, and the local admin still logs in
             ldap.stop();

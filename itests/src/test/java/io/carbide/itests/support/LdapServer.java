@@ -146,6 +146,29 @@ public final class LdapServer implements AutoCloseable {
         }
     }
 
+    /** Takes {@code uid} out of group {@code cn}, as the directory's administrator would (ldapmodify over LDAPS). */
+    public void removeFromGroup(String uid, String cn) throws IOException, InterruptedException {
+        Path change = Files.writeString(folder.resolve("remove-" + uid + ".ldif"), """
+                dn: cn=%s,%s
+                changetype: modify
+                add: member
+                member: %s
+                -
+                delete: member
+                member: uid=%s,%s
+                """.formatted(cn, GROUPS, READER, uid, PEOPLE)); // a groupOfNames keeps one member at least
+        ProcessBuilder modify = new ProcessBuilder("ldapmodify", "-x", "-H", ldapsUrl(), "-D", "cn=admin," + SUFFIX,
+                "-w", "admin-only-for-this-test", "-f", change.toString()).directory(folder.toFile())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(folder.resolve("setup.log")
+                        .toFile()));
+        modify.environment().put("LDAPTLS_CACERT", caCertificate().toString());
+        Process process = modify.start();
+        if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
+            process.destroyForcibly();
+            throw new IOException("ldapmodify failed: " + Files.readString(folder.resolve("setup.log")));
+        }
+    }
+
     public String ldapsUrl() {
         return "ldaps://127.0.0.1:" + tlsPort;
     }

@@ -78,8 +78,9 @@ public class ManagementSecurity extends ServletContextHelper {
             }
             String user = outcome.user().get();
             java.util.Optional<UserRole> known = authenticator.role(user);
-            if (known.isEmpty()) { // removed a moment ago, its session not closed yet
-                unauthorized(request, response, "user " + user + " no longer exists");
+            if (known.isEmpty()) { // removed a moment ago, its session not closed yet; or a directory log-in that lapsed
+                unauthorized(request, response, "user " + user + " no longer exists, or its log-in through the "
+                        + "directory is older than carbide.ldap.sessionMinutes; log in again");
                 return false;
             }
             UserRole role = known.get();

@@ -64,8 +64,20 @@ public class LdapDirectory implements NodeStatusContributor {
     private static final long REMEMBER_MILLIS = 2 * 60_000;
 
     /** What the directory said: a user with a role, a refusal (wrong name or password alike), or no answer. */
-    public record Verdict(Optional<UserRole> role, String unavailable) {
+    /**
+     * What the directory said of a log-in.
+     *
+     * @param revokes the directory says the user has no access at all (no such user, or in no mapped
+     *     group): their sessions end now. A wrong password says nothing of that; were it to end them,
+     *     anyone could log a directory user out by trying their name.
+     */
+    public record Verdict(Optional<UserRole> role, String unavailable, boolean revokes) {
         static final Verdict REFUSED = new Verdict(Optional.empty(), null);
+        static final Verdict NO_ACCESS = new Verdict(Optional.empty(), null, true);
+
+        Verdict(Optional<UserRole> role, String unavailable) {
+            this(role, unavailable, false);
+        }
 
         public boolean refused() {
             return role.isEmpty() && unavailable == null;
@@ -176,6 +188,17 @@ public class LdapDirectory implements NodeStatusContributor {
         return status;
     }
 
+    /**
+     * How long a checked log-in is taken again without asking the directory: never longer than the
+     * session it opens. With {@code sessionMinutes=1}, a script sending HTTP Basic every few seconds
+     * was let in by the remembered check while its role had lapsed a minute after the directory
+     * answered, and got 401 "no longer exists" for the next minute; and a user removed from their
+     * group kept their access for two minutes, not one.
+     */
+    static long rememberMillis(DirectorySettings directory) {
+        return Math.min(REMEMBER_MILLIS, directory.sessionMinutes() * 60_000L);
+    }
+
     /** The role a directory user was let in with here, while it holds ({@code sessionMinutes}). */
     public Optional<UserRole> role(String user) {
         Remembered known = roles.get(user);
@@ -200,11 +223,11 @@ public class LdapDirectory implements NodeStatusContributor {
         }
         String key = rememberKey(user, password);
         long now = System.currentTimeMillis();
+        DirectorySettings directory = settings.get();
         Remembered seen = recent.get(key);
-        if (seen != null && now - seen.at() < REMEMBER_MILLIS) {
+        if (seen != null && now - seen.at() < rememberMillis(directory)) {
             return new Verdict(Optional.of(seen.role()), null);
         }
-        DirectorySettings directory = settings.get();
         try {
             if (!asking.tryAcquire(directory.timeoutMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
                 return new Verdict(Optional.empty(), "the LDAP directory at " + directory.url() + " is slow to answer "
@@ -231,12 +254,12 @@ public class LdapDirectory implements NodeStatusContributor {
                 lastAnsweredAt = System.currentTimeMillis();
             }
             verdict.role().ifPresentOrElse(role -> {
-                recent.values().removeIf(r -> now - r.at() >= REMEMBER_MILLIS);
+                recent.values().removeIf(r -> now - r.at() >= rememberMillis(directory));
                 recent.put(key, new Remembered(role, now));
                 roles.put(user, new Remembered(role, now));
             }, () -> {
-                if (verdict.refused()) {
-                    roles.remove(user); // refused now: whatever let them in before holds no longer
+                if (verdict.revokes()) {
+                    roles.remove(user); // no access now: whatever let them in before holds no longer
                 }
             });
             return verdict;
@@ -266,7 +289,7 @@ public class LdapDirectory implements NodeStatusContributor {
                 dn = findUser(service, directory, user);
                 if (dn == null) {
                     LOG.info("Management log-in refused for {}: no such user in the directory", shown(user));
-                    return Verdict.REFUSED;
+                    return Verdict.NO_ACCESS;
                 }
             }
             LdapContext asUser;
@@ -281,7 +304,7 @@ public class LdapDirectory implements NodeStatusContributor {
                 if (role.isEmpty()) {
                     LOG.warn("Management log-in refused for {}: in no directory group that {}roles maps to a role",
                             shown(user), DirectorySettings.PREFIX);
-                    return Verdict.REFUSED;
+                    return Verdict.NO_ACCESS;
                 }
                 return new Verdict(role, null);
             } finally {
