@@ -31,7 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
  * (README, "Disaster recovery") into a new generation of the same repository that the workers
  * follow while they serve, and the option left in its start acts once. A rollback through the
  * rebuilt manager reaches every manager's deploy/ and every worker. A staged rollout whose driving
- * leader is killed is completed by the next leader. Real processes; the test kills only its own.
+ * leader is killed is completed by the next leader. Every manager writes the load balancer's
+ * files, and only the authority runs its reload: the new one after a failover, never a follower.
+ * Real processes; the test kills only its own.
  */
 class ManagerFailoverTest {
 
@@ -43,7 +45,9 @@ class ManagerFailoverTest {
 
     @Test
     void managersFailOverRestartAndRejoinWhileWorkersKeepServing() throws Exception {
-        try (ManagerCluster cluster = new ManagerCluster(temp, 3, 2, null)) {
+        // every manager keeps the load balancer's files; only the authority runs the reload (README)
+        try (ManagerCluster cluster = new ManagerCluster(temp, 3, 2, null, "-Dcarbide.lb.serviceHost=shop.test",
+                "-Dcarbide.lb.reloadCommand=echo reloaded >> reloads.txt")) {
             cluster.startAll();
             NodeProcess mgr1 = cluster.manager("mgr-1");
             NodeProcess mgr2 = cluster.manager("mgr-2");
@@ -84,6 +88,11 @@ class ManagerFailoverTest {
             List<NodeProcess> survivors = new ArrayList<>(cluster.managers);
             survivors.remove(leader);
             List<String> deployedBefore = deployLines(cluster.workers);
+            awaitReloads(leader, 1);
+            for (NodeProcess manager : cluster.managers) {
+                assertTrue(Files.isRegularFile(manager.base().resolve("lb/haproxy.cfg")), manager.base() + " keeps the files");
+            }
+            int[] followerReloads = {reloads(survivors.get(0)), reloads(survivors.get(1))};
             try (AvailabilityProbe probe = probe(cluster.workers)) {
                 leader.kill();
                 ManagementClient survivor = ManagerCluster.api(survivors.get(0));
@@ -100,6 +109,12 @@ class ManagerFailoverTest {
                         + probe.requests());
             }
             assertTrue(survivors.contains(cluster.leader(survivors)), "a survivor leads");
+            // the new authority brings the load balancer in line once; the manager that still follows never reloads
+            NodeProcess newLeader = cluster.leader(survivors);
+            NodeProcess follower = survivors.get(0) == newLeader ? survivors.get(1) : survivors.get(0);
+            awaitReloads(newLeader, followerReloads[survivors.indexOf(newLeader)] + 1);
+            assertEquals(followerReloads[survivors.indexOf(follower)], reloads(follower),
+                    "a follower runs no reload: " + follower.base());
 
             // the killed manager returns behind the others: its stale hello.cfg must not roll the fleet back;
             // it catches up, its deploy/ shows everything, workers redeploy nothing
@@ -273,6 +288,21 @@ class ManagerFailoverTest {
                 throw new AssertionError(user + " cannot log in on " + manager.base() + ": " + status);
             }
             Thread.sleep(1_000); // seldom enough that the log-in throttle never holds the name back for long
+        }
+    }
+
+    /** How many times the manager ran the load balancer's reload command (each run appends a line). */
+    private static int reloads(NodeProcess manager) throws Exception {
+        Path file = manager.base().resolve("lb/reloads.txt");
+        return Files.exists(file) ? Files.readAllLines(file).size() : 0;
+    }
+
+    private static void awaitReloads(NodeProcess manager, int atLeast) throws Exception {
+        long deadline = System.nanoTime() + CONVERGE.toNanos();
+        while (reloads(manager) < atLeast) {
+            assertTrue(System.nanoTime() < deadline, manager.base() + " ran the reload " + reloads(manager)
+                    + " times, not " + atLeast + ":\n" + manager.logTail());
+            Thread.sleep(100);
         }
     }
 
