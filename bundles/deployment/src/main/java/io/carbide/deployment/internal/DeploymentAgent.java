@@ -32,7 +32,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
@@ -104,8 +103,8 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
     private final AutoCloseable serving;
     /** Artifact content received from managers and peers since start (the metrics' bytes fetched). */
     private final LongAdder fetchedBytes = new LongAdder();
-    /** Managers that have this node's report since they appeared in the view. */
-    private final Set<String> reportedTo = ConcurrentHashMap.newKeySet();
+    /** Which managers have this node's report, and when to send it to one again. */
+    private final ReportedManagers reportedTo = new ReportedManagers();
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile ArtifactRepository localRepository;
@@ -269,7 +268,7 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
             // only that manager's state was asked for: waiting for it could last for ever
             onAgentThread(() -> callOffAdoptionThrough(through));
         }
-        reportedTo.retainAll(view.members().stream().map(ClusterMember::name).collect(Collectors.toSet()));
+        reportedTo.retain(view);
         scheduleSync(0);
         // every manager learns which repository this node follows, also one that just joined
         sendReport();
@@ -300,7 +299,7 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
         }
         ReplicationProtocol.Announce announce = ReplicationProtocol.announce(message);
         offers.offered(from.name(), announce);
-        if (restored && reportedTo.add(from.name())) {
+        if (restored && reportedTo.due(from, System.currentTimeMillis())) {
             // a manager that just started may have missed the report sent when it joined the view
             onAgentThread(() -> cluster.sendTo(from.name(), report(lostChanges())));
         }
@@ -753,6 +752,7 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
             String lost = lostChanges();
             cluster.sendTo(SubDomain.MGT, report(lost));
             reportedLostChanges = lost;
+            reportedTo.sentToAll(System.currentTimeMillis());
         }
     }
 
@@ -767,6 +767,7 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
             String lost = lostChanges();
             cluster.sendTo(SubDomain.MGT, encodeReport(lost));
             reportedLostChanges = lost;
+            reportedTo.sentToAll(System.currentTimeMillis());
         }
     }
 
