@@ -48,4 +48,13 @@ public interface Cluster {
      * {@code well-known members 127.0.0.1[4001]}.
      */
     String discovery();
+
+    /**
+     * What the path between this node and a member looks like, for a warning an operator or an
+     * engineer reads when the member is silent: its address, whether a connection is open, messages
+     * not acknowledged either way, flow-control credit.
+     */
+    default String linkTo(String memberName) {
+        return "not known";
+    }
 }

@@ -697,6 +697,19 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
         return reply;
     }
 
+    @Override
+    public String linkTo(String memberName) {
+        Optional<Address> address = addressOf(memberName);
+        if (address.isEmpty()) {
+            return "it is not in this node's view";
+        }
+        try {
+            return UnansweredRequests.path(channel, address.get()) + UnansweredRequests.received(channel, address.get());
+        } catch (RuntimeException closing) {
+            return "not known (" + closing + ")";
+        }
+    }
+
     private Optional<Address> addressOf(String memberName) {
         return byAddress.entrySet().stream().filter(e -> e.getValue().name().equals(memberName)).map(Map.Entry::getKey)
                 .findFirst();

@@ -65,4 +65,34 @@ final class UnansweredRequests {
         }
         return path.toString();
     }
+
+    /**
+     * The receiving side of the path from a member: UNICAST3's connection entries for it (what it
+     * delivered and what waits in its window) and whether messages from it wait for their turn in
+     * the transport's one-thread-per-sender delivery.
+     */
+    static String received(JChannel channel, Address from) {
+        if (channel == null || !channel.isConnected()) {
+            return "";
+        }
+        StringBuilder received = new StringBuilder();
+        String name = String.valueOf(from);
+        UNICAST3 unicast = channel.getProtocolStack().findProtocol(UNICAST3.class);
+        if (unicast != null) {
+            linesNaming(unicast.printConnections(), name, "; UNICAST3: ", received);
+        }
+        if (channel.getProtocolStack().getTransport().getMessageProcessingPolicy()
+                instanceof org.jgroups.util.MaxOneThreadPerSender perSender) {
+            linesNaming(perSender.dump(), name, "; delivery queue: ", received);
+        }
+        return received.toString();
+    }
+
+    private static void linesNaming(String dump, String name, String label, StringBuilder into) {
+        String lines = dump.lines().filter(line -> line.contains(name)).map(String::strip)
+                .collect(java.util.stream.Collectors.joining(" | "));
+        if (!lines.isEmpty()) {
+            into.append(label).append(lines.length() > 600 ? lines.substring(0, 600) + "..." : lines);
+        }
+    }
 }

@@ -102,6 +102,7 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
     private final Semaphore inlineKilobytes = new Semaphore(4 * ReplicationProtocol.INLINE_BUDGET / 1024);
     /** Which workers fetch a large artifact from which peers, so that the managers send it only a few times. */
     private final PeerSources peers;
+    private final SilentWorkers silent = new SilentWorkers();
 
     @Activate
     public Replicator(@Reference NodeIdentity node, @Reference ArtifactRepository repository,
@@ -113,7 +114,7 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
         this.rollouts = rollouts;
         this.cluster = cluster;
         this.lineage = new FleetLineage(node, cluster, repository, consensus::state, () -> local);
-        announcer.scheduleWithFixedDelay(this::announceNow, ANNOUNCE_EVERY_MILLIS, ANNOUNCE_EVERY_MILLIS,
+        announcer.scheduleWithFixedDelay(this::announceAndWatch, ANNOUNCE_EVERY_MILLIS, ANNOUNCE_EVERY_MILLIS,
                 TimeUnit.MILLISECONDS);
         this.serving = content.serve(repository::content);
     }
@@ -155,6 +156,22 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
             announcedAuthority = announcement.authority(); // what every worker was told last; a greeting is not
             cluster.sendTo(SubDomain.WORKER, ReplicationProtocol.encode(announcement));
         });
+    }
+
+    /** The periodic announcement, and a warning for each worker whose reports never reach this manager. */
+    private void announceAndWatch() {
+        announceNow();
+        if (announcement().isEmpty()) {
+            return; // not announcing yet: workers have had no announcement to answer
+        }
+        java.util.Set<String> reported = new java.util.HashSet<>();
+        lineage.nodes().forEach(n -> reported.add(n.node()));
+        for (io.carbide.cluster.ClusterMember worker : silent.check(cluster.view(), reported, System.currentTimeMillis())) {
+            LOG.warn("Manager {} has had no report from {} in the {} s since it began announcing to it: {} is still "
+                    + "reading its local copy, or its messages do not reach this manager (its fleet view and rollout "
+                    + "plans count it unheard meanwhile). The path: {}", node.name(), worker.name(),
+                    SilentWorkers.SILENT_AFTER_MILLIS / 1000, worker.name(), cluster.linkTo(worker.name()));
+        }
     }
 
     /**
