@@ -40,6 +40,25 @@ class UnansweredRequestsTest {
     }
 
     @Test
+    void theReceivingSideNamesWhatUnicastHoldsFromTheMember() throws Exception {
+        try (JChannel one = member("one"); JChannel two = member("two")) {
+            one.connect("unanswered-requests-received");
+            two.connect("unanswered-requests-received");
+            for (int i = 0; i < 50 && one.getView().size() < 2; i++) {
+                Thread.sleep(100);
+            }
+            two.send(one.getAddress(), "a report");
+            String received = "";
+            for (int i = 0; i < 50 && !received.contains("UNICAST3"); i++) {
+                Thread.sleep(100);
+                received = UnansweredRequests.received(one, two.getAddress());
+            }
+            assertTrue(received.startsWith("; UNICAST3: ") && received.contains("two"), received);
+        }
+        assertEquals("", UnansweredRequests.received(null, UUID.randomUUID()));
+    }
+
+    @Test
     void aMemberThatLeftIsSaidToBeGone() throws Exception {
         try (JChannel one = member("alone")) {
             one.connect("unanswered-requests-alone");
