@@ -106,8 +106,10 @@ public class DiscoveryCache extends PDC {
     public void start() throws Exception {
         super.start();
         long every = MARK_EVERY.toMillis();
+        // may block (can_block): run on a pool thread, never the timer's own, which a slow disk would
+        // hold up along with retransmission and failure detection
         marking = getTransport().getTimer().scheduleWithFixedDelay(this::markFresh, every, every,
-                java.util.concurrent.TimeUnit.MILLISECONDS, false);
+                java.util.concurrent.TimeUnit.MILLISECONDS, true);
     }
 
     @Override

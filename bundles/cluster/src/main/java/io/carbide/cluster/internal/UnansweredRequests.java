@@ -67,9 +67,9 @@ final class UnansweredRequests {
     }
 
     /**
-     * The receiving side of the path from a member: UNICAST3's connection entries for it (what it
-     * delivered and what waits in its window) and whether messages from it wait for their turn in
-     * the transport's one-thread-per-sender delivery.
+     * UNICAST3's connection entries for a member, both ways (sent and acknowledged, delivered and
+     * waiting in its window), and whether messages from it wait for their turn in the transport's
+     * one-thread-per-sender delivery.
      */
     static String received(JChannel channel, Address from) {
         if (channel == null || !channel.isConnected()) {
@@ -79,7 +79,7 @@ final class UnansweredRequests {
         String name = String.valueOf(from);
         UNICAST3 unicast = channel.getProtocolStack().findProtocol(UNICAST3.class);
         if (unicast != null) {
-            linesNaming(unicast.printConnections(), name, "; UNICAST3: ", received);
+            linesNaming(unicast.printConnections(), name, "; UNICAST3 (sending, then receiving): ", received);
         }
         if (channel.getProtocolStack().getTransport().getMessageProcessingPolicy()
                 instanceof org.jgroups.util.MaxOneThreadPerSender perSender) {
@@ -89,7 +89,8 @@ final class UnansweredRequests {
     }
 
     private static void linesNaming(String dump, String name, String label, StringBuilder into) {
-        String lines = dump.lines().filter(line -> line.contains(name)).map(String::strip)
+        // each entry starts with the member's name and a colon: w-1 must not take in w-10's entries
+        String lines = dump.lines().map(String::strip).filter(line -> line.startsWith(name + ":"))
                 .collect(java.util.stream.Collectors.joining(" | "));
         if (!lines.isEmpty()) {
             into.append(label).append(lines.length() > 600 ? lines.substring(0, 600) + "..." : lines);

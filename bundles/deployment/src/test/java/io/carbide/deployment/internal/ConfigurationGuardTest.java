@@ -9,9 +9,11 @@ import io.carbide.node.NodeIdentity;
 import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Dictionary;
 import java.util.HashMap;
 import java.util.Hashtable;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,6 +34,8 @@ class ConfigurationGuardTest {
 
     /** ConfigAdmin as far as the deployer and the guard use it: one dictionary per PID. */
     private final Map<String, Dictionary<String, Object>> stored = new HashMap<>();
+    /** Every update ConfigAdmin was asked for, by PID: the guard's own writes show here. */
+    private final List<String> updates = new ArrayList<>();
     private final ConfigurationAdmin configAdmin = proxy(ConfigurationAdmin.class, (method, args) -> switch (method) {
         case "getConfiguration" -> configuration((String) args[0]);
         case "listConfigurations" -> {
@@ -58,6 +62,7 @@ class ConfigurationGuardTest {
             case "getFactoryPid" -> null;
             case "getProperties" -> stored.get(pid);
             case "update" -> {
+                updates.add(pid);
                 stored.put(pid, new Hashtable<>(copy(args[0])));
                 yield null;
             }
@@ -126,13 +131,16 @@ class ConfigurationGuardTest {
 
         Path content = Files.writeString(temp.resolve("hello.cfg"), "greeting = Second greeting\n");
         deployer.deploy(new Artifact("hello.cfg", ArtifactType.CONFIGURATION, 4, "cd", 24, false), content);
+        int before = updates.size();
         guard.configurationEvent(new ConfigurationEvent(reference, ConfigurationEvent.CM_UPDATED, null, "hello"));
-        assertEquals("Second greeting", stored.get("hello").get("greeting"), "the manager's change stands");
+        assertEquals("Second greeting", stored.get("hello").get("greeting"));
+        assertEquals(before, updates.size(), "the manager's change is taken as it is: the guard writes nothing");
 
         configuration("org.example.local").update(new Hashtable<>(Map.of("threads", "4")));
         guard.configurationEvent(new ConfigurationEvent(reference, ConfigurationEvent.CM_UPDATED, null,
                 "org.example.local"));
         assertEquals("4", stored.get("org.example.local").get("threads"), "not replicated: not guarded");
+        assertEquals(before + 1, updates.size(), "only the worker's own write");
         assertNull(deployer.expected("org.example.local"));
     }
 }

@@ -108,6 +108,9 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
     /** The earliest version whose workers know they may be held back (the announcement's heldAt). */
     static final String STAGED_ROLLOUTS_SINCE = "0.1.0";
 
+    /** How long a rollout waits for the reports of workers in the view this manager has not heard yet. */
+    private static final java.time.Duration REPORTS_WAIT = java.time.Duration.ofSeconds(5);
+
     /** What the workers reported (from the replicator): a rollout plans its waves over those that follow this repository. */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile DeploymentStatus reports;
@@ -452,7 +455,7 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
         if (running.isPresent()) {
             throw refusedDuringRollout(name);
         }
-        RolloutTargets targets = rolloutTargets();
+        RolloutTargets targets = rolloutTargetsHeard();
         if (!targets.leftOut().isEmpty()) {
             LOG.info("The staged rollout of {} leaves out workers that follow another repository than {}: {}", name,
                     machine.repositoryId(), targets.leftOut());
@@ -571,6 +574,27 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
 
     private List<String> workers() {
         return rolloutTargets().workers();
+    }
+
+    /**
+     * The rollout's workers once those in the view have reported, or after {@link #REPORTS_WAIT}:
+     * a worker that just joined, or a manager that just started, has its report within a few
+     * seconds, and only then is it known which repository the worker follows. One still unheard is
+     * counted (see {@link RolloutTargets}).
+     */
+    private RolloutTargets rolloutTargetsHeard() {
+        long deadline = System.nanoTime() + REPORTS_WAIT.toNanos();
+        RolloutTargets targets = rolloutTargets();
+        while (!targets.unheard().isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            targets = rolloutTargets();
+        }
+        return targets;
     }
 
     private RolloutRefusedException refusedDuringRollout(String what) {

@@ -193,8 +193,10 @@ final class FleetLineage {
         if (self != null) {
             all.put(node.name(), self.current());
         }
-        return all.values().stream().filter(d -> view.member(d.node()).map(m -> m.isIn(SubDomain.WORKER)).orElse(false))
-                .toList();
+        // one set per call, not a scan of the view per report: every report comes here, and a
+        // thousand workers reporting each minute made that a million comparisons a report
+        Set<String> workers = view.in(SubDomain.WORKER).stream().map(ClusterMember::name).collect(Collectors.toSet());
+        return all.values().stream().filter(d -> workers.contains(d.node())).toList();
     }
 
     private static int firstFollower(ClusterView view, List<NodeDeployment> known, String repositoryId) {

@@ -160,16 +160,24 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
 
     /** The periodic announcement, and a warning for each worker whose reports never reach this manager. */
     private void announceAndWatch() {
-        announceNow();
-        if (announcement().isEmpty()) {
-            return; // not announcing yet: workers have had no announcement to answer
+        try {
+            announceNow();
+            if (announcement().isPresent()) { // else workers have had no announcement to answer
+                warnOfSilentWorkers();
+            }
+        } catch (RuntimeException e) {
+            // a task of a fixed delay that throws is never run again: the announcements must go on
+            LOG.warn("Manager {} could not announce its repository this time: {}", node.name(), e.toString());
         }
+    }
+
+    private void warnOfSilentWorkers() {
         java.util.Set<String> reported = new java.util.HashSet<>();
         lineage.nodes().forEach(n -> reported.add(n.node()));
         for (io.carbide.cluster.ClusterMember worker : silent.check(cluster.view(), reported, System.currentTimeMillis())) {
-            LOG.warn("Manager {} has had no report from {} in the {} s since it began announcing to it: {} is still "
-                    + "reading its local copy, or its messages do not reach this manager (its fleet view and rollout "
-                    + "plans count it unheard meanwhile). The path: {}", node.name(), worker.name(),
+            LOG.warn("Manager {} has had no report from {} in the {} s since it began announcing to it: {} is busy "
+                    + "for that long (a restore of a large local copy), or its messages do not reach this manager (its "
+                    + "fleet view lacks it, and rollouts count it unheard). The path: {}", node.name(), worker.name(),
                     SilentWorkers.SILENT_AFTER_MILLIS / 1000, worker.name(), cluster.linkTo(worker.name()));
         }
     }

@@ -13,12 +13,14 @@ import java.util.stream.Collectors;
  * The workers a staged rollout plans its waves over, and those it leaves out with the reason.
  *
  * <p>A worker is left out only when its last report says it follows another repository: it could
- * never apply the change, and its wave would only time out and halt. A worker that has not
- * reported to this manager yet, or that follows none so far, is counted: it syncs from this
- * repository's authority like every other member of the domain. Leaving it out would hand it the
- * change at the end without a wave of its own, the one thing a staged rollout promises not to do.
- * That happened on a manager rebuilt from a snapshot: one worker's report had not reached it when an
- * operator started a rollout through it a second after a rollback.
+ * never apply the change, and its wave would only time out and halt. A worker that follows none so
+ * far is counted: it takes the state of this repository's authority. So is one whose report has
+ * not reached this manager (the manager waits a few seconds for it first): leaving it out would
+ * hand it the change at the end without a wave of its own, the one thing a staged rollout promises
+ * not to do; counting it, should it follow another repository after all, halts the rollout after
+ * the wave's timeout, naming the worker, as any worker that cannot apply the change does. A worker
+ * left out happened on a manager rebuilt from a snapshot: one worker's report had not reached it
+ * when an operator started a rollout through it a second after a rollback.
  *
  * @param workers the workers to plan over, in the view's order
  * @param leftOut one line per worker left out, naming the repository it follows

@@ -11,14 +11,17 @@ import java.util.Set;
 
 /**
  * Notices a worker that has been in this manager's view for {@link #SILENT_AFTER_MILLIS} without
- * a single report reaching it. Every worker reports when the view changes and answers a manager's
- * first announcement, so one that stays silent has a path to this manager that loses its messages
- * (seen, rarely, between a worker and a manager that restarted). Each such worker is named once
- * per incarnation, so the warning (with what the path looks like) is there to read afterwards.
+ * a single report reaching it. A worker reports when the view changes, answers a manager's first
+ * announcement, and answers again once its last report to that manager is a minute old (so a
+ * report lost on the way is made good); one still silent after that is either busy for longer
+ * than that on its deployment thread (a restore of a large local copy) or has a path to this
+ * manager that loses its messages (seen, rarely, between a worker and a manager that restarted).
+ * Each such worker is named once per incarnation, so the warning, with what the path looks like,
+ * is there to read afterwards.
  */
 final class SilentWorkers {
 
-    static final long SILENT_AFTER_MILLIS = 20_000;
+    static final long SILENT_AFTER_MILLIS = 90_000; // past the workers' one-minute re-send and two announcements
 
     /** When each worker, by incarnation, was first seen in the view without a report here. */
     private final Map<String, Long> unheardSince = new HashMap<>();

@@ -63,9 +63,9 @@ public class LdapDirectory implements NodeStatusContributor {
     /** A log-in checked against the directory a moment ago is not checked again until then (scripts send Basic every call). */
     private static final long REMEMBER_MILLIS = 2 * 60_000;
 
-    /** What the directory said: a user with a role, a refusal (wrong name or password alike), or no answer. */
     /**
-     * What the directory said of a log-in.
+     * What the directory said of a log-in: a user with a role, a refusal (wrong name or password
+     * alike, to the caller), or no answer.
      *
      * @param revokes the directory says the user has no access at all (no such user, or in no mapped
      *     group): their sessions end now. A wrong password says nothing of that; were it to end them,
@@ -189,14 +189,14 @@ public class LdapDirectory implements NodeStatusContributor {
     }
 
     /**
-     * How long a checked log-in is taken again without asking the directory: never longer than the
-     * session it opens. With {@code sessionMinutes=1}, a script sending HTTP Basic every few seconds
-     * was let in by the remembered check while its role had lapsed a minute after the directory
-     * answered, and got 401 "no longer exists" for the next minute; and a user removed from their
-     * group kept their access for two minutes, not one.
+     * How long a checked log-in is taken again without asking the directory: at most half the
+     * session it opens, so that a request let in by it still finds the user's role a moment later.
+     * With {@code sessionMinutes=1}, a script sending HTTP Basic every few seconds was let in by a
+     * check remembered for two minutes while its role had lapsed after one, and got 401 "no longer
+     * exists" for the minute after.
      */
     static long rememberMillis(DirectorySettings directory) {
-        return Math.min(REMEMBER_MILLIS, directory.sessionMinutes() * 60_000L);
+        return Math.min(REMEMBER_MILLIS, directory.sessionMinutes() * 60_000L / 2);
     }
 
     /** The role a directory user was let in with here, while it holds ({@code sessionMinutes}). */
@@ -225,7 +225,8 @@ public class LdapDirectory implements NodeStatusContributor {
         long now = System.currentTimeMillis();
         DirectorySettings directory = settings.get();
         Remembered seen = recent.get(key);
-        if (seen != null && now - seen.at() < rememberMillis(directory)) {
+        if (seen != null && now - seen.at() < rememberMillis(directory) && role(user).isPresent()) {
+            // taken again only while the user's role holds: one the directory has since refused is asked again
             return new Verdict(Optional.of(seen.role()), null);
         }
         try {
