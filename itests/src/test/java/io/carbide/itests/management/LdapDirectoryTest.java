@@ -132,7 +132,8 @@ class LdapDirectoryTest {
             assertTrue(lapsed.error().contains("log in again"), lapsed.body());
             ManagementClient.Response again = admin.as(null, null).postJson("/api/login",
                     "{\"user\": \"bob\", \"password\": \"bob-password\"}");
-            assertEquals(401, again.status(), "a new log-in with his right password: the directory refuses him now: " + again.body());
+            assertEquals(401, again.status(), "a new log-in with his right password: the directory refuses him now: "
+                    + again.body());
 
             // the directory down: a clear refusal naming it, and the local admin still logs in
             ldap.stop();
