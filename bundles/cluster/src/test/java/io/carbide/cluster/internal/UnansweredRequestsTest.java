@@ -23,15 +23,20 @@ class UnansweredRequestsTest {
                 .name(name);
     }
 
+    /** Both in one cluster, once {@code one} sees {@code two}. */
+    private static void connect(JChannel one, JChannel two, String cluster) throws Exception {
+        one.connect(cluster);
+        two.connect(cluster);
+        for (int i = 0; i < 50 && one.getView().size() < 2; i++) {
+            Thread.sleep(100);
+        }
+        assertEquals(2, one.getView().size());
+    }
+
     @Test
     void thePathToAMemberTellsWhatWaitsForItAndTheCreditLeft() throws Exception {
         try (JChannel one = member("one"); JChannel two = member("two")) {
-            one.connect("unanswered-requests-test");
-            two.connect("unanswered-requests-test");
-            for (int i = 0; i < 50 && one.getView().size() < 2; i++) {
-                Thread.sleep(100);
-            }
-            assertEquals(2, one.getView().size());
+            connect(one, two, "unanswered-requests-test");
             String path = UnansweredRequests.path(one, two.getAddress());
             assertTrue(path.startsWith("at "), path);
             assertTrue(path.matches("at .*, \\d+ messages? to it not acknowledged, .*"), path);
@@ -42,11 +47,7 @@ class UnansweredRequestsTest {
     @Test
     void theReceivingSideNamesWhatUnicastHoldsFromTheMember() throws Exception {
         try (JChannel one = member("one"); JChannel two = member("two")) {
-            one.connect("unanswered-requests-received");
-            two.connect("unanswered-requests-received");
-            for (int i = 0; i < 50 && one.getView().size() < 2; i++) {
-                Thread.sleep(100);
-            }
+            connect(one, two, "unanswered-requests-received");
             two.send(one.getAddress(), "a report");
             String received = "";
             for (int i = 0; i < 50 && !received.contains("UNICAST3"); i++) {
