@@ -157,16 +157,10 @@ public final class LdapServer implements AutoCloseable {
                 delete: member
                 member: uid=%s,%s
                 """.formatted(cn, GROUPS, READER, uid, PEOPLE)); // a groupOfNames keeps one member at least
-        ProcessBuilder modify = new ProcessBuilder("ldapmodify", "-x", "-H", ldapsUrl(), "-D", "cn=admin," + SUFFIX,
-                "-w", "admin-only-for-this-test", "-f", change.toString()).directory(folder.toFile())
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(folder.resolve("setup.log")
-                        .toFile()));
-        modify.environment().put("LDAPTLS_CACERT", caCertificate().toString());
-        Process process = modify.start();
-        if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
-            process.destroyForcibly();
-            throw new IOException("ldapmodify failed: " + Files.readString(folder.resolve("setup.log")));
-        }
+        // OpenLDAP's tools read ldaprc from their working folder: trust the directory's CA over LDAPS
+        Files.writeString(folder.resolve("ldaprc"), "TLS_CACERT " + caCertificate().toAbsolutePath() + "\n");
+        run(folder, "ldapmodify", "-x", "-H", ldapsUrl(), "-D", "cn=admin," + SUFFIX, "-w", "admin-only-for-this-test",
+                "-f", change.toString());
     }
 
     public String ldapsUrl() {

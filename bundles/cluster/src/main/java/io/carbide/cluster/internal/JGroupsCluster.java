@@ -703,11 +703,7 @@ public class JGroupsCluster implements Cluster, Receiver, NodeStatusContributor 
         if (address.isEmpty()) {
             return "it is not in this node's view";
         }
-        try {
-            return UnansweredRequests.path(channel, address.get()) + UnansweredRequests.received(channel, address.get());
-        } catch (RuntimeException closing) {
-            return "not known (" + closing + ")";
-        }
+        return UnansweredRequests.describedPath(channel, address.get());
     }
 
     private Optional<Address> addressOf(String memberName) {

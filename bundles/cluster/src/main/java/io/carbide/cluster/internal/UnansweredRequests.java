@@ -32,9 +32,10 @@ final class UnansweredRequests {
                 + timeout.toMillis() + " ms; the path to it: " + describedPath(channel, to));
     }
 
-    private static String describedPath(JChannel channel, Address to) {
+    /** The path both ways ({@link #path}, {@link #received}), or why it is not known; never throws. */
+    static String describedPath(JChannel channel, Address to) {
         try {
-            return path(channel, to);
+            return path(channel, to) + received(channel, to);
         } catch (RuntimeException closing) {
             return "not known (" + closing + ")";
         }

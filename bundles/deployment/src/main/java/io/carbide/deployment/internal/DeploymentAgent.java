@@ -751,8 +751,7 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
             // dropped this report, and must get another when its first announcement arrives
             String lost = lostChanges();
             cluster.sendTo(SubDomain.MGT, report(lost));
-            reportedLostChanges = lost;
-            reportedTo.sentToAll(System.currentTimeMillis());
+            sentToAll(lost);
         }
     }
 
@@ -766,9 +765,14 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
             checkRunning(() -> copy.runningDigestAfter(changed));
             String lost = lostChanges();
             cluster.sendTo(SubDomain.MGT, encodeReport(lost));
-            reportedLostChanges = lost;
-            reportedTo.sentToAll(System.currentTimeMillis());
+            sentToAll(lost);
         }
+    }
+
+    /** What a report to every manager leaves behind: the lost changes it told, and each manager's refresh put off. */
+    private void sentToAll(String lost) {
+        reportedLostChanges = lost;
+        reportedTo.sentToAll(System.currentTimeMillis());
     }
 
     /** Checks what this node runs (on the agent's thread only); true when that changed since the last check. */

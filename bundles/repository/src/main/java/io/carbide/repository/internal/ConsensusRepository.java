@@ -347,7 +347,7 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
         if (defaultRolloutProblem != null) {
             throw new RolloutRefusedException(name + " was not recorded: " + defaultRolloutProblem);
         }
-        if (defaultRollout.isPresent() && !isStored(name, file) && !workers().isEmpty()) {
+        if (defaultRollout.isPresent() && !isStored(name, file) && !rolloutTargets().workers().isEmpty()) {
             // a rollout is one change at a time: it starts, and its change is read back, before this returns
             Rollout started = startRollout(name, file, defaultRollout.get(), null);
             return CompletableFuture.completedFuture(machine.latest(name).filter(a -> a.revision() == started.toRevision())
@@ -566,14 +566,10 @@ public class ConsensusRepository implements ArtifactRepository, StagedRollouts, 
         DeployedArtifacts self = local;
         if (self != null) {
             reported.removeIf(n -> n.node().equals(node.name()));
-            reported.add(new NodeDeployment(node.name(), self.current().repositoryId(), 0, List.of(), "", List.of(), 0));
+            reported.add(self.current());
         }
         return RolloutTargets.of(cluster.view().in(io.carbide.cluster.SubDomain.WORKER).stream()
                 .map(ClusterMember::name).toList(), reported, id);
-    }
-
-    private List<String> workers() {
-        return rolloutTargets().workers();
     }
 
     /**

@@ -116,6 +116,11 @@ final class FleetLineage {
         }
     }
 
+    /** The nodes whose report this manager has, by name (a view of them, not a copy). */
+    Set<String> reported() {
+        return java.util.Collections.unmodifiableSet(reports.keySet());
+    }
+
     List<NodeDeployment> nodes() {
         return reports.values().stream().sorted(Comparator.comparing(NodeDeployment::node)).toList();
     }

@@ -151,18 +151,20 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
         Handoff.hand(announcer, this::announceNow);
     }
 
-    private void announceNow() {
-        announcement().ifPresent(announcement -> {
-            announcedAuthority = announcement.authority(); // what every worker was told last; a greeting is not
-            cluster.sendTo(SubDomain.WORKER, ReplicationProtocol.encode(announcement));
+    /** @return whether an announcement went out (none while this manager has no repository) */
+    private boolean announceNow() {
+        Optional<ReplicationProtocol.Announce> announcement = announcement();
+        announcement.ifPresent(a -> {
+            announcedAuthority = a.authority(); // what every worker was told last; a greeting is not
+            cluster.sendTo(SubDomain.WORKER, ReplicationProtocol.encode(a));
         });
+        return announcement.isPresent();
     }
 
     /** The periodic announcement, and a warning for each worker whose reports never reach this manager. */
     private void announceAndWatch() {
         try {
-            announceNow();
-            if (announcement().isPresent()) { // else workers have had no announcement to answer
+            if (announceNow()) { // else workers have had no announcement to answer
                 warnOfSilentWorkers();
             }
         } catch (RuntimeException e) {
@@ -172,9 +174,8 @@ public class Replicator implements RepositoryListener, MembershipListener, Messa
     }
 
     private void warnOfSilentWorkers() {
-        java.util.Set<String> reported = new java.util.HashSet<>();
-        lineage.nodes().forEach(n -> reported.add(n.node()));
-        for (io.carbide.cluster.ClusterMember worker : silent.check(cluster.view(), reported, System.currentTimeMillis())) {
+        for (io.carbide.cluster.ClusterMember worker : silent.check(cluster.view(), lineage.reported(),
+                System.currentTimeMillis())) {
             LOG.warn("Manager {} has had no report from {} in the {} s since it began announcing to it: {} is busy "
                     + "for that long (a restore of a large local copy), or its messages do not reach this manager (its "
                     + "fleet view lacks it, and rollouts count it unheard). The path: {}", node.name(), worker.name(),
