@@ -23,4 +23,13 @@ public record ClusterMember(String name, Set<SubDomain> subDomains, String profi
     public boolean isIn(SubDomain subDomain) {
         return subDomains.contains(subDomain);
     }
+
+    /**
+     * This run of the node, {@code name@startedAt}: a node restarted within one view (before the
+     * others saw it leave) is a new incarnation under the same name, and owes and is owed anew
+     * what a member owes one that just joined.
+     */
+    public String incarnation() {
+        return name + "@" + startedAt;
+    }
 }

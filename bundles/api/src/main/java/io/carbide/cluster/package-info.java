@@ -4,5 +4,5 @@
  * repository's business ({@code io.carbide.deployment.FleetAuthority}), not membership's.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("3.1.0")
+@org.osgi.annotation.versioning.Version("3.2.0")
 package io.carbide.cluster;

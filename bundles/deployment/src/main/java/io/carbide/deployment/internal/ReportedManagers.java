@@ -23,13 +23,9 @@ final class ReportedManagers {
 
     private final Map<String, Long> lastSent = new ConcurrentHashMap<>();
 
-    private static String incarnation(ClusterMember member) {
-        return member.name() + "@" + member.startedAt();
-    }
-
     /** Whether {@code manager}'s announcement is to be answered with a report; if so, it counts as sent now. */
     boolean due(ClusterMember manager, long now) {
-        String key = incarnation(manager);
+        String key = manager.incarnation();
         Long last = lastSent.get(key);
         if (last != null && now - last < REFRESH_MILLIS) {
             return false;
@@ -48,7 +44,7 @@ final class ReportedManagers {
 
     /** Forgets the managers that left: one that comes back is answered at its first announcement. */
     void retain(ClusterView view) {
-        Set<String> present = view.members().stream().map(ReportedManagers::incarnation).collect(Collectors.toSet());
+        Set<String> present = view.members().stream().map(ClusterMember::incarnation).collect(Collectors.toSet());
         lastSent.keySet().retainAll(present);
     }
 }

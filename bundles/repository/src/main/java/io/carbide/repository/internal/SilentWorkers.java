@@ -27,10 +27,6 @@ final class SilentWorkers {
     private final Map<String, Long> unheardSince = new HashMap<>();
     private final Set<String> named = new java.util.HashSet<>();
 
-    private static String incarnation(ClusterMember member) {
-        return member.name() + "@" + member.startedAt();
-    }
-
     /** The workers to warn about now: silent for long enough, and not named before. */
     synchronized List<ClusterMember> check(ClusterView view, Set<String> reported, long now) {
         List<ClusterMember> silent = new ArrayList<>();
@@ -39,7 +35,7 @@ final class SilentWorkers {
             if (worker.name().equals(view.self().name())) {
                 continue;
             }
-            String key = incarnation(worker);
+            String key = worker.incarnation();
             present.add(key);
             if (reported.contains(worker.name())) {
                 unheardSince.remove(key);
