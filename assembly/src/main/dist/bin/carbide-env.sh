@@ -20,6 +20,8 @@ carbide_usage() {
       echo "  -DKEY=VALUE           any other framework or JVM property, e.g. -Dcarbide.resetAdminPassword=true"
       echo "                        (a manager gives admin a new password: CARBIDE_ADMIN_PASSWORD, or generated)"
       echo "  --background          run as a daemon; output goes to DIR/logs/console.out"
+      echo "  --wait[=SECONDS]      run as a daemon and return once the node is ready (exit 0), showing each state"
+      echo "                        on the way; exit 1 if it is not ready within SECONDS (default 120), 2 if it stops"
       echo "Environment: JAVA_HOME (which java), JAVA_OPTS (added after conf/jvm.options), CARBIDE_ADMIN_PASSWORD,"
       echo "  CARBIDE_CDS=false (no class data sharing)" ;;
     status.sh)
@@ -28,11 +30,13 @@ carbide_usage() {
   esac
 }
 
-# Sets CARBIDE_BASE, CARBIDE_OFFSET, CARBIDE_BACKGROUND, CARBIDE_JSON, CARBIDE_ALL and CARBIDE_DEFINES from "$@".
+# Sets CARBIDE_BASE, CARBIDE_OFFSET, CARBIDE_BACKGROUND, CARBIDE_WAIT (seconds, empty when not
+# waiting), CARBIDE_JSON, CARBIDE_ALL and CARBIDE_DEFINES from "$@".
 carbide_parse_args() {
   CARBIDE_BASE="$CARBIDE_HOME"
   CARBIDE_OFFSET=""
   CARBIDE_BACKGROUND=false
+  CARBIDE_WAIT=""
   CARBIDE_JSON=false
   CARBIDE_ALL=false
   CARBIDE_DEFINES=()
@@ -40,6 +44,13 @@ carbide_parse_args() {
   for arg in "$@"; do
     case "$arg" in
       --background) CARBIDE_BACKGROUND=true ;;
+      --wait) CARBIDE_BACKGROUND=true; CARBIDE_WAIT=120 ;;
+      --wait=*)
+        CARBIDE_BACKGROUND=true; CARBIDE_WAIT="${arg#*=}"
+        case "$CARBIDE_WAIT" in
+          ''|*[!0-9]*) echo "carbide: --wait takes whole seconds, e.g. --wait=60, not '$CARBIDE_WAIT'" >&2; exit 2 ;;
+        esac
+        CARBIDE_WAIT=$(( 10#$CARBIDE_WAIT )) ;;  # 08 is eight seconds, not a bad octal number
       --json) CARBIDE_JSON=true ;;
       --all) CARBIDE_ALL=true ;;
       -h|--help) carbide_usage; exit 0 ;;

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Starts a Carbide node: in the foreground by default, as a daemon with --background.
+# Starts a Carbide node: in the foreground by default, as a daemon with --background, and as a
+# daemon this script returns from once the node is ready with --wait.
 #   bin/start.sh -Dprofile=worker -DportOffset=2 -Dcarbide.base=nodes/w2 --background
+#   bin/start.sh -Dprofile=manager -DportOffset=1 -Dcarbide.base=nodes/m1 --wait=60
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/carbide-env.sh"
 carbide_parse_args "$@"
@@ -126,23 +128,62 @@ forget_refused_start() {
   fi
 }
 
+# The reason beside the state in the node's status file.
+status_reason() { sed -n 's/^  "reason": "\(.*\)",\{0,1\}$/\1/p' "$CARBIDE_STATUS_FILE" 2>/dev/null | head -n 1; }
+
+# --wait: follows the node's status file (checked every fifth of a second while the node starts)
+# until it says ready, printing each state it passes through, so that a script can call the node's
+# ports on the next line. The file of an earlier run of this base was removed before the start.
+await_ready() {
+  local deadline=$(( $(date +%s%3N) + CARBIDE_WAIT * 1000 )) state="" reason="" shown="" took=""
+  while :; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "carbide: the node (pid $pid) stopped while starting; the end of its log, $CARBIDE_BASE/logs/carbide.log:" >&2
+      tail -n 5 "$CARBIDE_BASE/logs/carbide.log" >&2 2>/dev/null || tail -n 5 "$console" >&2
+      exit 2
+    fi
+    if [ "$(carbide_status_field pid)" = "$pid" ]; then
+      state="$(carbide_status_field state)"; reason="$(status_reason)"
+      if [ "$state" = ready ]; then
+        [ -n "$launched_at" ] && took=", $(( $(date +%s%3N) - launched_at )) ms after start.sh"
+        echo "Carbide node ready: $(carbide_status_field node) ($(carbide_status_field profile)), pid $pid$took"
+        exit 0
+      fi
+      if [ -n "$state" ] && [ "$state: $reason" != "$shown" ]; then
+        shown="$state: $reason"
+        echo "  $shown"
+      fi
+    fi
+    if [ "$(date +%s%3N)" -ge "$deadline" ]; then
+      echo "carbide: the node (pid $pid) is ${state:-starting} after $CARBIDE_WAIT s${reason:+ ($reason)}; it goes on" \
+        "in the background: bin/status.sh -Dcarbide.base=$CARBIDE_BASE, or bin/stop.sh -Dcarbide.base=$CARBIDE_BASE" >&2
+      exit 1
+    fi
+    sleep 0.1
+  done
+}
+
 if [ "$CARBIDE_BACKGROUND" != true ]; then
   exec "${COMMAND[@]}" -cp "$CARBIDE_HOME/lib/*" io.carbide.runtime.Main
 fi
 
 mkdir -p "$CARBIDE_BASE/logs"
 console="$CARBIDE_BASE/logs/console.out"
+# no node runs from this base (checked above): the status an earlier run left must not pass for this one's
+rm -f "$CARBIDE_STATUS_FILE"
 # owner-only: a manager's first start prints the generated admin password here
 (umask 077 && : > "$console")
 nohup "${COMMAND[@]}" -Dcarbide.console.level=OFF -cp "$CARBIDE_HOME/lib/*" io.carbide.runtime.Main \
   > "$console" 2>&1 < /dev/null &
 pid=$!
+disown "$pid" 2>/dev/null || true  # a node killed while --wait follows it is said in one line, not as a job notice
 # The launcher writes the pid file once the profile and bundle set are known to be good, so a
 # wrong option is reported here, not buried in a log.
 for _ in $(seq 1 300); do
   if [ "$(tr -dc '0-9' 2>/dev/null < "$CARBIDE_PID_FILE")" = "$pid" ]; then
     echo "Carbide node starting in the background: pid $pid, base $CARBIDE_BASE, log $CARBIDE_BASE/logs/carbide.log"
-    exit 0
+    [ -n "$CARBIDE_WAIT" ] || exit 0
+    await_ready
   fi
   if ! kill -0 "$pid" 2>/dev/null; then
     cat "$console" >&2

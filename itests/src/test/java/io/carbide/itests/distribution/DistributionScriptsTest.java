@@ -37,7 +37,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The assembled distribution as a user runs it: start.sh --background, status.sh, /health,
+ * The assembled distribution as a user runs it: start.sh --background and --wait, status.sh, /health,
  * stop.sh, for each profile, and the errors a user meets on a wrong option.
  */
 class DistributionScriptsTest {
@@ -51,8 +51,21 @@ class DistributionScriptsTest {
         boolean worker = profile.equals("worker");
         // a lone worker has nothing to serve and no manager: after its start grace it says so, never ready
         try (NodeProcess node = new NodeProcess(temp.resolve(profile), profile, "-Dcarbide.health.startGraceSeconds=1")) {
-            ScriptResult started = node.start();
-            assertEquals(0, started.exitCode(), started.output());
+            // --wait returns once the node is ready, so the next line of a script may call it; a node that
+            // is not ready in time is left running, with its state and reason said
+            ScriptResult started = node.start(worker ? "--wait=15" : "--wait=60");
+            assertEquals(worker ? 1 : 0, started.exitCode(), started.output());
+            if (worker) {
+                assertTrue(started.stderr().contains("is refused after 15 s (nothing to serve: no manager is reachable"),
+                        started.output());
+                assertTrue(started.stdout().contains("  refused: nothing to serve:"), "the state on the way: " + started.output());
+                assertEquals(0, node.status(false).exitCode(), "and the node goes on running");
+            } else {
+                assertTrue(started.stdout().contains("Carbide node ready: " + profile + "-" + node.portOffset()
+                        + " (" + profile + "), pid "), started.output());
+                HttpResponse<String> health = node.get(node.clientPort(), "/health");
+                assertEquals(200, health.statusCode(), "ready as start.sh returns: " + health.body());
+            }
 
             String settled = worker ? "refused" : "ready";
             JsonObject status = node.awaitStatus(s -> settled.equals(s.get("state").getAsString()), Duration.ofSeconds(60),

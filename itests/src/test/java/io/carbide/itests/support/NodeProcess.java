@@ -139,7 +139,7 @@ public final class NodeProcess implements AutoCloseable {
         args.addAll(List.of(thisStartOnly));
         args.add("--background");
         ScriptResult result = script("start.sh", args);
-        if (result.exitCode() == 0) {
+        if (result.exitCode() == 0 || result.exitCode() == 1) { // 1: started, but not ready within --wait
             pid = readPid();
         }
         return result;

@@ -16,8 +16,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleEvent;
@@ -37,14 +37,21 @@ import org.slf4j.LoggerFactory;
  * so the status of a node is readable without a network port, even on a locked-down worker.
  *
  * <p>The file is replaced atomically (write beside, then rename) so a reader never sees half of
- * it; it is rewritten at once on bundle events and otherwise checked every second, and only
- * written when its content changed.
+ * it; it is rewritten at once on bundle events and otherwise checked every second (every fifth of
+ * a second while a node in its first two minutes is not ready yet, so that {@code bin/start.sh
+ * --wait}, which reads it, says the node is ready within moments of it), and only written when its
+ * content changed.
  */
 @Component(service = {}, immediate = true)
 public class StatusFile implements BundleListener {
 
     static final String FILE_NAME = "status.json";
     private static final Logger LOG = LoggerFactory.getLogger(StatusFile.class);
+    /** How often the status is checked, and how often while the node starts and is not ready yet. */
+    private static final long CHECK_MILLIS = 1000;
+    private static final long STARTING_CHECK_MILLIS = 200;
+    /** How long a start may take, as far as checking more often goes: a node refused for hours is not starting. */
+    private static final long STARTING_NANOS = TimeUnit.MINUTES.toNanos(2);
 
     private final Gson gson = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
     private final List<NodeStatusContributor> contributors = new CopyOnWriteArrayList<>();
@@ -53,11 +60,8 @@ public class StatusFile implements BundleListener {
     private final BundleContext context;
     private final Path file;
     private final String startedAt = Instant.now().toString();
-    private final ScheduledExecutorService writer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "carbide-status-file");
-        t.setDaemon(true);
-        return t;
-    });
+    private final long startedNanos = System.nanoTime();
+    private final ScheduledExecutorService writer = writer();
     private String lastWritten = "";
     private boolean failureReported;
 
@@ -68,7 +72,7 @@ public class StatusFile implements BundleListener {
         this.context = context;
         this.file = node.base().resolve("data").resolve(FILE_NAME);
         context.addBundleListener(this);
-        writer.scheduleWithFixedDelay(this::write, 0, 1, TimeUnit.SECONDS);
+        writer.execute(this::check);
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -85,6 +89,27 @@ public class StatusFile implements BundleListener {
     @Override
     public void bundleChanged(BundleEvent event) {
         requestWrite();
+    }
+
+    /** One thread; a stop drops the next check instead of waiting for it (writes already asked for still run). */
+    private static ScheduledExecutorService writer() {
+        ScheduledThreadPoolExecutor writer = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "carbide-status-file");
+            t.setDaemon(true);
+            return t;
+        });
+        writer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        return writer;
+    }
+
+    /** Writes the status if it changed, and checks again after a while. */
+    private void check() {
+        boolean starting = !write() && System.nanoTime() - startedNanos < STARTING_NANOS;
+        try {
+            writer.schedule(this::check, starting ? STARTING_CHECK_MILLIS : CHECK_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // the node is stopping: the status was written for the last time
+        }
     }
 
     private void requestWrite() {
@@ -143,11 +168,15 @@ public class StatusFile implements BundleListener {
         return status;
     }
 
-    private synchronized void write() {
+    /** @return whether the node was ready as written (or found unchanged) */
+    private synchronized boolean write() {
+        boolean ready = false;
         try {
-            String json = gson.toJson(snapshot());
+            Map<String, Object> status = snapshot();
+            ready = Boolean.TRUE.equals(status.get("ready"));
+            String json = gson.toJson(status);
             if (json.equals(lastWritten)) {
-                return;
+                return ready;
             }
             AtomicFile.write(file, (json + "\n").getBytes(StandardCharsets.UTF_8));
             lastWritten = json;
@@ -159,5 +188,6 @@ public class StatusFile implements BundleListener {
                 failureReported = true;
             }
         }
+        return ready;
     }
 }
