@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import io.carbide.deployment.Artifact;
 import io.carbide.deployment.ArtifactType;
 import io.carbide.node.NodeIdentity;
-import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,7 +35,7 @@ class ConfigurationGuardTest {
     private final Map<String, Dictionary<String, Object>> stored = new HashMap<>();
     /** Every update ConfigAdmin was asked for, by PID: the guard's own writes show here. */
     private final List<String> updates = new ArrayList<>();
-    private final ConfigurationAdmin configAdmin = proxy(ConfigurationAdmin.class, (method, args) -> switch (method) {
+    private final ConfigurationAdmin configAdmin = Stand.in(ConfigurationAdmin.class, (method, args) -> switch (method) {
         case "getConfiguration" -> configuration((String) args[0]);
         case "listConfigurations" -> {
             String pid = ((String) args[0]).replaceAll("^\\(service\\.pid=(.*)\\)$", "$1");
@@ -45,19 +44,19 @@ class ConfigurationGuardTest {
         default -> throw new UnsupportedOperationException(method);
     });
     @SuppressWarnings("unchecked")
-    private final ServiceReference<ConfigurationAdmin> reference = proxy(ServiceReference.class, (method, args) -> null);
-    private final BundleContext context = proxy(BundleContext.class, (method, args) -> switch (method) {
+    private final ServiceReference<ConfigurationAdmin> reference = Stand.in(ServiceReference.class, (method, args) -> null);
+    private final BundleContext context = Stand.in(BundleContext.class, (method, args) -> switch (method) {
         case "getService" -> configAdmin;
         case "ungetService" -> true;
         default -> throw new UnsupportedOperationException(method);
     });
-    private final NodeIdentity worker = proxy(NodeIdentity.class, (method, args) -> switch (method) {
+    private final NodeIdentity worker = Stand.in(NodeIdentity.class, (method, args) -> switch (method) {
         case "name" -> "w-1";
         default -> throw new UnsupportedOperationException(method);
     });
 
     private Configuration configuration(String pid) {
-        return proxy(Configuration.class, (method, args) -> switch (method) {
+        return Stand.in(Configuration.class, (method, args) -> switch (method) {
             case "getPid" -> pid;
             case "getFactoryPid" -> null;
             case "getProperties" -> stored.get(pid);
@@ -80,21 +79,6 @@ class ConfigurationGuardTest {
         Dictionary<String, Object> d = (Dictionary<String, Object>) dictionary;
         java.util.Collections.list(d.keys()).forEach(key -> values.put(key, d.get(key)));
         return values;
-    }
-
-    private interface Answer {
-        Object answer(String method, Object[] args) throws Exception;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static <T> T proxy(Class<?> type, Answer answer) {
-        return (T) Proxy.newProxyInstance(ConfigurationGuardTest.class.getClassLoader(), new Class<?>[] {type},
-                (self, method, args) -> switch (method.getName()) {
-                    case "equals" -> self == args[0];
-                    case "hashCode" -> System.identityHashCode(self);
-                    case "toString" -> type.getSimpleName();
-                    default -> answer.answer(method.getName(), args == null ? new Object[0] : args);
-                });
     }
 
     private ConfigurationDeployer deployed(String greeting) throws Exception {

@@ -10,7 +10,6 @@ import io.carbide.deployment.ArtifactType;
 import io.carbide.deployment.protocol.ReplicationProtocol;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -143,18 +142,9 @@ class LocalCopyTest {
 
     /** A framework that holds no artifact bundles: this test deploys web applications only. */
     private static BundleContext noBundles() {
-        FrameworkWiring wiring = proxy(FrameworkWiring.class, Map.of("resolveBundles", true));
-        Bundle system = proxy(Bundle.class, Map.of("adapt", wiring));
-        return (BundleContext) Proxy.newProxyInstance(LocalCopyTest.class.getClassLoader(),
-                new Class<?>[] {BundleContext.class}, (self, method, args) -> switch (method.getName()) {
-                    case "getBundle" -> args != null && args[0] instanceof Long ? system : null;
-                    default -> null;
-                });
-    }
-
-    @SuppressWarnings("unchecked")
-    private static <T> T proxy(Class<T> type, Map<String, Object> answers) {
-        return (T) Proxy.newProxyInstance(LocalCopyTest.class.getClassLoader(), new Class<?>[] {type},
-                (self, method, args) -> answers.get(method.getName()));
+        FrameworkWiring wiring = Stand.in(FrameworkWiring.class, Map.of("resolveBundles", true));
+        Bundle system = Stand.in(Bundle.class, Map.of("adapt", wiring));
+        return Stand.in(BundleContext.class, (method, args) -> method.equals("getBundle")
+                && args.length > 0 && args[0] instanceof Long ? system : null);
     }
 }
