@@ -128,22 +128,34 @@ forget_refused_start() {
   fi
 }
 
-# The reason beside the state in the node's status file.
-status_reason() { sed -n 's/^  "reason": "\(.*\)",\{0,1\}$/\1/p' "$CARBIDE_STATUS_FILE" 2>/dev/null | head -n 1; }
+# The pid, state and reason in the node's status file, read in one go (the node replaces the file
+# whole, so the three belong together): "pid=...", "state=..." and "reason=...", a line each.
+status_now() {
+  sed -n -e 's/^  "pid": \([0-9]*\),\{0,1\}$/pid=\1/p' -e 's/^  "state": "\([^"]*\)",\{0,1\}$/state=\1/p' \
+    -e 's/^  "reason": "\(.*\)",\{0,1\}$/reason=\1/p' "$CARBIDE_STATUS_FILE" 2>/dev/null || true
+}
 
 # --wait: follows the node's status file (checked every fifth of a second while the node starts)
 # until it says ready, printing each state it passes through, so that a script can call the node's
 # ports on the next line. The file of an earlier run of this base was removed before the start.
 await_ready() {
-  local deadline=$(( $(date +%s%3N) + CARBIDE_WAIT * 1000 )) state="" reason="" shown="" took=""
+  local deadline=$(( $(date +%s%3N) + CARBIDE_WAIT * 1000 )) status_pid status_state status_reason state="" reason="" line shown="" took=""
   while :; do
     if ! kill -0 "$pid" 2>/dev/null; then
       echo "carbide: the node (pid $pid) stopped while starting; the end of its log, $CARBIDE_BASE/logs/carbide.log:" >&2
       tail -n 5 "$CARBIDE_BASE/logs/carbide.log" >&2 2>/dev/null || tail -n 5 "$console" >&2
       exit 2
     fi
-    if [ "$(carbide_status_field pid)" = "$pid" ]; then
-      state="$(carbide_status_field state)"; reason="$(status_reason)"
+    status_pid="" status_state="" status_reason=""
+    while IFS= read -r line; do
+      case "$line" in
+        pid=*) status_pid="${line#pid=}" ;;
+        state=*) status_state="${line#state=}" ;;
+        reason=*) status_reason="${line#reason=}" ;;
+      esac
+    done < <(status_now)
+    if [ "$status_pid" = "$pid" ]; then
+      state="$status_state"; reason="$status_reason"
       if [ "$state" = ready ]; then
         [ -n "$launched_at" ] && took=", $(( $(date +%s%3N) - launched_at )) ms after start.sh"
         echo "Carbide node ready: $(carbide_status_field node) ($(carbide_status_field profile)), pid $pid$took"
