@@ -3,5 +3,5 @@
  * into its status ({@code bin/status.sh --json}) and its {@code /health} endpoint.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.2.0")
+@org.osgi.annotation.versioning.Version("2.3.0")
 package io.carbide.node;

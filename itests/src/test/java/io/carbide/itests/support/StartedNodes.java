@@ -29,6 +29,11 @@ public final class StartedNodes implements AfterEachCallback {
 
     @Override
     public void afterEach(ExtensionContext context) {
+        stopAll();
+    }
+
+    /** Stops every node started here (by pid), e.g. before the test takes away a disk they run on. */
+    public void stopAll() {
         nodes.forEach(NodeProcess::close);
         nodes.clear();
     }

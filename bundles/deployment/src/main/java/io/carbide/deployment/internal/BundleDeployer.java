@@ -2,6 +2,7 @@ package io.carbide.deployment.internal;
 
 import io.carbide.deployment.Artifact;
 import io.carbide.deployment.ArtifactState;
+import io.carbide.node.DiskRoom;
 import io.carbide.node.Role;
 import java.io.IOException;
 import java.io.InputStream;
@@ -61,12 +62,20 @@ final class BundleDeployer {
      * Installs a new bundle or updates the installed one, without starting it.
      *
      * @return null once staged, or the state of a bundle that cannot be (refused, unreadable, rejected)
+     * @throws DiskRoom.NoRoomException when the framework's bundle cache has no room for it (tried again later)
      */
-    ArtifactState stage(Artifact artifact, Path content) {
+    ArtifactState stage(Artifact artifact, Path content) throws DiskRoom.NoRoomException {
         String refusal = roleRefusal(artifact, content);
         if (refusal != null) {
             remove(artifact); // an earlier revision that was admitted must not linger
             return Deployer.failed(artifact, refusal);
+        }
+        // the framework copies an installed bundle into its cache
+        String storage = context.getProperty(Constants.FRAMEWORK_STORAGE);
+        Path cache = storage == null ? null : Path.of(storage);
+        String what = artifact.name() + " in the framework's bundle cache";
+        if (cache != null) {
+            DiskRoom.require(cache, artifact.size(), what);
         }
         Bundle bundle = context.getBundle(location(artifact.name()));
         try (InputStream in = Files.newInputStream(content)) {
@@ -81,6 +90,12 @@ final class BundleDeployer {
             }
             return null;
         } catch (BundleException | IOException | IllegalStateException | SecurityException e) {
+            if (cache != null) {
+                IOException failure = e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+                if (DiskRoom.explain(failure, cache, artifact.size(), what) instanceof DiskRoom.NoRoomException full) {
+                    throw full;
+                }
+            }
             return Deployer.failed(artifact, e.getMessage());
         }
     }

@@ -2,14 +2,18 @@ package io.carbide.deployment.internal;
 
 import io.carbide.deployment.Artifact;
 import io.carbide.deployment.ArtifactState;
+import io.carbide.node.DiskRoom;
 import java.io.IOException;
 import java.nio.file.Path;
 
 /** Puts one type of artifact to work on this node, and takes it away again. */
 interface Deployer {
 
-    /** Installs or updates {@code artifact} from its verified content; never throws, a failure is a state. */
-    ArtifactState deploy(Artifact artifact, Path content);
+    /**
+     * Installs or updates {@code artifact} from its verified content. A failure is a state, but for
+     * one: a disk without room for it, which is tried again until there is (see {@link DiskRoom}).
+     */
+    ArtifactState deploy(Artifact artifact, Path content) throws DiskRoom.NoRoomException;
 
     /** Removes what {@link #deploy} put in place. */
     void undeploy(Artifact artifact);

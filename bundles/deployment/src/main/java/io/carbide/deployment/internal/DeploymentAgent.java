@@ -154,6 +154,8 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
 
     private volatile Ahead aheadOfSources;
     private volatile String lastProblem;
+    /** Whether {@link #lastProblem} is this node's own (its disk), not its manager's. */
+    private volatile boolean lastProblemHere;
     /** The manager the last sync asked: the one a failed sync's problem is about. */
     private volatile String lastAsked;
     /** Whether the last sync failed because its manager lost changes this node runs ({@link ManagerLostChanges}). */
@@ -541,6 +543,7 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
             if (!want.isEmpty() && !changes.repositoryId().equals(want)) {
                 offers.ignore(source.name(), changes.repositoryId(), want);
                 lastSyncFailed = true;
+                lastProblemHere = false;
                 return;
             }
             if (recovered) {
@@ -583,6 +586,7 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
             offers.answered(source.name());
             failures = 0;
             lastProblem = null;
+            lastProblemHere = false;
             lastSyncMetLostChanges = false;
             lastSyncFailed = false;
             freshness.synced(revision, Math.max(sourceRevision, newest()));
@@ -598,11 +602,18 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
                 scheduleSync(revision > before ? AGAIN_MILLIS : BEHIND_RETRY_MILLIS);
             }
         } catch (IOException | RuntimeException e) {
-            String problem = "Node " + node.name() + " could not sync from " + source.name() + ": " + e.getMessage();
+            boolean here = e instanceof NotRecorded;
+            String problem = "Node " + node.name() + (here ? " " : " could not sync from " + source.name() + ": ")
+                    + e.getMessage();
             if (!problem.equals(lastProblem)) {
                 LOG.warn("{}; retrying", problem);
             }
             lastProblem = problem;
+            lastProblemHere = here;
+            if (here) {
+                // it runs and serves what its manager sent, only its record lags: not behind
+                freshness.synced(revision, Math.max(sourceRevision, newest()));
+            }
             lastSyncMetLostChanges = e instanceof ManagerLostChanges;
             sweepDue = true; // a batch cut short may have left content fetched ahead
             if (e.getCause() instanceof java.util.concurrent.TimeoutException
@@ -655,7 +666,15 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
         });
         revision = changes.revision();
         stamp = changes.stamp();
-        copy.save(lineage, revision, stamp, term, generation);
+        try {
+            copy.save(lineage, revision, stamp, term, generation);
+        } catch (IOException e) {
+            // what the batch let go is dropped all the same: on a full disk that is the room the next
+            // try needs (the state on disk may name it; a restart then fetches it again)
+            dropUnreferencedContent(changes.full());
+            throw new NotRecorded("could not record revision " + revision + " of repository " + lineage + ": "
+                    + e.getMessage(), e);
+        }
         dropUnreferencedContent(changes.full());
     }
 
@@ -863,8 +882,9 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
                 + Math.max(sourceRevision, newest()) + ")")
                 .orElse(cluster.isJoining() ? "joining the cluster" : wanted().isEmpty() ? "waiting for a manager"
                         : "waiting for a manager of repository " + wanted());
-        return freshness.readiness(unreachable, waiting, localCopy, "behind " + (syncedWith == null ? "its manager"
-                : syncedWith) + " (revision " + revision + " of " + newest() + ")");
+        String behind = lastSyncFailed && lastProblemHere ? lastProblem : "behind " + (syncedWith == null
+                ? "its manager" : syncedWith) + " (revision " + revision + " of " + newest() + ")";
+        return freshness.readiness(unreachable, waiting, localCopy, behind);
     }
 
     /** Why this node is not in step: no manager of its lineage answers (naming how it looks), or one is behind it. */
@@ -872,6 +892,9 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
         Ahead ahead = aheadOfSources;
         String problem = lastProblem;
         if (source.isPresent()) {
+            if (lastProblemHere) {
+                return problem; // the manager answered; this node could not keep what it sent
+            }
             // a manager that answers, but with less than this node runs, is no outage: say what it is
             return ahead != null && waitingForOperator() ? ahead.reason()
                     : (lastAsked == null ? source.get().name() : lastAsked) + " does not answer (" + problem + ")";
@@ -957,5 +980,14 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
         health.put("revision", revision);
         health.put("source", syncedWith);
         return health;
+    }
+
+    /** A sync whose changes this node applied but could not record (its disk): no fault of the manager's. */
+    private static final class NotRecorded extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        NotRecorded(String message, IOException cause) {
+            super(message, cause);
+        }
     }
 }

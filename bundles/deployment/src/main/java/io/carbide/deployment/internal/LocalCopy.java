@@ -50,6 +50,8 @@ final class LocalCopy {
     private record Look(String why, ArtifactState state, boolean missing) {
     }
     /** Held artifacts whose content is not here yet: fetched again on {@link #retry}. */
+    /** Said after a refusal for want of room: the operator frees space, nothing more. */
+    private static final String ONCE_THERE_IS_ROOM = "; it is deployed by itself once there is room";
     private final Set<String> missing = ConcurrentHashMap.newKeySet();
     /** The content of artifacts replaced or removed since {@link #dropUnreferencedContent} last ran. */
     private final Set<String> released = ConcurrentHashMap.newKeySet();
@@ -148,7 +150,7 @@ final class LocalCopy {
             source.fetch(artifact, from, out);
         };
         try {
-            return blobs.receive(artifact.sha256(), artifact.size(), transfer);
+            return blobs.receive(artifact.sha256(), artifact.size(), artifact.name(), transfer);
         } catch (VerifiedBlobs.ContentMismatchException e) {
             String servedBy = source.servedBy(artifact);
             if (!source.withoutPeers(artifact)) {
@@ -156,7 +158,7 @@ final class LocalCopy {
             }
             LOG.warn("{} from {} did not match its digest ({}); fetching it again from the managers", artifact.name(),
                     servedBy, e.getMessage());
-            return blobs.receive(artifact.sha256(), artifact.size(), transfer);
+            return blobs.receive(artifact.sha256(), artifact.size(), artifact.name(), transfer);
         }
     }
 
@@ -168,13 +170,14 @@ final class LocalCopy {
         } catch (IOException e) {
             missing.add(artifact.name());
             record(Deployer.failed(artifact, "content not fetched from " + source.servedBy(artifact) + ": "
-                    + e.getMessage()));
+                    + e.getMessage() + (e instanceof io.carbide.node.DiskRoom.NoRoomException ? ONCE_THERE_IS_ROOM : "")));
             return;
         }
         long fetched = System.nanoTime();
         missing.remove(artifact.name());
         deploy(artifact, content);
-        if (artifact.size() >= LARGE) { // where the time of a large one went; small ones would flood the log
+        // where the time of a large one went (small ones would flood the log), once it is in
+        if (artifact.size() >= LARGE && !missing.contains(artifact.name())) {
             long fetchMillis = (fetched - start) / 1_000_000;
             LOG.info("Took in {} ({} MB): fetched from {}, verified and on disk in {} ms ({} MB/s), deployed in {} ms",
                     artifact.name(), artifact.size() >> 20, source.servedBy(artifact), fetchMillis,
@@ -182,17 +185,27 @@ final class LocalCopy {
         }
     }
 
-    /** Puts one artifact whose content is here to work: a bundle is staged, the others deployed at once. */
+    /**
+     * Puts one artifact whose content is here to work: a bundle is staged, the others deployed at
+     * once. One the disk has no room to deploy counts as missing, so it is tried again (see
+     * {@link #retry}) until there is.
+     */
     private void deploy(Artifact artifact, Path content) {
-        if (artifact.type() == ArtifactType.BUNDLE) {
-            ArtifactState refused = bundles.stage(artifact, content);
-            states.put(artifact.name(), refused != null ? refused : Deployer.state(artifact, ArtifactState.INSTALLED));
-            if (refused != null) {
-                record(refused);
+        try {
+            if (artifact.type() == ArtifactType.BUNDLE) {
+                ArtifactState refused = bundles.stage(artifact, content);
+                states.put(artifact.name(), refused != null ? refused
+                        : Deployer.state(artifact, ArtifactState.INSTALLED));
+                if (refused != null) {
+                    record(refused);
+                }
+                return;
             }
-            return;
+            record(others.get(artifact.type()).deploy(artifact, content));
+        } catch (io.carbide.node.DiskRoom.NoRoomException e) {
+            missing.add(artifact.name());
+            record(Deployer.failed(artifact, e.getMessage() + ONCE_THERE_IS_ROOM));
         }
-        record(others.get(artifact.type()).deploy(artifact, content));
     }
 
     /** Starts every bundle that should run, after the framework has taken the batch's changes in. */
@@ -211,7 +224,11 @@ final class LocalCopy {
         });
     }
 
-    /** Fetches what is missing and starts what is not running yet; true when everything held is settled. */
+    /**
+     * Fetches what is missing and starts what is not running yet; true when everything held is
+     * settled. What is here but found no room to deploy is deployed again even while no manager
+     * can be reached.
+     */
     boolean retry(ArtifactSource source) {
         for (String name : List.copyOf(missing)) {
             Artifact artifact = held.get(name);
@@ -219,6 +236,9 @@ final class LocalCopy {
                 missing.remove(name);
             } else if (source != null) {
                 fetchAndDeploy(artifact, source, a -> receive(a, source));
+            } else if (blobs.get(artifact.sha256()).isPresent()) {
+                missing.remove(name);
+                deploy(artifact, blobs.get(artifact.sha256()).get());
             }
         }
         settleBundles();
@@ -341,7 +361,9 @@ final class LocalCopy {
     private String divergence(Artifact artifact) throws IOException {
         ArtifactState state = states.get(artifact.name());
         if (missing.contains(artifact.name())) {
-            return "its content is not on this node";
+            // why, when it is known: the content did not arrive, or the disk has no room for it
+            return state != null && ArtifactState.FAILED.equals(state.state()) && !state.reason().isEmpty()
+                    ? "not deployed (" + state.reason() + ")" : "its content is not on this node";
         }
         if (state == null || !(ArtifactState.ACTIVE.equals(state.state()) || isRefused(state))) {
             return "not running (" + (state == null ? "not deployed" : state.state()
@@ -368,7 +390,7 @@ final class LocalCopy {
             return;
         }
         try {
-            blobs.receive(artifact.sha256(), artifact.size(), (out, from) -> source.fetch(artifact, from, out));
+            blobs.receive(artifact.sha256(), artifact.size(), artifact.name(), (out, from) -> source.fetch(artifact, from, out));
         } catch (IOException e) {
             missing.add(artifact.name());
             LOG.warn("Node {} could not fetch {} again from {}: {}", nodeName, artifact.name(), source.name(),
@@ -388,8 +410,11 @@ final class LocalCopy {
 
     /** Records an artifact's new state, with one log line. */
     private void record(ArtifactState state) {
-        states.put(state.name(), state);
+        ArtifactState before = states.put(state.name(), state);
         if (ArtifactState.FAILED.equals(state.state())) {
+            if (state.equals(before)) {
+                return; // a retry that failed as the last one did (a disk still full): said once
+            }
             LOG.warn("Node {} could not deploy {} (revision {}): {}", nodeName, state.name(), state.revision(),
                     state.reason());
         } else {

@@ -80,8 +80,12 @@ final class LocalState {
     /** Replaces the file with {@code snapshot}. */
     void write(Snapshot snapshot) throws IOException {
         artifacts.begin();
-        String text = writer.toJson(snapshot);
-        io.carbide.node.AtomicFile.write(file, (text + "\n").getBytes(StandardCharsets.UTF_8));
+        byte[] text = (writer.toJson(snapshot) + "\n").getBytes(StandardCharsets.UTF_8);
+        try {
+            io.carbide.node.AtomicFile.write(file, text);
+        } catch (IOException e) {
+            throw io.carbide.node.DiskRoom.explain(e, file.getParent(), text.length, file.getFileName().toString());
+        }
         artifacts.written(); // what is no longer held is forgotten
     }
 

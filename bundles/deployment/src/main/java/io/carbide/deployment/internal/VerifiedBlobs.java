@@ -120,14 +120,17 @@ final class VerifiedBlobs {
      * The content with this digest: the copy here if it still checks out, else fetched through
      * {@code transfer}, from where an earlier transfer of it stopped. A transfer that fails keeps
      * its part file for the next attempt; content that arrived whole but does not match is thrown
-     * away, part file and all.
+     * away, part file and all, and so is what arrived of content the disk has no room for (the
+     * transfer is not even begun when the disk lacks the room before it starts).
+     *
+     * @param name the artifact, as a refusal for want of room names it
      */
-    Path receive(String sha256, long size, Transfer transfer) throws IOException {
+    Path receive(String sha256, long size, String name, Transfer transfer) throws IOException {
         arriving.merge(sha256, 1, Integer::sum);
         try {
             // several digests arrive at once (FetchAhead), each into its own part file, one receiver each
             synchronized (receiving.computeIfAbsent(sha256, k -> new Object())) {
-                return receiveAlone(sha256, size, transfer);
+                return receiveAlone(sha256, size, name, transfer);
             }
         } finally {
             arriving.computeIfPresent(sha256, (k, n) -> n == 1 ? null : n - 1);
@@ -148,16 +151,24 @@ final class VerifiedBlobs {
         return arriving.containsKey(sha256) ? Optional.of(dir.resolve(sha256 + PART)) : Optional.empty();
     }
 
-    private Path receiveAlone(String sha256, long size, Transfer transfer) throws IOException {
+    private Path receiveAlone(String sha256, long size, String name, Transfer transfer) throws IOException {
         if (intact(sha256, size)) {
             return dir.resolve(sha256);
         }
         Path part = dir.resolve(sha256 + PART);
         MessageDigest digest = sha256();
         long from = resumable(part, size, digest);
+        io.carbide.node.DiskRoom.require(dir, size - from, name);
         try (OutputStream out = new DigestOutputStream(Files.newOutputStream(part, StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE, StandardOpenOption.APPEND), digest)) {
             transfer.to(out, from);
+        } catch (IOException e) {
+            IOException explained = io.carbide.node.DiskRoom.explain(e, dir, size - from, name);
+            if (explained instanceof io.carbide.node.DiskRoom.NoRoomException) {
+                // kept, it would hold the disk full: every other artifact, and the node's own state, would fail too
+                Files.deleteIfExists(part);
+            }
+            throw explained;
         }
         try {
             String actual = HexFormat.of().formatHex(digest.digest());

@@ -4,6 +4,7 @@ import io.carbide.deployment.ArchiveBudget;
 import io.carbide.deployment.Artifact;
 import io.carbide.deployment.ArtifactState;
 import io.carbide.deployment.WebAppHost;
+import io.carbide.node.DiskRoom;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -48,7 +49,7 @@ final class WebAppDeployer implements Deployer {
     }
 
     @Override
-    public ArtifactState deploy(Artifact artifact, Path content) {
+    public ArtifactState deploy(Artifact artifact, Path content) throws DiskRoom.NoRoomException {
         WebAppHost server = host.get();
         if (server == null) {
             return Deployer.failed(artifact, "this node has no web application host (the carbide-serving bundle)");
@@ -63,6 +64,8 @@ final class WebAppDeployer implements Deployer {
             server.publish(name, folder);
             removeOtherVersions(name, folder);
             return Deployer.state(artifact, ArtifactState.ACTIVE);
+        } catch (DiskRoom.NoRoomException e) {
+            throw e;
         } catch (IOException e) {
             return Deployer.failed(artifact, "web application " + artifact.name() + " could not be unpacked: "
                     + e.getMessage());
@@ -112,11 +115,22 @@ final class WebAppDeployer implements Deployer {
         return null;
     }
 
+    /**
+     * Unpacks into a scratch folder renamed into place when complete. A disk without room for what
+     * the archive's directory says it holds is refused before anything is written ({@link
+     * DiskRoom.NoRoomException}: tried again once there is room); a disk that runs out while
+     * unpacking (the directory understated the sizes, or another writer took the room) fails this
+     * deploy with the same line, and nothing of it is left.
+     */
     private Path unpack(Path zip, Path folder) throws IOException {
-        Files.createDirectories(folder.getParent());
-        Path scratch = Files.createTempDirectory(folder.getParent(), ".unpack-");
+        String name = folder.getParent().getFileName() + ".zip";
+        Path scratch = null;
+        long written = 0;
         try (ZipFile archive = new ZipFile(zip.toFile())) {
-            ArchiveBudget budget = ArchiveBudget.of(folder.getParent().getFileName() + ".zip");
+            Files.createDirectories(folder.getParent());
+            DiskRoom.require(webapps, unpackedSize(archive), name + " unpacked");
+            scratch = Files.createTempDirectory(folder.getParent(), ".unpack-");
+            ArchiveBudget budget = ArchiveBudget.of(name);
             for (Enumeration<? extends ZipEntry> entries = archive.entries(); entries.hasMoreElements(); ) {
                 ZipEntry entry = entries.nextElement();
                 budget.entry();
@@ -132,14 +146,38 @@ final class WebAppDeployer implements Deployer {
                          OutputStream out = Files.newOutputStream(target)) {
                         budget.copy(entry, in, out); // never more than the node allows, whatever the zip claims
                     }
+                    written += Files.size(target);
                 }
             }
             Files.move(scratch, folder, StandardCopyOption.ATOMIC_MOVE);
-            writeList(folder);
+            try {
+                writeList(folder);
+            } catch (IOException e) {
+                delete(folder); // without its list it would never check out, and only hold the disk
+                throw e;
+            }
             return folder;
+        } catch (DiskRoom.NoRoomException refused) {
+            throw refused; // before a byte was written
+        } catch (IOException e) {
+            IOException explained = DiskRoom.explain(e, webapps, written, name + " unpacked");
+            // not retried as a refusal is: the archive's directory may understate what it holds
+            throw explained == e ? e : new IOException(explained.getMessage(), e);
         } finally {
-            delete(scratch);
+            if (scratch != null) {
+                delete(scratch);
+            }
         }
+    }
+
+    /** What the archive's entries say they hold unpacked (the budget holds them to it while they are). */
+    private static long unpackedSize(ZipFile archive) {
+        long total = 0;
+        for (Enumeration<? extends ZipEntry> entries = archive.entries(); entries.hasMoreElements(); ) {
+            long size = entries.nextElement().getSize();
+            total = size > 0 && total > Long.MAX_VALUE - size ? Long.MAX_VALUE : total + Math.max(0, size);
+        }
+        return total;
     }
 
     /**

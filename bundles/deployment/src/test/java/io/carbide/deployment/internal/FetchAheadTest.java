@@ -41,7 +41,7 @@ class FetchAheadTest {
     void theNextChangesArriveWhileOneDeploysEachDigestOnceAndNothingAlreadyHere() throws Exception {
         VerifiedBlobs blobs = new VerifiedBlobs(dir);
         Artifact held = artifact(1, "held already");
-        blobs.receive(held.sha256(), held.size(), bytesOf("held already"));
+        blobs.receive(held.sha256(), held.size(), held.name(), bytesOf("held already"));
         Artifact a = artifact(2, "two");
         Artifact sameContent = new Artifact("copy.zip", ArtifactType.WEBAPP, 3, a.sha256(), a.size(), false);
         Artifact b = artifact(4, "four");
@@ -59,7 +59,7 @@ class FetchAheadTest {
                 throw new IOException(e);
             }
             String content = artifact == b ? "four" : "two";
-            return blobs.receive(artifact.sha256(), artifact.size(), bytesOf(content));
+            return blobs.receive(artifact.sha256(), artifact.size(), artifact.name(), bytesOf(content));
         };
         try (FetchAhead ahead = new FetchAhead(batch, blobs, fetch)) {
             assertEquals(dir.resolve(held.sha256()), ahead.content(0, held), "held already: the deployer asks anyway");
@@ -82,7 +82,7 @@ class FetchAheadTest {
             if (artifact == bad) {
                 throw new IOException("mgr-1 is unreachable");
             }
-            return blobs.receive(artifact.sha256(), artifact.size(), bytesOf("two"));
+            return blobs.receive(artifact.sha256(), artifact.size(), artifact.name(), bytesOf("two"));
         };
         try (FetchAhead ahead = new FetchAhead(List.of(bad, good), blobs, fetch)) {
             IOException failure = assertThrows(IOException.class, () -> ahead.content(0, bad));

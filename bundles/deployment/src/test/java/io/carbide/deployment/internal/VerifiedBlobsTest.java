@@ -37,7 +37,7 @@ class VerifiedBlobsTest {
         byte[] bytes = content(300_000);
         String sha256 = sha256(bytes);
         VerifiedBlobs blobs = new VerifiedBlobs(dir);
-        assertThrows(IOException.class, () -> blobs.receive(sha256, bytes.length, (out, from) -> {
+        assertThrows(IOException.class, () -> blobs.receive(sha256, bytes.length, "site.zip", (out, from) -> {
             out.write(bytes, 0, 120_000);
             throw new IOException("connection reset");
         }));
@@ -46,7 +46,7 @@ class VerifiedBlobsTest {
         // the node restarts (kill -9): the part file stays for the next attempt
         VerifiedBlobs restarted = new VerifiedBlobs(dir);
         List<Long> asked = new ArrayList<>();
-        Path blob = restarted.receive(sha256, bytes.length, (out, from) -> {
+        Path blob = restarted.receive(sha256, bytes.length, "site.zip", (out, from) -> {
             asked.add(from);
             out.write(bytes, (int) from, bytes.length - (int) from);
         });
@@ -63,16 +63,41 @@ class VerifiedBlobsTest {
         damaged[100] ^= 1;
         Files.write(dir.resolve(sha256 + ".part"), damaged);
         VerifiedBlobs blobs = new VerifiedBlobs(dir);
-        IOException mismatch = assertThrows(IOException.class, () -> blobs.receive(sha256, bytes.length,
+        IOException mismatch = assertThrows(IOException.class, () -> blobs.receive(sha256, bytes.length, "site.zip",
                 (out, from) -> out.write(bytes, (int) from, bytes.length - (int) from)));
         assertTrue(mismatch.getMessage().contains("20000 of them resumed"), mismatch.getMessage());
         assertFalse(Files.exists(dir.resolve(sha256 + ".part")));
         List<Long> asked = new ArrayList<>();
-        blobs.receive(sha256, bytes.length, (out, from) -> {
+        blobs.receive(sha256, bytes.length, "site.zip", (out, from) -> {
             asked.add(from);
             out.write(bytes, (int) from, bytes.length - (int) from);
         });
         assertEquals(List.of(0L), asked);
+    }
+
+    @Test
+    void contentTheDiskHasNoRoomForLeavesNothingBehindAndSaysWhere() throws Exception {
+        byte[] bytes = content(200_000);
+        String sha256 = sha256(bytes);
+        VerifiedBlobs blobs = new VerifiedBlobs(dir);
+        // the disk fills while the content arrives (another writer took the room after the look before)
+        IOException full = assertThrows(IOException.class, () -> blobs.receive(sha256, bytes.length, "site.zip",
+                (out, from) -> {
+                    out.write(bytes, 0, 80_000);
+                    throw new IOException("No space left on device");
+                }));
+        assertTrue(full instanceof io.carbide.node.DiskRoom.NoRoomException, full.toString());
+        assertTrue(full.getMessage().startsWith("not enough space in " + dir + " for site.zip (195 KB; "),
+                full.getMessage());
+        assertFalse(Files.exists(dir.resolve(sha256 + ".part")), "a part file kept would hold the disk full");
+
+        // content larger than the disk has free is refused before a byte is written
+        IOException refused = assertThrows(IOException.class, () -> blobs.receive(sha256, Long.MAX_VALUE / 2,
+                "huge.zip", (out, from) -> {
+                    throw new AssertionError("nothing is fetched for content there is no room for");
+                }));
+        assertTrue(refused.getMessage().contains(" for huge.zip ("), refused.getMessage());
+        assertFalse(Files.exists(dir.resolve(sha256 + ".part")));
     }
 
     @Test

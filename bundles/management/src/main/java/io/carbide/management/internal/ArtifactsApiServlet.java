@@ -4,6 +4,7 @@ import io.carbide.deployment.Change;
 import io.carbide.deployment.RolloutPolicy;
 import io.carbide.management.internal.audit.AuditTrail;
 import io.carbide.management.internal.auth.ManagementSecurity;
+import io.carbide.node.DiskRoom;
 import io.carbide.node.NodeIdentity;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -93,6 +94,10 @@ public class ArtifactsApiServlet extends ManagementServlet {
         } catch (DeployFolderUploads.Refused refused) {
             drainUnread(request);
             Json.error(response, refused.status(), refused.getMessage());
+        } catch (DiskRoom.NoRoomException full) { // refused before anything was proposed
+            drainUnread(request);
+            Json.error(response, 507, pathName(request) + " was not recorded: " + full.getMessage()
+                    + ", then upload it again");
         } catch (IOException e) { // e.g. the managers did not commit in time: say so, instead of a bare 500
             drainUnread(request);
             Json.error(response, 503, pathName(request) + " may not have been recorded: " + e.getMessage()

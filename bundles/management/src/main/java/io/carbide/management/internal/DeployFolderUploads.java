@@ -11,6 +11,7 @@ import io.carbide.deployment.Rollout;
 import io.carbide.deployment.RolloutPolicy;
 import io.carbide.deployment.RolloutRefusedException;
 import io.carbide.deployment.StagedRollouts;
+import io.carbide.node.DiskRoom;
 import io.carbide.node.NodeIdentity;
 import java.io.IOException;
 import java.io.InputStream;
@@ -149,6 +150,10 @@ public class DeployFolderUploads {
             throw new Refused(413, name + " is " + declaredLength + " bytes, over the upload limit of " + maxUploadBytes
                     + " bytes (" + MAX_UPLOAD_PROPERTY + "); copy it into deploy/ on the manager instead, or raise the limit");
         }
+        if (declaredLength > 0) {
+            // refused before a byte is read: it is received here, then copied into the repository
+            DiskRoom.require(uploads, 2 * declaredLength, name + ", received then stored");
+        }
         Path received = uploads.resolve(UUID.randomUUID() + ".part");
         try {
             String sha256 = receive(name, body, received);
@@ -171,6 +176,8 @@ public class DeployFolderUploads {
                 }
                 out.write(buffer, 0, n);
             }
+        } catch (IOException e) {
+            throw DiskRoom.explain(e, target.getParent(), total, name + " (" + total + " bytes received)");
         }
         if (total == 0) {
             throw new Refused(400, "the upload of " + name + " is empty; send the file's bytes as the request body");

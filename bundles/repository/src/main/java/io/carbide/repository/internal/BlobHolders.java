@@ -148,6 +148,7 @@ final class BlobHolders {
     }
 
     private void fetchMissing(String sha256, long size, String name) {
+        IOException noRoom = null;
         for (String manager : consensus.get().reachable()) {
             if (manager.equals(self) || cluster.view().member(manager).isEmpty()) {
                 continue;
@@ -157,6 +158,9 @@ final class BlobHolders {
                 missing.remove(sha256);
                 LOG.info("Fetched the content of {} ({}) from {}", name, sha256.substring(0, 12), manager);
                 return;
+            } catch (io.carbide.node.DiskRoom.NoRoomException e) {
+                noRoom = e; // this manager's disk, not the sender: no other sender would do better
+                break;
             } catch (IOException | RuntimeException e) {
                 LOG.debug("{} could not send {}: {}", manager, sha256, e.toString());
             }
@@ -166,6 +170,11 @@ final class BlobHolders {
             }
         }
         missing.remove(sha256); // tried again when the next change or view comes
+        if (noRoom != null) {
+            LOG.warn("Manager {} lacks the content of {} ({}): {}", self, name, sha256.substring(0, 12),
+                    noRoom.getMessage());
+            return;
+        }
         LOG.warn("Manager {} lacks the content of {} ({}) and no reachable manager could send it yet", self, name,
                 sha256.substring(0, 12));
     }

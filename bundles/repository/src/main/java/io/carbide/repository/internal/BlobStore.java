@@ -1,5 +1,6 @@
 package io.carbide.repository.internal;
 
+import io.carbide.node.DiskRoom;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -98,13 +99,18 @@ final class BlobStore {
     }
 
     Stored put(Path source) throws IOException {
+        long expected = Files.size(source);
+        String name = String.valueOf(source.getFileName());
+        DiskRoom.require(dir, expected, name);
         Path temp = Files.createTempFile(dir, "incoming-", ".tmp");
         try {
             MessageDigest digest = sha256();
             long size;
             try (InputStream in = Files.newInputStream(source);
                  OutputStream out = new DigestOutputStream(Files.newOutputStream(temp), digest)) {
-                size = io.carbide.node.LargeCopy.copy(in, out, Files.size(source));
+                size = io.carbide.node.LargeCopy.copy(in, out, expected);
+            } catch (IOException e) {
+                throw DiskRoom.explain(e, dir, expected, name);
             }
             String sha = HexFormat.of().formatHex(digest.digest());
             Path target = dir.resolve(sha);
@@ -165,11 +171,15 @@ final class BlobStore {
         if (!SHA256.matcher(sha256).matches()) {
             throw new IOException("'" + sha256 + "' is not a sha-256");
         }
+        String what = "content " + sha256.substring(0, 12) + " from another manager";
+        DiskRoom.require(dir, size, what);
         Path temp = Files.createTempFile(dir, "incoming-", ".tmp");
         try {
             MessageDigest digest = sha256();
             try (OutputStream out = new DigestOutputStream(Files.newOutputStream(temp), digest)) {
                 transfer.to(out);
+            } catch (IOException e) {
+                throw DiskRoom.explain(e, dir, size, what);
             }
             String actual = HexFormat.of().formatHex(digest.digest());
             long received = Files.size(temp);

@@ -9,6 +9,7 @@ import io.carbide.deployment.ArtifactType;
 import io.carbide.deployment.Change;
 import io.carbide.deployment.FleetAuthority;
 import io.carbide.deployment.InvalidArtifactException;
+import io.carbide.node.DiskRoom;
 import io.carbide.node.NodeIdentity;
 import io.carbide.repository.internal.FolderLedger.StoredAs;
 import java.io.File;
@@ -93,6 +94,8 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
     private volatile long lastReported;
     /** How long the view waits for a committed change's content to arrive before it gives up on that file. */
     private static final int CONTENT_ATTEMPTS = 240;
+    /** Committed changes the folder's disk has no room to show yet, each said once; tried again until there is. */
+    private final Set<String> waitingForRoom = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Changes a sweep has proposed and not yet seen committed: a bound on what one burst holds in memory. */
     private static final int IN_FLIGHT = 128;
 
@@ -304,6 +307,12 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
                         .equals(artifact.sha256())) {
                     writeFile(artifact, ledger.entry(artifact.name()));
                 }
+            } catch (DiskRoom.NoRoomException e) {
+                if (waitingForRoom.add(artifact.name())) { // one line and one retry, however often this runs
+                    LOG.warn("{} is not shown in {} yet: {}; it is written once there is room", artifact.name(),
+                            folder, e.getMessage());
+                    later(() -> mirror(artifact, 1), RETRY_MILLIS);
+                }
             } catch (IOException e) {
                 LOG.warn("Could not bring {} in line with the repository: {}", file, e.getMessage());
             }
@@ -464,6 +473,7 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
 
     private void mirror(Artifact change, int attempt) {
         Path file = folder.resolve(change.name());
+        boolean waitsForRoom = false;
         try {
             Optional<Artifact> latest = machine.latest(change.name());
             boolean fromHere = Long.valueOf(change.revision()).equals(recordedHere.remove(change.name()));
@@ -503,7 +513,19 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
                     return;
                 }
             }
-            if (!writeFile(change, present ? ledger.entry(change.name()) : Optional.empty())) {
+            boolean written;
+            try {
+                written = writeFile(change, present ? ledger.entry(change.name()) : Optional.empty());
+            } catch (DiskRoom.NoRoomException e) {
+                waitsForRoom = true;
+                if (waitingForRoom.add(change.name())) {
+                    LOG.warn("Revision {} of {} is not shown in {} yet: {}; it is written once there is room",
+                            change.revision(), change.name(), folder, e.getMessage());
+                }
+                later(() -> mirror(change, attempt + 1), Math.min(MAX_RETRY_MILLIS, RETRY_MILLIS << Math.min(attempt, 6)));
+                return;
+            }
+            if (!written) {
                 if (attempt < CONTENT_ATTEMPTS) {
                     // the content is still on its way from the other managers
                     later(() -> mirror(change, attempt + 1), RETRY_MILLIS);
@@ -514,6 +536,10 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
             }
         } catch (IOException e) {
             LOG.warn("Could not show revision {} of {} in {}: {}", change.revision(), change.name(), folder, e.getMessage());
+        } finally {
+            if (!waitsForRoom) {
+                waitingForRoom.remove(change.name()); // shown, superseded, or failed for another reason
+            }
         }
     }
 
@@ -531,13 +557,19 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
         Path target = folder.resolve(artifact.name());
         Path temp = folder.resolve("." + artifact.name() + ".restore");
         Files.deleteIfExists(temp);
-        if (artifact.type() == ArtifactType.CONFIGURATION && ownerOnlyFile(temp)) {
-            // configurations may hold credentials: owner-only from the moment the file exists
-            try (java.io.OutputStream out = Files.newOutputStream(temp, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
-                Files.copy(blob.get(), out);
+        DiskRoom.require(folder, artifact.size(), artifact.name());
+        try {
+            if (artifact.type() == ArtifactType.CONFIGURATION && ownerOnlyFile(temp)) {
+                // configurations may hold credentials: owner-only from the moment the file exists
+                try (java.io.OutputStream out = Files.newOutputStream(temp, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+                    Files.copy(blob.get(), out);
+                }
+            } else {
+                Files.copy(blob.get(), temp);
             }
-        } else {
-            Files.copy(blob.get(), temp);
+        } catch (IOException e) {
+            Files.deleteIfExists(temp); // a copy cut short (a full disk) is not left in the operator's folder
+            throw DiskRoom.explain(e, folder, artifact.size(), artifact.name());
         }
         boolean unchanged = expected.isEmpty() ? !Files.exists(target) : expected.get().matches(target);
         if (!unchanged) {

@@ -180,6 +180,9 @@ final class FolderLedger {
      * deploy does not rewrite it a thousand times; a crash can lose the last moment of it, which
      * only makes those files count as dropped again (and content already stored records nothing).
      */
+    /** The last failure to write the ledger, said once; null once a write succeeds. */
+    private String lastFailure;
+
     synchronized void saveIfChanged() {
         if (!dirty) {
             return;
@@ -187,12 +190,20 @@ final class FolderLedger {
         try {
             save();
             dirty = false;
+            lastFailure = null;
         } catch (java.nio.channels.ClosedByInterruptException stopping) {
             // the deploy folder's thread was stopped in the middle of its periodic write; nothing
             // was replaced, and the stop writes the ledger once more, not interrupted (DeployFolder.deactivate)
             LOG.debug("Writing {} was interrupted by the deploy folder's stop", file);
         } catch (IOException e) {
-            LOG.warn("Could not write {}: {}", file, e.getMessage());
+            // tried again every 200 ms: a full disk is said once, not five times a second
+            IOException explained = io.carbide.node.DiskRoom.explain(e, file.getParent(), 0, file.getFileName().toString());
+            String failure = explained instanceof io.carbide.node.DiskRoom.NoRoomException ? "no room"
+                    : String.valueOf(explained.getMessage());
+            if (!failure.equals(lastFailure)) {
+                LOG.warn("Could not write {}: {}", file, explained.getMessage());
+            }
+            lastFailure = failure;
         }
     }
 
