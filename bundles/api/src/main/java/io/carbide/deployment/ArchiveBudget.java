@@ -54,6 +54,11 @@ public final class ArchiveBudget {
                 Long.getLong(MAX_ENTRIES, 100_000), Long.getLong(MAX_RATIO, 200));
     }
 
+    /** The most an archive may hold unpacked, in bytes. */
+    public long maxBytes() {
+        return maxBytes;
+    }
+
     /** Counts one more entry. */
     public void entry() throws Exceeded {
         if (++entries > maxEntries) {

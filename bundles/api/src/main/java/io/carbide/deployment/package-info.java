@@ -3,5 +3,5 @@
  * change), the state each node reports for each artifact, and web applications on the client port.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("3.2.0")
+@org.osgi.annotation.versioning.Version("3.3.0")
 package io.carbide.deployment;

@@ -75,6 +75,18 @@ public final class DiskRoom {
         return full ? new NoRoomException(message(folder, what, bytes, free, reserve(total)), failure) : failure;
     }
 
+    /**
+     * Whether two lines say the same but for their figures: a refusal tried again names the free
+     * space anew, which the node's own log writes change, and is still the same refusal, said once.
+     */
+    public static boolean alike(String a, String b) {
+        return a != null && b != null && figureless(a).equals(figureless(b));
+    }
+
+    private static String figureless(String line) {
+        return line.replaceAll("[0-9][0-9.,]*", "#");
+    }
+
     /** Whether the failure, or one it was caused by, is the system's "no space left on device". */
     private static boolean saysNoSpace(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {

@@ -1,6 +1,7 @@
 package io.carbide.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -38,6 +39,15 @@ class DiskRoomTest {
                 full.getMessage());
         IOException other = new IOException("Permission denied");
         assertSame(other, DiskRoom.explain(other, dir, 5 << 20, "site.zip"));
+    }
+
+    @Test
+    void aRefusalTriedAgainIsTheSameRefusalWhateverTheFreeSpaceSaysNow() {
+        String first = "not enough space in /data for big.zip (30 MB; 24 MB free, of which 4.8 MB stay free)";
+        String again = "not enough space in /data for big.zip (30 MB; 13 MB free, of which 4.8 MB stay free)";
+        assertTrue(DiskRoom.alike(first, again));
+        assertFalse(DiskRoom.alike(first, first.replace("big.zip", "other.zip")));
+        assertFalse(DiskRoom.alike(first, null));
     }
 
     @Test

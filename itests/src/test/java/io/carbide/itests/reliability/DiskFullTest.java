@@ -48,9 +48,11 @@ class DiskFullTest {
     @Test
     void contentADiskHasNoRoomForIsRefusedWithOneLineAndGoesLiveOnceThereIsRoom() throws Exception {
         assumeTrue(SmallDisk.available(), "a small disk needs root and mount");
-        SmallDisk workerDisk = SmallDisk.mount(temp.resolve("worker-disk"), 40);
-        SmallDisk managerDisk = SmallDisk.mount(temp.resolve("manager-disk"), 160);
+        SmallDisk workerDisk = null;
+        SmallDisk managerDisk = null;
         try {
+            workerDisk = SmallDisk.mount(temp.resolve("worker-disk"), 40);
+            managerDisk = SmallDisk.mount(temp.resolve("manager-disk"), 176);
             NodeProcess manager = started.startReady(new NodeProcess(managerDisk.folder().resolve("mgr"), "manager",
                     "-Dnode=mgr"));
             NodeProcess worker = started.startReady(new NodeProcess(workerDisk.folder().resolve("w-1"), "worker",
@@ -120,8 +122,11 @@ class DiskFullTest {
                     "w-1 in sync with nothing failed");
         } finally {
             started.stopAll(); // before their disks go
-            workerDisk.close();
-            managerDisk.close();
+            for (SmallDisk disk : new SmallDisk[] {workerDisk, managerDisk}) {
+                if (disk != null) {
+                    disk.close();
+                }
+            }
         }
     }
 

@@ -21,12 +21,29 @@ public final class SmallDisk implements AutoCloseable {
         this.folder = folder;
     }
 
-    /** Whether this machine lets a test mount one: root and mount. */
+    /**
+     * Whether this machine lets a test mount one: root, mount, and the right to mount (a container
+     * may run as root without it), tried on a disk of a megabyte.
+     */
     public static boolean available() {
+        Path trial = null;
         try {
-            return "0".equals(run(List.of("id", "-u")).strip()) && Files.isExecutable(Path.of("/usr/bin/mount"));
+            if (!"0".equals(run(List.of("id", "-u")).strip()) || !Files.isExecutable(Path.of("/usr/bin/mount"))) {
+                return false;
+            }
+            trial = Files.createTempDirectory("carbide-small-disk");
+            mount(trial, 1).close();
+            return true;
         } catch (IOException e) {
             return false;
+        } finally {
+            if (trial != null) {
+                try {
+                    Files.deleteIfExists(trial);
+                } catch (IOException ignored) {
+                    // a folder in the temporary directory
+                }
+            }
         }
     }
 

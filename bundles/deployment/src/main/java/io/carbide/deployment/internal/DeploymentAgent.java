@@ -579,16 +579,30 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
             }
             sourceRevision = changes.revision();
             long before = revision;
-            apply(changes, source, adoption || asItStands || lineage.isEmpty());
+            String unrecorded = apply(changes, source, adoption || asItStands || lineage.isEmpty());
             adopting = null;
             aheadOfSources = null;
             syncedWith = source.name();
             offers.answered(source.name());
-            failures = 0;
-            lastProblem = null;
-            lastProblemHere = false;
             lastSyncMetLostChanges = false;
-            lastSyncFailed = false;
+            if (unrecorded == null) {
+                failures = 0;
+                lastProblem = null;
+                lastProblemHere = false;
+                lastSyncFailed = false;
+            } else {
+                // it runs and serves what its manager sent, and says so; only its record lags (its
+                // disk), which the next sync writes again: no fault of the manager's, and not behind
+                String problem = "Node " + node.name() + " " + unrecorded;
+                if (!io.carbide.node.DiskRoom.alike(problem, lastProblem)) {
+                    LOG.warn("{}; retrying", problem);
+                }
+                lastProblem = problem;
+                lastProblemHere = true;
+                lastSyncFailed = true;
+                sweepDue = true;
+                failures++;
+            }
             freshness.synced(revision, Math.max(sourceRevision, newest()));
             if (changes.full()) {
                 sendReport();
@@ -596,24 +610,20 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
                 sendReportAfter(changes.artifacts().stream().map(Artifact::name).collect(Collectors.toSet()));
             }
             scheduleRetryIfUnsettled();
-            if (newest() > revision) {
+            if (unrecorded != null) {
+                scheduleSync(Math.min(10_000, 250L << Math.min(failures, 8)));
+            } else if (newest() > revision) {
                 // a manager that brought nothing new is behind the newest (a follower asked while the
                 // authority does not answer): its next announcement brings the sync forward anyway
                 scheduleSync(revision > before ? AGAIN_MILLIS : BEHIND_RETRY_MILLIS);
             }
         } catch (IOException | RuntimeException e) {
-            boolean here = e instanceof NotRecorded;
-            String problem = "Node " + node.name() + (here ? " " : " could not sync from " + source.name() + ": ")
-                    + e.getMessage();
+            String problem = "Node " + node.name() + " could not sync from " + source.name() + ": " + e.getMessage();
             if (!problem.equals(lastProblem)) {
                 LOG.warn("{}; retrying", problem);
             }
             lastProblem = problem;
-            lastProblemHere = here;
-            if (here) {
-                // it runs and serves what its manager sent, only its record lags: not behind
-                freshness.synced(revision, Math.max(sourceRevision, newest()));
-            }
+            lastProblemHere = false;
             lastSyncMetLostChanges = e instanceof ManagerLostChanges;
             sweepDue = true; // a batch cut short may have left content fetched ahead
             if (e.getCause() instanceof java.util.concurrent.TimeoutException
@@ -627,9 +637,11 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
         }
     }
 
-    /** @param replaceAll true when {@code changes} is the full state of a repository this node now adopts */
-    private void apply(ReplicationProtocol.Changes changes, ArtifactSource source, boolean replaceAll)
-            throws IOException {
+    /**
+     * @param replaceAll true when {@code changes} is the full state of a repository this node now adopts
+     * @return null once applied and recorded; what went wrong when applied but not recorded (its disk)
+     */
+    private String apply(ReplicationProtocol.Changes changes, ArtifactSource source, boolean replaceAll) {
         if (!changes.repositoryId().equals(lineage)) {
             LOG.info("Node {} follows repository {} from {}: {} artifacts at revision {}", node.name(),
                     changes.repositoryId(), source.name(), changes.artifacts().size(), changes.revision());
@@ -672,10 +684,10 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
             // what the batch let go is dropped all the same: on a full disk that is the room the next
             // try needs (the state on disk may name it; a restart then fetches it again)
             dropUnreferencedContent(changes.full());
-            throw new NotRecorded("could not record revision " + revision + " of repository " + lineage + ": "
-                    + e.getMessage(), e);
+            return "could not record revision " + revision + " of repository " + lineage + ": " + e.getMessage();
         }
         dropUnreferencedContent(changes.full());
+        return null;
     }
 
     /**
@@ -980,14 +992,5 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
         health.put("revision", revision);
         health.put("source", syncedWith);
         return health;
-    }
-
-    /** A sync whose changes this node applied but could not record (its disk): no fault of the manager's. */
-    private static final class NotRecorded extends IOException {
-        private static final long serialVersionUID = 1L;
-
-        NotRecorded(String message, IOException cause) {
-            super(message, cause);
-        }
     }
 }

@@ -49,9 +49,9 @@ final class LocalCopy {
     /** One artifact as last looked at: why it does not run as recorded ("" when it does), and its state then. */
     private record Look(String why, ArtifactState state, boolean missing) {
     }
-    /** Held artifacts whose content is not here yet: fetched again on {@link #retry}. */
     /** Said after a refusal for want of room: the operator frees space, nothing more. */
     private static final String ONCE_THERE_IS_ROOM = "; it is deployed by itself once there is room";
+    /** Held artifacts whose content is not here yet, or had no room to deploy: tried again on {@link #retry}. */
     private final Set<String> missing = ConcurrentHashMap.newKeySet();
     /** The content of artifacts replaced or removed since {@link #dropUnreferencedContent} last ran. */
     private final Set<String> released = ConcurrentHashMap.newKeySet();
@@ -194,10 +194,10 @@ final class LocalCopy {
         try {
             if (artifact.type() == ArtifactType.BUNDLE) {
                 ArtifactState refused = bundles.stage(artifact, content);
-                states.put(artifact.name(), refused != null ? refused
-                        : Deployer.state(artifact, ArtifactState.INSTALLED));
                 if (refused != null) {
                     record(refused);
+                } else {
+                    states.put(artifact.name(), Deployer.state(artifact, ArtifactState.INSTALLED));
                 }
                 return;
             }
@@ -236,9 +236,18 @@ final class LocalCopy {
                 missing.remove(name);
             } else if (source != null) {
                 fetchAndDeploy(artifact, source, a -> receive(a, source));
-            } else if (blobs.get(artifact.sha256()).isPresent()) {
-                missing.remove(name);
-                deploy(artifact, blobs.get(artifact.sha256()).get());
+            } else {
+                Optional<Path> here = Optional.empty();
+                try {
+                    here = blobs.intact(artifact.sha256(), artifact.size()) ? blobs.get(artifact.sha256())
+                            : Optional.empty();
+                } catch (IOException e) {
+                    // looked at again at the next retry
+                }
+                if (here.isPresent()) {
+                    missing.remove(name);
+                    deploy(artifact, here.get());
+                }
             }
         }
         settleBundles();
@@ -412,7 +421,8 @@ final class LocalCopy {
     private void record(ArtifactState state) {
         ArtifactState before = states.put(state.name(), state);
         if (ArtifactState.FAILED.equals(state.state())) {
-            if (state.equals(before)) {
+            if (before != null && before.revision() == state.revision() && before.state().equals(state.state())
+                    && io.carbide.node.DiskRoom.alike(before.reason(), state.reason())) {
                 return; // a retry that failed as the last one did (a disk still full): said once
             }
             LOG.warn("Node {} could not deploy {} (revision {}): {}", nodeName, state.name(), state.revision(),

@@ -128,9 +128,11 @@ final class WebAppDeployer implements Deployer {
         long written = 0;
         try (ZipFile archive = new ZipFile(zip.toFile())) {
             Files.createDirectories(folder.getParent());
-            DiskRoom.require(webapps, unpackedSize(archive), name + " unpacked");
-            scratch = Files.createTempDirectory(folder.getParent(), ".unpack-");
             ArchiveBudget budget = ArchiveBudget.of(name);
+            // what the directory claims, at most what the budget lets through: an archive claiming more
+            // is refused by the budget as it unpacks, not held back for room it will never get
+            DiskRoom.require(webapps, Math.min(unpackedSize(archive), budget.maxBytes()), name + " unpacked");
+            scratch = Files.createTempDirectory(folder.getParent(), ".unpack-");
             for (Enumeration<? extends ZipEntry> entries = archive.entries(); entries.hasMoreElements(); ) {
                 ZipEntry entry = entries.nextElement();
                 budget.entry();

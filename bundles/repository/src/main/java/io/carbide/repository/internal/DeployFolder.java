@@ -1001,7 +1001,7 @@ public class DeployFolder implements ArtifactInstaller, RevisionStateMachine.Lis
 
     private void retryLater(String name, Operation what, Work change, String reason, long retry) {
         String why = reason == null ? "no reason given" : reason;
-        if (!why.equals(waitingFor.put(name, why))) {
+        if (!DiskRoom.alike(why, waitingFor.put(name, why))) { // the same but for figures (free space) is said once
             LOG.warn("{} {} in {} waits to be recorded: {}", name, what, folder, why);
         }
         long next = Math.min(MAX_RETRY_MILLIS, retry * 2);

@@ -175,14 +175,14 @@ final class FolderLedger {
         return REMOVED.equals(entries.get(name));
     }
 
+    /** The last failure to write the ledger, said once; null once a write succeeds. */
+    private String lastFailure;
+
     /**
      * Writes the ledger if it changed. Called a few times a second rather than per file, so a bulk
      * deploy does not rewrite it a thousand times; a crash can lose the last moment of it, which
      * only makes those files count as dropped again (and content already stored records nothing).
      */
-    /** The last failure to write the ledger, said once; null once a write succeeds. */
-    private String lastFailure;
-
     synchronized void saveIfChanged() {
         if (!dirty) {
             return;
