@@ -19,6 +19,7 @@ import io.carbide.deployment.RepositoryListener;
 import io.carbide.deployment.RunningDigest;
 import io.carbide.deployment.WebAppHost;
 import io.carbide.deployment.protocol.ReplicationProtocol;
+import io.carbide.node.DiskRoom;
 import io.carbide.node.NodeIdentity;
 import io.carbide.node.NodeStatusContributor;
 import io.carbide.node.Readiness;
@@ -594,7 +595,7 @@ public class DeploymentAgent implements NodeStatusContributor, MembershipListene
                 // it runs and serves what its manager sent, and says so; only its record lags (its
                 // disk), which the next sync writes again: no fault of the manager's, and not behind
                 String problem = "Node " + node.name() + " " + unrecorded;
-                if (!io.carbide.node.DiskRoom.alike(problem, lastProblem)) {
+                if (!DiskRoom.alike(problem, lastProblem)) {
                     LOG.warn("{}; retrying", problem);
                 }
                 lastProblem = problem;

@@ -4,6 +4,7 @@ import io.carbide.deployment.Artifact;
 import io.carbide.deployment.ArtifactState;
 import io.carbide.deployment.ArtifactType;
 import io.carbide.deployment.RunningDigest;
+import io.carbide.node.DiskRoom;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -170,7 +171,7 @@ final class LocalCopy {
         } catch (IOException e) {
             missing.add(artifact.name());
             record(Deployer.failed(artifact, "content not fetched from " + source.servedBy(artifact) + ": "
-                    + e.getMessage() + (e instanceof io.carbide.node.DiskRoom.NoRoomException ? ONCE_THERE_IS_ROOM : "")));
+                    + e.getMessage() + (e instanceof DiskRoom.NoRoomException ? ONCE_THERE_IS_ROOM : "")));
             return;
         }
         long fetched = System.nanoTime();
@@ -202,7 +203,7 @@ final class LocalCopy {
                 return;
             }
             record(others.get(artifact.type()).deploy(artifact, content));
-        } catch (io.carbide.node.DiskRoom.NoRoomException e) {
+        } catch (DiskRoom.NoRoomException e) {
             missing.add(artifact.name());
             record(Deployer.failed(artifact, e.getMessage() + ONCE_THERE_IS_ROOM));
         }
@@ -422,7 +423,7 @@ final class LocalCopy {
         ArtifactState before = states.put(state.name(), state);
         if (ArtifactState.FAILED.equals(state.state())) {
             if (before != null && before.revision() == state.revision() && before.state().equals(state.state())
-                    && io.carbide.node.DiskRoom.alike(before.reason(), state.reason())) {
+                    && DiskRoom.alike(before.reason(), state.reason())) {
                 return; // a retry that failed as the last one did (a disk still full): said once
             }
             LOG.warn("Node {} could not deploy {} (revision {}): {}", nodeName, state.name(), state.revision(),

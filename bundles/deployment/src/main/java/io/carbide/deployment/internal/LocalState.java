@@ -7,6 +7,7 @@ import com.google.gson.TypeAdapter;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonWriter;
 import io.carbide.deployment.Artifact;
+import io.carbide.node.DiskRoom;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -84,7 +85,7 @@ final class LocalState {
         try {
             io.carbide.node.AtomicFile.write(file, text);
         } catch (IOException e) {
-            throw io.carbide.node.DiskRoom.explain(e, file.getParent(), text.length, file.getFileName().toString());
+            throw DiskRoom.explain(e, file.getParent(), text.length, file.getFileName().toString());
         }
         artifacts.written(); // what is no longer held is forgotten
     }

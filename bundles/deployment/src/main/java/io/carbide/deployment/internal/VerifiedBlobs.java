@@ -1,5 +1,6 @@
 package io.carbide.deployment.internal;
 
+import io.carbide.node.DiskRoom;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
@@ -158,13 +159,13 @@ final class VerifiedBlobs {
         Path part = dir.resolve(sha256 + PART);
         MessageDigest digest = sha256();
         long from = resumable(part, size, digest);
-        io.carbide.node.DiskRoom.require(dir, size - from, name);
+        DiskRoom.require(dir, size - from, name);
         try (OutputStream out = new DigestOutputStream(Files.newOutputStream(part, StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE, StandardOpenOption.APPEND), digest)) {
             transfer.to(out, from);
         } catch (IOException e) {
-            IOException explained = io.carbide.node.DiskRoom.explain(e, dir, size - from, name);
-            if (explained instanceof io.carbide.node.DiskRoom.NoRoomException) {
+            IOException explained = DiskRoom.explain(e, dir, size - from, name);
+            if (explained instanceof DiskRoom.NoRoomException) {
                 // kept, it would hold the disk full: every other artifact, and the node's own state, would fail too
                 Files.deleteIfExists(part);
             }

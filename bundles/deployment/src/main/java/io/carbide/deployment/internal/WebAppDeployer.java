@@ -125,13 +125,14 @@ final class WebAppDeployer implements Deployer {
     private Path unpack(Path zip, Path folder) throws IOException {
         String name = folder.getParent().getFileName() + ".zip";
         Path scratch = null;
-        long written = 0;
+        long declared = 0;
         try (ZipFile archive = new ZipFile(zip.toFile())) {
             Files.createDirectories(folder.getParent());
             ArchiveBudget budget = ArchiveBudget.of(name);
             // what the directory claims, at most what the budget lets through: an archive claiming more
             // is refused by the budget as it unpacks, not held back for room it will never get
-            DiskRoom.require(webapps, Math.min(unpackedSize(archive), budget.maxBytes()), name + " unpacked");
+            declared = Math.min(unpackedSize(archive), budget.maxBytes());
+            DiskRoom.require(webapps, declared, name + " unpacked");
             scratch = Files.createTempDirectory(folder.getParent(), ".unpack-");
             for (Enumeration<? extends ZipEntry> entries = archive.entries(); entries.hasMoreElements(); ) {
                 ZipEntry entry = entries.nextElement();
@@ -148,7 +149,6 @@ final class WebAppDeployer implements Deployer {
                          OutputStream out = Files.newOutputStream(target)) {
                         budget.copy(entry, in, out); // never more than the node allows, whatever the zip claims
                     }
-                    written += Files.size(target);
                 }
             }
             Files.move(scratch, folder, StandardCopyOption.ATOMIC_MOVE);
@@ -162,7 +162,7 @@ final class WebAppDeployer implements Deployer {
         } catch (DiskRoom.NoRoomException refused) {
             throw refused; // before a byte was written
         } catch (IOException e) {
-            IOException explained = DiskRoom.explain(e, webapps, written, name + " unpacked");
+            IOException explained = DiskRoom.explain(e, webapps, declared, name + " unpacked");
             // not retried as a refusal is: the archive's directory may understate what it holds
             throw explained == e ? e : new IOException(explained.getMessage(), e);
         } finally {
