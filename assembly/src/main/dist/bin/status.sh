@@ -11,10 +11,20 @@ carbide_parse_args "$@"
 # A port from the status file's "ports" section.
 status_port() { sed -n "s/^    \"$1\": \([0-9]*\),\{0,1\}$/\1/p" "$CARBIDE_STATUS_FILE" 2>/dev/null | head -n 1; }
 
+# The value of -DNAME (or of the first of several names) on a running node's command line: the
+# last one given wins, as in the JVM.
+launch_option() {
+  local pid="$1" name value; shift
+  for name in "$@"; do
+    value="$(tr '\0' '\n' < "/proc/$pid/cmdline" 2>/dev/null | sed -n "s/^-D$name=//p" | tail -n 1)"
+    [ -z "$value" ] || { echo "$value"; return; }
+  done
+}
+
 # One line per node started from this installation (table, or a JSON array with --json); exit 0
 # if any of them runs.
 status_all() {
-  local base pid node profile state client management cluster any=1 first=true
+  local base pid node profile offset state client management cluster any=1 first=true
   [ "$CARBIDE_JSON" = true ] && echo "["
   [ "$CARBIDE_JSON" = true ] || printf '%-16s %-9s %-10s %-8s %-7s %-11s %-8s %s\n' \
     NODE PROFILE STATE PID CLIENT MANAGEMENT CLUSTER BASE
@@ -27,8 +37,20 @@ status_all() {
     if pid="$(carbide_running_pid)"; then
       any=0
       state="$(carbide_status_field state)"
-      [ "$(carbide_status_field pid)" = "$pid" ] || state=starting
-      client="$(status_port client)"; management="$(status_port management)"; cluster="$(status_port cluster)"
+      if [ "$(carbide_status_field pid)" != "$pid" ]; then
+        # starting: its status file is not written yet (or is the last run's), so its name and
+        # profile come from how it was started, as the launcher reads them
+        state=starting
+        profile="$(launch_option "$pid" profile carbide.profile)"; profile="${profile:-default}"
+        node="$(launch_option "$pid" node carbide.node.name)"
+        if [ -z "$node" ]; then
+          offset="$(launch_option "$pid" portOffset carbide.portOffset)"
+          node="$profile-${offset:-0}"
+        fi
+        client=""; management=""; cluster="" # the last run's ports may not be this one's
+      else
+        client="$(status_port client)"; management="$(status_port management)"; cluster="$(status_port cluster)"
+      fi
     else
       pid=""; state=stopped; client=""; management=""; cluster=""
     fi

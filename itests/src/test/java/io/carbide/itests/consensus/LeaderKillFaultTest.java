@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 class LeaderKillFaultTest {
 
     /** In every full run; longer runs (-Dcarbide.faults.trials=100) are in docs/reliability.md. */
-    private static final int DEFAULT_TRIALS = 15;
+    private static final int DEFAULT_TRIALS = 10;
     private static final int UPLOADS_PER_TRIAL = 12;
     private static final Duration CONVERGE = ManagerCluster.CONVERGE;
 

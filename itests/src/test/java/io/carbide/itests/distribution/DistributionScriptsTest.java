@@ -354,6 +354,19 @@ class DistributionScriptsTest {
                     after.stdout());
             assertTrue(after.stdout().lines().anyMatch(l -> l.startsWith("all-w1 ") && l.contains(" ready ")),
                     after.stdout());
+
+            // started again under another name and frozen before it writes its status: listed as starting, by the
+            // name it was started with (it was "-", or the last run's name and ports, before)
+            assertEquals(0, second.start("-Dnode=all-w2-renamed").exitCode());
+            second.signal("STOP");
+            try {
+                ScriptResult starting = manager.script("status.sh", List.of("--all"));
+                assertTrue(starting.stdout().lines().anyMatch(l -> l.startsWith("all-w2-renamed ")
+                        && l.contains(" worker ") && l.contains(" starting ") && l.contains(" " + second.pid() + " ")
+                        && !l.contains(" " + second.clientPort() + " ")), starting.stdout());
+            } finally {
+                second.signal("CONT");
+            }
         }
     }
 
