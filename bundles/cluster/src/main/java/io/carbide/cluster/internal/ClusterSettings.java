@@ -36,9 +36,10 @@ import org.slf4j.LoggerFactory;
  *     (content then travels over the cluster channel, slower)</li>
  * <li>{@code carbide.cluster.joinTimeout}: how long a joining node waits for the members it asks
  *     to answer before it starts a domain of its own (milliseconds, or {@code 500ms}, {@code 3s};
- *     100 ms to 10 s); default 500 on a node with the manager role, which may be the first of its
+ *     100 ms to 10 s); default 500 on a manager that votes alone, which may be the first of its
  *     domain, and 3000 on a worker, which alone serves nothing and would find its managers only by
- *     a merge, 10-15 s later. The join goes on at the first answer; the stack asks again within the
+ *     a merge, 10-15 s later, and on a manager with other voting managers, which alone commits
+ *     nothing ({@link #defaultJoinTimeout}). The join goes on at the first answer; the stack asks again within the
  *     wait ({@code num_discovery_runs}), as a request can be lost (see {@code conf/cluster/tcp.xml}).</li>
  * </ul>
  * The port is the node's cluster port, 4000 + offset. The members this node last knew, and where,
@@ -89,8 +90,8 @@ record ClusterSettings(boolean enabled, String domain, String stack, Path stackF
                 node.clusterPort(), wellKnown,
                 Boolean.parseBoolean(property(context, "carbide.cluster.allowWeakSecret", "false")),
                 contentPort.orElse(NO_CONTENT_PORT),
-                joinTimeout(property(context, "carbide.cluster.joinTimeout", ""),
-                        node.hasRole(io.carbide.node.Role.MANAGER) ? MANAGER_JOIN_TIMEOUT_MILLIS : WORKER_JOIN_TIMEOUT_MILLIS),
+                joinTimeout(property(context, "carbide.cluster.joinTimeout", ""), defaultJoinTimeout(
+                        node.hasRole(io.carbide.node.Role.MANAGER), property(context, "carbide.managers", node.name()))),
                 node.base().resolve("data/cluster-discovery"), problem);
     }
 
@@ -119,6 +120,20 @@ record ClusterSettings(boolean enabled, String domain, String stack, Path stackF
 
     static final long MANAGER_JOIN_TIMEOUT_MILLIS = 500;
     static final long WORKER_JOIN_TIMEOUT_MILLIS = 3_000;
+
+    /**
+     * The join wait a node takes unless told otherwise. Only a manager that votes alone (or a
+     * default node) may well be the first of its domain, and starts one soon. A worker, and a
+     * manager with other voting managers ({@code carbide.managers} lists more than itself), are of
+     * no use alone: a manager cannot commit without a majority. They wait as long as a worker does.
+     * Managers started together on a busy machine gave up after 500 ms, each began a domain of its
+     * own, and met only by a merge 5-15 s later, before they could form their consensus.
+     */
+    static long defaultJoinTimeout(boolean manager, String managersListed) {
+        long voters = java.util.Arrays.stream(managersListed.split(",")).map(String::strip)
+                .filter(name -> !name.isEmpty()).distinct().count();
+        return manager && voters <= 1 ? MANAGER_JOIN_TIMEOUT_MILLIS : WORKER_JOIN_TIMEOUT_MILLIS;
+    }
 
     /**
      * The join wait in milliseconds: a number of milliseconds, or with {@code ms} or {@code s} as

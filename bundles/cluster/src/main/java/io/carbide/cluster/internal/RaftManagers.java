@@ -22,9 +22,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -34,6 +36,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 import org.jgroups.Address;
 import org.jgroups.protocols.raft.RAFT;
@@ -85,6 +88,9 @@ public class RaftManagers implements ManagerConsensus, NodeStatusContributor, Me
         return thread;
     });
     private final Object waiting = new Object();
+    /** The other managers in the cluster's view, and whether one came in while this one waits to join. */
+    private volatile Set<String> managersInView = Set.of();
+    private final AtomicBoolean managerCameIntoView = new AtomicBoolean();
     private final Thread starter;
     private final Proposals proposals = new Proposals(this::state);
     private final FollowerCatchUp catchUp = new FollowerCatchUp();
@@ -184,7 +190,8 @@ public class RaftManagers implements ManagerConsensus, NodeStatusContributor, Me
                     return;
                 }
                 pause(wait);
-                wait = Math.min(10_000, wait * 2);
+                // a manager that came into view is asked at once, and soon again: it may be starting too
+                wait = managerCameIntoView.getAndSet(false) ? 1_000 : Math.min(10_000, wait * 2);
             }
         } finally {
             Thread.currentThread().setContextClassLoader(previous);
@@ -266,7 +273,7 @@ public class RaftManagers implements ManagerConsensus, NodeStatusContributor, Me
                     this::currentMembers, new org.jgroups.Receiver() {
                         @Override
                         public void viewAccepted(org.jgroups.View view) {
-                            java.util.Set<String> others = new java.util.HashSet<>();
+                            Set<String> others = new HashSet<>();
                             for (org.jgroups.Address member : view.getMembers()) {
                                 String name = org.jgroups.util.NameCache.get(member);
                                 if (name != null && !name.equals(node.name())) {
@@ -320,7 +327,23 @@ public class RaftManagers implements ManagerConsensus, NodeStatusContributor, Me
         ManagersChannel current = channel;
         if (current != null) {
             current.follow(view);
+            return;
         }
+        // not joined yet: a manager waiting for another's word tries again now, not after its back-off
+        // (up to 8 s; managers started together met by a merge and then waited out the rest of it)
+        Set<String> managers = new HashSet<>();
+        for (ClusterMember member : view.in(SubDomain.MGT)) {
+            if (!member.name().equals(node.name())) {
+                managers.add(member.name());
+            }
+        }
+        if (!managersInView.containsAll(managers)) {
+            managerCameIntoView.set(true);
+            synchronized (waiting) {
+                waiting.notifyAll();
+            }
+        }
+        managersInView = managers;
     }
 
     /**

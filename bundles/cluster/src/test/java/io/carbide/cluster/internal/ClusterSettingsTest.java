@@ -15,6 +15,15 @@ class ClusterSettingsTest {
     }
 
     @Test
+    void onlyAManagerThatVotesAloneGivesUpItsJoinSoon() {
+        assertEquals(500, ClusterSettings.defaultJoinTimeout(true, "mgr-1"));
+        assertEquals(500, ClusterSettings.defaultJoinTimeout(true, " mgr-1 , mgr-1,"));
+        assertEquals(3_000, ClusterSettings.defaultJoinTimeout(true, "mgr-1,mgr-2,mgr-3"),
+                "one of three commits nothing alone: it waits to find the others rather than merge with them later");
+        assertEquals(3_000, ClusterSettings.defaultJoinTimeout(false, "w-1"));
+    }
+
+    @Test
     void joinTimeoutIsReadAsTheStackFilesWriteTimes() {
         assertEquals(1_200, ClusterSettings.joinTimeout(" 1200 ", 3_000));
         assertEquals(750, ClusterSettings.joinTimeout("750ms", 3_000));
