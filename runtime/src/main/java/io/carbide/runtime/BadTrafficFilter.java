@@ -30,7 +30,8 @@ public class BadTrafficFilter extends TurboFilter {
     /** What the connection servers say of a peer that does not speak JGroups. */
     private static final List<String> SIGNS = List.of("cookie", "failed accepting connection",
             "failed handling message", "failed handling incoming message", "different version", "invalid length");
-    private static final Pattern TRANSPORTS = Pattern.compile("org\\.jgroups\\.protocols\\.(TCP|TCP_NIO2|UDP|TP|BasicTCP)");
+    private static final Pattern TRANSPORTS = Pattern.compile(
+            "org\\.jgroups\\.protocols\\.(TCP|TCP_NIO2|UDP|TP|BasicTCP)|io\\.carbide\\.cluster\\.internal\\.GuardedTcp");
     private static final Pattern PEER = Pattern.compile(
             "(?:addr=/|sent by /|from /|from peer /|peer /)(\\d{1,3}(?:\\.\\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:]+)");
 
@@ -77,9 +78,12 @@ public class BadTrafficFilter extends TurboFilter {
         if (!TRANSPORTS.matcher(logger).matches()) {
             return false;
         }
+        boolean connectionThread = thread.startsWith("Connection.Receiver") || thread.startsWith("TcpServer")
+                || thread.startsWith("NioServer");
+        // "failed handling message": a frame the transport refused before any protocol read it (too
+        // long, or claiming more than it holds; GuardedTcp)
         return format.startsWith("JGRP000006") || format.startsWith("JGRP000010") || format.startsWith("JGRP000191")
-                || format.startsWith("JGRP000030") && (thread.startsWith("Connection.Receiver")
-                        || thread.startsWith("TcpServer") || thread.startsWith("NioServer"));
+                || (format.startsWith("JGRP000030") || format.startsWith("failed handling message")) && connectionThread;
     }
 
     /** Where it came from: named in the line, or in the name of the thread reading that connection. */

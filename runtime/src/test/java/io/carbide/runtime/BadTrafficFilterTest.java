@@ -55,6 +55,14 @@ class BadTrafficFilterTest {
                 + "message", new java.io.EOFException(), "Connection.Receiver [127.0.0.1:4071 - 127.0.0.1:45588]-16"));
         assertTrue(BadTrafficFilter.isGarbage("org.jgroups.blocks.cs.NioServer", "failed handling message",
                 new IllegalStateException("cookie read by 127.0.0.1:4171 does not match own cookie"), "NioServer.Selector"));
+        // Carbide's transport, refusing a frame before anything reads it (too long, or claiming more than it holds)
+        assertTrue(BadTrafficFilter.isGarbage("io.carbide.cluster.internal.GuardedTcp", "failed handling message",
+                new java.io.IOException("a frame of -473065381 bytes is longer than any member sends"),
+                "Connection.Receiver [127.0.0.1:17611 - 127.0.0.1:36418]-1"));
+        assertTrue(BadTrafficFilter.isGarbage("io.carbide.cluster.internal.GuardedTcp", "JGRP000006: 127.0.0.1:4071: "
+                + "failed accepting connection from peer Socket[addr=/127.0.0.1]", null, "TcpServer.Acceptor[4071]-1"));
+        assertTrue(!BadTrafficFilter.isGarbage("io.carbide.cluster.internal.GuardedTcp", "failed handling message",
+                new IllegalStateException("x"), "jgroups-5,carbide,mgr"));
         // a protocol's trouble with a message that authenticated is a real problem: logged as it comes
         assertTrue(!BadTrafficFilter.isGarbage("org.jgroups.protocols.pbcast.GMS", "failed reading JoinRsp", null,
                 "jgroups-5"));

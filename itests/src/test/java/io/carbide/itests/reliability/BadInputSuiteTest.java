@@ -287,13 +287,19 @@ class BadInputSuiteTest {
         int[] ports = {manager.clusterPort(), manager.clusterPort() + 100, 4500 + manager.portOffset()};
         String[] names = {"cluster port", "failure-detection port", "managers' port"};
         byte[][] payloads = {bytes(random, 512), "GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII),
-            tlsHello(), bytes(random, 1024 * 1024), jgroupsLike(random)};
+            tlsHello(), bytes(random, 1024 * 1024), jgroupsLike(random), jgroupsFrame(messageClaiming(1 << 30)),
+            jgroupsFrame(batchClaiming(200_000_000))};
         String[] kinds = {"random bytes", "an HTTP request", "a TLS hello", "1 MB of random bytes",
-            "a JGroups header of another version"};
+            "a JGroups header of another version", "a JGroups message of 19 bytes claiming a payload of 1 GiB",
+            "a JGroups batch claiming 200 million messages"};
         for (int p = 0; p < ports.length; p++) {
             for (int k = 0; k < payloads.length; k++) {
                 String answer = send(ports[p], payloads[k]);
-                boolean up = manager.get(manager.clientPort(), "/health").statusCode() == 200;
+                boolean up = answersHealth(manager);
+                if (!up) { // gone: the rest of the suite cannot run, so say which input took it down
+                    throw new AssertionError("the manager went down on " + kinds[k] + " to the " + names[p] + "; "
+                            + "its console ends: " + consoleEnd(manager));
+                }
                 tried.add(new Tried("cluster traffic", kinds[k] + " to the " + names[p], up, answer));
             }
         }
@@ -303,6 +309,23 @@ class BadInputSuiteTest {
         }
         boolean up = manager.get(manager.clientPort(), "/health").statusCode() == 200;
         tried.add(new Tried("cluster traffic", "a UDP datagram of random bytes to the cluster port", up, "sent"));
+    }
+
+    private static String consoleEnd(NodeProcess node) {
+        try {
+            List<String> lines = Files.readAllLines(node.base().resolve("logs/console.out"));
+            return lines.isEmpty() ? "(empty)" : lines.get(lines.size() - 1);
+        } catch (IOException e) {
+            return "(unreadable: " + e.getMessage() + ")";
+        }
+    }
+
+    private static boolean answersHealth(NodeProcess node) throws InterruptedException {
+        try {
+            return node.get(node.clientPort(), "/health").statusCode() == 200;
+        } catch (IOException unreachable) {
+            return false;
+        }
     }
 
     private static String send(int port, byte[] payload) {
@@ -325,6 +348,34 @@ class BadInputSuiteTest {
 
     private static byte[] tlsHello() {
         return new byte[] {0x16, 0x03, 0x01, 0x00, 0x2e, 0x01, 0x00, 0x00, 0x2a, 0x03, 0x03, 1, 2, 3, 4, 5, 6, 7, 8};
+    }
+
+    /** JGroups 5.4.13's version, as its connection preamble and every frame carry it. */
+    private static final short JGROUPS_VERSION = (short) ((5 << 11) | (4 << 6) | 13);
+
+    /**
+     * A connection as JGroups opens one (its cookie, its version, the address the peer claims),
+     * then one frame. Anyone who reaches the port can send this: it is read before the cluster's
+     * seal can tell who sent it.
+     */
+    private static byte[] jgroupsFrame(byte[] frame) {
+        return java.nio.ByteBuffer.allocate(4 + 2 + 2 + 7 + 4 + frame.length).put("bela".getBytes(StandardCharsets.US_ASCII))
+                .putShort(JGROUPS_VERSION).putShort((short) 7).put((byte) 4).put(new byte[] {127, 0, 0, 1})
+                .putShort((short) 31337).putInt(frame.length).put(frame).array();
+    }
+
+    /** One message with no addresses and no headers whose payload length says {@code claimed} (a node once allocated it). */
+    private static byte[] messageClaiming(int claimed) {
+        return java.nio.ByteBuffer.allocate(15).putShort(JGROUPS_VERSION).put((byte) 0) // one message
+                .putShort((short) 0).putShort((short) 0).put((byte) 0).putShort((short) 0) // type, flags, addresses, headers
+                .putInt(claimed).array();
+    }
+
+    /** A batch of the cluster "carbide" whose count of messages says {@code claimed}, and no message. */
+    private static byte[] batchClaiming(int claimed) {
+        return java.nio.ByteBuffer.allocate(18).putShort(JGROUPS_VERSION).put((byte) 1) // a list of messages
+                .put((byte) 1).put((byte) 1).putShort((short) 7).put("carbide".getBytes(StandardCharsets.US_ASCII))
+                .putInt(claimed).array();
     }
 
     private static byte[] jgroupsLike(Random random) {

@@ -121,6 +121,7 @@ public class ClusterSeal extends Protocol {
 
     public ClusterSeal() {
         RANDOM.nextBytes(salt);
+        GuardedMessages.install(); // every Carbide stack has a seal, whatever its transport
     }
 
     /** For tests and tools: a seal with these keys, outside a stack file. */
@@ -413,6 +414,12 @@ public class ClusterSeal extends Protocol {
     }
 
     private void answerEarlierDiscovery(Message request, short discoveryId) throws Exception {
+        // JGroups sizes the list by the count the request claims, before reading any of it: a
+        // count beyond the request's own length is no discovery (an unsealed 800 MB list ended a node)
+        if (request.getLength() < Integer.BYTES
+                || org.jgroups.util.Bits.readInt(request.getArray(), request.getOffset()) > request.getLength()) {
+            return;
+        }
         List<PingData> asked = Discovery.deserialize(request.getArray(), request.getOffset(), request.getLength());
         PhysicalAddress self = physicalAddress();
         if (asked == null || asked.isEmpty() || asked.get(0).getPhysicalAddr() == null || self == null) {
