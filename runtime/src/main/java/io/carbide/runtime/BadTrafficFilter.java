@@ -32,6 +32,9 @@ public class BadTrafficFilter extends TurboFilter {
             "failed handling message", "failed handling incoming message", "different version", "invalid length");
     private static final Pattern TRANSPORTS = Pattern.compile(
             "org\\.jgroups\\.protocols\\.(TCP|TCP_NIO2|UDP|TP|BasicTCP)|io\\.carbide\\.cluster\\.internal\\.GuardedTcp");
+    /** Failure detection's own connections (the cluster port + 100), which it reads itself. */
+    private static final Pattern FAILURE_DETECTION = Pattern.compile(
+            "org\\.jgroups\\.protocols\\.FD_SOCK2?|io\\.carbide\\.cluster\\.internal\\.GuardedFdSock2");
     private static final Pattern PEER = Pattern.compile(
             "(?:addr=/|sent by /|from /|from peer /|peer /)(\\d{1,3}(?:\\.\\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:]+)");
 
@@ -75,11 +78,16 @@ public class BadTrafficFilter extends TurboFilter {
         if (logger.startsWith("org.jgroups.blocks.cs.")) {
             return SIGNS.stream().anyMatch(said::contains);
         }
+        boolean connectionThread = thread.startsWith("Connection.Receiver") || thread.startsWith("TcpServer")
+                || thread.startsWith("NioServer");
+        if (FAILURE_DETECTION.matcher(logger).matches()) {
+            // a frame on a failure-detection connection it could not read: an ERROR with a stack trace
+            // each, so 1000 frames of 5 bytes after a valid preamble wrote 950 KB of log
+            return format.startsWith("failed handling message") && connectionThread;
+        }
         if (!TRANSPORTS.matcher(logger).matches()) {
             return false;
         }
-        boolean connectionThread = thread.startsWith("Connection.Receiver") || thread.startsWith("TcpServer")
-                || thread.startsWith("NioServer");
         // "failed handling message": a frame the transport refused before any protocol read it (too
         // long, or claiming more than it holds; GuardedTcp)
         return format.startsWith("JGRP000006") || format.startsWith("JGRP000010") || format.startsWith("JGRP000191")

@@ -63,6 +63,12 @@ class BadTrafficFilterTest {
                 + "failed accepting connection from peer Socket[addr=/127.0.0.1]", null, "TcpServer.Acceptor[4071]-1"));
         assertTrue(!BadTrafficFilter.isGarbage("io.carbide.cluster.internal.GuardedTcp", "failed handling message",
                 new IllegalStateException("x"), "jgroups-5,carbide,mgr"));
+        // failure detection's own connections: a frame it cannot read, after a valid preamble
+        assertTrue(BadTrafficFilter.isGarbage("io.carbide.cluster.internal.GuardedFdSock2",
+                "failed handling message received from 127.0.0.1:31338", new java.io.IOException(),
+                "NioServer.Selector [/127.0.0.1:4431]-4,carbide,m3"));
+        assertTrue(!BadTrafficFilter.isGarbage("io.carbide.cluster.internal.GuardedFdSock2", "suspecting mgr-1",
+                null, "NioServer.Selector [/127.0.0.1:4431]-4,carbide,m3"));
         // a protocol's trouble with a message that authenticated is a real problem: logged as it comes
         assertTrue(!BadTrafficFilter.isGarbage("org.jgroups.protocols.pbcast.GMS", "failed reading JoinRsp", null,
                 "jgroups-5"));

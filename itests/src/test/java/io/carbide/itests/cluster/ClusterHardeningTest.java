@@ -127,9 +127,11 @@ class ClusterHardeningTest {
         List<Integer> ports = List.of(manager.clusterPort(), manager.clusterPort() + 100, manager.clusterPort() + 200,
                 4500 + offset, 4600 + offset);
         int refusedConnections = flood(ports, 1000);
+        unreadableFrames(manager.clusterPort() + 100, 1000); // each was an ERROR with a stack trace: 950 KB of log
         Thread.sleep(2_000);
         long grown = Files.size(log) - before;
-        assertTrue(grown < 50_000, "the log grew " + grown + " bytes for 1000 garbage connections");
+        assertTrue(grown < 50_000, "the log grew " + grown + " bytes for 1000 garbage connections and 1000 "
+                + "unreadable failure-detection frames");
         assertTrue(manager.logContains("io.carbide.badtraffic - Refused traffic on a cluster port from 127.0.0.1"),
                 manager.logTail());
         assertTrue(manager.logContains("refused a connection from 127.0.0.1: not a content request"), manager.logTail());
@@ -169,6 +171,19 @@ class ClusterHardeningTest {
         pool.shutdown();
         assertTrue(pool.awaitTermination(2, TimeUnit.MINUTES), "the garbage was sent");
         return refused[0];
+    }
+
+    /** One connection that opens as JGroups does (claiming an address), then sends {@code count} frames of 5 bytes. */
+    private static void unreadableFrames(int port, int count) throws IOException {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            ByteBuffer bytes = ByteBuffer.allocate(PREAMBLE.length + 9 + 5 * count).put(PREAMBLE)
+                    .putShort((short) 7).put((byte) 4).put(new byte[] {127, 0, 0, 1}).putShort((short) 31338);
+            for (int i = 0; i < count; i++) {
+                bytes.putInt(1).put((byte) 0);
+            }
+            socket.getOutputStream().write(bytes.array());
+            socket.getOutputStream().flush();
+        }
     }
 
     /** Listening TCP sockets of a process: port to address, from {@code ss}. */
