@@ -578,10 +578,16 @@ public class ClusterSeal extends Protocol {
     }
 
     /** A sender as its address describes it; unverified, since the address travels in clear. */
+    private static final java.util.regex.Pattern NODE_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+
     static String describe(Address sender) {
         if (sender instanceof org.jgroups.util.ExtendedUUID extended && extended.keyExists(MemberCodec.ADDRESS_KEY)) {
             try {
-                return "a node calling itself " + MemberCodec.decode(extended.get(MemberCodec.ADDRESS_KEY)).name();
+                String name = MemberCodec.decode(extended.get(MemberCodec.ADDRESS_KEY)).name();
+                // the name travels in clear, unauthenticated: only a node name goes into the log as it
+                // is (a name carrying a line break could forge a whole log line)
+                return NODE_NAME.matcher(name).matches() ? "a node calling itself " + name
+                        : "a node calling itself by no node name (" + name.length() + " characters)";
             } catch (java.io.IOException unreadable) {
                 // fall back to the address
             }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.carbide.cluster.ClusterMember;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -196,6 +197,29 @@ class ClusterSealTest {
         bystander.seal.up(refusal);
         assertEquals(List.of(), bystander.refusals, "a refusal of another node's message is not this node's");
         assertEquals(1, bystander.seal.rejected());
+    }
+
+    @Test
+    void anUnsealedDiscoveryClaimingMoreMembersThanItHoldsIsDroppedBeforeJGroupsSizesItsList() throws Exception {
+        Node manager = new Node(KEY, 4001);
+        Message discovery = new BytesMessage(null).putHeader(ClassConfigurator.getProtocolId(TCPPING.class),
+                new PingHeader(PingHeader.GET_MBRS_REQ)).setArray(new byte[] {0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xf0}); // 2 billion members
+        discovery.setSrc(ExtendedUUID.randomUUID("stranger"));
+        manager.seal.up(discovery); // JGroups made room for a list of 16 GB here: an OutOfMemoryError, and the node ended
+        assertEquals(List.of(), manager.delivered);
+        assertEquals(List.of(), manager.sent);
+    }
+
+    @Test
+    void aSenderIsNamedInTheLogOnlyByANodeName() {
+        ExtendedUUID forged = ExtendedUUID.randomUUID("x");
+        forged.put(MemberCodec.ADDRESS_KEY, MemberCodec.encode(new ClusterMember("w-1\n2026-12-02 INFO Deployed evil.zip",
+                java.util.Set.of(io.carbide.cluster.SubDomain.WORKER), "worker", "", "", "0.1.0", 0, "", "")));
+        assertEquals("a node calling itself by no node name (37 characters)", ClusterSeal.describe(forged));
+        ExtendedUUID real = ExtendedUUID.randomUUID("w-1");
+        real.put(MemberCodec.ADDRESS_KEY, MemberCodec.encode(new ClusterMember("w-1",
+                java.util.Set.of(io.carbide.cluster.SubDomain.WORKER), "worker", "", "", "0.1.0", 0, "", "")));
+        assertEquals("a node calling itself w-1", ClusterSeal.describe(real));
     }
 
     @Test
