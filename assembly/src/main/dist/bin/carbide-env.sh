@@ -79,10 +79,19 @@ carbide_running_pid() {
   local pid
   pid="$(tr -dc '0-9' < "$CARBIDE_PID_FILE")"
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  local args base
   if [ -r "/proc/$pid/cmdline" ]; then
-    tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q 'io.carbide.runtime.Main' || return 1
+    args="$(tr '\0' '\n' < "/proc/$pid/cmdline")"
   else
-    ps -p "$pid" -o args= 2>/dev/null | grep -q 'io.carbide.runtime.Main' || return 1
+    args="$(ps -p "$pid" -o args= 2>/dev/null | tr ' ' '\n')"
+  fi
+  printf '%s\n' "$args" | grep -q 'io.carbide.runtime.Main' || return 1
+  # a pid file left by a node killed with -9 may name a pid that another node has now: that node
+  # runs from another base, and is not this one (stop.sh would have stopped it)
+  base="$(printf '%s\n' "$args" | sed -n 's/^-Dcarbide\.base=//p' | tail -n 1)"
+  if [ -n "$base" ] && [ "$(readlink -f -- "$base" 2>/dev/null || echo "$base")" \
+      != "$(readlink -f -- "$CARBIDE_BASE" 2>/dev/null || echo "$CARBIDE_BASE")" ]; then
+    return 1
   fi
   echo "$pid"
 }

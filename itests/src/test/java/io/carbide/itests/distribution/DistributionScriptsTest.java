@@ -367,6 +367,16 @@ class DistributionScriptsTest {
             } finally {
                 second.signal("CONT");
             }
+
+            // a pid file left behind (a node killed with -9) that names a pid another node has now: that node is
+            // not this base's, and stop.sh leaves it running (it stopped the manager here before)
+            assertEquals(0, second.stop().exitCode());
+            Files.writeString(second.base().resolve("data/carbide.pid"), manager.pid() + "\n");
+            ScriptResult stale = second.status(false);
+            assertEquals(1, stale.exitCode(), stale.output());
+            second.stop();
+            assertEquals(0, manager.status(false).exitCode(), "the manager still runs");
+            assertEquals(200, manager.get(manager.clientPort(), "/health").statusCode());
         }
     }
 
