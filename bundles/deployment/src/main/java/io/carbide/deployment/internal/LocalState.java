@@ -69,8 +69,12 @@ final class LocalState {
         }
         try {
             Snapshot snapshot = PLAIN.fromJson(Files.readString(file, StandardCharsets.UTF_8), Snapshot.class);
+            if (snapshot == null) {
+                // written whole or not at all (AtomicFile): empty means damaged, said like any damage
+                throw new IOException(file + " is empty");
+            }
             // a file that names no artifacts is not a state to start from: everything is applied again
-            return snapshot == null || snapshot.artifacts() == null ? Snapshot.empty()
+            return snapshot.artifacts() == null ? Snapshot.empty()
                     : new Snapshot(FORMAT, snapshot.repositoryId(), snapshot.revision(), snapshot.term(),
                             snapshot.generation(), snapshot.stamp(), new ArrayList<>(snapshot.artifacts()));
         } catch (JsonParseException e) {

@@ -78,6 +78,10 @@ class LocalStateTest {
                 {"format": 4, "repositoryId": "repo-1", "revision": 6}
                 """);
         assertEquals(LocalState.Snapshot.empty(), new LocalState(file).read(), "no artifacts named: start over");
+        // written whole or not at all, so an empty file is damage: said, naming the file, not taken for a fresh start
+        Files.writeString(file, "");
+        IOException empty = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> new LocalState(file).read());
+        assertEquals(file + " is empty", empty.getMessage());
     }
 
     @Test
